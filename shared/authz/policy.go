@@ -1,0 +1,115 @@
+package authz
+
+import (
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Principal is what a valid credential authenticates, after the owner's
+// current state has been applied.
+type Principal struct {
+	ProjectID      string
+	ID             string    // principalId: the owning user (or client)
+	CredentialType string    // api_key, jwt, access_token, sas, certificate
+	CredentialID   string    // the credential's public id
+	Scopes         scope.Set // effective scopes
+	Admin          bool      // the owner holds the admin role
+}
+
+// Permits reports whether p may call r.
+func (r Route) Permits(p Principal) bool {
+	if r.Role == user.RoleAdmin && !p.Admin {
+		return false
+	}
+	return r.Scope == "" || p.Scopes.Has(r.Scope)
+}
+
+// Table indexes routes by method and resource.
+type Table struct {
+	routes []Route
+	index  map[string]Route
+}
+
+// NewTable indexes routes.
+func NewTable(routes []Route) *Table {
+	t := &Table{routes: routes, index: make(map[string]Route, len(routes))}
+	for _, r := range routes {
+		t.index[r.Method+" "+r.Resource] = r
+	}
+	return t
+}
+
+// Lookup finds the route for an API Gateway method and resource template.
+func (t *Table) Lookup(method, resource string) (Route, bool) {
+	r, ok := t.index[method+" "+resource]
+	return r, ok
+}
+
+// Routes lists the table's routes in declaration order.
+func (t *Table) Routes() []Route { return t.routes }
+
+// Allowed lists the execute-api ARNs of every route p may call, under
+// arnPrefix ("arn:aws:execute-api:region:account:api/stage").
+func (t *Table) Allowed(arnPrefix string, p Principal) []string {
+	var out []string
+	for _, r := range t.routes {
+		if r.Permits(p) {
+			out = append(out, RouteARN(arnPrefix, r))
+		}
+	}
+	return out
+}
+
+// RouteARN is the execute-api ARN pattern of r: path parameters become "*".
+func RouteARN(arnPrefix string, r Route) string {
+	segs := strings.Split(strings.TrimPrefix(r.Resource, "/"), "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") {
+			segs[i] = "*"
+		}
+	}
+	return arnPrefix + "/" + r.Method + "/" + strings.Join(segs, "/")
+}
+
+// ARNPrefix returns "arn:aws:execute-api:region:account:api/stage" from a
+// method ARN, or false if methodARN is not an execute-api method ARN.
+func ARNPrefix(methodARN string) (string, bool) {
+	if !strings.HasPrefix(methodARN, "arn:aws:execute-api:") && !strings.HasPrefix(methodARN, "arn:aws-") {
+		return "", false
+	}
+	api, rest, ok := strings.Cut(methodARN, "/")
+	if !ok {
+		return "", false
+	}
+	stage, _, ok := strings.Cut(rest, "/")
+	if !ok || stage == "" {
+		return "", false
+	}
+	return api + "/" + stage, true
+}
+
+// Statement effects.
+const (
+	Allow = "Allow"
+	Deny  = "Deny"
+)
+
+// Policy builds the IAM policy for allowed ARNs, with an explicit Deny of
+// denied (the request's own method ARN) when it is not "".
+func Policy(allowed []string, denied string) events.APIGatewayCustomAuthorizerPolicy {
+	p := events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17"}
+	if len(allowed) > 0 {
+		p.Statement = append(p.Statement, events.IAMPolicyStatement{
+			Action: []string{"execute-api:Invoke"}, Effect: Allow, Resource: allowed,
+		})
+	}
+	if denied != "" {
+		p.Statement = append(p.Statement, events.IAMPolicyStatement{
+			Action: []string{"execute-api:Invoke"}, Effect: Deny, Resource: []string{denied},
+		})
+	}
+	return p
+}

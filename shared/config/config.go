@@ -1,0 +1,116 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Environment variable names, shared by the functions and the CDK app.
+const (
+	EnvTable              = "TOLLGATE_TABLE"
+	EnvProjectID          = "TOLLGATE_PROJECT_ID"
+	EnvRevocationBound    = "TOLLGATE_REVOCATION_BOUND"
+	EnvQueryTokens        = "TOLLGATE_QUERY_TOKENS"
+	EnvNonExpiringKeys    = "TOLLGATE_ALLOW_NON_EXPIRING_KEYS"
+	EnvStoreTimeout       = "TOLLGATE_STORE_TIMEOUT"
+	EnvDynamoDBEndpoint   = "TOLLGATE_DYNAMODB_ENDPOINT"
+	EnvAuthorizerCacheTTL = "TOLLGATE_AUTHORIZER_CACHE_TTL"
+)
+
+// DefaultProjectID is the project every record belongs to until a
+// deployment names its own.
+const DefaultProjectID = "default"
+
+// Config is every setting a Tollgate function reads at start.
+type Config struct {
+	// Table is the DynamoDB table name.
+	Table string
+	// ProjectID scopes every read and write.
+	ProjectID string
+	// RevocationBound is the longest a revocation, deactivation or user
+	// change may take to reach every authorizer decision, caches included.
+	RevocationBound time.Duration
+	// GatewayCacheTTL is API Gateway's authorizer result cache TTL; the
+	// in-process cache keeps entries for RevocationBound minus this.
+	GatewayCacheTTL time.Duration
+	// QueryTokens enables ?api_token= (off by default: URLs end up in logs).
+	QueryTokens bool
+	// AllowNonExpiringKeys permits "expiresAt": null on API keys.
+	AllowNonExpiringKeys bool
+	// StoreTimeout bounds each store call made by the authorizer.
+	StoreTimeout time.Duration
+	// DynamoDBEndpoint overrides the DynamoDB endpoint (DynamoDB Local).
+	DynamoDBEndpoint string
+}
+
+// Defaults for the optional settings.
+const (
+	DefaultRevocationBound = 30 * time.Second
+	DefaultStoreTimeout    = 2 * time.Second
+)
+
+// FromEnv parses the configuration from the process environment.
+func FromEnv() (Config, error) { return Parse(os.Getenv) }
+
+// Parse reads the configuration through getenv, reporting every problem at once.
+func Parse(getenv func(string) string) (Config, error) {
+	c := Config{
+		ProjectID:            DefaultProjectID,
+		RevocationBound:      DefaultRevocationBound,
+		AllowNonExpiringKeys: true,
+		StoreTimeout:         DefaultStoreTimeout,
+	}
+	var errs []error
+	c.Table = getenv(EnvTable)
+	if c.Table == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvTable))
+	}
+	if v := getenv(EnvProjectID); v != "" {
+		c.ProjectID = v
+	}
+	c.DynamoDBEndpoint = getenv(EnvDynamoDBEndpoint)
+	errs = append(errs,
+		duration(getenv, EnvRevocationBound, &c.RevocationBound),
+		duration(getenv, EnvAuthorizerCacheTTL, &c.GatewayCacheTTL),
+		duration(getenv, EnvStoreTimeout, &c.StoreTimeout),
+		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
+		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
+	)
+	if c.GatewayCacheTTL >= c.RevocationBound {
+		errs = append(errs, fmt.Errorf("%s (%s) must be shorter than %s (%s)",
+			EnvAuthorizerCacheTTL, c.GatewayCacheTTL, EnvRevocationBound, c.RevocationBound))
+	}
+	return c, errors.Join(errs...)
+}
+
+// CacheTTL is how long the authorizer may keep a decision in process.
+func (c Config) CacheTTL() time.Duration { return c.RevocationBound - c.GatewayCacheTTL }
+
+func duration(getenv func(string) string, name string, dst *time.Duration) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return fmt.Errorf("%s: %q is not a non-negative duration such as 30s", name, v)
+	}
+	*dst = d
+	return nil
+}
+
+func boolean(getenv func(string) string, name string, dst *bool) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not true or false", name, v)
+	}
+	*dst = b
+	return nil
+}

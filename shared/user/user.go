@@ -1,0 +1,58 @@
+// Package user holds principals: people and scripts with roles and scopes.
+// A user's current roles and scopes bound every credential it owns, so
+// demoting, disabling or deleting a user narrows or stops them all.
+package user
+
+import (
+	"time"
+
+	"github.com/tollgate/tollgate/shared/scope"
+)
+
+// Built-in roles.
+const (
+	// RoleAdmin may do everything, including managing other users' credentials.
+	RoleAdmin = "admin"
+	// RoleCredentialIssuer may create credentials for itself.
+	RoleCredentialIssuer = "credential-issuer"
+)
+
+// User is a principal that owns credentials.
+type User struct {
+	ProjectID string
+	ID        string
+	Username  string
+	Roles     []string
+	Scopes    scope.Set
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// IsAdmin reports whether the user holds the admin role.
+func (u User) IsAdmin() bool { return hasRole(u.Roles, RoleAdmin) }
+
+// MayIssue reports whether the user may create credentials.
+func (u User) MayIssue() bool {
+	return hasRole(u.Roles, RoleAdmin) || hasRole(u.Roles, RoleCredentialIssuer)
+}
+
+// EffectiveScopes is what the user grants its credentials now: nothing when
+// disabled, every scope when admin, else its scopes.
+func (u User) EffectiveScopes() scope.Set {
+	switch {
+	case u.Disabled:
+		return scope.Set{}
+	case u.IsAdmin():
+		return scope.Set{scope.All}
+	}
+	return u.Scopes
+}
+
+func hasRole(roles []string, r string) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
