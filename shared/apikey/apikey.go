@@ -1,0 +1,104 @@
+// Package apikey holds API keys (personal access tokens): the record kept
+// for each key and the rules for issuing and rotating them. A key's secret
+// exists only in the value returned by New; the record holds its SHA-256 and
+// a display hint, never the secret.
+package apikey
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+)
+
+// Status of a key as stored; Expired is derived from ExpiresAt.
+type Status string
+
+// Key statuses.
+const (
+	Active   Status = "active"
+	Inactive Status = "inactive"
+	Expired  Status = "expired"
+)
+
+// IDPrefix starts every keyId.
+const IDPrefix = "key"
+
+// Defaults.
+const (
+	DefaultLifetime = 90 * 24 * time.Hour
+	DefaultOverlap  = 24 * time.Hour
+)
+
+// ErrRotated reports a key that has already been rotated.
+var ErrRotated = errors.New("key already rotated")
+
+// Key is one API key's record.
+type Key struct {
+	ProjectID  string
+	ID         string
+	Hash       secret.Hash
+	Name       string
+	Scopes     scope.Set // nil: inherits the owner's scopes, live
+	Owner      string
+	Status     Status
+	Hint       string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time // nil: never expires
+	LastUsedAt *time.Time
+	RotatedTo  string // successor keyId once rotated
+}
+
+// New issues a key and returns it with its secret, the only copy there is.
+func New(projectID, owner, name string, scopes scope.Set, now time.Time, expiresAt *time.Time) (Key, string, error) {
+	tok, err := secret.Generate(secret.PrefixAPIKey)
+	if err != nil {
+		return Key{}, "", err
+	}
+	return Key{
+		ProjectID: projectID,
+		ID:        id.New(IDPrefix),
+		Hash:      secret.Sum(tok),
+		Name:      name,
+		Scopes:    scopes,
+		Owner:     owner,
+		Status:    Active,
+		Hint:      secret.Hint(tok),
+		CreatedAt: now,
+		ExpiresAt: expiresAt,
+	}, tok, nil
+}
+
+// StatusAt is the key's status as people see it at now.
+func (k Key) StatusAt(now time.Time) Status {
+	if k.ExpiredAt(now) {
+		return Expired
+	}
+	return k.Status
+}
+
+// ExpiredAt reports whether the key has passed its expiry at now.
+func (k Key) ExpiredAt(now time.Time) bool {
+	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
+}
+
+// Rotate issues old's successor (same name, scopes, owner and expiry) and
+// returns old ending after overlap, or at its own expiry if that is sooner.
+func Rotate(old Key, now time.Time, overlap time.Duration) (ended, successor Key, token string, err error) {
+	if old.RotatedTo != "" {
+		return Key{}, Key{}, "", ErrRotated
+	}
+	successor, token, err = New(old.ProjectID, old.Owner, old.Name, old.Scopes, now, old.ExpiresAt)
+	if err != nil {
+		return Key{}, Key{}, "", err
+	}
+	end := now.Add(overlap)
+	if old.ExpiresAt != nil && old.ExpiresAt.Before(end) {
+		end = *old.ExpiresAt
+	}
+	old.ExpiresAt = &end
+	old.RotatedTo = successor.ID
+	return old, successor, token, nil
+}

@@ -1,0 +1,127 @@
+package secret
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/big"
+)
+
+// Prefixes name the kind of secret.
+const (
+	PrefixAPIKey       = "tgk"
+	PrefixRefreshToken = "tgr"
+	PrefixClientSecret = "tgc"
+)
+
+const (
+	alphabet    = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	randomLen   = 43 // 62^43 > 2^256
+	checksumLen = 6  // 62^6 > 2^32
+	prefixLen   = 3
+	// Len is the length of every secret.
+	Len = prefixLen + 1 + randomLen + checksumLen
+)
+
+// Errors returned by Check.
+var (
+	ErrMalformed = errors.New("malformed secret")
+	ErrChecksum  = errors.New("secret checksum mismatch")
+)
+
+// Hash is the SHA-256 of a whole secret: the only form that is stored.
+type Hash [sha256.Size]byte
+
+// String is the lowercase hex form used in store keys.
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// Generate returns a new secret with the given prefix, from crypto/rand.
+func Generate(prefix string) (string, error) {
+	if len(prefix) != prefixLen {
+		return "", fmt.Errorf("secret prefix %q must be %d characters", prefix, prefixLen)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("reading random bits: %w", err)
+	}
+	buf := make([]byte, 0, Len)
+	buf = append(buf, prefix...)
+	buf = append(buf, '_')
+	buf = appendBase62(buf, new(big.Int).SetBytes(b[:]), randomLen)
+	buf = appendBase62(buf, big.NewInt(int64(checksum(string(buf)))), checksumLen)
+	return string(buf), nil
+}
+
+// Check verifies a presented secret's shape, prefix and checksum without
+// allocating; it returns the prefix on success.
+func Check(token string, prefixes ...string) (string, error) {
+	if len(token) != Len || token[prefixLen] != '_' {
+		return "", ErrMalformed
+	}
+	prefix := token[:prefixLen]
+	known := false
+	for _, p := range prefixes {
+		known = known || p == prefix
+	}
+	if !known {
+		return "", ErrMalformed
+	}
+	for i := prefixLen + 1; i < Len; i++ {
+		if digit(token[i]) < 0 {
+			return "", ErrMalformed
+		}
+	}
+	var sum uint64
+	for i := Len - checksumLen; i < Len; i++ {
+		sum = sum*62 + uint64(digit(token[i]))
+	}
+	if sum != uint64(checksum(token[:Len-checksumLen])) {
+		return "", ErrChecksum
+	}
+	return prefix, nil
+}
+
+// Sum returns the SHA-256 of token.
+func Sum(token string) Hash { return sha256.Sum256([]byte(token)) }
+
+// Hint is what people see of a secret: its prefix and last 4 characters.
+func Hint(token string) string {
+	if len(token) < Len {
+		return ""
+	}
+	return token[:prefixLen] + "_…" + token[len(token)-4:]
+}
+
+func checksum(s string) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+	}
+	return ^crc
+}
+
+func digit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 36
+	}
+	return -1
+}
+
+// appendBase62 appends n in base62, left-padded with '0' to width digits.
+func appendBase62(buf []byte, n *big.Int, width int) []byte {
+	out := make([]byte, width)
+	base, mod := big.NewInt(62), new(big.Int)
+	for i := width - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = alphabet[mod.Int64()]
+	}
+	return append(buf, out...)
+}

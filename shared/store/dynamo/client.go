@@ -1,0 +1,55 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// NewClient returns a DynamoDB client: the default AWS configuration, or,
+// when endpoint is set, DynamoDB Local at that endpoint with static
+// development credentials.
+func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
+	var opts []func(*config.LoadOptions) error
+	if endpoint != "" {
+		opts = append(opts,
+			config.WithRegion("us-east-1"),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("tollgatelocal", "tollgatelocal", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.DisableValidateResponseChecksum = true
+		}
+	}), nil
+}
+
+// TableCreator is the part of the client EnsureTable uses.
+type TableCreator interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// EnsureTable creates the table if it does not exist (local stack and tests;
+// in AWS the CDK stack owns it).
+func EnsureTable(ctx context.Context, db TableCreator, name string) error {
+	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var nf *types.ResourceNotFoundException
+	if err == nil || !errors.As(err, &nf) {
+		return err
+	}
+	if _, err := db.CreateTable(ctx, CreateTableInput(name)); err != nil {
+		return fmt.Errorf("creating table %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+const (
+	skKey     = "KEY"
+	skLookup  = "CRED"
+	kindKey   = "KEY#"
+	skMarker  = "BOOTSTRAP"
+	typeKey   = "api_key"
+	condExist = "attribute_exists(PK)"
+)
+
+// keyItem is stored twice: under the keyId (with the owner index
+// attributes) and under the hash of the secret (for the authorizer).
+type keyItem struct {
+	PK            string   `dynamodbav:"PK"`
+	SK            string   `dynamodbav:"SK"`
+	GSI1PK        string   `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK        string   `dynamodbav:"GSI1SK,omitempty"`
+	Type          string   `dynamodbav:"type"`
+	ProjectID     string   `dynamodbav:"projectId"`
+	KeyID         string   `dynamodbav:"keyId"`
+	Hash          string   `dynamodbav:"hash"`
+	Name          string   `dynamodbav:"name"`
+	Scopes        []string `dynamodbav:"scopes"`
+	InheritScopes bool     `dynamodbav:"inheritScopes"`
+	Owner         string   `dynamodbav:"owner"`
+	Status        string   `dynamodbav:"status"`
+	Hint          string   `dynamodbav:"hint"`
+	CreatedAt     string   `dynamodbav:"createdAt"`
+	ExpiresAt     string   `dynamodbav:"expiresAt,omitempty"`
+	LastUsedAt    string   `dynamodbav:"lastUsedAt,omitempty"`
+	RotatedTo     string   `dynamodbav:"rotatedTo,omitempty"`
+}
+
+func keyPK(projectID, keyID string) string { return pk(projectID, "KEY", keyID) }
+
+func hashPK(projectID string, h secret.Hash) string { return pk(projectID, "HASH", h.String()) }
+
+func ownerGSIPK(projectID, owner string) string { return pk(projectID, "OWNER", owner) }
+
+// keyItems returns the record item and the lookup item of k.
+func keyItems(k apikey.Key) (record, lookup map[string]types.AttributeValue, err error) {
+	it := keyItem{
+		Type: typeKey, ProjectID: k.ProjectID, KeyID: k.ID, Hash: k.Hash.String(), Name: k.Name,
+		Scopes: nonNil(k.Scopes), InheritScopes: k.Scopes == nil, Owner: k.Owner, Status: string(k.Status),
+		Hint: k.Hint, CreatedAt: formatTime(k.CreatedAt), ExpiresAt: formatOptTime(k.ExpiresAt),
+		LastUsedAt: formatOptTime(k.LastUsedAt), RotatedTo: k.RotatedTo,
+	}
+	it.PK, it.SK = hashPK(k.ProjectID, k.Hash), skLookup
+	if lookup, err = attributevalue.MarshalMap(it); err != nil {
+		return nil, nil, fmt.Errorf("encoding key: %w", err)
+	}
+	it.PK, it.SK = keyPK(k.ProjectID, k.ID), skKey
+	it.GSI1PK, it.GSI1SK = ownerGSIPK(k.ProjectID, k.Owner), kindKey+formatTime(k.CreatedAt)+"#"+k.ID
+	if record, err = attributevalue.MarshalMap(it); err != nil {
+		return nil, nil, fmt.Errorf("encoding key: %w", err)
+	}
+	return record, lookup, nil
+}
+
+func fromKeyItem(av map[string]types.AttributeValue) (apikey.Key, error) {
+	var it keyItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return apikey.Key{}, fmt.Errorf("decoding key: %w", err)
+	}
+	k := apikey.Key{
+		ProjectID: it.ProjectID, ID: it.KeyID, Name: it.Name, Owner: it.Owner,
+		Status: apikey.Status(it.Status), Hint: it.Hint, RotatedTo: it.RotatedTo,
+	}
+	if !it.InheritScopes {
+		k.Scopes = scope.Set(nonNil(it.Scopes))
+	}
+	h, err := hex.DecodeString(it.Hash)
+	if err != nil || len(h) != len(k.Hash) {
+		return apikey.Key{}, fmt.Errorf("decoding key %s: bad hash", it.KeyID)
+	}
+	copy(k.Hash[:], h)
+	var errs [4]error
+	k.CreatedAt, errs[0] = parseTime(it.CreatedAt)
+	k.ExpiresAt, errs[1] = parseOptTime(it.ExpiresAt)
+	k.LastUsedAt, errs[2] = parseOptTime(it.LastUsedAt)
+	for _, err := range errs {
+		if err != nil {
+			return apikey.Key{}, fmt.Errorf("decoding key %s times: %w", it.KeyID, err)
+		}
+	}
+	return k, nil
+}
+
+func (s *Store) keyPuts(k apikey.Key) ([]types.TransactWriteItem, error) {
+	record, lookup, err := keyItems(k)
+	if err != nil {
+		return nil, err
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	return []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: record, ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: s.table, Item: lookup, ConditionExpression: notExists}},
+	}, nil
+}
+
+// CreateKey stores a new key; ErrConflict if its id or hash exists.
+func (s *Store) CreateKey(ctx context.Context, k apikey.Key) error {
+	puts, err := s.keyPuts(k)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("key %s: %w", k.ID, store.ErrConflict) })
+}
+
+// GetKey reads a key by its id.
+func (s *Store) GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error) {
+	av, err := s.get(ctx, key(keyPK(projectID, keyID), skKey))
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	return fromKeyItem(av)
+}
+
+// GetKeyByHash reads a key by the SHA-256 of its secret: one GetItem.
+func (s *Store) GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error) {
+	av, err := s.get(ctx, key(hashPK(projectID, h), skLookup))
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("key by hash: %w", err)
+	}
+	return fromKeyItem(av)
+}
+
+// ListKeys lists an owner's keys, newest first.
+func (s *Store) ListKeys(ctx context.Context, projectID, owner string, page store.Page) ([]apikey.Key, string, error) {
+	items, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), kindKey, page, func(sk string) (map[string]types.AttributeValue, bool) {
+		id, ok := lastSegment(sk)
+		return key(keyPK(projectID, id), skKey), ok
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]apikey.Key, 0, len(items))
+	for _, av := range items {
+		k, err := fromKeyItem(av)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, k)
+	}
+	return out, next, nil
+}
+
+// keyUpdates writes k's name and status to both of its items, each on
+// condition that the item exists; with rotate, it writes k's expiry and
+// successor instead, on condition that k has not been rotated already.
+func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem {
+	set, cond := "SET #a = :a, #b = :b", condExist
+	names := map[string]string{"#a": "name", "#b": "status"}
+	values := map[string]types.AttributeValue{
+		":a": &types.AttributeValueMemberS{Value: k.Name},
+		":b": &types.AttributeValueMemberS{Value: string(k.Status)},
+	}
+	if rotate {
+		cond += " AND attribute_not_exists(#b)"
+		names["#a"], names["#b"] = "expiresAt", "rotatedTo"
+		values[":a"] = &types.AttributeValueMemberS{Value: formatOptTime(k.ExpiresAt)}
+		values[":b"] = &types.AttributeValueMemberS{Value: k.RotatedTo}
+	}
+	update := func(pkValue, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{
+			TableName: s.table, Key: key(pkValue, sk), UpdateExpression: aws.String(set),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}}
+	}
+	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey), update(hashPK(k.ProjectID, k.Hash), skLookup)}
+}
+
+// UpdateKey writes k's name and status; ErrNotFound if it was deleted.
+func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
+	return s.transact(ctx, s.keyUpdates(k, false), func(int) error { return fmt.Errorf("key %s: %w", k.ID, store.ErrNotFound) })
+}
+
+// RotateKey ends old (its new ExpiresAt and RotatedTo already set) and
+// stores its successor, in one transaction; ErrConflict if old was rotated
+// concurrently, ErrNotFound if it was deleted.
+func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error {
+	puts, err := s.keyPuts(successor)
+	if err != nil {
+		return err
+	}
+	items := append(s.keyUpdates(old, true), puts...)
+	return s.transact(ctx, items, func(int) error {
+		if _, err := s.GetKey(ctx, old.ProjectID, old.ID); err != nil {
+			return err
+		}
+		return fmt.Errorf("key %s: %w", old.ID, store.ErrConflict)
+	})
+}
+
+// DeleteKey removes both items of k; ErrNotFound if already gone.
+func (s *Store) DeleteKey(ctx context.Context, k apikey.Key) error {
+	return s.transact(ctx, []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: s.table, Key: key(keyPK(k.ProjectID, k.ID), skKey), ConditionExpression: aws.String(condExist)}},
+		{Delete: &types.Delete{TableName: s.table, Key: key(hashPK(k.ProjectID, k.Hash), skLookup)}},
+	}, func(int) error { return fmt.Errorf("key %s: %w", k.ID, store.ErrNotFound) })
+}
+
+// TouchKey records a use of the key at `at`, unless one was recorded less
+// than minInterval before; writing nothing is not an error.
+func (s *Store) TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      key(keyPK(projectID, keyID), skKey),
+		UpdateExpression:         aws.String("SET #lu = :now"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(#lu) OR #lu < :cutoff)"),
+		ExpressionAttributeNames: map[string]string{"#lu": "lastUsedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now":    &types.AttributeValueMemberS{Value: formatTime(at)},
+			":cutoff": &types.AttributeValueMemberS{Value: formatTime(at.Add(-minInterval))},
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamodb touch key: %w", err)
+	}
+	return nil
+}
+
+// Bootstrap creates the first admin user and its key exactly once per
+// project; ErrConflict if the project was bootstrapped already.
+func (s *Store) Bootstrap(ctx context.Context, u user.User, k apikey.Key) error {
+	users, err := s.userPuts(u)
+	if err != nil {
+		return err
+	}
+	keys, err := s.keyPuts(k)
+	if err != nil {
+		return err
+	}
+	marker, err := attributevalue.MarshalMap(map[string]string{
+		AttrPK: pk(u.ProjectID, skMarker), AttrSK: skMarker, "projectId": u.ProjectID, "userId": u.ID,
+	})
+	if err != nil {
+		return err
+	}
+	items := append(append(users, keys...), types.TransactWriteItem{Put: &types.Put{
+		TableName: s.table, Item: marker, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}})
+	return s.transact(ctx, items, func(int) error { return fmt.Errorf("bootstrap: %w", store.ErrConflict) })
+}

@@ -1,0 +1,171 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+const (
+	skUser     = "USER"
+	skUsername = "USERNAME"
+	kindUser   = "USER#"
+)
+
+type userItem struct {
+	PK        string   `dynamodbav:"PK"`
+	SK        string   `dynamodbav:"SK"`
+	GSI1PK    string   `dynamodbav:"GSI1PK"`
+	GSI1SK    string   `dynamodbav:"GSI1SK"`
+	ProjectID string   `dynamodbav:"projectId"`
+	UserID    string   `dynamodbav:"userId"`
+	Username  string   `dynamodbav:"username"`
+	Roles     []string `dynamodbav:"roles"`
+	Scopes    []string `dynamodbav:"scopes"`
+	Disabled  bool     `dynamodbav:"disabled"`
+	CreatedAt string   `dynamodbav:"createdAt"`
+}
+
+func userPK(projectID, userID string) string { return pk(projectID, "USER", userID) }
+
+func usernamePK(projectID, username string) string { return pk(projectID, "USERNAME", username) }
+
+func usersGSIPK(projectID string) string { return pk(projectID, "USERS") }
+
+func toUserItem(u user.User) userItem {
+	return userItem{
+		PK: userPK(u.ProjectID, u.ID), SK: skUser,
+		GSI1PK: usersGSIPK(u.ProjectID), GSI1SK: kindUser + formatTime(u.CreatedAt) + "#" + u.ID,
+		ProjectID: u.ProjectID, UserID: u.ID, Username: u.Username,
+		Roles: nonNil(u.Roles), Scopes: nonNil(u.Scopes), Disabled: u.Disabled,
+		CreatedAt: formatTime(u.CreatedAt),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func fromUserItem(av map[string]types.AttributeValue) (user.User, error) {
+	var it userItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return user.User{}, fmt.Errorf("decoding user: %w", err)
+	}
+	created, err := parseTime(it.CreatedAt)
+	if err != nil {
+		return user.User{}, fmt.Errorf("decoding user createdAt: %w", err)
+	}
+	return user.User{
+		ProjectID: it.ProjectID, ID: it.UserID, Username: it.Username,
+		Roles: it.Roles, Scopes: scope.Set(it.Scopes), Disabled: it.Disabled, CreatedAt: created,
+	}, nil
+}
+
+func (s *Store) userPuts(u user.User) ([]types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(toUserItem(u))
+	if err != nil {
+		return nil, fmt.Errorf("encoding user: %w", err)
+	}
+	name, err := attributevalue.MarshalMap(map[string]string{
+		AttrPK: usernamePK(u.ProjectID, u.Username), AttrSK: skUsername, "userId": u.ID, "projectId": u.ProjectID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encoding username: %w", err)
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	return []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: item, ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: s.table, Item: name, ConditionExpression: notExists}},
+	}, nil
+}
+
+// CreateUser stores a new user; ErrConflict if the username or id is taken.
+func (s *Store) CreateUser(ctx context.Context, u user.User) error {
+	puts, err := s.userPuts(u)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, puts, func(int) error {
+		return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
+	})
+}
+
+// GetUser reads a user; ErrNotFound if there is none.
+func (s *Store) GetUser(ctx context.Context, projectID, userID string) (user.User, error) {
+	av, err := s.get(ctx, key(userPK(projectID, userID), skUser))
+	if err != nil {
+		return user.User{}, fmt.Errorf("user %s: %w", userID, err)
+	}
+	return fromUserItem(av)
+}
+
+// ListUsers lists a project's users, newest first.
+func (s *Store) ListUsers(ctx context.Context, projectID string, page store.Page) ([]user.User, string, error) {
+	items, next, err := s.listPage(ctx, usersGSIPK(projectID), kindUser, page, func(sk string) (map[string]types.AttributeValue, bool) {
+		id, ok := lastSegment(sk)
+		return key(userPK(projectID, id), skUser), ok
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]user.User, 0, len(items))
+	for _, av := range items {
+		u, err := fromUserItem(av)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, u)
+	}
+	return out, next, nil
+}
+
+// UpdateUser replaces a user's roles, scopes and disabled flag; ErrNotFound
+// if the user no longer exists.
+func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
+	roles, err := attributevalue.Marshal(nonNil(u.Roles))
+	if err != nil {
+		return err
+	}
+	scopes, err := attributevalue.Marshal(nonNil(u.Scopes))
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           s.table,
+		Key:                 key(userPK(u.ProjectID, u.ID), skUser),
+		UpdateExpression:    aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames: map[string]string{
+			"#roles": "roles", "#scopes": "scopes", "#disabled": "disabled",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":roles": roles, ":scopes": scopes, ":disabled": &types.AttributeValueMemberBOOL{Value: u.Disabled},
+		},
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb update user: %w", err)
+	}
+	return nil
+}
+
+// DeleteUser removes a user and frees its username; ErrNotFound if absent.
+func (s *Store) DeleteUser(ctx context.Context, u user.User) error {
+	exists := aws.String("attribute_exists(PK)")
+	return s.transact(ctx, []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: s.table, Key: key(userPK(u.ProjectID, u.ID), skUser), ConditionExpression: exists}},
+		{Delete: &types.Delete{TableName: s.table, Key: key(usernamePK(u.ProjectID, u.Username), skUsername)}},
+	}, func(int) error { return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound) })
+}

@@ -1,0 +1,25 @@
+// Package store holds what every Tollgate store implementation shares: the
+// sentinel errors callers test with errors.Is, and list paging. Stores never
+// let an SDK error type escape; a failed condition is ErrConflict or
+// ErrNotFound, and every key includes the project, so no read or write can
+// cross projects.
+package store
+
+import "errors"
+
+// Sentinel errors returned (wrapped) by every store.
+var (
+	// ErrNotFound: no such record in this project.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the write's condition failed (already exists, already
+	// rotated, changed concurrently).
+	ErrConflict = errors.New("conflict")
+	// ErrBadCursor: a list cursor that this store did not issue for this list.
+	ErrBadCursor = errors.New("invalid cursor")
+)
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit  int    // 1..100
+	Cursor string // "" for the first page
+}

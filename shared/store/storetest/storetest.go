@@ -1,0 +1,385 @@
+// Package storetest is the contract every Tollgate store must meet, run
+// against the in-memory store and against DynamoDB Local.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Store is every method a Tollgate store provides.
+type Store interface {
+	CreateUser(context.Context, user.User) error
+	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	ListUsers(ctx context.Context, projectID string, p store.Page) ([]user.User, string, error)
+	UpdateUser(context.Context, user.User) error
+	DeleteUser(context.Context, user.User) error
+	CreateKey(context.Context, apikey.Key) error
+	GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error)
+	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
+	ListKeys(ctx context.Context, projectID, owner string, p store.Page) ([]apikey.Key, string, error)
+	UpdateKey(context.Context, apikey.Key) error
+	RotateKey(ctx context.Context, old, successor apikey.Key) error
+	DeleteKey(context.Context, apikey.Key) error
+	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
+	Bootstrap(context.Context, user.User, apikey.Key) error
+}
+
+var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
+
+func newUser(project, name string, at time.Time) user.User {
+	return user.User{ProjectID: project, ID: id.New("usr"), Username: name, Roles: []string{user.RoleCredentialIssuer},
+		Scopes: scope.Set{"credentials:read", "echo:read"}, CreatedAt: at}
+}
+
+func newKey(t *testing.T, project, owner string, at time.Time, scopes scope.Set) (apikey.Key, string) {
+	t.Helper()
+	exp := at.Add(apikey.DefaultLifetime)
+	k, tok, err := apikey.New(project, owner, "ci key", scopes, at, &exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, tok
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantErr(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("err = %v, want %v", err, want)
+	}
+}
+
+// Run runs the contract against stores made by newStore (each test gets a
+// fresh project, so one table may serve every test).
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s Store, project string)
+	}{
+		{"UserLifecycle", userLifecycle},
+		{"UsernameUnique", usernameUnique},
+		{"ListUsersPages", listUsersPages},
+		{"KeyLifecycle", keyLifecycle},
+		{"KeyScopesInheritVersusEmpty", keyScopes},
+		{"ListKeysPages", listKeysPages},
+		{"BadCursor", badCursor},
+		{"RotateOnce", rotateOnce},
+		{"RotateRace", rotateRace},
+		{"DeleteTwice", deleteTwice},
+		{"UpdateDeletedKey", updateDeletedKey},
+		{"TouchAtMostOncePerInterval", touch},
+		{"BootstrapOnce", bootstrapOnce},
+		{"ProjectsIsolated", projectsIsolated},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, newStore(t), id.New("prj"))
+		})
+	}
+}
+
+func userLifecycle(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	u := newUser(p, "alice", t0)
+	must(t, s.CreateUser(ctx, u))
+	got, err := s.GetUser(ctx, p, u.ID)
+	must(t, err)
+	if got.Username != "alice" || !got.CreatedAt.Equal(t0) || len(got.Scopes) != 2 || got.Disabled {
+		t.Fatalf("GetUser = %+v", got)
+	}
+	u.Scopes, u.Disabled, u.Roles = scope.Set{}, true, []string{}
+	must(t, s.UpdateUser(ctx, u))
+	got, _ = s.GetUser(ctx, p, u.ID)
+	if !got.Disabled || len(got.Scopes) != 0 || len(got.Roles) != 0 {
+		t.Fatalf("after update = %+v", got)
+	}
+	must(t, s.DeleteUser(ctx, u))
+	_, err = s.GetUser(ctx, p, u.ID)
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.DeleteUser(ctx, u), store.ErrNotFound)
+	wantErr(t, s.UpdateUser(ctx, u), store.ErrNotFound)
+	// The username is free again.
+	must(t, s.CreateUser(ctx, newUser(p, "alice", t0)))
+}
+
+func usernameUnique(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	must(t, s.CreateUser(ctx, newUser(p, "bob", t0)))
+	wantErr(t, s.CreateUser(ctx, newUser(p, "bob", t0)), store.ErrConflict)
+	users, _, err := s.ListUsers(ctx, p, store.Page{Limit: 10})
+	must(t, err)
+	if len(users) != 1 {
+		t.Fatalf("a failed create wrote something: %d users", len(users))
+	}
+}
+
+func listUsersPages(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	for i := range 5 {
+		must(t, s.CreateUser(ctx, newUser(p, fmt.Sprintf("u%d", i), t0.Add(time.Duration(i)*time.Second))))
+	}
+	var names []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		got, next, err := s.ListUsers(ctx, p, store.Page{Limit: 2, Cursor: cursor})
+		must(t, err)
+		for _, u := range got {
+			names = append(names, u.Username)
+		}
+		if next == "" {
+			if pages != 2 {
+				t.Fatalf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(names) != "[u4 u3 u2 u1 u0]" {
+		t.Fatalf("listed %v, want newest first", names)
+	}
+}
+
+func keyLifecycle(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, tok := newKey(t, p, "usr_owner", t0, scope.Set{"echo:read"})
+	must(t, s.CreateKey(ctx, k))
+	wantErr(t, s.CreateKey(ctx, k), store.ErrConflict)
+
+	got, err := s.GetKey(ctx, p, k.ID)
+	must(t, err)
+	byHash, err := s.GetKeyByHash(ctx, p, secret.Sum(tok))
+	must(t, err)
+	for _, g := range []apikey.Key{got, byHash} {
+		if g.ID != k.ID || g.Hash != k.Hash || g.Owner != k.Owner || g.Status != apikey.Active ||
+			!g.ExpiresAt.Equal(*k.ExpiresAt) || !g.CreatedAt.Equal(t0) || g.Scopes.String() != "echo:read" || g.LastUsedAt != nil {
+			t.Fatalf("read back %+v, want %+v", g, k)
+		}
+	}
+	k.Status, k.Name = apikey.Inactive, "renamed"
+	must(t, s.UpdateKey(ctx, k))
+	byHash, _ = s.GetKeyByHash(ctx, p, k.Hash)
+	got, _ = s.GetKey(ctx, p, k.ID)
+	if byHash.Status != apikey.Inactive || got.Status != apikey.Inactive || got.Name != "renamed" {
+		t.Fatalf("update not seen on both reads: %v %v", got.Status, byHash.Status)
+	}
+	must(t, s.DeleteKey(ctx, k))
+	_, err = s.GetKey(ctx, p, k.ID)
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetKeyByHash(ctx, p, k.Hash)
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func keyScopes(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	inherit, _ := newKey(t, p, "usr_owner", t0, nil)
+	none, _ := newKey(t, p, "usr_owner", t0, scope.Set{})
+	never, _ := newKey(t, p, "usr_owner", t0, nil)
+	never.ExpiresAt = nil
+	for _, k := range []apikey.Key{inherit, none, never} {
+		must(t, s.CreateKey(ctx, k))
+	}
+	g1, _ := s.GetKey(ctx, p, inherit.ID)
+	g2, _ := s.GetKeyByHash(ctx, p, none.Hash)
+	g3, _ := s.GetKey(ctx, p, never.ID)
+	if g1.Scopes != nil || g2.Scopes == nil || len(g2.Scopes) != 0 || g3.ExpiresAt != nil {
+		t.Fatalf("inherit=%#v none=%#v never=%v", g1.Scopes, g2.Scopes, g3.ExpiresAt)
+	}
+}
+
+func listKeysPages(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	var want []string
+	for i := range 5 {
+		k, _ := newKey(t, p, "usr_a", t0.Add(time.Duration(i)*time.Minute), nil)
+		must(t, s.CreateKey(ctx, k))
+		want = append([]string{k.ID}, want...)
+	}
+	other, _ := newKey(t, p, "usr_b", t0, nil)
+	must(t, s.CreateKey(ctx, other))
+	var got []string
+	cursor := ""
+	for {
+		page, next, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 2, Cursor: cursor})
+		must(t, err)
+		for _, k := range page {
+			got = append(got, k.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	page, next, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 5})
+	must(t, err)
+	if len(page) != 5 || next != "" {
+		t.Fatalf("exact page: %d items, next %q", len(page), next)
+	}
+}
+
+func badCursor(t *testing.T, s Store, p string) {
+	_, _, err := s.ListKeys(context.Background(), p, "usr_a", store.Page{Limit: 2, Cursor: "!!!"})
+	wantErr(t, err, store.ErrBadCursor)
+}
+
+func rotateOnce(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour)
+	must(t, err)
+	must(t, s.RotateKey(ctx, ended, next))
+	old, _ := s.GetKeyByHash(ctx, p, k.Hash)
+	if old.RotatedTo != next.ID || !old.ExpiresAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("old after rotate: %+v", old)
+	}
+	if got, err := s.GetKeyByHash(ctx, p, secret.Sum(tok)); err != nil || got.ID != next.ID {
+		t.Fatalf("successor by hash: %v %v", got.ID, err)
+	}
+	_, again, _, _ := apikey.Rotate(k, t0.Add(time.Hour), time.Hour) // from the stale read
+	stale := k
+	stale.RotatedTo, stale.ExpiresAt = again.ID, ended.ExpiresAt
+	wantErr(t, s.RotateKey(ctx, stale, again), store.ErrConflict)
+	if _, err := s.GetKey(ctx, p, again.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a failed rotation stored its successor")
+	}
+}
+
+func rotateRace(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := s.RotateKey(ctx, ended, next); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			} else if !errors.Is(err, store.ErrConflict) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	keys, _, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 100})
+	must(t, err)
+	if wins != 1 || len(keys) != 2 {
+		t.Fatalf("%d rotations won, %d keys; want exactly one successor", wins, len(keys))
+	}
+}
+
+func deleteTwice(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	must(t, s.DeleteKey(ctx, k))
+	wantErr(t, s.DeleteKey(ctx, k), store.ErrNotFound)
+}
+
+func updateDeletedKey(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	must(t, s.DeleteKey(ctx, k))
+	k.Status = apikey.Active
+	wantErr(t, s.UpdateKey(ctx, k), store.ErrNotFound)
+	if _, err := s.GetKeyByHash(ctx, p, k.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("an update resurrected a deleted key")
+	}
+	ended, next, _, _ := apikey.Rotate(k, t0, time.Hour)
+	wantErr(t, s.RotateKey(ctx, ended, next), store.ErrNotFound)
+}
+
+func touch(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	steps := []struct {
+		at   time.Time
+		want time.Time
+	}{
+		{t0.Add(time.Second), t0.Add(time.Second)},
+		{t0.Add(30 * time.Second), t0.Add(time.Second)},
+		{t0.Add(62 * time.Second), t0.Add(62 * time.Second)},
+	}
+	for _, st := range steps {
+		must(t, s.TouchKey(ctx, p, k.ID, st.at, time.Minute))
+		got, _ := s.GetKey(ctx, p, k.ID)
+		if got.LastUsedAt == nil || !got.LastUsedAt.Equal(st.want) {
+			t.Fatalf("touch at %v: lastUsedAt %v, want %v", st.at, got.LastUsedAt, st.want)
+		}
+	}
+	must(t, s.TouchKey(ctx, p, "key_missing", t0, time.Minute))
+	if _, err := s.GetKey(ctx, p, "key_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("touch created a key")
+	}
+}
+
+func bootstrapOnce(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	u := newUser(p, "admin", t0)
+	k, _ := newKey(t, p, u.ID, t0, nil)
+	must(t, s.Bootstrap(ctx, u, k))
+	u2 := newUser(p, "admin2", t0)
+	k2, _ := newKey(t, p, u2.ID, t0, nil)
+	wantErr(t, s.Bootstrap(ctx, u2, k2), store.ErrConflict)
+	if _, err := s.GetUser(ctx, p, u2.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a second bootstrap wrote a user")
+	}
+}
+
+func projectsIsolated(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	other := p + "x"
+	u := newUser(p, "carol", t0)
+	must(t, s.CreateUser(ctx, u))
+	k, tok := newKey(t, p, u.ID, t0, nil)
+	must(t, s.CreateKey(ctx, k))
+	if _, err := s.GetUser(ctx, other, u.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("user visible from another project")
+	}
+	if _, err := s.GetKey(ctx, other, k.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("key visible from another project")
+	}
+	if _, err := s.GetKeyByHash(ctx, other, secret.Sum(tok)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("key hash visible from another project")
+	}
+	if keys, _, _ := s.ListKeys(ctx, other, u.ID, store.Page{Limit: 10}); len(keys) != 0 {
+		t.Fatal("keys listed from another project")
+	}
+	if users, _, _ := s.ListUsers(ctx, other, store.Page{Limit: 10}); len(users) != 0 {
+		t.Fatal("users listed from another project")
+	}
+	// Same username in another project is a different user.
+	must(t, s.CreateUser(ctx, newUser(other, "carol", t0)))
+}
