@@ -30,21 +30,23 @@ func (r Route) Permits(p Principal) bool {
 // Table indexes routes by method and resource.
 type Table struct {
 	routes []Route
-	index  map[string]Route
+	index  map[routeKey]Route
 }
+
+type routeKey struct{ method, resource string }
 
 // NewTable indexes routes.
 func NewTable(routes []Route) *Table {
-	t := &Table{routes: routes, index: make(map[string]Route, len(routes))}
+	t := &Table{routes: routes, index: make(map[routeKey]Route, len(routes))}
 	for _, r := range routes {
-		t.index[r.Method+" "+r.Resource] = r
+		t.index[routeKey{r.Method, r.Resource}] = r
 	}
 	return t
 }
 
 // Lookup finds the route for an API Gateway method and resource template.
 func (t *Table) Lookup(method, resource string) (Route, bool) {
-	r, ok := t.index[method+" "+resource]
+	r, ok := t.index[routeKey{method, resource}]
 	return r, ok
 }
 
@@ -77,7 +79,7 @@ func RouteARN(arnPrefix string, r Route) string {
 // ARNPrefix returns "arn:aws:execute-api:region:account:api/stage" from a
 // method ARN, or false if methodARN is not an execute-api method ARN.
 func ARNPrefix(methodARN string) (string, bool) {
-	if !strings.HasPrefix(methodARN, "arn:aws:execute-api:") && !strings.HasPrefix(methodARN, "arn:aws-") {
+	if !strings.HasPrefix(methodARN, "arn:") || !strings.Contains(methodARN, ":execute-api:") {
 		return "", false
 	}
 	api, rest, ok := strings.Cut(methodARN, "/")

@@ -225,7 +225,7 @@ func (s *Store) TouchKey(ctx context.Context, projectID, keyID string, at time.T
 		TableName:                s.table,
 		Key:                      key(keyPK(projectID, keyID), skKey),
 		UpdateExpression:         aws.String("SET #lu = :now"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(#lu) OR #lu < :cutoff)"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(#lu) OR #lu <= :cutoff)"),
 		ExpressionAttributeNames: map[string]string{"#lu": "lastUsedAt"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":now":    &types.AttributeValueMemberS{Value: formatTime(at)},

@@ -246,7 +246,7 @@ func (s *Store) TouchKey(_ context.Context, projectID, keyID string, at time.Tim
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.keys[projectKey{projectID, keyID}]
-	if ok && (k.LastUsedAt == nil || k.LastUsedAt.Before(at.Add(-minInterval))) {
+	if ok && (k.LastUsedAt == nil || !k.LastUsedAt.After(at.Add(-minInterval))) {
 		k.LastUsedAt = &at
 		s.keys[projectKey{projectID, keyID}] = k
 	}

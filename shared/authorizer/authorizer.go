@@ -1,0 +1,276 @@
+package authorizer
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Store is what the authorizer reads (and the one write it makes).
+type Store interface {
+	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
+	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
+}
+
+// ErrUnauthorized is the error API Gateway turns into 401: its text must
+// be exactly "Unauthorized".
+var ErrUnauthorized = errors.New("Unauthorized")
+
+// Credential types reported in the context.
+const (
+	TypeAPIKey = "api_key"
+)
+
+// QueryParam carries an API key in the query string when enabled.
+const QueryParam = "api_token"
+
+// TouchInterval is the least time between two lastUsedAt writes of a key.
+const TouchInterval = time.Minute
+
+// cacheSize bounds each in-process cache.
+const cacheSize = 50_000
+
+// Options configure an Authorizer.
+type Options struct {
+	ProjectID    string
+	CacheTTL     time.Duration // at most the revocation bound
+	StoreTimeout time.Duration
+	QueryTokens  bool
+	Routes       *authz.Table
+	Clock        clock.Clock
+	Logger       *slog.Logger
+}
+
+// Authorizer decides API Gateway REQUEST authorizer events.
+type Authorizer struct {
+	opt       Options
+	store     Store
+	decisions *cache[secret.Hash, *decision]
+	owners    *cache[string, *owner]
+	touchMu   sync.Mutex
+	touched   map[string]time.Time
+}
+
+// decision is a cached answer for one credential: nil principal means the
+// credential is unknown (negative caching).
+type decision struct {
+	principal *authz.Principal
+	expiresAt *time.Time // the credential's own expiry
+	keyID     string
+	prefix    string // the ARN prefix the response was built for
+	response  events.APIGatewayCustomAuthorizerResponse
+}
+
+type owner struct {
+	user    *user.User // nil: no such user
+	fetched time.Time
+}
+
+// New returns an Authorizer reading from s.
+func New(s Store, opt Options) *Authorizer {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Authorizer{
+		opt: opt, store: s,
+		decisions: newCache[secret.Hash, *decision](cacheSize),
+		owners:    newCache[string, *owner](cacheSize),
+		touched:   map[string]time.Time{},
+	}
+}
+
+// Handle is the Lambda handler.
+func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	none := events.APIGatewayCustomAuthorizerResponse{}
+	tok, ok := a.credential(req)
+	if !ok {
+		return none, a.deny("no single credential presented", "", req)
+	}
+	if _, err := secret.Check(tok, secret.PrefixAPIKey); err != nil {
+		return none, a.deny("malformed credential", "", req)
+	}
+	prefix, ok := authz.ARNPrefix(req.MethodArn)
+	if !ok {
+		return none, fmt.Errorf("authorizer: unexpected methodArn")
+	}
+	now := a.opt.Clock.Now()
+	h := secret.Sum(tok)
+	d, ok := a.decisions.get(h, now)
+	if !ok {
+		var err error
+		if d, err = a.decide(ctx, h, prefix, now); err != nil {
+			return none, err
+		}
+	}
+	if d.principal == nil {
+		return none, a.deny("unknown, inactive or orphaned credential", secret.Hint(tok), req)
+	}
+	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
+		return none, a.deny("expired credential", d.principal.CredentialID, req)
+	}
+	a.touch(ctx, d.keyID, now)
+	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
+		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
+			"method", req.HTTPMethod, "resource", req.Resource)
+		resp := response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), req.MethodArn)
+		return resp, nil
+	}
+	if d.prefix != prefix {
+		return response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), ""), nil
+	}
+	return d.response, nil
+}
+
+// credential returns the one credential presented, or false if there is
+// none, or more than one (ambiguity is refused, not resolved).
+func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
+	var found []string
+	for name, v := range req.Headers {
+		switch {
+		case strings.EqualFold(name, "authorization"):
+			scheme, tok, ok := strings.Cut(v, " ")
+			if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "apiToken")) {
+				return "", false
+			}
+			found = append(found, tok)
+		case strings.EqualFold(name, "x-api-key"):
+			found = append(found, v)
+		}
+	}
+	for name, vs := range req.MultiValueHeaders {
+		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
+			return "", false
+		}
+	}
+	if a.opt.QueryTokens {
+		if v, ok := req.QueryStringParameters[QueryParam]; ok {
+			found = append(found, v)
+		}
+		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
+			return "", false
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return found[0], true
+}
+
+// decide reads the credential and its owner and caches the outcome.
+func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, now time.Time) (*decision, error) {
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	k, err := a.store.GetKeyByHash(sctx, a.opt.ProjectID, h)
+	if errors.Is(err, store.ErrNotFound) {
+		d := &decision{}
+		a.decisions.put(h, d, now, now.Add(a.opt.CacheTTL))
+		return d, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authorizer: reading credential: %w", err)
+	}
+	o, err := a.owner(sctx, k.Owner, now)
+	if err != nil {
+		return nil, err
+	}
+	d := &decision{keyID: k.ID, expiresAt: k.ExpiresAt}
+	// The store found the record by hash; comparing the stored hash in
+	// constant time guards against a store answering with another record.
+	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
+	if match && o.user != nil && !o.user.Disabled && k.Status == apikey.Active && k.ProjectID == a.opt.ProjectID {
+		ownerScopes := o.user.EffectiveScopes()
+		granted := k.Scopes
+		if granted == nil {
+			granted = ownerScopes
+		}
+		d.principal = &authz.Principal{
+			ProjectID: a.opt.ProjectID, ID: k.Owner, CredentialType: TypeAPIKey, CredentialID: k.ID,
+			Scopes: scope.Intersect(granted, ownerScopes), Admin: o.user.IsAdmin(),
+		}
+		d.prefix = prefix
+		d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+	}
+	// The decision lives no longer than the older of its two reads allows.
+	expires := o.fetched.Add(a.opt.CacheTTL)
+	a.decisions.put(h, d, now, expires)
+	return d, nil
+}
+
+// owner reads a user through the owner cache.
+func (a *Authorizer) owner(ctx context.Context, userID string, now time.Time) (*owner, error) {
+	if o, ok := a.owners.get(userID, now); ok {
+		return o, nil
+	}
+	u, err := a.store.GetUser(ctx, a.opt.ProjectID, userID)
+	o := &owner{fetched: now}
+	switch {
+	case err == nil:
+		o.user = &u
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("authorizer: reading owner: %w", err)
+	}
+	a.owners.put(userID, o, now, now.Add(a.opt.CacheTTL))
+	return o, nil
+}
+
+// touch records a use of the key at most once per TouchInterval per
+// process; a failure is logged, never fatal.
+func (a *Authorizer) touch(ctx context.Context, keyID string, now time.Time) {
+	a.touchMu.Lock()
+	last, ok := a.touched[keyID]
+	due := !ok || now.Sub(last) >= TouchInterval
+	if due {
+		if len(a.touched) >= cacheSize {
+			clear(a.touched)
+		}
+		a.touched[keyID] = now
+	}
+	a.touchMu.Unlock()
+	if !due {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	if err := a.store.TouchKey(sctx, a.opt.ProjectID, keyID, now, TouchInterval); err != nil {
+		a.opt.Logger.Warn("authorizer: recording lastUsedAt failed", "credentialId", keyID, "error", err)
+	}
+}
+
+// deny logs why a request is refused (naming the credential by id or hint
+// only) and returns ErrUnauthorized.
+func (a *Authorizer) deny(reason, who string, req events.APIGatewayCustomAuthorizerRequestTypeRequest) error {
+	a.opt.Logger.Info("authorizer: unauthorized", "reason", reason, "credential", who,
+		"method", req.HTTPMethod, "resource", req.Resource)
+	return ErrUnauthorized
+}
+
+// response is the authorizer's answer for p: every route p may call, plus
+// an explicit Deny of denied when set.
+func response(p authz.Principal, allowed []string, denied string) events.APIGatewayCustomAuthorizerResponse {
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID:    p.ID,
+		PolicyDocument: authz.Policy(allowed, denied),
+		Context: map[string]any{
+			"principalId":    p.ID,
+			"credentialType": p.CredentialType,
+			"credentialId":   p.CredentialID,
+			"scopes":         p.Scopes.String(),
+			"projectId":      p.ProjectID,
+		},
+	}
+}

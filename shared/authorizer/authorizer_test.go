@@ -1,0 +1,328 @@
+package authorizer_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/authorizer"
+	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+const (
+	project = "default"
+	arnBase = "arn:aws:execute-api:us-east-1:123456789012:api1/prod"
+)
+
+var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
+
+type fixture struct {
+	store *memory.Store
+	clock *clock.Fake
+	auth  *authorizer.Authorizer
+	owner user.User
+	key   apikey.Key
+	token string
+}
+
+func newFixture(t testing.TB, query bool, keyScopes scope.Set) *fixture {
+	t.Helper()
+	f := &fixture{store: memory.New(), clock: clock.NewFake(t0)}
+	f.owner = user.User{ProjectID: project, ID: "usr_alice", Username: "alice", Roles: []string{user.RoleCredentialIssuer},
+		Scopes: scope.Set{"credentials:read", "echo:read"}, CreatedAt: t0}
+	if err := f.store.CreateUser(context.Background(), f.owner); err != nil {
+		t.Fatal(err)
+	}
+	exp := t0.Add(24 * time.Hour)
+	var err error
+	f.key, f.token, err = apikey.New(project, f.owner.ID, "test", keyScopes, t0, &exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreateKey(context.Background(), f.key); err != nil {
+		t.Fatal(err)
+	}
+	f.auth = authorizer.New(f.store, authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second, QueryTokens: query,
+		Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+	})
+	return f
+}
+
+func request(method, resource string, headers map[string]string) events.APIGatewayCustomAuthorizerRequestTypeRequest {
+	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		Type: "REQUEST", MethodArn: arnBase + "/" + method + resource, Resource: resource, Path: resource,
+		HTTPMethod: method, Headers: headers,
+	}
+}
+
+func whoami(headers map[string]string) events.APIGatewayCustomAuthorizerRequestTypeRequest {
+	return request("GET", "/v1/whoami", headers)
+}
+
+// allows reports whether resp allows methodARN and explicitly denies nothing of it.
+func effect(resp events.APIGatewayCustomAuthorizerResponse, methodARN string) string {
+	out := "none"
+	for _, st := range resp.PolicyDocument.Statement {
+		for _, r := range st.Resource {
+			if r == methodARN || (len(r) > 0 && r[len(r)-1] == '*' && len(methodARN) >= len(r)-1 && methodARN[:len(r)-1] == r[:len(r)-1]) {
+				if st.Effect == authz.Deny {
+					return authz.Deny
+				}
+				out = authz.Allow
+			}
+		}
+	}
+	return out
+}
+
+func TestPresentations(t *testing.T) {
+	cases := []struct {
+		name    string
+		query   bool
+		headers func(tok string) map[string]string
+		qs      func(tok string) map[string]string
+		want    error
+	}{
+		{"bearer", false, func(k string) map[string]string { return map[string]string{"Authorization": "Bearer " + k} }, nil, nil},
+		{"bearer lowercase header and scheme", false, func(k string) map[string]string { return map[string]string{"authorization": "bearer " + k} }, nil, nil},
+		{"apiToken", false, func(k string) map[string]string { return map[string]string{"Authorization": "apiToken " + k} }, nil, nil},
+		{"x-api-key", false, func(k string) map[string]string { return map[string]string{"X-Api-Key": k} }, nil, nil},
+		{"query enabled", true, nil, func(k string) map[string]string { return map[string]string{"api_token": k} }, nil},
+		{"query disabled", false, nil, func(k string) map[string]string { return map[string]string{"api_token": k} }, authorizer.ErrUnauthorized},
+		{"basic scheme", false, func(k string) map[string]string { return map[string]string{"Authorization": "Basic " + k} }, nil, authorizer.ErrUnauthorized},
+		{"no scheme", false, func(k string) map[string]string { return map[string]string{"Authorization": k} }, nil, authorizer.ErrUnauthorized},
+		{"nothing", false, func(string) map[string]string { return nil }, nil, authorizer.ErrUnauthorized},
+		{"two presentations", false, func(k string) map[string]string {
+			return map[string]string{"Authorization": "Bearer " + k, "x-api-key": k}
+		}, nil, authorizer.ErrUnauthorized},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, c.query, nil)
+			req := whoami(nil)
+			if c.headers != nil {
+				req.Headers = c.headers(f.token)
+			}
+			if c.qs != nil {
+				req.QueryStringParameters = c.qs(f.token)
+			}
+			resp, err := f.auth.Handle(context.Background(), req)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if c.want == nil {
+				if effect(resp, req.MethodArn) != authz.Allow || resp.PrincipalID != "usr_alice" {
+					t.Fatalf("not allowed: %+v", resp)
+				}
+				ctx := resp.Context
+				if ctx["credentialType"] != "api_key" || ctx["credentialId"] != f.key.ID || ctx["projectId"] != project ||
+					ctx["scopes"] != "credentials:read echo:read" || ctx["principalId"] != "usr_alice" {
+					t.Fatalf("context = %v", ctx)
+				}
+			}
+		})
+	}
+}
+
+func TestMalformedTokensNeverReachTheStore(t *testing.T) {
+	f := newFixture(t, true, nil)
+	good := f.token
+	flipped := []byte(good)
+	flipped[10] ^= 1
+	for _, tok := range []string{"", "tgk_", "tgr" + good[3:], string(flipped), good + "x", "eyJhbGciOiJub25lIn0.e30.", "tgk_" + good[4:50] + "!!!"} {
+		_, err := f.auth.Handle(context.Background(), whoami(map[string]string{"Authorization": "Bearer " + tok}))
+		if !errors.Is(err, authorizer.ErrUnauthorized) {
+			t.Fatalf("%q: err = %v", tok, err)
+		}
+	}
+	if n := f.store.Reads.Load(); n != 0 {
+		t.Fatalf("%d store reads for malformed tokens, want 0", n)
+	}
+}
+
+func TestCredentialStates(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		change func(f *fixture)
+	}{
+		{"unknown", func(f *fixture) { _ = f.store.DeleteKey(ctx, f.key) }},
+		{"inactive", func(f *fixture) { f.key.Status = apikey.Inactive; _ = f.store.UpdateKey(ctx, f.key) }},
+		{"expired", func(f *fixture) { f.clock.Advance(24 * time.Hour) }},
+		{"owner disabled", func(f *fixture) { f.owner.Disabled = true; _ = f.store.UpdateUser(ctx, f.owner) }},
+		{"owner deleted", func(f *fixture) { _ = f.store.DeleteUser(ctx, f.owner) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, false, nil)
+			c.change(f)
+			_, err := f.auth.Handle(ctx, whoami(map[string]string{"x-api-key": f.token}))
+			if !errors.Is(err, authorizer.ErrUnauthorized) {
+				t.Fatalf("err = %v, want Unauthorized", err)
+			}
+		})
+	}
+}
+
+func TestScopes(t *testing.T) {
+	cases := []struct {
+		name      string
+		keyScopes scope.Set
+		roles     []string
+		method    string
+		resource  string
+		want      string
+	}{
+		{"inherited scope", nil, nil, "GET", "/v1/keys", authz.Allow},
+		{"scope not held", nil, nil, "POST", "/v1/keys", authz.Deny},
+		{"key narrower than owner", scope.Set{"echo:read"}, nil, "GET", "/v1/keys", authz.Deny},
+		{"key wider than owner is cut", scope.Set{"credentials:write"}, nil, "POST", "/v1/keys", authz.Deny},
+		{"whoami needs no scope", scope.Set{}, nil, "GET", "/v1/whoami", authz.Allow},
+		{"admin route needs admin role", nil, nil, "GET", "/v1/users", authz.Deny},
+		{"admin holds every scope", nil, []string{user.RoleAdmin}, "POST", "/v1/users", authz.Allow},
+		{"admin key narrowed", scope.Set{"credentials:read"}, []string{user.RoleAdmin}, "POST", "/v1/users", authz.Deny},
+		{"route not in table", nil, []string{user.RoleAdmin}, "GET", "/v1/nowhere", authz.Deny},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, false, c.keyScopes)
+			if c.roles != nil {
+				f.owner.Roles = c.roles
+				_ = f.store.UpdateUser(context.Background(), f.owner)
+			}
+			req := request(c.method, c.resource, map[string]string{"x-api-key": f.token})
+			resp, err := f.auth.Handle(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := effect(resp, req.MethodArn); got != c.want {
+				t.Fatalf("effect = %s, want %s (policy %+v)", got, c.want, resp.PolicyDocument)
+			}
+		})
+	}
+}
+
+func TestPolicyCoversEveryPermittedRoute(t *testing.T) {
+	f := newFixture(t, false, nil)
+	resp, err := f.auth.Handle(context.Background(), whoami(map[string]string{"x-api-key": f.token}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{arnBase + "/GET/v1/whoami", arnBase + "/GET/v1/keys", arnBase + "/GET/v1/keys/*"}
+	got := resp.PolicyDocument.Statement[0].Resource
+	if !slices.Equal(got, want) || len(resp.PolicyDocument.Statement) != 1 {
+		t.Fatalf("allowed %v, want %v", got, want)
+	}
+}
+
+func TestRevocationBound(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, false, nil)
+	req := whoami(map[string]string{"x-api-key": f.token})
+	if _, err := f.auth.Handle(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	f.key.Status = apikey.Inactive
+	_ = f.store.UpdateKey(ctx, f.key)
+	f.clock.Advance(29 * time.Second)
+	if _, err := f.auth.Handle(ctx, req); err != nil {
+		t.Fatalf("cached decision dropped early: %v", err)
+	}
+	f.clock.Advance(time.Second)
+	if _, err := f.auth.Handle(ctx, req); !errors.Is(err, authorizer.ErrUnauthorized) {
+		t.Fatalf("deactivation not applied after the bound: %v", err)
+	}
+	// Reactivation is seen within the bound too (the negative answer is cached as well).
+	f.key.Status = apikey.Active
+	_ = f.store.UpdateKey(ctx, f.key)
+	f.clock.Advance(30 * time.Second)
+	if _, err := f.auth.Handle(ctx, req); err != nil {
+		t.Fatalf("reactivation not applied after the bound: %v", err)
+	}
+}
+
+func TestWarmCacheReadsNothing(t *testing.T) {
+	f := newFixture(t, false, nil)
+	req := whoami(map[string]string{"x-api-key": f.token})
+	for range 3 {
+		if _, err := f.auth.Handle(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.store.Reads.Load(); n != 2 { // the key and its owner, once
+		t.Fatalf("%d reads, want 2", n)
+	}
+	// Unknown tokens are cached too.
+	tok, _ := secret.Generate(secret.PrefixAPIKey)
+	for range 3 {
+		_, _ = f.auth.Handle(context.Background(), whoami(map[string]string{"x-api-key": tok}))
+	}
+	if n := f.store.Reads.Load(); n != 3 {
+		t.Fatalf("%d reads after 3 unknown tokens, want 3", n)
+	}
+}
+
+func TestLastUsedWrittenAtMostOncePerMinute(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, false, nil)
+	req := whoami(map[string]string{"x-api-key": f.token})
+	_, _ = f.auth.Handle(ctx, req)
+	k, _ := f.store.GetKey(ctx, project, f.key.ID)
+	if k.LastUsedAt == nil || !k.LastUsedAt.Equal(t0) {
+		t.Fatalf("lastUsedAt = %v", k.LastUsedAt)
+	}
+	f.clock.Advance(59 * time.Second)
+	_, _ = f.auth.Handle(ctx, req)
+	k, _ = f.store.GetKey(ctx, project, f.key.ID)
+	if !k.LastUsedAt.Equal(t0) {
+		t.Fatalf("written again within a minute: %v", k.LastUsedAt)
+	}
+	f.clock.Advance(time.Second)
+	_, _ = f.auth.Handle(ctx, req)
+	k, _ = f.store.GetKey(ctx, project, f.key.ID)
+	if !k.LastUsedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("not written after a minute: %v", k.LastUsedAt)
+	}
+}
+
+// failing is a store whose reads fail or hang until the deadline.
+type failing struct {
+	*memory.Store
+	hang bool
+}
+
+func (s failing) GetKeyByHash(ctx context.Context, p string, h secret.Hash) (apikey.Key, error) {
+	if s.hang {
+		<-ctx.Done()
+		return apikey.Key{}, ctx.Err()
+	}
+	return apikey.Key{}, errors.New("throttled")
+}
+
+func TestFailsClosed(t *testing.T) {
+	for _, hang := range []bool{false, true} {
+		f := newFixture(t, false, nil)
+		a := authorizer.New(failing{f.store, hang}, authorizer.Options{
+			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 20 * time.Millisecond,
+			Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+		})
+		resp, err := a.Handle(context.Background(), whoami(map[string]string{"x-api-key": f.token}))
+		if err == nil || errors.Is(err, authorizer.ErrUnauthorized) || len(resp.PolicyDocument.Statement) != 0 {
+			t.Fatalf("hang=%v: resp %+v, err %v; want a non-Unauthorized error and no policy", hang, resp, err)
+		}
+		// The failure is not cached: the next call asks the store again.
+		if _, err := a.Handle(context.Background(), whoami(map[string]string{"x-api-key": f.token})); err == nil {
+			t.Fatal("failure turned into an Allow")
+		}
+	}
+}
