@@ -9,6 +9,9 @@ import (
 	"github.com/tollgate/tollgate/shared/scope"
 )
 
+// IDPrefix starts every userId.
+const IDPrefix = "usr"
+
 // Built-in roles.
 const (
 	// RoleAdmin may do everything, including managing other users' credentials.

@@ -1,0 +1,139 @@
+// Package apigw holds what a Lambda proxy handler needs to speak API
+// Gateway: the caller the authorizer vouched for, strict JSON request
+// decoding that names the offending field, and JSON and problem responses.
+// Responses carrying secrets are marked Cache-Control: no-store.
+package apigw
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/problem"
+)
+
+// MaxBody is the largest JSON body accepted.
+const MaxBody = 64 << 10
+
+// Caller is the principal API Gateway's authorizer passed to the handler.
+type Caller struct {
+	PrincipalID    string
+	CredentialType string
+	CredentialID   string
+	Scopes         string
+	ProjectID      string
+}
+
+// CallerOf reads the authorizer context; false if there is none.
+func CallerOf(req events.APIGatewayProxyRequest) (Caller, bool) {
+	a := req.RequestContext.Authorizer
+	str := func(k string) string { s, _ := a[k].(string); return s }
+	c := Caller{
+		PrincipalID: str("principalId"), CredentialType: str("credentialType"),
+		CredentialID: str("credentialId"), Scopes: str("scopes"), ProjectID: str("projectId"),
+	}
+	return c, c.PrincipalID != "" && c.ProjectID != ""
+}
+
+// Body returns the request body, decoding base64 when API Gateway encoded it.
+func Body(req events.APIGatewayProxyRequest) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		return []byte(req.Body), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, problem.Invalid("body", "not valid base64")
+	}
+	return b, nil
+}
+
+// DecodeJSON decodes body into dst strictly: one JSON object, no unknown
+// fields, at most MaxBody bytes. Errors are problems naming the field.
+func DecodeJSON(body []byte, dst any) error {
+	if len(body) > MaxBody {
+		return problem.Invalid("body", "larger than %d bytes", MaxBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return problem.Invalid("body", "a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return problem.Invalid("body", "must hold a single JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var p *problem.Problem
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return problem.Invalid(typeErr.Field, "must be %s", article(typeErr.Type.String()))
+	case errors.As(err, &typeErr):
+		return problem.Invalid("body", "must be a JSON object")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.Invalid("body", "malformed JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return problem.Invalid(name, "unknown field")
+	}
+	return problem.Invalid("body", "malformed JSON")
+}
+
+// article names a Go type as JSON people know it.
+func article(goType string) string {
+	switch {
+	case goType == "string" || strings.HasSuffix(goType, "Time"):
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint") || strings.HasPrefix(goType, "float"):
+		return "a number"
+	}
+	return "a JSON " + goType
+}
+
+// JSON answers status with v as its JSON body.
+func JSON(status int, v any, headers map[string]string) events.APIGatewayProxyResponse {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return Problem(problem.New(http.StatusInternalServerError, "internal error"))
+	}
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}
+}
+
+// NoStore marks a response that carries a secret.
+var NoStore = map[string]string{"Cache-Control": "no-store"}
+
+// Problem answers with an RFC 9457 problem detail.
+func Problem(p *problem.Problem) events.APIGatewayProxyResponse {
+	body, _ := json.Marshal(p)
+	return events.APIGatewayProxyResponse{
+		StatusCode: p.Status,
+		Headers:    map[string]string{"Content-Type": "application/problem+json"},
+		Body:       string(body),
+	}
+}
+
+// NoContent answers 204.
+func NoContent() events.APIGatewayProxyResponse {
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusNoContent}
+}

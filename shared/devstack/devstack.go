@@ -1,0 +1,143 @@
+// Package devstack is the local stack behind `make run`: DynamoDB Local
+// keeping its data under the state folder, the table, a one-time bootstrap,
+// and the real authorizer and function handlers served over HTTP through the
+// API Gateway emulation. It listens on loopback only by default and writes
+// the bootstrap admin key to a file readable by its owner alone.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/authorizer"
+	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/bootstrap"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/gateway"
+	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+)
+
+// Options configure the local stack.
+type Options struct {
+	StateDir string // ".tollgate": DynamoDB Local files and admin.key
+	Listen   string // "127.0.0.1:8080"
+	Jar      string // DynamoDBLocal.jar
+	Endpoint string // an already running DynamoDB (tests); Jar is then unused
+	Config   config.Config
+	Out      io.Writer // where the bootstrap key and status lines go
+	Logger   *slog.Logger
+	// Ready, when set, receives the listening address once serving.
+	Ready func(addr string)
+}
+
+// AdminKeyFile is the bootstrap admin key's file in the state folder.
+const AdminKeyFile = "admin.key"
+
+// Run serves the local stack until ctx ends, then stops all it started.
+func Run(ctx context.Context, opt Options) error {
+	endpoint := opt.Endpoint
+	if endpoint == "" {
+		db, err := dynamolocal.Start(ctx, opt.Jar, filepath.Join(opt.StateDir, "dynamodb"))
+		if err != nil {
+			return err
+		}
+		defer db.Stop()
+		endpoint = db.Endpoint
+	}
+	handler, err := Build(ctx, endpoint, opt)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opt.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s (set TOLLGATE_LISTEN to change it): %w", opt.Listen, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(opt.Out, "Tollgate local stack serving http://%s (Ctrl-C stops it)\n", ln.Addr())
+	if opt.Ready != nil {
+		opt.Ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	case err := <-errc:
+		return err
+	}
+}
+
+// Build creates the table if needed, bootstraps once, and returns the HTTP
+// handler serving the whole API against the DynamoDB at endpoint.
+func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, error) {
+	cfg := opt.Config
+	db, err := dynamo.NewClient(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if err := dynamo.EnsureTable(ctx, db, cfg.Table); err != nil {
+		return nil, err
+	}
+	st := dynamo.New(db, cfg.Table)
+	clk := clock.Real{}
+	if err := firstRun(ctx, st, cfg.ProjectID, opt); err != nil {
+		return nil, err
+	}
+	auth := authorizer.New(st, authorizer.Options{
+		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout,
+		QueryTokens: cfg.QueryTokens, Routes: authz.NewTable(authz.Routes), Clock: clk, Logger: opt.Logger,
+	})
+	mgmt := management.New(st, management.Options{
+		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clk, Logger: opt.Logger,
+	})
+	gw := &gateway.Gateway{
+		Protected:  authz.Routes,
+		Authorizer: auth.Handle,
+		Functions:  map[string]gateway.Handler{authz.FnIssueKeys: mgmt.Handle},
+		Stage:      "local",
+		Logger:     opt.Logger,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.Handle("/", gw)
+	return mux, nil
+}
+
+// firstRun bootstraps the project once, printing the admin key and
+// writing it to the state folder with mode 0600.
+func firstRun(ctx context.Context, st bootstrap.Store, projectID string, opt Options) error {
+	res, err := bootstrap.Run(ctx, st, projectID, time.Now().UTC())
+	if errors.Is(err, bootstrap.ErrDone) {
+		fmt.Fprintf(opt.Out, "Already bootstrapped; the admin key was written to %s\n", filepath.Join(opt.StateDir, AdminKeyFile))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if err := os.MkdirAll(opt.StateDir, 0o700); err != nil {
+		return err
+	}
+	path := filepath.Join(opt.StateDir, AdminKeyFile)
+	if err := os.WriteFile(path, []byte(res.Key+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	fmt.Fprintf(opt.Out, "Bootstrapped admin user %s. Admin API key (shown once, also in %s, expires %s):\n%s\n",
+		res.UserID, path, res.ExpiresAt.Format(time.RFC3339), res.Key)
+	return nil
+}

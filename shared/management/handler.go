@@ -1,0 +1,193 @@
+package management
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Store is what the management API reads and writes.
+type Store interface {
+	CreateUser(context.Context, user.User) error
+	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	ListUsers(ctx context.Context, projectID string, p store.Page) ([]user.User, string, error)
+	UpdateUser(context.Context, user.User) error
+	DeleteUser(context.Context, user.User) error
+	CreateKey(context.Context, apikey.Key) error
+	GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error)
+	ListKeys(ctx context.Context, projectID, owner string, p store.Page) ([]apikey.Key, string, error)
+	UpdateKey(context.Context, apikey.Key) error
+	RotateKey(ctx context.Context, old, successor apikey.Key) error
+	DeleteKey(context.Context, apikey.Key) error
+}
+
+// Options configure a Handler.
+type Options struct {
+	ProjectID            string
+	AllowNonExpiringKeys bool
+	Clock                clock.Clock
+	Logger               *slog.Logger
+}
+
+// Handler serves the management routes.
+type Handler struct {
+	store  Store
+	opt    Options
+	routes map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error)
+}
+
+// call is one request with its authenticated caller.
+type call struct {
+	req    events.APIGatewayProxyRequest
+	caller apigw.Caller
+	user   user.User // the caller's user record, read now
+	scopes scope.Set // the calling credential's effective scopes
+	now    time.Time
+}
+
+// New returns the management handler.
+func New(s Store, opt Options) *Handler {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{store: s, opt: opt}
+	h.routes = map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error){
+		"GET /v1/whoami":               whoami,
+		"GET /v1/keys":                 h.listKeys,
+		"POST /v1/keys":                h.createKey,
+		"GET /v1/keys/{keyId}":         h.getKey,
+		"PATCH /v1/keys/{keyId}":       h.updateKey,
+		"DELETE /v1/keys/{keyId}":      h.deleteKey,
+		"POST /v1/keys/{keyId}/rotate": h.rotateKey,
+		"GET /v1/users":                h.admin(h.listUsers),
+		"POST /v1/users":               h.admin(h.createUser),
+		"GET /v1/users/{userId}":       h.admin(h.getUser),
+		"PATCH /v1/users/{userId}":     h.admin(h.updateUser),
+		"DELETE /v1/users/{userId}":    h.admin(h.deleteUser),
+	}
+	return h
+}
+
+// Handle is the Lambda handler.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	resp, err := h.serve(ctx, req)
+	if err != nil {
+		p, internal := problem.From(err)
+		if internal {
+			h.opt.Logger.Error("management: request failed", "method", req.HTTPMethod, "resource", req.Resource,
+				"requestId", req.RequestContext.RequestID, "error", err)
+		}
+		return apigw.Problem(p), nil
+	}
+	return resp, nil
+}
+
+func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	route, ok := h.routes[req.HTTPMethod+" "+req.Resource]
+	if !ok {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusNotFound, "no such route")
+	}
+	caller, ok := apigw.CallerOf(req)
+	if !ok || caller.ProjectID != h.opt.ProjectID {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusUnauthorized, "no authenticated caller")
+	}
+	u, err := h.store.GetUser(ctx, h.opt.ProjectID, caller.PrincipalID)
+	if err != nil || u.Disabled {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling user is disabled or deleted")
+	}
+	scopes := scope.Set(strings.Fields(caller.Scopes))
+	slices.Sort(scopes)
+	return route(ctx, &call{req: req, caller: caller, user: u, scopes: scopes, now: h.opt.Clock.Now()})
+}
+
+// admin guards a route that needs the admin role (the authorizer checks it
+// too; this keeps the handler safe on its own).
+func (h *Handler) admin(next func(context.Context, *call) (events.APIGatewayProxyResponse, error)) func(context.Context, *call) (events.APIGatewayProxyResponse, error) {
+	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+		if !c.user.IsAdmin() || !c.scopes.Has("users:admin") {
+			return events.APIGatewayProxyResponse{}, problem.Forbidden("needs the admin role and the users:admin scope")
+		}
+		return next(ctx, c)
+	}
+}
+
+func whoami(_ context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	return apigw.JSON(http.StatusOK, map[string]string{
+		"principalId": c.caller.PrincipalID, "credentialType": c.caller.CredentialType,
+		"credentialId": c.caller.CredentialID, "scopes": c.caller.Scopes, "projectId": c.caller.ProjectID,
+	}, nil), nil
+}
+
+// page reads ?limit= and ?cursor=.
+func page(req events.APIGatewayProxyRequest) (store.Page, error) {
+	p := store.Page{Limit: 50, Cursor: req.QueryStringParameters["cursor"]}
+	if v, ok := req.QueryStringParameters["limit"]; ok {
+		n, err := parseLimit(v)
+		if err != nil {
+			return p, err
+		}
+		p.Limit = n
+	}
+	if len(p.Cursor) > 1024 {
+		return p, problem.Invalid("cursor", "not a cursor this list returned")
+	}
+	return p, nil
+}
+
+func parseLimit(v string) (int, error) {
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > 100 {
+			return 0, problem.Invalid("limit", "must be a whole number from 1 to 100")
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n < 1 || n > 100 {
+		return 0, problem.Invalid("limit", "must be a whole number from 1 to 100")
+	}
+	return n, nil
+}
+
+// list is the shape of every list response.
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+func newList[T any](items []T, next string) list[T] {
+	l := list[T]{Items: items}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	if next != "" {
+		l.NextCursor = &next
+	}
+	return l
+}
+
+// validName checks a display name: 1 to 100 characters, no control characters.
+func validName(field, s string) error {
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0x20 || r == 0x7f {
+			return problem.Invalid(field, "must not contain control characters")
+		}
+	}
+	if strings.TrimSpace(s) == "" || n > 100 {
+		return problem.Invalid(field, "must be 1 to 100 characters")
+	}
+	return nil
+}

@@ -1,0 +1,335 @@
+package management
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// MaxOverlap is the longest overlap a rotation may ask for.
+const MaxOverlap = 30 * 24 * time.Hour
+
+// keyJSON is a key as the API shows it; Key is set only when it is created.
+type keyJSON struct {
+	KeyID      string     `json:"keyId"`
+	Key        string     `json:"key,omitempty"`
+	Name       string     `json:"name"`
+	Scopes     scope.Set  `json:"scopes"` // null: inherits the owner's scopes
+	Owner      string     `json:"owner"`
+	Status     string     `json:"status"`
+	Hint       string     `json:"hint"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	ExpiresAt  *time.Time `json:"expiresAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	RotatedTo  string     `json:"rotatedTo,omitempty"`
+}
+
+func showKey(k apikey.Key, token string, now time.Time) keyJSON {
+	sec := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		v := t.UTC().Truncate(time.Second)
+		return &v
+	}
+	return keyJSON{
+		KeyID: k.ID, Key: token, Name: k.Name, Scopes: k.Scopes, Owner: k.Owner, Status: string(k.StatusAt(now)),
+		Hint: k.Hint, CreatedAt: *sec(&k.CreatedAt), ExpiresAt: sec(k.ExpiresAt), LastUsedAt: sec(k.LastUsedAt),
+		RotatedTo: k.RotatedTo,
+	}
+}
+
+// optionalTime tells an omitted field from null and from a time.
+type optionalTime struct {
+	Set, Null bool
+	Time      time.Time
+}
+
+func (o *optionalTime) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return problem.Invalid("expiresAt", "must be an RFC 3339 time or null")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return problem.Invalid("expiresAt", "must be an RFC 3339 time such as 2026-11-23T19:30:00Z")
+	}
+	o.Time = t.UTC()
+	return nil
+}
+
+type createKeyBody struct {
+	Name      string       `json:"name"`
+	Scopes    *[]string    `json:"scopes"`
+	ExpiresAt optionalTime `json:"expiresAt"`
+	Owner     *string      `json:"owner"`
+}
+
+func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body createKeyBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if !c.user.MayIssue() {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
+	}
+	if err := validName("name", body.Name); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	owner, err := h.ownerFor(ctx, c, body.Owner)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	scopes, err := grantable(c, owner, body.Scopes)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	expires, err := h.expiry(body.ExpiresAt, c.now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	k, tok, err := apikey.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, expires)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.CreateKey(ctx, k); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return created("/v1/keys/"+k.ID, showKey(k, tok, c.now)), nil
+}
+
+// created answers 201 with Location, for a body that holds a secret.
+func created(location string, v any) events.APIGatewayProxyResponse {
+	return apigw.JSON(http.StatusCreated, v, map[string]string{"Location": location, "Cache-Control": "no-store"})
+}
+
+// ownerFor resolves the owner named in a request: the caller by default;
+// anyone else only for an admin.
+func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.User, error) {
+	if named == nil || *named == c.user.ID {
+		return c.user, nil
+	}
+	if !c.user.IsAdmin() {
+		return user.User{}, problem.Forbidden("only an admin may act for another owner")
+	}
+	if !id.Valid(user.IDPrefix, *named) {
+		return user.User{}, problem.Invalid("owner", "no such user")
+	}
+	u, err := h.store.GetUser(ctx, h.opt.ProjectID, *named)
+	if errors.Is(err, store.ErrNotFound) {
+		return user.User{}, problem.Invalid("owner", "no such user")
+	}
+	return u, err
+}
+
+// grantable checks requested scopes against the owner and the calling
+// credential. Omitted scopes inherit the owner's, which only a credential
+// that itself holds all of the owner's scopes may grant.
+func grantable(c *call, owner user.User, requested *[]string) (scope.Set, error) {
+	if requested == nil {
+		if !c.scopes.Covers(owner.EffectiveScopes()) {
+			return nil, problem.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
+		}
+		return nil, nil
+	}
+	s, err := scope.Parse(*requested)
+	if err != nil {
+		return nil, problem.Invalid("scopes", "%v", err)
+	}
+	if !owner.EffectiveScopes().Covers(s) {
+		return nil, problem.Invalid("scopes", "must be a subset of the owner's scopes")
+	}
+	if !c.scopes.Covers(s) {
+		return nil, problem.Invalid("scopes", "must be a subset of the calling credential's scopes")
+	}
+	return s, nil
+}
+
+// expiry applies the default lifetime and the deployment's policy.
+func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
+	switch {
+	case !o.Set:
+		t := now.Add(apikey.DefaultLifetime)
+		return &t, nil
+	case o.Null && !h.opt.AllowNonExpiringKeys:
+		return nil, problem.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
+	case o.Null:
+		return nil, nil
+	case !o.Time.After(now):
+		return nil, problem.Invalid("expiresAt", "must be in the future")
+	}
+	return &o.Time, nil
+}
+
+// keyFor reads a key the caller may see: its own, or any for an admin.
+// Anything else is 404, so key ids of others are not confirmed.
+func (h *Handler) keyFor(ctx context.Context, c *call) (apikey.Key, error) {
+	keyID := c.req.PathParameters["keyId"]
+	notFound := problem.New(http.StatusNotFound, "no such key")
+	if !id.Valid(apikey.IDPrefix, keyID) {
+		return apikey.Key{}, notFound
+	}
+	k, err := h.store.GetKey(ctx, h.opt.ProjectID, keyID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && k.Owner != c.user.ID && !c.user.IsAdmin() {
+		return apikey.Key{}, notFound
+	}
+	return k, err
+}
+
+func (h *Handler) getKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	k, err := h.keyFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), nil), nil
+}
+
+func (h *Handler) listKeys(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	p, err := page(c.req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	owner := c.user.ID
+	if o, ok := c.req.QueryStringParameters["owner"]; ok && o != owner {
+		if !c.user.IsAdmin() {
+			return events.APIGatewayProxyResponse{}, problem.Forbidden("only an admin may list another owner's keys")
+		}
+		owner = o
+	}
+	if !id.Valid(user.IDPrefix, owner) {
+		return apigw.JSON(http.StatusOK, newList[keyJSON](nil, ""), nil), nil
+	}
+	keys, next, err := h.store.ListKeys(ctx, h.opt.ProjectID, owner, p)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	out := make([]keyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = showKey(k, "", c.now)
+	}
+	return apigw.JSON(http.StatusOK, newList(out, next), nil), nil
+}
+
+type updateKeyBody struct {
+	Status *string `json:"status"`
+	Name   *string `json:"name"`
+}
+
+func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body updateKeyBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Status == nil && body.Name == nil {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("status", "status or name is required")
+	}
+	if body.Status != nil && *body.Status != string(apikey.Active) && *body.Status != string(apikey.Inactive) {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("status", `must be "active" or "inactive"`)
+	}
+	if body.Name != nil {
+		if err := validName("name", *body.Name); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+	}
+	k, err := h.keyFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Status != nil {
+		k.Status = apikey.Status(*body.Status)
+	}
+	if body.Name != nil {
+		k.Name = *body.Name
+	}
+	if err := h.store.UpdateKey(ctx, k); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), nil), nil
+}
+
+func (h *Handler) deleteKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	k, err := h.keyFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.DeleteKey(ctx, k); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.NoContent(), nil
+}
+
+type rotateBody struct {
+	OverlapSeconds *int64 `json:"overlapSeconds"`
+}
+
+func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body rotateBody
+	if b, _ := apigw.Body(c.req); len(b) > 0 {
+		if err := decode(c.req, &body); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+	}
+	overlap := apikey.DefaultOverlap
+	if body.OverlapSeconds != nil {
+		if *body.OverlapSeconds < 0 || *body.OverlapSeconds > int64(MaxOverlap/time.Second) {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("overlapSeconds", "must be from 0 to %d", int64(MaxOverlap/time.Second))
+		}
+		overlap = time.Duration(*body.OverlapSeconds) * time.Second
+	}
+	if !c.user.MayIssue() {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("rotating credentials needs the credential-issuer or admin role")
+	}
+	old, err := h.keyFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if old.ExpiredAt(c.now) {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the key has expired; create a new one")
+	}
+	// The successor's secret is handed to the caller, so the calling
+	// credential must hold every scope the successor will carry.
+	owner, err := h.ownerFor(ctx, c, &old.Owner)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	required := old.Scopes
+	if required == nil {
+		required = owner.EffectiveScopes()
+	}
+	if !c.scopes.Covers(required) {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling credential holds fewer scopes than the key it would rotate")
+	}
+	ended, successor, tok, err := apikey.Rotate(old, c.now, overlap)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.RotateKey(ctx, ended, successor); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return created("/v1/keys/"+successor.ID, showKey(successor, tok, c.now)), nil
+}
+
+// decode reads the request's JSON body strictly.
+func decode(req events.APIGatewayProxyRequest, dst any) error {
+	b, err := apigw.Body(req)
+	if err != nil {
+		return err
+	}
+	return apigw.DecodeJSON(b, dst)
+}

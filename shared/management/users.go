@@ -1,0 +1,179 @@
+package management
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$`)
+
+type userJSON struct {
+	UserID    string    `json:"userId"`
+	Username  string    `json:"username"`
+	Roles     []string  `json:"roles"`
+	Scopes    scope.Set `json:"scopes"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func showUser(u user.User) userJSON {
+	j := userJSON{UserID: u.ID, Username: u.Username, Roles: u.Roles, Scopes: u.Scopes, Disabled: u.Disabled,
+		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second)}
+	if j.Roles == nil {
+		j.Roles = []string{}
+	}
+	if j.Scopes == nil {
+		j.Scopes = scope.Set{}
+	}
+	return j
+}
+
+type createUserBody struct {
+	Username string    `json:"username"`
+	Roles    *[]string `json:"roles"`
+	Scopes   *[]string `json:"scopes"`
+	Password *string   `json:"password"`
+}
+
+func parseRoles(in []string) ([]string, error) {
+	for _, r := range in {
+		if r != user.RoleAdmin && r != user.RoleCredentialIssuer {
+			return nil, problem.Invalid("roles", "%q is not a role (admin, credential-issuer)", r)
+		}
+	}
+	out := append([]string{}, in...)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body createUserBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if !usernamePattern.MatchString(body.Username) {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("username", "must be 1 to 100 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit")
+	}
+	if body.Password != nil {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("password", "password sign-in is not enabled in this deployment")
+	}
+	u := user.User{ProjectID: h.opt.ProjectID, ID: id.New(user.IDPrefix), Username: body.Username, CreatedAt: c.now,
+		Roles: []string{}, Scopes: scope.Set{}}
+	var err error
+	if body.Roles != nil {
+		if u.Roles, err = parseRoles(*body.Roles); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+	}
+	if body.Scopes != nil {
+		if u.Scopes, err = scope.Parse(*body.Scopes); err != nil {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("scopes", "%v", err)
+		}
+	}
+	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "username %q is taken", u.Username)
+	} else if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusCreated, showUser(u), map[string]string{"Location": "/v1/users/" + u.ID}), nil
+}
+
+// userFor reads the user named in the path.
+func (h *Handler) userFor(ctx context.Context, c *call) (user.User, error) {
+	userID := c.req.PathParameters["userId"]
+	if !id.Valid(user.IDPrefix, userID) {
+		return user.User{}, problem.New(http.StatusNotFound, "no such user")
+	}
+	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return user.User{}, problem.New(http.StatusNotFound, "no such user")
+	}
+	return u, err
+}
+
+func (h *Handler) getUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	u, err := h.userFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
+}
+
+func (h *Handler) listUsers(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	p, err := page(c.req)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	users, next, err := h.store.ListUsers(ctx, h.opt.ProjectID, p)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	out := make([]userJSON, len(users))
+	for i, u := range users {
+		out[i] = showUser(u)
+	}
+	return apigw.JSON(http.StatusOK, newList(out, next), nil), nil
+}
+
+type updateUserBody struct {
+	Roles    *[]string `json:"roles"`
+	Scopes   *[]string `json:"scopes"`
+	Disabled *bool     `json:"disabled"`
+}
+
+func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body updateUserBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	u, err := h.userFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Roles != nil {
+		if u.Roles, err = parseRoles(*body.Roles); err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+	}
+	if body.Scopes != nil {
+		if u.Scopes, err = scope.Parse(*body.Scopes); err != nil {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("scopes", "%v", err)
+		}
+	}
+	if body.Disabled != nil {
+		u.Disabled = *body.Disabled
+	}
+	if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
+	}
+	if err := h.store.UpdateUser(ctx, u); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
+}
+
+func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	u, err := h.userFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if u.ID == c.user.ID {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot delete itself; ask another admin")
+	}
+	if err := h.store.DeleteUser(ctx, u); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.NoContent(), nil
+}

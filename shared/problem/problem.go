@@ -1,0 +1,57 @@
+// Package problem holds RFC 9457 problem details and the one mapping from
+// Tollgate's sentinel errors to HTTP statuses. Public text and internal
+// detail are kept apart: a client sees Detail, never err.Error() of an
+// unexpected error, which is only logged.
+package problem
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// Problem is an RFC 9457 problem detail; it is also an error.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+}
+
+func (p *Problem) Error() string { return p.Detail }
+
+// New makes a problem with the standard title for status.
+func New(status int, format string, args ...any) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a bad request naming the field at fault.
+func Invalid(field, format string, args ...any) *Problem {
+	return New(http.StatusBadRequest, field+": "+format, args...)
+}
+
+// Forbidden reports an action the caller may not take.
+func Forbidden(format string, args ...any) *Problem {
+	return New(http.StatusForbidden, format, args...)
+}
+
+// From maps err to the problem a client sees; internal reports whether err
+// was unexpected (to be logged, and answered with a generic 500).
+func From(err error) (p *Problem, internal bool) {
+	switch {
+	case errors.As(err, &p):
+		return p, false
+	case errors.Is(err, store.ErrNotFound):
+		return New(http.StatusNotFound, "no such resource"), false
+	case errors.Is(err, store.ErrBadCursor):
+		return Invalid("cursor", "not a cursor this list returned"), false
+	case errors.Is(err, apikey.ErrRotated):
+		return New(http.StatusConflict, "the key has already been rotated"), false
+	case errors.Is(err, store.ErrConflict):
+		return New(http.StatusConflict, "the resource changed or already exists"), false
+	}
+	return New(http.StatusInternalServerError, "internal error"), true
+}
