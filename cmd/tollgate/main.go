@@ -61,7 +61,10 @@ func getenv(defaults map[string]string) func(string) string {
 }
 
 func dev(ctx context.Context) error {
-	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": "127.0.0.1:8080", "TOLLGATE_STATE_DIR": ".tollgate"})
+	// The local stack caches no authorizer decisions by default, so every
+	// change shows at once; set TOLLGATE_REVOCATION_BOUND=30s to see caching.
+	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": "127.0.0.1:8080",
+		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s"})
 	cfg, err := config.Parse(get)
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ type Config struct {
 	ProjectID string
 	// RevocationBound is the longest a revocation, deactivation or user
 	// change may take to reach every authorizer decision, caches included.
+	// 0 disables the authorizer's in-process cache.
 	RevocationBound time.Duration
 	// GatewayCacheTTL is API Gateway's authorizer result cache TTL; the
 	// in-process cache keeps entries for RevocationBound minus this.
@@ -79,8 +80,8 @@ func Parse(getenv func(string) string) (Config, error) {
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 	)
-	if c.GatewayCacheTTL >= c.RevocationBound {
-		errs = append(errs, fmt.Errorf("%s (%s) must be shorter than %s (%s)",
+	if c.GatewayCacheTTL > c.RevocationBound {
+		errs = append(errs, fmt.Errorf("%s (%s) must not be longer than %s (%s)",
 			EnvAuthorizerCacheTTL, c.GatewayCacheTTL, EnvRevocationBound, c.RevocationBound))
 	}
 	return c, errors.Join(errs...)

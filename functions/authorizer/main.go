@@ -1,0 +1,32 @@
+// Command authorizer is the API Gateway REQUEST authorizer Lambda.
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/authorizer"
+	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	db, err := dynamo.NewClient(context.Background(), cfg.DynamoDBEndpoint)
+	if err != nil {
+		log.Fatal(err)
+	}
+	a := authorizer.New(dynamo.New(db, cfg.Table), authorizer.Options{
+		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
+		Routes: authz.NewTable(authz.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	})
+	lambda.Start(a.Handle)
+}

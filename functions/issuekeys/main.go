@@ -1,0 +1,31 @@
+// Command issuekeys is the management API Lambda (users and API keys).
+package main
+
+import (
+	"context"
+	"log"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+)
+
+func main() {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	db, err := dynamo.NewClient(context.Background(), cfg.DynamoDBEndpoint)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := management.New(dynamo.New(db, cfg.Table), management.Options{
+		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clock.Real{},
+		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	})
+	lambda.Start(h.Handle)
+}
