@@ -64,6 +64,7 @@ type Authorizer struct {
 	owners    *cache[string, *owner]
 	touchMu   sync.Mutex
 	touched   map[string]time.Time
+	pending   sync.WaitGroup // lastUsedAt writes under way
 }
 
 // decision is a cached answer for one credential: nil principal means the
@@ -229,7 +230,8 @@ func (a *Authorizer) owner(ctx context.Context, userID string, now time.Time) (*
 }
 
 // touch records a use of the key at most once per TouchInterval per
-// process; a failure is logged, never fatal.
+// process. The write is best effort and off the decision's path: it runs in
+// the background, and a failure is logged, never fatal.
 func (a *Authorizer) touch(ctx context.Context, keyID string, now time.Time) {
 	a.touchMu.Lock()
 	last, ok := a.touched[keyID]
@@ -244,12 +246,19 @@ func (a *Authorizer) touch(ctx context.Context, keyID string, now time.Time) {
 	if !due {
 		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
-	defer cancel()
-	if err := a.store.TouchKey(sctx, a.opt.ProjectID, keyID, now, TouchInterval); err != nil {
-		a.opt.Logger.Warn("authorizer: recording lastUsedAt failed", "credentialId", keyID, "error", err)
-	}
+	a.pending.Add(1)
+	go func() {
+		defer a.pending.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opt.StoreTimeout)
+		defer cancel()
+		if err := a.store.TouchKey(sctx, a.opt.ProjectID, keyID, now, TouchInterval); err != nil {
+			a.opt.Logger.Warn("authorizer: recording lastUsedAt failed", "credentialId", keyID, "error", err)
+		}
+	}()
 }
+
+// Wait blocks until the background lastUsedAt writes have finished.
+func (a *Authorizer) Wait() { a.pending.Wait() }
 
 // deny logs why a request is refused (naming the credential by id or hint
 // only) and returns ErrUnauthorized.

@@ -277,18 +277,21 @@ func TestLastUsedWrittenAtMostOncePerMinute(t *testing.T) {
 	f := newFixture(t, false, nil)
 	req := whoami(map[string]string{"x-api-key": f.token})
 	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
 	k, _ := f.store.GetKey(ctx, project, f.key.ID)
 	if k.LastUsedAt == nil || !k.LastUsedAt.Equal(t0) {
 		t.Fatalf("lastUsedAt = %v", k.LastUsedAt)
 	}
 	f.clock.Advance(59 * time.Second)
 	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
 	k, _ = f.store.GetKey(ctx, project, f.key.ID)
 	if !k.LastUsedAt.Equal(t0) {
 		t.Fatalf("written again within a minute: %v", k.LastUsedAt)
 	}
 	f.clock.Advance(time.Second)
 	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
 	k, _ = f.store.GetKey(ctx, project, f.key.ID)
 	if !k.LastUsedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("not written after a minute: %v", k.LastUsedAt)

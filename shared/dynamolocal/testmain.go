@@ -2,8 +2,8 @@ package dynamolocal
 
 import (
 	"context"
-	"fmt"
 	"os"
+	"sync"
 	"testing"
 )
 
@@ -11,37 +11,42 @@ import (
 // (`make test` sets it).
 const EnvRequire = "TOLLGATE_REQUIRE_DYNAMODB_LOCAL"
 
-// endpoint of the DynamoDB Local started by Main, "" when none.
-var endpoint string
+var shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
 
-// Main runs a test binary with an in-memory DynamoDB Local around it.
-// Without the jar, tests calling Endpoint skip, unless EnvRequire is set.
+// Main runs a test binary and stops the DynamoDB Local that Endpoint may
+// have started for it.
 func Main(m *testing.M) {
-	jar, err := FindJar(".")
-	if err != nil {
-		if os.Getenv(EnvRequire) != "" {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(m.Run())
-	}
-	srv, err := Start(context.Background(), jar, "")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	endpoint = srv.Endpoint
 	code := m.Run()
-	_ = srv.Stop()
+	if shared.srv != nil {
+		_ = shared.srv.Stop()
+	}
 	os.Exit(code)
 }
 
-// Endpoint returns the endpoint of the DynamoDB Local started by Main, or
-// skips the test when there is none.
+// Endpoint returns the endpoint of an in-memory DynamoDB Local shared by the
+// test binary, starting it on first use. Without the jar the test skips,
+// or fails when EnvRequire is set. Use it only in binaries run through Main.
 func Endpoint(t testing.TB) string {
 	t.Helper()
-	if endpoint == "" {
-		t.Skip("DynamoDB Local not installed (run `make tools`)")
+	shared.once.Do(func() {
+		jar, err := FindJar(".")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.srv, shared.err = Start(context.Background(), jar, "")
+	})
+	switch {
+	case shared.err == nil:
+		return shared.srv.Endpoint
+	case os.Getenv(EnvRequire) != "":
+		t.Fatal(shared.err)
+	default:
+		t.Skip(shared.err)
 	}
-	return endpoint
+	return ""
 }

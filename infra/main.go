@@ -1,0 +1,21 @@
+// Command infra is Tollgate's CDK app: `cdk synth` runs it (see cdk.json).
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/tollgate/tollgate/infra/stack"
+)
+
+func main() {
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
+	// Every AwsSolutions finding is an error at synth unless suppressed in
+	// code with a reason next to the resource it concerns.
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	stack.NewTollgate(app, "Tollgate", nil)
+	app.Synth(nil)
+}

@@ -1,0 +1,252 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/authz"
+)
+
+// Stage throttling defaults (requests per second, burst), applied to every
+// method; raise them per deployment.
+const (
+	DefaultRateLimit  = 100
+	DefaultBurstLimit = 200
+)
+
+// APIProps configures the REST API.
+type APIProps struct {
+	// Authorizer is the Lambda REQUEST authorizer that guards every method.
+	Authorizer awslambda.IFunction
+	// Functions serve the routes, keyed by authz.Route.Function.
+	Functions map[string]awslambda.IFunction
+	// Routes is the route table; nil means authz.Routes.
+	Routes []authz.Route
+	// RateLimit and BurstLimit default to DefaultRateLimit and DefaultBurstLimit.
+	RateLimit, BurstLimit float64
+	// LogRetention of the access logs defaults to DefaultLogRetention.
+	LogRetention awslogs.RetentionDays
+	// ExistingAccountLogRole says the account already has API Gateway's
+	// CloudWatch Logs role set. That setting is per account and region and is
+	// needed for access and execution logging; when false the construct
+	// creates the role and sets it (the role is retained on stack deletion).
+	ExistingAccountLogRole bool
+}
+
+// API is Tollgate's regional REST API: one method per route, each a Lambda
+// proxy integration behind the REQUEST authorizer.
+type API struct {
+	constructs.Construct
+	// RestApi is the API; its URL is RestApi.Url().
+	RestApi awsapigateway.RestApi
+	// Authorizer guards every method.
+	Authorizer awsapigateway.RequestAuthorizer
+	// AccessLogs receives the stage's access log.
+	AccessLogs awslogs.LogGroup
+}
+
+// NewAPI declares the API. It panics on a malformed route table: a route
+// whose function is not in props.Functions, a bad resource path or a
+// duplicate method.
+func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
+	if props == nil || props.Authorizer == nil {
+		panic(fmt.Sprintf("stack.NewAPI %s: Authorizer is required", id))
+	}
+	routes := props.Routes
+	if routes == nil {
+		routes = authz.Routes
+	}
+	rate, burst, retention := props.RateLimit, props.BurstLimit, props.LogRetention
+	if rate == 0 {
+		rate = DefaultRateLimit
+	}
+	if burst == 0 {
+		burst = DefaultBurstLimit
+	}
+	if retention == "" {
+		retention = DefaultLogRetention
+	}
+
+	this := constructs.NewConstruct(scope, &id)
+	accessLogs := awslogs.NewLogGroup(this, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention: retention,
+	})
+	api := awsapigateway.NewRestApi(this, jsii.String("Resource"), &awsapigateway.RestApiProps{
+		Description:    jsii.String("Tollgate API"),
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole: jsii.Bool(!props.ExistingAccountLogRole),
+		DeployOptions: &awsapigateway.StageOptions{
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      accessLogFormat(),
+			// Execution logs at ERROR only. Never turn on data tracing: it
+			// logs request headers and query strings, which carry credentials.
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled:     jsii.Bool(false),
+			ThrottlingRateLimit:  jsii.Number(rate),
+			ThrottlingBurstLimit: jsii.Number(burst),
+		},
+	})
+
+	// Credentials may arrive in Authorization, x-api-key or a query parameter.
+	// A REQUEST authorizer with identity sources answers 401 without invoking
+	// the function when any listed source is missing, and API Gateway can only
+	// cache results keyed on identity sources. So: no identity sources and no
+	// API Gateway cache (TTL 0); the authorizer caches decisions in process,
+	// bounded by TOLLGATE_REVOCATION_BOUND.
+	authorizer := awsapigateway.NewRequestAuthorizer(this, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
+		Handler:         props.Authorizer,
+		IdentitySources: &[]*string{},
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(GatewayCacheTTL.Seconds())),
+	})
+	// CDK writes IdentitySource: "" for an empty list; leave the property out,
+	// as API Gateway documents it optional when caching is off.
+	authorizer.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("IdentitySource"))
+
+	integrations := map[string]awsapigateway.Integration{}
+	resources := map[string]awsapigateway.IResource{"/": api.Root()}
+	seen := map[string]bool{}
+	for _, r := range routes {
+		where := fmt.Sprintf("stack.NewAPI %s: route %s %s", id, r.Method, r.Resource)
+		key := r.Method + " " + r.Resource
+		if seen[key] {
+			panic(where + ": duplicate route")
+		}
+		seen[key] = true
+		integration, ok := integrations[r.Function]
+		if !ok {
+			fn := props.Functions[r.Function]
+			if fn == nil {
+				panic(fmt.Sprintf("%s: function %q is not in Functions", where, r.Function))
+			}
+			integration = lambdaProxy(this, api, r.Function, fn)
+			integrations[r.Function] = integration
+		}
+		resource, err := resourceFor(resources, r.Resource)
+		if err != nil {
+			panic(where + ": " + err.Error())
+		}
+		method := resource.AddMethod(jsii.String(r.Method), integration, &awsapigateway.MethodOptions{
+			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+			Authorizer:        authorizer,
+		})
+		suppress(method, "AwsSolutions-COG4", "Cognito is not used: the Lambda REQUEST authorizer is the product and guards every method.")
+	}
+
+	api.AddGatewayResponse(jsii.String("Unauthorized"), problemResponse(awsapigateway.ResponseType_UNAUTHORIZED(), 401, "Unauthorized"))
+	api.AddGatewayResponse(jsii.String("AccessDenied"), problemResponse(awsapigateway.ResponseType_ACCESS_DENIED(), 403, "Forbidden"))
+
+	suppressAPIFindings(api, props.ExistingAccountLogRole)
+	return &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
+}
+
+// lambdaProxy is an AWS_PROXY integration with fn plus one invoke permission
+// for the whole API. LambdaIntegration would add two permissions per method
+// instead, and a function's resource policy is capped at 20 KB, which a
+// growing route table would reach. API Gateway only invokes fn from the
+// methods integrated with it, so the API-wide source ARN grants nothing more.
+func lambdaProxy(scope constructs.Construct, api awsapigateway.RestApi, name string, fn awslambda.IFunction) awsapigateway.Integration {
+	fn.AddPermission(jsii.String("Invoke"+name), &awslambda.Permission{
+		Scope:     scope,
+		Principal: awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		SourceArn: api.ArnForExecuteApi(jsii.String("*"), jsii.String("/*"), jsii.String("*")),
+	})
+	return awsapigateway.NewAwsIntegration(&awsapigateway.AwsIntegrationProps{
+		Proxy:   jsii.Bool(true),
+		Service: jsii.String("lambda"),
+		Path:    jsii.String("2015-03-31/functions/" + *fn.FunctionArn() + "/invocations"),
+	})
+}
+
+// resourceFor returns the resource for path, creating it and any missing
+// parents; {name} segments become path-parameter resources.
+func resourceFor(resources map[string]awsapigateway.IResource, path string) (awsapigateway.IResource, error) {
+	if r, ok := resources[path]; ok {
+		return r, nil
+	}
+	if !strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
+		return nil, fmt.Errorf("resource path %q must start with / and have no empty segments", path)
+	}
+	i := strings.LastIndex(path, "/")
+	parentPath := path[:i]
+	if parentPath == "" {
+		parentPath = "/"
+	}
+	parent, err := resourceFor(resources, parentPath)
+	if err != nil {
+		return nil, err
+	}
+	r := parent.AddResource(jsii.String(path[i+1:]), nil)
+	resources[path] = r
+	return r, nil
+}
+
+// accessLogFormat is a JSON access log line. It records the resource path,
+// never the request path with its query string, because a credential may be a
+// query parameter.
+func accessLogFormat() awsapigateway.AccessLogFormat {
+	fields := map[string]*string{
+		"requestId":      awsapigateway.AccessLogField_ContextRequestId(),
+		"requestTime":    awsapigateway.AccessLogField_ContextRequestTime(),
+		"ip":             awsapigateway.AccessLogField_ContextIdentitySourceIp(),
+		"userAgent":      awsapigateway.AccessLogField_ContextIdentityUserAgent(),
+		"httpMethod":     awsapigateway.AccessLogField_ContextHttpMethod(),
+		"resourcePath":   awsapigateway.AccessLogField_ContextResourcePath(),
+		"protocol":       awsapigateway.AccessLogField_ContextProtocol(),
+		"status":         awsapigateway.AccessLogField_ContextStatus(),
+		"responseLength": awsapigateway.AccessLogField_ContextResponseLength(),
+		"responseType":   awsapigateway.AccessLogField_ContextErrorResponseType(),
+		"principalId":    awsapigateway.AccessLogField_ContextAuthorizerPrincipalId(),
+		"authorizerMs":   awsapigateway.AccessLogField_ContextAuthorizerIntegrationLatency(),
+		"authorizerErr":  awsapigateway.AccessLogField_ContextAuthorizerError(),
+		"integrationMs":  awsapigateway.AccessLogField_ContextIntegrationLatency(),
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		// Values are $context variables that API Gateway substitutes; quote
+		// them so each line stays valid JSON whatever they hold.
+		parts[i] = fmt.Sprintf("%q:%q", k, *fields[k])
+	}
+	return awsapigateway.AccessLogFormat_Custom(jsii.String("{" + strings.Join(parts, ",") + "}"))
+}
+
+// problemResponse is a gateway response whose body is an RFC 9457 problem
+// document instead of API Gateway's {"message": ...}.
+func problemResponse(t awsapigateway.ResponseType, status int, title string) *awsapigateway.GatewayResponseOptions {
+	body, err := json.Marshal(map[string]any{"type": "about:blank", "title": title, "status": status})
+	if err != nil {
+		panic(err)
+	}
+	return &awsapigateway.GatewayResponseOptions{
+		Type:       t,
+		StatusCode: jsii.String(fmt.Sprint(status)),
+		Templates:  &map[string]*string{"application/json": jsii.String(string(body))},
+	}
+}
+
+// suppressAPIFindings records why the API does not follow some AwsSolutions
+// rules, each on the resource the rule flags.
+func suppressAPIFindings(api awsapigateway.RestApi, existingAccountLogRole bool) {
+	suppress(api, "AwsSolutions-APIG2", "Requests are validated by the functions, which own the input types and answer with problem documents.")
+	suppress(api.DeploymentStage(), "AwsSolutions-APIG3", "WAF is a per-deployment choice (rules, cost); associate a web ACL with the stage outside this stack.")
+	if existingAccountLogRole {
+		return
+	}
+	suppress(api.Node().FindChild(jsii.String("CloudWatchRole")), "AwsSolutions-IAM4",
+		"API Gateway's account-wide CloudWatch Logs role uses the AWS managed policy made for it.",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+}

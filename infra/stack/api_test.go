@@ -1,0 +1,230 @@
+package stack
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/authz"
+)
+
+const testAccount = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+// importedFunction stands in for a function built elsewhere; its ARN shows up
+// verbatim in integration URIs.
+func importedFunction(s awscdk.Stack, name string) awslambda.IFunction {
+	return awslambda.Function_FromFunctionAttributes(s, jsii.String("Imported"+name), &awslambda.FunctionAttributes{
+		FunctionArn:     jsii.String(testAccount + name),
+		SameEnvironment: jsii.Bool(true),
+	})
+}
+
+func TestAPIRoutes(t *testing.T) {
+	tests := []struct {
+		name   string
+		routes []authz.Route // nil: authz.Routes
+		fns    []string
+	}{
+		{name: "authz.Routes", fns: []string{authz.FnIssueKeys}},
+		{
+			name: "nested, root and several functions",
+			routes: []authz.Route{
+				{Method: "GET", Resource: "/", Function: "a"},
+				{Method: "GET", Resource: "/x/{id}/y/{other}", Function: "a"},
+				{Method: "POST", Resource: "/x", Function: "b"},
+				{Method: "DELETE", Resource: "/x/{id}", Function: "b"},
+				{Method: "GET", Resource: "/z", Function: "b"},
+			},
+			fns: []string{"a", "b"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack()
+			fns := map[string]awslambda.IFunction{}
+			for _, name := range tc.fns {
+				fns[name] = importedFunction(s, name)
+			}
+			api := NewAPI(s, "Api", &APIProps{Authorizer: importedFunction(s, "authorizer"), Functions: fns, Routes: tc.routes})
+			tpl := assertions.Template_FromStack(s, nil)
+			routes := tc.routes
+			if routes == nil {
+				routes = authz.Routes
+			}
+
+			var want []string
+			for _, r := range routes {
+				want = append(want, r.Method+" "+r.Resource+" -> "+r.Function)
+			}
+			got := methods(t, tpl, logicalID(s, api.RestApi), logicalID(s, api.Authorizer))
+			sort.Strings(want)
+			sort.Strings(got)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("methods in the template:\n%s\nwant one per route:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			// One invoke permission per function for the whole API, plus the
+			// authorizer's: not two per method.
+			check(t, func() {
+				tpl.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(float64(len(tc.fns)+1)))
+			})
+		})
+	}
+}
+
+// methods lists the template's methods as "METHOD /path -> function",
+// rebuilding each path from the resources' PathPart and ParentId, and checks
+// that each method is a Lambda proxy behind the authorizer.
+func methods(t *testing.T, tpl assertions.Template, restAPI, authorizer string) []string {
+	t.Helper()
+	paths := map[string]string{}
+	res := resources(tpl, "AWS::ApiGateway::Resource")
+	var path func(ref any) string
+	path = func(ref any) string {
+		m, _ := ref.(map[string]any)
+		if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[0] == restAPI && ga[1] == "RootResourceId" {
+			return ""
+		}
+		id, _ := m["Ref"].(string)
+		if p, ok := paths[id]; ok {
+			return p
+		}
+		r, ok := res[id]
+		if !ok {
+			t.Fatalf("method or resource refers to unknown resource %v", ref)
+		}
+		p := path(props(r)["ParentId"]) + "/" + props(r)["PathPart"].(string)
+		paths[id] = p
+		return p
+	}
+	var out []string
+	for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
+		p := props(m)
+		if p["AuthorizationType"] != "CUSTOM" || jsonString(p["AuthorizerId"]) != jsonString(map[string]any{"Ref": authorizer}) {
+			t.Errorf("method %s: AuthorizationType %v, AuthorizerId %v; want CUSTOM and the authorizer", id, p["AuthorizationType"], p["AuthorizerId"])
+		}
+		integration, _ := p["Integration"].(map[string]any)
+		if integration["Type"] != "AWS_PROXY" {
+			t.Errorf("method %s: integration type %v, want AWS_PROXY", id, integration["Type"])
+		}
+		uri := jsonString(integration["Uri"])
+		fn := "?"
+		if i := strings.Index(uri, testAccount); i >= 0 {
+			fn = uri[i+len(testAccount):]
+			fn = fn[:strings.IndexAny(fn, `"/`)]
+		}
+		resourcePath := path(p["ResourceId"])
+		if resourcePath == "" {
+			resourcePath = "/"
+		}
+		out = append(out, p["HttpMethod"].(string)+" "+resourcePath+" -> "+fn)
+	}
+	return out
+}
+
+func TestAPIAuthorizerAndStage(t *testing.T) {
+	s := newStack()
+	NewAPI(s, "Api", &APIProps{
+		Authorizer: importedFunction(s, "authorizer"),
+		Functions:  map[string]awslambda.IFunction{authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys)},
+	})
+	tpl := assertions.Template_FromStack(s, nil)
+
+	tests := []struct {
+		name, typ string
+		props     map[string]any
+	}{
+		// No identity sources and no API Gateway cache: see NewAPI.
+		{"REQUEST authorizer, uncached, no identity sources", "AWS::ApiGateway::Authorizer", map[string]any{
+			"Type": "REQUEST", "AuthorizerResultTtlInSeconds": 0, "IdentitySource": assertions.Match_Absent(),
+		}},
+		{"regional endpoint", "AWS::ApiGateway::RestApi", map[string]any{
+			"EndpointConfiguration": map[string]any{"Types": []any{"REGIONAL"}},
+		}},
+		{"access log without query strings", "AWS::ApiGateway::Stage", map[string]any{
+			"AccessLogSetting": map[string]any{
+				"DestinationArn": assertions.Match_AnyValue(),
+				"Format":         assertions.Match_StringLikeRegexp(jsii.String(`^\{.*"\$context\.resourcePath".*\}$`)),
+			},
+		}},
+		{"throttling, error logging, no data trace", "AWS::ApiGateway::Stage", map[string]any{
+			"MethodSettings": []any{map[string]any{
+				"HttpMethod": "*", "ResourcePath": "/*",
+				"ThrottlingRateLimit": DefaultRateLimit, "ThrottlingBurstLimit": DefaultBurstLimit,
+				"LoggingLevel": "ERROR", "DataTraceEnabled": false,
+			}},
+		}},
+		{"401 as a problem document", "AWS::ApiGateway::GatewayResponse", map[string]any{
+			"ResponseType": "UNAUTHORIZED", "StatusCode": "401",
+			"ResponseTemplates": map[string]any{"application/json": `{"status":401,"title":"Unauthorized","type":"about:blank"}`},
+		}},
+		{"403 as a problem document", "AWS::ApiGateway::GatewayResponse", map[string]any{
+			"ResponseType": "ACCESS_DENIED", "StatusCode": "403",
+			"ResponseTemplates": map[string]any{"application/json": `{"status":403,"title":"Forbidden","type":"about:blank"}`},
+		}},
+		{"account log role set", "AWS::ApiGateway::Account", map[string]any{"CloudWatchRoleArn": assertions.Match_AnyValue()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, func() { tpl.HasResourceProperties(jsii.String(tc.typ), tc.props) })
+		})
+	}
+	t.Run("access log format contains no raw path or query", func(t *testing.T) {
+		for _, stage := range resources(tpl, "AWS::ApiGateway::Stage") {
+			format := jsonString(props(stage)["AccessLogSetting"])
+			for _, leak := range []string{"$context.path", "querystring", "$input"} {
+				if strings.Contains(format, leak) {
+					t.Errorf("access log format has %s: %s", leak, format)
+				}
+			}
+		}
+	})
+}
+
+func TestAPIExistingAccountLogRole(t *testing.T) {
+	s := newStack()
+	NewAPI(s, "Api", &APIProps{
+		Authorizer:             importedFunction(s, "authorizer"),
+		Functions:              map[string]awslambda.IFunction{authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys)},
+		ExistingAccountLogRole: true,
+	})
+	tpl := assertions.Template_FromStack(s, nil)
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Account"), jsii.Number(0)) })
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(0)) })
+}
+
+func TestAPIRejectsBadRoutes(t *testing.T) {
+	tests := []struct {
+		name   string
+		routes []authz.Route
+		want   string
+	}{
+		{"unknown function", []authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, `function "nope" is not in Functions`},
+		{"relative path", []authz.Route{{Method: "GET", Resource: "x", Function: "f"}}, "must start with /"},
+		{"trailing slash", []authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, "no empty segments"},
+		{"empty segment", []authz.Route{{Method: "GET", Resource: "/x//y", Function: "f"}}, "no empty segments"},
+		{"duplicate", []authz.Route{
+			{Method: "GET", Resource: "/x", Function: "f"},
+			{Method: "GET", Resource: "/x", Function: "f"},
+		}, "duplicate route"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack()
+			msg, ok := panics(func() {
+				NewAPI(s, "Api", &APIProps{
+					Authorizer: importedFunction(s, "authorizer"),
+					Functions:  map[string]awslambda.IFunction{"f": importedFunction(s, "f")},
+					Routes:     tc.routes,
+				})
+			})
+			if !ok || !strings.Contains(msg, tc.want) {
+				t.Errorf("NewAPI: panic %v %q, want a panic containing %q", ok, msg, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,117 @@
+package stack
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/config"
+)
+
+// FnAuthorizer is the authorizer function's name (authz has the others).
+const FnAuthorizer = "authorizer"
+
+// GatewayCacheTTL is API Gateway's authorizer result cache TTL. It is zero
+// (see NewAPI) and is passed to every function as TOLLGATE_AUTHORIZER_CACHE_TTL
+// so the authorizer's in-process cache may use the whole revocation bound.
+const GatewayCacheTTL time.Duration = 0
+
+// Function defaults.
+const (
+	DefaultMemoryMB     = 256
+	DefaultTimeout      = 10 * time.Second
+	DefaultLogRetention = awslogs.RetentionDays_ONE_MONTH
+)
+
+// FunctionProps configures one Go Lambda function.
+type FunctionProps struct {
+	// Name is the function's folder under build/lambda, such as FnAuthorizer
+	// or authz.FnIssueKeys; it must hold a linux/arm64 bootstrap binary.
+	Name string
+	// Table goes into TOLLGATE_TABLE. Access is not granted here: the caller
+	// grants each function only the actions it uses.
+	Table awsdynamodb.ITable
+	// Timeout defaults to DefaultTimeout.
+	Timeout time.Duration
+	// MemoryMB defaults to DefaultMemoryMB.
+	MemoryMB float64
+	// LogRetention defaults to DefaultLogRetention.
+	LogRetention awslogs.RetentionDays
+	// Environment is added to (and may override) the standard variables.
+	Environment map[string]string
+}
+
+// Function is a Go Lambda function (provided.al2023, arm64) built from
+// build/lambda/<name>/bootstrap, with its own role and log group.
+type Function struct {
+	constructs.Construct
+	// Function is the Lambda function; it is also the grantee for Grant* calls.
+	Function awslambda.Function
+	// LogGroup receives the function's logs.
+	LogGroup awslogs.LogGroup
+}
+
+// NewFunction declares the function. It panics if the bootstrap binary has not
+// been built, since synthesis would fail later with a vaguer message.
+func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *Function {
+	if props == nil || props.Name == "" || props.Table == nil {
+		panic(fmt.Sprintf("stack.NewFunction %s: Name and Table are required", id))
+	}
+	dir, err := LambdaAssetDir(props.Name)
+	if err != nil {
+		panic(fmt.Sprintf("stack.NewFunction %s: %v", id, err))
+	}
+	timeout, memory, retention := props.Timeout, props.MemoryMB, props.LogRetention
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if memory == 0 {
+		memory = DefaultMemoryMB
+	}
+	if retention == "" {
+		retention = DefaultLogRetention
+	}
+
+	this := constructs.NewConstruct(scope, &id)
+	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention: retention,
+	})
+	// An explicit role, so the function does not get the AWS managed
+	// AWSLambdaBasicExecutionRole policy: it may write to its own log group
+	// only, plus whatever the caller grants.
+	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Tollgate " + props.Name + " function"),
+	})
+
+	env := map[string]*string{
+		config.EnvTable:              props.Table.TableName(),
+		config.EnvProjectID:          jsii.String(config.DefaultProjectID),
+		config.EnvAuthorizerCacheTTL: jsii.String(GatewayCacheTTL.String()),
+	}
+	for k, v := range props.Environment {
+		env[k] = jsii.String(v)
+	}
+
+	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
+		Description:  jsii.String("Tollgate " + props.Name),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
+		Role:         role,
+		LogGroup:     logs,
+		MemorySize:   jsii.Number(memory),
+		Timeout:      awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
+		Environment:  &env,
+	})
+	logs.GrantWrite(fn)
+	return &Function{Construct: this, Function: fn, LogGroup: logs}
+}

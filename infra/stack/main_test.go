@@ -1,0 +1,113 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/authz"
+)
+
+// cdkContext is cdk.json's context, so tests synthesize with the same
+// feature flags as `cdk synth`.
+var cdkContext map[string]any
+
+func TestMain(m *testing.M) {
+	for _, fn := range []string{FnAuthorizer, authz.FnIssueKeys} {
+		if _, err := LambdaAssetDir(fn); err != nil {
+			fmt.Fprintf(os.Stderr, "infra tests need the Lambda binaries: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	root, err := RepoRoot()
+	if err == nil {
+		cdkContext, err = readContext(filepath.Join(root, "cdk.json"))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+func readContext(path string) (map[string]any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c.Context, nil
+}
+
+// newApp returns an app configured like cdk.json's.
+func newApp() awscdk.App {
+	ctx := cdkContext
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+}
+
+// newStack returns an empty stack to put one construct in.
+func newStack() awscdk.Stack {
+	return awscdk.NewStack(newApp(), jsii.String("Test"), nil)
+}
+
+// check runs a CDK assertion, which panics on failure, as a test error.
+func check(t *testing.T, assertion func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Error(r)
+		}
+	}()
+	assertion()
+}
+
+// panics reports whether f panics, and with what.
+func panics(f func()) (msg string, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, ok = fmt.Sprint(r), true
+		}
+	}()
+	f()
+	return "", false
+}
+
+// logicalID is the CloudFormation logical ID of an L2 construct's resource.
+func logicalID(s awscdk.Stack, c constructs.IConstruct) string {
+	return *s.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// resources returns the template's resources of one type, by logical ID.
+func resources(tpl assertions.Template, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range *tpl.FindResources(jsii.String(typ), nil) {
+		out[id] = *r
+	}
+	return out
+}
+
+// props returns a resource's Properties.
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+// jsonString renders v for substring checks on CloudFormation intrinsics.
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

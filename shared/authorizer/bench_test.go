@@ -1,0 +1,187 @@
+package authorizer_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/authorizer"
+	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+func TestMain(m *testing.M) { dynamolocal.Main(m) }
+
+// counting counts the GetItem calls the store makes.
+type counting struct {
+	dynamo.API
+	gets atomic.Int64
+}
+
+func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.gets.Add(1)
+	return c.API.GetItem(ctx, in, opts...)
+}
+
+// dynamoFixture is an owner with n keys in a fresh DynamoDB Local table.
+type dynamoFixture struct {
+	api    *counting
+	store  *dynamo.Store
+	clock  *clock.Fake
+	tokens []string
+}
+
+func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := dynamo.NewClient(ctx, dynamolocal.Endpoint(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	table := id.New("bench")
+	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
+		tb.Fatal(err)
+	}
+	f := &dynamoFixture{api: &counting{API: db}, clock: clock.NewFake(t0)}
+	f.store = dynamo.New(f.api, table)
+	owner := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: "bench", Roles: []string{user.RoleCredentialIssuer},
+		Scopes: scope.Set{"credentials:read", "echo:read"}, CreatedAt: t0}
+	if err := f.store.CreateUser(ctx, owner); err != nil {
+		tb.Fatal(err)
+	}
+	exp := t0.Add(365 * 24 * time.Hour)
+	for range n {
+		k, tok, err := apikey.New(project, owner.ID, "bench", nil, t0, &exp)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.store.CreateKey(ctx, k); err != nil {
+			tb.Fatal(err)
+		}
+		f.tokens = append(f.tokens, tok)
+	}
+	return f
+}
+
+func (f *dynamoFixture) authorizer() *authorizer.Authorizer {
+	return authorizer.New(f.store, authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
+		Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+	})
+}
+
+// TestMissCostsOneGetItem proves the read budget against DynamoDB Local: a
+// credential cache miss is one GetItem when its owner is cached, two when
+// the owner is not, and none on a warm cache.
+func TestMissCostsOneGetItem(t *testing.T) {
+	f := newDynamoFixture(t, 2)
+	a := f.authorizer()
+	steps := []struct {
+		name  string
+		token string
+		gets  int64
+	}{
+		{"cold: key and owner", f.tokens[0], 2},
+		{"warm", f.tokens[0], 0},
+		{"key miss, owner cached", f.tokens[1], 1},
+		{"warm again", f.tokens[1], 0},
+	}
+	for _, s := range steps {
+		before := f.api.gets.Load()
+		if _, err := a.Handle(context.Background(), whoami(map[string]string{"x-api-key": s.token})); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := f.api.gets.Load() - before; got != s.gets {
+			t.Fatalf("%s: %d GetItem calls, want %d", s.name, got, s.gets)
+		}
+	}
+}
+
+func BenchmarkWarm(b *testing.B) {
+	f := newFixture(b, false, nil)
+	req := whoami(map[string]string{"Authorization": "Bearer " + f.token})
+	if _, err := f.auth.Handle(context.Background(), req); err != nil {
+		b.Fatal(err)
+	}
+	reads := f.store.Reads.Load()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.auth.Handle(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(f.store.Reads.Load()-reads)/float64(b.N), "reads/op")
+}
+
+func BenchmarkMalformed(b *testing.B) {
+	f := newFixture(b, false, nil)
+	bad := []byte(f.token)
+	bad[20] ^= 1 // checksum no longer matches
+	req := whoami(map[string]string{"Authorization": "Bearer " + string(bad)})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.auth.Handle(context.Background(), req); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+	if n := f.store.Reads.Load(); n != 0 {
+		b.Fatalf("%d store reads", n)
+	}
+	b.ReportMetric(0, "reads/op")
+}
+
+// BenchmarkMissDynamoDBLocal: every decision is a cache miss on the
+// credential (a pool of keys, the clock moved past the cache TTL after each
+// pass) with the owner usually cached.
+func BenchmarkMissDynamoDBLocal(b *testing.B) {
+	f := newDynamoFixture(b, 200)
+	a := f.authorizer()
+	reqs := make([]events.APIGatewayCustomAuthorizerRequestTypeRequest, len(f.tokens))
+	for i, tok := range f.tokens {
+		reqs[i] = whoami(map[string]string{"x-api-key": tok})
+	}
+	before := f.api.gets.Load()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i > 0 && i%len(reqs) == 0 {
+			f.clock.Advance(31 * time.Second)
+		}
+		if _, err := a.Handle(context.Background(), reqs[i%len(reqs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(f.api.gets.Load()-before)/float64(b.N), "GetItem/op")
+}
+
+// BenchmarkColdDynamoDBLocal: a new authorizer per decision, as on a Lambda
+// cold start: the key and its owner are both read.
+func BenchmarkColdDynamoDBLocal(b *testing.B) {
+	f := newDynamoFixture(b, 1)
+	req := whoami(map[string]string{"x-api-key": f.tokens[0]})
+	before := f.api.gets.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.authorizer().Handle(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(f.api.gets.Load()-before)/float64(b.N), "GetItem/op")
+}
+
+func ExampleAuthorizer_Handle() {
+	fmt.Println(authorizer.ErrUnauthorized)
+	// Output: Unauthorized
+}

@@ -1,0 +1,383 @@
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/tollgate/tollgate/shared/authz"
+)
+
+// Authorizer is a Lambda REQUEST authorizer handler.
+type Authorizer func(context.Context, events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error)
+
+// Handler is a Lambda proxy-integration handler.
+type Handler func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// Limits API Gateway applies.
+const (
+	// maxPayload is the largest request body API Gateway accepts (10 MB).
+	maxPayload = 10 << 20
+	// maxMethodARN is the longest method ARN an authorizer can be given.
+	maxMethodARN = 1600
+	// integrationTimeout is API Gateway's default integration timeout.
+	integrationTimeout = 29 * time.Second
+)
+
+// Gateway serves a REST API the way API Gateway does. Set its fields before
+// the first request and do not change them afterwards.
+type Gateway struct {
+	Protected  []authz.Route      // routes behind the authorizer
+	Public     []authz.Route      // routes served without it (Scope/Role ignored)
+	Authorizer Authorizer         // the REQUEST authorizer of the protected routes
+	Functions  map[string]Handler // keyed by Route.Function
+	Stage      string             // e.g. "local"; "local" if empty
+
+	APIID     string // API id in the method ARN; "local" if empty
+	Region    string // region in the method ARN; "us-east-1" if empty
+	AccountID string // account in the method ARN; "123456789012" if empty
+
+	// Logger receives one line per request (method, resource template,
+	// status, duration, request id) and the text of authorizer and function
+	// failures; never header values, query strings or bodies. May be nil.
+	Logger *slog.Logger
+
+	timeout time.Duration // integration timeout; integrationTimeout if zero (tests shorten it)
+	once    sync.Once
+	root    *resource
+}
+
+func (g *Gateway) stage() string     { return or(g.Stage, "local") }
+func (g *Gateway) apiID() string     { return or(g.APIID, "local") }
+func (g *Gateway) region() string    { return or(g.Region, "us-east-1") }
+func (g *Gateway) accountID() string { return or(g.AccountID, "123456789012") }
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (g *Gateway) logger() *slog.Logger {
+	if g.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.Logger
+}
+
+func (g *Gateway) build() {
+	g.root = newResource("/")
+	add := func(routes []authz.Route, protected bool) {
+		for _, r := range routes {
+			if c := g.root.insert(r, protected); c != "" {
+				g.logger().Warn("gateway: route conflict", slog.String("detail", c))
+			}
+			if _, ok := g.Functions[r.Function]; !ok {
+				g.logger().Warn("gateway: route has no function",
+					slog.String("method", r.Method), slog.String("resource", r.Resource), slog.String("function", r.Function))
+			}
+		}
+	}
+	add(g.Public, false)
+	add(g.Protected, true)
+}
+
+// gatewayResponse is one of API Gateway's own answers.
+type gatewayResponse struct {
+	status    int
+	body      string
+	errorType string // x-amzn-ErrorType, "" for none
+}
+
+// API Gateway's default gateway responses.
+var (
+	missingToken       = gatewayResponse{http.StatusForbidden, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException"}
+	unauthorized       = gatewayResponse{http.StatusUnauthorized, `{"message":"Unauthorized"}`, "UnauthorizedException"}
+	deniedExplicitly   = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"}
+	denied             = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource"}`, "AccessDeniedException"}
+	authorizerFailure  = gatewayResponse{http.StatusInternalServerError, `{"message":null}`, "AuthorizerConfigurationException"}
+	integrationFailure = gatewayResponse{http.StatusBadGateway, `{"message": "Internal server error"}`, "InternalServerErrorException"}
+	integrationTimeOut = gatewayResponse{http.StatusGatewayTimeout, `{"message": "Endpoint request timed out"}`, ""}
+	tooLarge           = gatewayResponse{http.StatusRequestEntityTooLarge, `{"message":"Request Too Long"}`, ""}
+	uriTooLong         = gatewayResponse{http.StatusRequestURITooLong, `{"message":"Request-URI Too Long"}`, ""}
+	badRequest         = gatewayResponse{http.StatusBadRequest, `{"message":"Bad Request"}`, ""}
+)
+
+func (gr gatewayResponse) write(w http.ResponseWriter) int {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if gr.errorType != "" {
+		h.Set("x-amzn-ErrorType", gr.errorType)
+	}
+	w.WriteHeader(gr.status)
+	_, _ = io.WriteString(w, gr.body)
+	return gr.status
+}
+
+// ServeHTTP routes r, runs the authorizer for a protected route, and calls
+// the route's function with the event API Gateway would send it.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	g.once.Do(g.build)
+	id := newRequestID()
+	w.Header().Set("x-amzn-RequestId", id) // sent canonicalized, as X-Amzn-Requestid
+	log := g.logger().With(slog.String("requestId", id), slog.String("method", r.Method))
+	status, resource := g.serve(w, r, id, start, log)
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("resource", resource),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)))
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start time.Time, log *slog.Logger) (status int, resourcePath string) {
+	if r.ContentLength > maxPayload {
+		return tooLarge.write(w), ""
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		return badRequest.write(w), ""
+	}
+	if len(body) > maxPayload {
+		return tooLarge.write(w), ""
+	}
+
+	res, params, ok := g.root.match(r.URL.EscapedPath())
+	if !ok {
+		return missingToken.write(w), ""
+	}
+	m, ok := res.lookup(r.Method)
+	if !ok {
+		return missingToken.write(w), res.path
+	}
+
+	ip := sourceIP(r.RemoteAddr)
+	q := &request{
+		id:         id,
+		extendedID: newExtendedID(),
+		method:     r.Method,
+		resource:   res.path,
+		resourceID: resourceID(res.path),
+		path:       r.URL.Path,
+		pathParams: params,
+		sourceIP:   ip,
+		userAgent:  r.UserAgent(),
+		cert:       certificateOf(r.TLS),
+		methodARN:  g.methodARN(r.Method, r.URL.Path),
+		protocol:   r.Proto,
+		received:   start,
+	}
+	q.headers, q.multiHeaders = headerMaps(r, ip)
+	q.query, q.multiQuery = queryMaps(r.URL.RawQuery)
+	q.domain, q.prefix = domainOf(r.Host)
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			q.body = string(body)
+		} else {
+			q.body, q.isBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+
+	var authorizer map[string]any
+	if m.protected {
+		var gr *gatewayResponse
+		authorizer, gr = g.authorize(q, log)
+		if gr != nil {
+			return gr.write(w), res.path
+		}
+	}
+
+	fn := g.Functions[m.route.Function]
+	if fn == nil {
+		log.Error("gateway: no function for route", slog.String("function", m.route.Function), slog.String("resource", res.path))
+		return integrationFailure.write(w), res.path
+	}
+	ev, err := roundTrip(g.proxyEvent(q, authorizer))
+	if err != nil {
+		log.Error("gateway: encoding proxy event", slog.String("error", err.Error()))
+		return integrationFailure.write(w), res.path
+	}
+	resp, out := invoke(g, m.route.Function, fn, ev)
+	switch {
+	case out.timedOut:
+		log.Error("gateway: function timed out", slog.String("function", m.route.Function))
+		return integrationTimeOut.write(w), res.path
+	case out.failed:
+		log.Error("gateway: function failed", slog.String("function", m.route.Function),
+			slog.String("error", out.message), slog.Bool("panic", out.panicked))
+		return integrationFailure.write(w), res.path
+	}
+	status, err = writeProxyResponse(w, resp)
+	if err != nil {
+		log.Error("gateway: malformed function response", slog.String("function", m.route.Function), slog.String("error", err.Error()))
+		return integrationFailure.write(w), res.path
+	}
+	return status, res.path
+}
+
+// authorize runs the authorizer and evaluates its policy. It returns the
+// requestContext.authorizer map on Allow, else the gateway response to send.
+func (g *Gateway) authorize(q *request, log *slog.Logger) (map[string]any, *gatewayResponse) {
+	if len(q.methodARN) > maxMethodARN {
+		return nil, &uriTooLong
+	}
+	if g.Authorizer == nil {
+		log.Error("gateway: protected route without an authorizer")
+		return nil, &authorizerFailure
+	}
+	ev, err := roundTrip(g.authorizerEvent(q))
+	if err != nil {
+		log.Error("gateway: encoding authorizer event", slog.String("error", err.Error()))
+		return nil, &authorizerFailure
+	}
+	began := time.Now()
+	resp, out := invoke(g, "authorizer", g.Authorizer, ev)
+	latency := time.Since(began)
+	switch {
+	case out.timedOut:
+		log.Error("gateway: authorizer timed out")
+		return nil, &authorizerFailure
+	case out.failed && out.message == "Unauthorized":
+		return nil, &unauthorized
+	case out.failed:
+		log.Error("gateway: authorizer failed", slog.String("error", out.message), slog.Bool("panic", out.panicked))
+		return nil, &authorizerFailure
+	}
+	ctx, err := authorizerContext(resp)
+	if err != nil {
+		log.Error("gateway: authorizer response refused", slog.String("error", err.Error()))
+		return nil, &authorizerFailure
+	}
+	d, err := evaluate(resp.PolicyDocument, q.methodARN)
+	if err != nil {
+		log.Error("gateway: authorizer response refused", slog.String("error", err.Error()))
+		return nil, &authorizerFailure
+	}
+	switch d {
+	case explicitDeny:
+		return nil, &deniedExplicitly
+	case implicitDeny:
+		return nil, &denied
+	}
+	ctx["integrationLatency"] = latency.Milliseconds()
+	return ctx, nil
+}
+
+// outcome is how a Lambda invocation ended.
+type outcome struct {
+	failed   bool   // it returned an error or panicked
+	panicked bool   // it panicked
+	message  string // the Lambda errorMessage: err.Error() or the panic value
+	timedOut bool   // it did not answer within the integration timeout
+}
+
+// invoke calls fn as the Lambda runtime would: with a deadline and a
+// lambdacontext, recovering a panic into an error whose message is the
+// panic value. After the timeout the call is abandoned (its context is
+// cancelled) and counts as timed out.
+func invoke[In, Out any](g *Gateway, function string, fn func(context.Context, In) (Out, error), in In) (Out, outcome) {
+	timeout := g.timeout
+	if timeout <= 0 {
+		timeout = integrationTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID:       newRequestID(),
+		InvokedFunctionArn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", g.region(), g.accountID(), function),
+	})
+	type result struct {
+		out Out
+		outcome
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		defer func() {
+			if v := recover(); v != nil {
+				res = result{outcome: outcome{failed: true, panicked: true, message: fmt.Sprintf("%v", v)}}
+			}
+			done <- res
+		}()
+		out, err := fn(ctx, in)
+		if err != nil {
+			res.outcome = outcome{failed: true, message: err.Error()}
+			return
+		}
+		res.out = out
+	}()
+	select {
+	case res := <-done:
+		return res.out, res.outcome
+	case <-ctx.Done():
+		var zero Out
+		return zero, outcome{timedOut: true}
+	}
+}
+
+// framing headers API Gateway computes itself.
+var framing = []string{"Content-Length", "Transfer-Encoding", "Connection"}
+
+// errMalformed marks a proxy response API Gateway cannot use.
+var errMalformed = errors.New("malformed Lambda proxy response")
+
+// writeProxyResponse writes a function's answer: multiValueHeaders first,
+// then headers (a pair already in multiValueHeaders is not repeated), JSON
+// content type by default, the body base64-decoded when flagged.
+func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse) (int, error) {
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return 0, fmt.Errorf("%w: status code %d", errMalformed, resp.StatusCode)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			return 0, fmt.Errorf("%w: body is not base64: %v", errMalformed, err)
+		}
+	}
+	merged := http.Header{}
+	for _, k := range sortedKeys(resp.MultiValueHeaders) {
+		for _, v := range resp.MultiValueHeaders[k] {
+			merged.Add(k, v)
+		}
+	}
+	for _, k := range sortedKeys(resp.Headers) {
+		v := resp.Headers[k]
+		if !slices.Contains(merged.Values(k), v) {
+			merged.Add(k, v)
+		}
+	}
+	for _, k := range framing {
+		merged.Del(k)
+	}
+	if merged.Get("Content-Type") == "" {
+		merged.Set("Content-Type", "application/json")
+	}
+	h := w.Header()
+	for k, vs := range merged {
+		h[k] = append(h[k], vs...)
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(body)
+	return resp.StatusCode, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,147 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// invokeAction is the IAM action a Lambda authorizer's policy must allow.
+const invokeAction = "execute-api:Invoke"
+
+// decision is the outcome of evaluating an authorizer's policy.
+type decision int
+
+const (
+	implicitDeny decision = iota // no statement allows the request
+	allowed                      // an Allow matches and no Deny does
+	explicitDeny                 // a Deny matches
+)
+
+// errBadPolicy marks an authorizer answer API Gateway refuses to use
+// (AuthorizerConfigurationException).
+var errBadPolicy = errors.New("invalid authorizer response")
+
+// evaluate applies IAM semantics to doc for the request methodARN: an
+// explicit Deny anywhere wins, then any Allow, otherwise an implicit deny.
+// Actions match case-insensitively (IAM action names do), resources
+// case-sensitively; both accept the '*' and '?' wildcards.
+func evaluate(doc events.APIGatewayCustomAuthorizerPolicy, methodARN string) (decision, error) {
+	d := implicitDeny
+	for i, st := range doc.Statement {
+		var deny bool
+		switch {
+		case strings.EqualFold(st.Effect, "Deny"):
+			deny = true
+		case strings.EqualFold(st.Effect, "Allow"):
+		default:
+			return implicitDeny, fmt.Errorf("%w: statement %d has effect %q", errBadPolicy, i, st.Effect)
+		}
+		if !matchesAny(st.Action, invokeAction, true) || !matchesAny(st.Resource, methodARN, false) {
+			continue
+		}
+		if deny {
+			return explicitDeny, nil
+		}
+		d = allowed
+	}
+	return d, nil
+}
+
+func matchesAny(patterns []string, s string, fold bool) bool {
+	if fold {
+		s = strings.ToLower(s)
+	}
+	for _, p := range patterns {
+		if fold {
+			p = strings.ToLower(p)
+		}
+		if match(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether s matches pattern, in which '*' matches any run of
+// characters (including none, '/' and ':') and '?' exactly one character;
+// every other byte matches itself. It runs in O(len(pattern)·len(s)) time
+// at worst and never recurses: on a mismatch it resumes after the last
+// star, one character further into s.
+func match(pattern, s string) bool {
+	p, t := 0, 0
+	star, mark := -1, 0 // position after the last '*' in pattern; where it resumes in s
+	for t < len(s) {
+		if p < len(pattern) {
+			switch c := pattern[p]; c {
+			case '*':
+				p++
+				star, mark = p, t
+				continue
+			case '?':
+				_, w := utf8.DecodeRuneInString(s[t:])
+				p++
+				t += w
+				continue
+			default:
+				if c == s[t] {
+					p++
+					t++
+					continue
+				}
+			}
+		}
+		if star < 0 {
+			return false
+		}
+		_, w := utf8.DecodeRuneInString(s[mark:])
+		mark += w
+		p, t = star, mark
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// authorizerContext turns the authorizer's context into the map a function
+// sees as requestContext.authorizer: it goes through JSON as it does on the
+// wire, numbers and booleans become strings, and any other value (object,
+// array, null) is refused, as API Gateway refuses it.
+func authorizerContext(resp events.APIGatewayCustomAuthorizerResponse) (map[string]any, error) {
+	out := map[string]any{}
+	if len(resp.Context) > 0 {
+		b, err := json.Marshal(resp.Context)
+		if err != nil {
+			return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.UseNumber()
+		var raw map[string]any
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
+		}
+		for k, v := range raw {
+			switch v := v.(type) {
+			case string:
+				out[k] = v
+			case json.Number:
+				out[k] = v.String()
+			case bool:
+				if v {
+					out[k] = "true"
+				} else {
+					out[k] = "false"
+				}
+			default:
+				return nil, fmt.Errorf("%w: context value %q is %T, not a string, number or boolean", errBadPolicy, k, v)
+			}
+		}
+	}
+	out["principalId"] = resp.PrincipalID
+	return out, nil
+}
