@@ -2,6 +2,7 @@ package management
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -45,6 +47,7 @@ type Options struct {
 type Handler struct {
 	store  Store
 	opt    Options
+	table  *authz.Table
 	routes map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error)
 }
 
@@ -62,7 +65,7 @@ func New(s Store, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{store: s, opt: opt}
+	h := &Handler{store: s, opt: opt, table: authz.NewTable(authz.Routes)}
 	h.routes = map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error){
 		"GET /v1/whoami":               whoami,
 		"GET /v1/keys":                 h.listKeys,
@@ -71,11 +74,11 @@ func New(s Store, opt Options) *Handler {
 		"PATCH /v1/keys/{keyId}":       h.updateKey,
 		"DELETE /v1/keys/{keyId}":      h.deleteKey,
 		"POST /v1/keys/{keyId}/rotate": h.rotateKey,
-		"GET /v1/users":                h.admin(h.listUsers),
-		"POST /v1/users":               h.admin(h.createUser),
-		"GET /v1/users/{userId}":       h.admin(h.getUser),
-		"PATCH /v1/users/{userId}":     h.admin(h.updateUser),
-		"DELETE /v1/users/{userId}":    h.admin(h.deleteUser),
+		"GET /v1/users":                h.listUsers,
+		"POST /v1/users":               h.createUser,
+		"GET /v1/users/{userId}":       h.getUser,
+		"PATCH /v1/users/{userId}":     h.updateUser,
+		"DELETE /v1/users/{userId}":    h.deleteUser,
 	}
 	return h
 }
@@ -104,23 +107,20 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusUnauthorized, "no authenticated caller")
 	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, caller.PrincipalID)
-	if err != nil || u.Disabled {
+	if errors.Is(err, store.ErrNotFound) || err == nil && u.Disabled {
 		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling user is disabled or deleted")
+	}
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	scopes := scope.Set(strings.Fields(caller.Scopes))
 	slices.Sort(scopes)
-	return route(ctx, &call{req: req, caller: caller, user: u, scopes: scopes, now: h.opt.Clock.Now()})
-}
-
-// admin guards a route that needs the admin role (the authorizer checks it
-// too; this keeps the handler safe on its own).
-func (h *Handler) admin(next func(context.Context, *call) (events.APIGatewayProxyResponse, error)) func(context.Context, *call) (events.APIGatewayProxyResponse, error) {
-	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-		if !c.user.IsAdmin() || !c.scopes.Has("users:admin") {
-			return events.APIGatewayProxyResponse{}, problem.Forbidden("needs the admin role and the users:admin scope")
-		}
-		return next(ctx, c)
+	// The authorizer enforced the route table already; checking it again
+	// keeps the handler safe on its own.
+	if r, ok := h.table.Lookup(req.HTTPMethod, req.Resource); !ok || !r.Permits(authz.Principal{Scopes: scopes, Admin: u.IsAdmin()}) {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling credential may not call this route")
 	}
+	return route(ctx, &call{req: req, caller: caller, user: u, scopes: scopes, now: h.opt.Clock.Now()})
 }
 
 func whoami(_ context.Context, c *call) (events.APIGatewayProxyResponse, error) {

@@ -280,7 +280,7 @@ type rotateBody struct {
 
 func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	var body rotateBody
-	if b, _ := apigw.Body(c.req); len(b) > 0 {
+	if c.req.Body != "" { // the body is optional here
 		if err := decode(c.req, &body); err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
@@ -301,6 +301,9 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	}
 	if old.ExpiredAt(c.now) {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the key has expired; create a new one")
+	}
+	if old.Status != apikey.Active {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
 	}
 	// The successor's secret is handed to the caller, so the calling
 	// credential must hold every scope the successor will carry.

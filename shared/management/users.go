@@ -138,6 +138,9 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	if body.Roles == nil && body.Scopes == nil && body.Disabled == nil {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("roles", "roles, scopes or disabled is required")
+	}
 	u, err := h.userFor(ctx, c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
