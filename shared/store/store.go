@@ -1,8 +1,3 @@
-// Package store holds what every Tollgate store implementation shares: the
-// sentinel errors callers test with errors.Is, and list paging. Stores never
-// let an SDK error type escape; a failed condition is ErrConflict or
-// ErrNotFound, and every key includes the project, so no read or write can
-// cross projects.
 package store
 
 import "errors"
