@@ -82,15 +82,15 @@ func ARNPrefix(methodARN string) (string, bool) {
 	if !strings.HasPrefix(methodARN, "arn:") || !strings.Contains(methodARN, ":execute-api:") {
 		return "", false
 	}
-	api, rest, ok := strings.Cut(methodARN, "/")
-	if !ok {
+	first := strings.IndexByte(methodARN, '/')
+	if first < 0 {
 		return "", false
 	}
-	stage, _, ok := strings.Cut(rest, "/")
-	if !ok || stage == "" {
+	second := strings.IndexByte(methodARN[first+1:], '/')
+	if second <= 0 {
 		return "", false
 	}
-	return api + "/" + stage, true
+	return methodARN[:first+1+second], true
 }
 
 // Statement effects.
