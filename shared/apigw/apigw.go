@@ -83,6 +83,9 @@ func jsonProblem(err error) error {
 		return problem.Invalid("body", "malformed JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return problem.Invalid("body", "unknown field with an empty name")
+		}
 		return problem.Invalid(name, "unknown field")
 	}
 	return problem.Invalid("body", "malformed JSON")

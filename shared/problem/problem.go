@@ -26,7 +26,7 @@ func New(status int, format string, args ...any) *Problem {
 
 // Invalid reports a bad request naming the field at fault.
 func Invalid(field, format string, args ...any) *Problem {
-	return New(http.StatusBadRequest, field+": "+format, args...)
+	return New(http.StatusBadRequest, "%s: "+format, append([]any{field}, args...)...)
 }
 
 // Forbidden reports an action the caller may not take.
