@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -54,7 +55,7 @@ func DecodeJSON(body []byte, dst any) error {
 	if len(body) > MaxBody {
 		return problem.Invalid("body", "larger than %d bytes", MaxBody)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' {
 		return problem.Invalid("body", "a JSON object is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -64,6 +65,53 @@ func DecodeJSON(body []byte, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return problem.Invalid("body", "must hold a single JSON object")
+	}
+	return exactKeys(body, dst)
+}
+
+// exactKeys refuses what encoding/json lets through: a top-level key that
+// matches a field only when case is ignored, and a key given twice (two
+// parsers of one body must never disagree). body is known to be valid.
+func exactKeys(body []byte, dst any) error {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	known := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		known[name] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return problem.Invalid("body", "malformed JSON")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			return problem.Invalid("body", "malformed JSON")
+		}
+		switch {
+		case key == "":
+			return problem.Invalid("body", "unknown field with an empty name")
+		case !known[key]:
+			return problem.Invalid(key, "unknown field (names are case-sensitive)")
+		case seen[key]:
+			return problem.Invalid(key, "given more than once")
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return problem.Invalid("body", "malformed JSON")
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -35,7 +36,11 @@ type userItem struct {
 
 func userPK(projectID, userID string) string { return pk(projectID, "USER", userID) }
 
-func usernamePK(projectID, username string) string { return pk(projectID, "USERNAME", username) }
+// usernamePK makes usernames unique regardless of case, so "Alice" cannot
+// pass for "alice".
+func usernamePK(projectID, username string) string {
+	return pk(projectID, "USERNAME", strings.ToLower(username))
+}
 
 func usersGSIPK(projectID string) string { return pk(projectID, "USERS") }
 

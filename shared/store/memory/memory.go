@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,12 +74,12 @@ func (s *Store) CreateUser(_ context.Context, u user.User) error {
 
 func (s *Store) createUser(u user.User) error {
 	_, idTaken := s.users[projectKey{u.ProjectID, u.ID}]
-	_, nameTaken := s.usernames[projectKey{u.ProjectID, u.Username}]
+	_, nameTaken := s.usernames[projectKey{u.ProjectID, strings.ToLower(u.Username)}]
 	if idTaken || nameTaken {
 		return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
 	}
 	s.users[projectKey{u.ProjectID, u.ID}] = cloneUser(u)
-	s.usernames[projectKey{u.ProjectID, u.Username}] = u.ID
+	s.usernames[projectKey{u.ProjectID, strings.ToLower(u.Username)}] = u.ID
 	return nil
 }
 
@@ -129,7 +130,7 @@ func (s *Store) DeleteUser(_ context.Context, u user.User) error {
 		return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
 	}
 	delete(s.users, projectKey{u.ProjectID, u.ID})
-	delete(s.usernames, projectKey{u.ProjectID, u.Username})
+	delete(s.usernames, projectKey{u.ProjectID, strings.ToLower(u.Username)})
 	return nil
 }
 
@@ -262,15 +263,17 @@ func (s *Store) Bootstrap(_ context.Context, u user.User, k apikey.Key) error {
 	}
 	if err := s.createKey(k); err != nil {
 		delete(s.users, projectKey{u.ProjectID, u.ID})
-		delete(s.usernames, projectKey{u.ProjectID, u.Username})
+		delete(s.usernames, projectKey{u.ProjectID, strings.ToLower(u.Username)})
 		return err
 	}
 	s.bootstrapped[u.ProjectID] = true
 	return nil
 }
 
+const sortTimeFormat = "2006-01-02T15:04:05.000000000Z"
+
 func sortKey(created time.Time, id string) string {
-	return created.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + id
+	return created.UTC().Format(sortTimeFormat) + "#" + id
 }
 
 // paginate sorts newest first and returns the page after cursor.
@@ -279,7 +282,8 @@ func paginate[T any](all []T, page store.Page, sk func(T) string) ([]T, string, 
 	start := 0
 	if page.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
-		if err != nil {
+		stamp, id, found := strings.Cut(string(raw), "#")
+		if _, terr := time.Parse(sortTimeFormat, stamp); err != nil || terr != nil || !found || id == "" {
 			return nil, "", store.ErrBadCursor
 		}
 		for start < len(all) && sk(all[start]) >= string(raw) {

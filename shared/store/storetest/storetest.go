@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -122,6 +123,7 @@ func usernameUnique(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	must(t, s.CreateUser(ctx, newUser(p, "bob", t0)))
 	wantErr(t, s.CreateUser(ctx, newUser(p, "bob", t0)), store.ErrConflict)
+	wantErr(t, s.CreateUser(ctx, newUser(p, "Bob", t0)), store.ErrConflict)
 	users, _, err := s.ListUsers(ctx, p, store.Page{Limit: 10})
 	must(t, err)
 	if len(users) != 1 {
@@ -236,8 +238,13 @@ func listKeysPages(t *testing.T, s Store, p string) {
 }
 
 func badCursor(t *testing.T, s Store, p string) {
-	_, _, err := s.ListKeys(context.Background(), p, "usr_a", store.Page{Limit: 2, Cursor: "!!!"})
-	wantErr(t, err, store.ErrBadCursor)
+	ctx := context.Background()
+	for _, c := range []string{"!!!", base64.RawURLEncoding.EncodeToString([]byte("not a cursor"))} {
+		_, _, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 2, Cursor: c})
+		wantErr(t, err, store.ErrBadCursor)
+		_, _, err = s.ListUsers(ctx, p, store.Page{Limit: 2, Cursor: c})
+		wantErr(t, err, store.ErrBadCursor)
+	}
 }
 
 func rotateOnce(t *testing.T, s Store, p string) {
