@@ -84,11 +84,11 @@ func runBootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := dynamo.NewClient(ctx, cfg.DynamoDBEndpoint)
+	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		return err
 	}
-	res, err := bootstrap.Run(ctx, dynamo.New(db, cfg.Table), cfg.ProjectID, time.Now().UTC())
+	res, err := bootstrap.Run(ctx, st, cfg.ProjectID, time.Now().UTC())
 	if errors.Is(err, bootstrap.ErrDone) {
 		return errors.New("this project was bootstrapped already; its admin key was shown then")
 	}

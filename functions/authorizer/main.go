@@ -20,11 +20,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := dynamo.NewClient(context.Background(), cfg.DynamoDBEndpoint)
+	st, err := dynamo.Open(context.Background(), cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		log.Fatal(err)
 	}
-	a := authorizer.New(dynamo.New(db, cfg.Table), authorizer.Options{
+	a := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
 		Routes: authz.NewTable(authz.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})

@@ -19,11 +19,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := dynamo.NewClient(context.Background(), cfg.DynamoDBEndpoint)
+	st, err := dynamo.Open(context.Background(), cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := management.New(dynamo.New(db, cfg.Table), management.Options{
+	h := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clock.Real{},
 		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})

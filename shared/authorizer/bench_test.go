@@ -44,14 +44,7 @@ type dynamoFixture struct {
 func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := dynamo.NewClient(ctx, dynamolocal.Endpoint(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	table := id.New("bench")
-	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
-		tb.Fatal(err)
-	}
+	db, table := dynamolocal.NewTable(tb)
 	f := &dynamoFixture{api: &counting{API: db}, clock: clock.NewFake(t0)}
 	f.store = dynamo.New(f.api, table)
 	owner := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: "bench", Roles: []string{user.RoleCredentialIssuer},

@@ -5,6 +5,10 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
 // EnvRequire makes missing DynamoDB Local a failure instead of a skip
@@ -49,4 +53,20 @@ func Endpoint(t testing.TB) string {
 		t.Skip(shared.err)
 	}
 	return ""
+}
+
+// NewTable creates a fresh Tollgate table in the shared DynamoDB Local and
+// returns a client for it and its name.
+func NewTable(t testing.TB) (*dynamodb.Client, string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := dynamo.NewClient(ctx, Endpoint(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := id.New("tollgate")
+	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
+		t.Fatal(err)
+	}
+	return db, table
 }

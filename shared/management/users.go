@@ -47,6 +47,22 @@ type createUserBody struct {
 	Password *string   `json:"password"`
 }
 
+// setAccess validates and sets the roles and scopes given (nil: unchanged).
+func setAccess(u *user.User, roles, scopes *[]string) error {
+	var err error
+	if roles != nil {
+		if u.Roles, err = parseRoles(*roles); err != nil {
+			return err
+		}
+	}
+	if scopes != nil {
+		if u.Scopes, err = scope.Parse(*scopes); err != nil {
+			return problem.Invalid("scopes", "%v", err)
+		}
+	}
+	return nil
+}
+
 func parseRoles(in []string) ([]string, error) {
 	for _, r := range in {
 		if r != user.RoleAdmin && r != user.RoleCredentialIssuer {
@@ -71,16 +87,8 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 	}
 	u := user.User{ProjectID: h.opt.ProjectID, ID: id.New(user.IDPrefix), Username: body.Username, CreatedAt: c.now,
 		Roles: []string{}, Scopes: scope.Set{}}
-	var err error
-	if body.Roles != nil {
-		if u.Roles, err = parseRoles(*body.Roles); err != nil {
-			return events.APIGatewayProxyResponse{}, err
-		}
-	}
-	if body.Scopes != nil {
-		if u.Scopes, err = scope.Parse(*body.Scopes); err != nil {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("scopes", "%v", err)
-		}
+	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "username %q is taken", u.Username)
@@ -145,15 +153,8 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if body.Roles != nil {
-		if u.Roles, err = parseRoles(*body.Roles); err != nil {
-			return events.APIGatewayProxyResponse{}, err
-		}
-	}
-	if body.Scopes != nil {
-		if u.Scopes, err = scope.Parse(*body.Scopes); err != nil {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("scopes", "%v", err)
-		}
+	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Disabled != nil {
 		u.Disabled = *body.Disabled

@@ -34,6 +34,15 @@ func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 	}), nil
 }
 
+// Open returns a store over table, through NewClient(ctx, endpoint).
+func Open(ctx context.Context, endpoint, table string) (*Store, error) {
+	db, err := NewClient(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return New(db, table), nil
+}
+
 // TableCreator is the part of the client EnsureTable uses.
 type TableCreator interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
