@@ -1,7 +1,6 @@
 package stack
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -142,8 +141,8 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		suppress(method, "AwsSolutions-COG4", "Cognito is not used: the Lambda REQUEST authorizer is the product and guards every method.")
 	}
 
-	api.AddGatewayResponse(jsii.String("Unauthorized"), problemResponse(awsapigateway.ResponseType_UNAUTHORIZED(), 401, "Unauthorized"))
-	api.AddGatewayResponse(jsii.String("AccessDenied"), problemResponse(awsapigateway.ResponseType_ACCESS_DENIED(), 403, "Forbidden"))
+	// API Gateway's own 401/403 bodies ({"message": ...}) are kept: the local
+	// stack reproduces exactly those, so clients see one behaviour everywhere.
 
 	suppressAPIFindings(api, props.ExistingAccountLogRole)
 	return &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
@@ -222,20 +221,6 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 		parts[i] = fmt.Sprintf("%q:%q", k, *fields[k])
 	}
 	return awsapigateway.AccessLogFormat_Custom(jsii.String("{" + strings.Join(parts, ",") + "}"))
-}
-
-// problemResponse is a gateway response whose body is an RFC 9457 problem
-// document instead of API Gateway's {"message": ...}.
-func problemResponse(t awsapigateway.ResponseType, status int, title string) *awsapigateway.GatewayResponseOptions {
-	body, err := json.Marshal(map[string]any{"type": "about:blank", "title": title, "status": status})
-	if err != nil {
-		panic(err)
-	}
-	return &awsapigateway.GatewayResponseOptions{
-		Type:       t,
-		StatusCode: jsii.String(fmt.Sprint(status)),
-		Templates:  &map[string]*string{"application/json": jsii.String(string(body))},
-	}
 }
 
 // suppressAPIFindings records why the API does not follow some AwsSolutions
