@@ -154,3 +154,5 @@ func lastSegment(sk string) (string, bool) {
 	}
 	return sk[i+1:], true
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -27,6 +28,9 @@ type Store struct {
 	keys         map[projectKey]apikey.Key
 	hashes       map[projectKey]string // project+hash -> keyId
 	bootstrapped map[string]bool
+	sessions     map[projectKey]sessionRecord
+	refresh      map[projectKey]refresh.Token // project+hash
+	failures     map[throttleKey]int
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/client"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -33,6 +36,23 @@ type Store interface {
 	DeleteKey(context.Context, apikey.Key) error
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 	Bootstrap(context.Context, user.User, apikey.Key) error
+
+	CreateSession(context.Context, credential.Session) error
+	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
+	ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, p store.Page) ([]credential.Session, string, error)
+	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
+	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
+	CreateFamily(context.Context, refresh.Family, refresh.Token) error
+	GetFamily(ctx context.Context, projectID, familyID string) (refresh.Family, error)
+	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
+	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error)
+	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error
+	CreateClient(context.Context, client.Client) error
+	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
+	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]client.Client, string, error)
+	UpdateClientSecret(context.Context, client.Client) error
+	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
+	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -87,6 +107,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TouchAtMostOncePerInterval", touch},
 		{"BootstrapOnce", bootstrapOnce},
 		{"ProjectsIsolated", projectsIsolated},
+		{"SessionLifecycle", sessionLifecycle},
+		{"FamilyRotation", familyRotation},
+		{"RotationRacesRevoke", rotationRacesRevoke},
+		{"ClientSecretRotation", clientSecretRotation},
+		{"FailureCounts", failureCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,4 +412,171 @@ func projectsIsolated(t *testing.T, s Store, p string) {
 	}
 	// Same username in another project is a different user.
 	must(t, s.CreateUser(ctx, newUser(other, "carol", t0)))
+}
+
+func sessionLifecycle(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	exp := t0.Add(time.Hour)
+	sess := credential.Session{ProjectID: p, ID: id.New("jwt"), Kind: credential.KindJWT, Owner: "usr_a", Name: "n",
+		Scopes: scope.Set{"echo:read"}, Status: credential.Active, CreatedAt: t0, ExpiresAt: &exp, NotBefore: t0}
+	must(t, s.CreateSession(ctx, sess))
+	wantErr(t, s.CreateSession(ctx, sess), store.ErrConflict)
+	got, err := s.GetSession(ctx, p, sess.ID)
+	must(t, err)
+	if got.Kind != credential.KindJWT || got.Owner != "usr_a" || got.Scopes.String() != "echo:read" || !got.ExpiresAt.Equal(exp) ||
+		!got.NotBefore.Equal(t0) || got.Status != credential.Active {
+		t.Fatalf("GetSession = %+v", got)
+	}
+	list, _, err := s.ListSessions(ctx, p, "usr_a", credential.KindJWT, store.Page{Limit: 10})
+	must(t, err)
+	other, _, _ := s.ListSessions(ctx, p, "usr_a", credential.KindClient, store.Page{Limit: 10})
+	if len(list) != 1 || len(other) != 0 {
+		t.Fatalf("listed %d jwt, %d client sessions", len(list), len(other))
+	}
+	must(t, s.RevokeTokensBefore(ctx, p, sess.ID, t0.Add(time.Minute)))
+	must(t, s.RevokeTokensBefore(ctx, p, sess.ID, t0)) // never moves back
+	must(t, s.RevokeSession(ctx, p, sess.ID, t0))
+	wantErr(t, s.RevokeSession(ctx, p, sess.ID, t0), store.ErrNotFound)
+	got, _ = s.GetSession(ctx, p, sess.ID)
+	if got.Status != credential.Revoked || !got.NotBefore.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after revoke: %+v", got)
+	}
+	_, err = s.GetSession(ctx, p+"x", sess.ID)
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.RevokeTokensBefore(ctx, p, "jwt_missing", t0), store.ErrNotFound)
+}
+
+func newFamily(t *testing.T, p string) (refresh.Family, refresh.Token) {
+	t.Helper()
+	f, first, _, err := refresh.NewFamily(p, "usr_a", "cli", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, first
+}
+
+func successorOf(t *testing.T, tok refresh.Token) (spent, next refresh.Token) {
+	t.Helper()
+	succ, err := secret.Generate(secret.PrefixRefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent = tok
+	spent.Spent, spent.SpentAt, spent.Successor = true, t0.Add(time.Second), []byte("sealed")
+	next = refresh.Token{ProjectID: tok.ProjectID, Hash: secret.Sum(succ), FamilyID: tok.FamilyID, Generation: tok.Generation + 1, ExpiresAt: tok.ExpiresAt}
+	return spent, next
+}
+
+func familyRotation(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	f, first := newFamily(t, p)
+	must(t, s.CreateFamily(ctx, f, first))
+	gotF, err := s.GetFamily(ctx, p, f.ID)
+	must(t, err)
+	if gotF.AccessTokenTTL != refresh.DefaultAccessTokenTTL || gotF.Scopes != nil || gotF.Kind != credential.KindRefresh {
+		t.Fatalf("GetFamily = %+v", gotF)
+	}
+	spent, next := successorOf(t, first)
+	must(t, s.RotateRefreshToken(ctx, spent, next))
+	gotT, err := s.GetRefreshToken(ctx, p, first.Hash)
+	must(t, err)
+	if !gotT.Spent || !gotT.SpentAt.Equal(t0.Add(time.Second)) || string(gotT.Successor) != "sealed" || !gotT.ExpiresAt.Equal(first.ExpiresAt) {
+		t.Fatalf("spent token = %+v", gotT)
+	}
+	gotN, err := s.GetRefreshToken(ctx, p, next.Hash)
+	must(t, err)
+	if gotN.Spent || gotN.Generation != 1 || gotN.FamilyID != f.ID {
+		t.Fatalf("successor = %+v", gotN)
+	}
+	_, again := successorOf(t, first)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, again), store.ErrConflict)
+	if _, err := s.GetRefreshToken(ctx, p, again.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a failed rotation stored a second successor")
+	}
+	if _, err := s.GetFamily(ctx, p, "rtf_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+func rotationRacesRevoke(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	f, first := newFamily(t, p)
+	must(t, s.CreateFamily(ctx, f, first))
+	must(t, s.RevokeFamily(ctx, p, f.ID, t0))
+	spent, next := successorOf(t, first)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, next), store.ErrConflict)
+	if _, err := s.GetRefreshToken(ctx, p, next.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a revoked family got a successor")
+	}
+	wantErr(t, s.RevokeFamily(ctx, p, f.ID, t0), store.ErrNotFound)
+}
+
+func clientSecretRotation(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	c, sec, err := client.New(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
+	must(t, err)
+	must(t, s.CreateClient(ctx, c))
+	got, err := s.GetClient(ctx, p, c.ID)
+	must(t, err)
+	if !got.Verify(sec, t0) || got.SecretHint != c.SecretHint || got.Scopes.String() != "echo:read" {
+		t.Fatalf("GetClient = %+v", got)
+	}
+	var wins int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rotated, _, err := got.RotateSecret(t0, time.Hour)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := s.UpdateClientSecret(ctx, rotated); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			} else if !errors.Is(err, store.ErrConflict) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d rotations won, want 1", wins)
+	}
+	after, _ := s.GetClient(ctx, p, c.ID)
+	if !after.Verify(sec, t0.Add(59*time.Minute)) || after.Verify(sec, t0.Add(time.Hour)) {
+		t.Fatal("the previous secret's grace period is wrong")
+	}
+	list, _, err := s.ListClients(ctx, p, "usr_a", store.Page{Limit: 10})
+	must(t, err)
+	if len(list) != 1 || list[0].ID != c.ID {
+		t.Fatalf("ListClients = %+v", list)
+	}
+	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+func failureCounts(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	w := t0.Truncate(time.Minute)
+	for i := 1; i <= 3; i++ {
+		n, err := s.AddFailure(ctx, p, "cli_x", w, time.Minute)
+		must(t, err)
+		if n != i {
+			t.Fatalf("count %d, want %d", n, i)
+		}
+	}
+	if n, err := s.Failures(ctx, p, "cli_x", w); err != nil || n != 3 {
+		t.Fatalf("Failures = %d, %v", n, err)
+	}
+	if n, _ := s.Failures(ctx, p, "cli_x", w.Add(time.Minute)); n != 0 {
+		t.Fatalf("next window starts at %d", n)
+	}
+	if n, _ := s.Failures(ctx, p+"x", "cli_x", w); n != 0 {
+		t.Fatal("counts cross projects")
+	}
 }

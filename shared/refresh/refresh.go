@@ -1,0 +1,174 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// Defaults from the contract.
+const (
+	DefaultLifetime       = 90 * 24 * time.Hour
+	DefaultAccessTokenTTL = 3 * time.Hour
+	DefaultGrace          = 10 * time.Second
+)
+
+// Family is a refresh-token family: the session its tokens share.
+type Family struct {
+	credential.Session
+	AccessTokenTTL time.Duration
+}
+
+// Token is one refresh token's record, found by the SHA-256 of the token.
+type Token struct {
+	ProjectID  string
+	Hash       secret.Hash
+	FamilyID   string
+	Generation int
+	ExpiresAt  time.Time // the family's absolute expiry
+	Spent      bool
+	SpentAt    time.Time
+	// Successor is the successor token, sealed; it is opened only within the
+	// grace period after SpentAt.
+	Successor []byte
+}
+
+// Errors of an exchange.
+var (
+	// ErrInvalidGrant: unknown, expired or revoked token, or family.
+	ErrInvalidGrant = errors.New("invalid refresh token")
+	// ErrReuse: a spent token presented after the grace period; the family
+	// has been revoked.
+	ErrReuse = errors.New("refresh token reused")
+)
+
+// Store keeps families and their tokens.
+type Store interface {
+	CreateFamily(context.Context, Family, Token) error
+	GetFamily(ctx context.Context, projectID, familyID string) (Family, error)
+	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (Token, error)
+	// RotateRefreshToken marks spent as spent (it must not be already) and
+	// stores its successor, on condition the family is active; ErrConflict
+	// otherwise.
+	RotateRefreshToken(ctx context.Context, spent, successor Token) error
+	// RevokeFamily revokes an active family; ErrNotFound if there is none.
+	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
+}
+
+// Sealer keeps a successor encrypted (envelope encryption).
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, aad string) ([]byte, error)
+	Open(ctx context.Context, sealed []byte, aad string) ([]byte, error)
+}
+
+// NewFamily starts a family and returns its first token, the only copy.
+func NewFamily(projectID, owner, name string, scopes scope.Set, now, expires time.Time, accessTTL time.Duration) (Family, Token, string, error) {
+	tok, err := secret.Generate(secret.PrefixRefreshToken)
+	if err != nil {
+		return Family{}, Token{}, "", err
+	}
+	f := Family{
+		Session: credential.Session{
+			ProjectID: projectID, ID: id.New(string(credential.KindRefresh)), Kind: credential.KindRefresh,
+			Owner: owner, Name: name, Scopes: scopes, Status: credential.Active, CreatedAt: now, ExpiresAt: &expires,
+		},
+		AccessTokenTTL: accessTTL,
+	}
+	return f, Token{ProjectID: projectID, Hash: secret.Sum(tok), FamilyID: f.ID, ExpiresAt: expires}, tok, nil
+}
+
+// Exchanger spends refresh tokens.
+type Exchanger struct {
+	Store  Store
+	Sealer Sealer
+	Grace  time.Duration
+}
+
+// aad binds a sealed successor to the token it succeeds.
+func aad(projectID string, h secret.Hash) string { return "refresh/" + projectID + "/" + h.String() }
+
+// Exchange spends presented and returns its family and successor. Within
+// the grace period every exchange of one token returns the same successor.
+func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, now time.Time) (Family, string, error) {
+	if _, err := secret.Check(presented, secret.PrefixRefreshToken); err != nil {
+		return Family{}, "", ErrInvalidGrant
+	}
+	h := secret.Sum(presented)
+	tok, fam, err := e.load(ctx, projectID, h, now)
+	if err != nil {
+		return Family{}, "", err
+	}
+	if !tok.Spent {
+		succ, err := e.rotate(ctx, tok, now)
+		if err == nil {
+			return fam, succ, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return Family{}, "", err
+		}
+		// Another exchange won, or the family was revoked: read again.
+		if tok, fam, err = e.load(ctx, projectID, h, now); err != nil {
+			return Family{}, "", err
+		}
+	}
+	if tok.Successor != nil && now.Sub(tok.SpentAt) <= e.Grace {
+		succ, err := e.Sealer.Open(ctx, tok.Successor, aad(projectID, h))
+		if err != nil {
+			return Family{}, "", fmt.Errorf("opening the sealed successor: %w", err)
+		}
+		return fam, string(succ), nil
+	}
+	if err := e.Store.RevokeFamily(ctx, projectID, fam.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Family{}, "", fmt.Errorf("revoking family %s after reuse: %w", fam.ID, err)
+	}
+	return fam, "", ErrReuse
+}
+
+// load reads a token and its family; ErrInvalidGrant unless both stand.
+func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, now time.Time) (Token, Family, error) {
+	tok, err := e.Store.GetRefreshToken(ctx, projectID, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Token{}, Family{}, ErrInvalidGrant
+	}
+	if err != nil {
+		return Token{}, Family{}, err
+	}
+	fam, err := e.Store.GetFamily(ctx, projectID, tok.FamilyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Token{}, Family{}, ErrInvalidGrant
+	}
+	if err != nil {
+		return Token{}, Family{}, err
+	}
+	if fam.Status != credential.Active || !now.Before(tok.ExpiresAt) {
+		return Token{}, Family{}, ErrInvalidGrant
+	}
+	return tok, fam, nil
+}
+
+// rotate spends tok and stores its successor, sealed on tok for retries.
+func (e *Exchanger) rotate(ctx context.Context, tok Token, now time.Time) (string, error) {
+	succ, err := secret.Generate(secret.PrefixRefreshToken)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := e.Sealer.Seal(ctx, []byte(succ), aad(tok.ProjectID, tok.Hash))
+	if err != nil {
+		return "", fmt.Errorf("sealing the successor: %w", err)
+	}
+	spent := tok
+	spent.Spent, spent.SpentAt, spent.Successor = true, now, sealed
+	next := Token{ProjectID: tok.ProjectID, Hash: secret.Sum(succ), FamilyID: tok.FamilyID,
+		Generation: tok.Generation + 1, ExpiresAt: tok.ExpiresAt}
+	if err := e.Store.RotateRefreshToken(ctx, spent, next); err != nil {
+		return "", err
+	}
+	return succ, nil
+}
