@@ -63,8 +63,9 @@ func getenv(defaults map[string]string) func(string) string {
 func dev(ctx context.Context) error {
 	// The local stack caches no authorizer decisions by default, so every
 	// change shows at once; set TOLLGATE_REVOCATION_BOUND=30s to see caching.
-	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": "127.0.0.1:8080",
-		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s"})
+	listen := getenv(map[string]string{"TOLLGATE_LISTEN": "127.0.0.1:8080"})("TOLLGATE_LISTEN")
+	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": listen,
+		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s", config.EnvIssuer: "http://" + listen})
 	cfg, err := config.Parse(get)
 	if err != nil {
 		return err

@@ -8,8 +8,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/awsdeps"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -24,9 +26,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	t, err := awsdeps.LoadTokens(context.Background(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
 	a := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
 		Routes: authz.NewTable(authz.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Verifier: &accesstoken.Verifier{Keys: t.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clock.Real{}},
 	})
 	lambda.Start(a.Handle)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/awsdeps"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/management"
@@ -23,8 +24,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	t, err := awsdeps.LoadTokens(context.Background(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
 	h := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clock.Real{},
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: t.Signer,
 		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})
 	lambda.Start(h.Handle)

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -24,6 +26,7 @@ import (
 type Store interface {
 	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 }
 
@@ -33,7 +36,9 @@ var ErrUnauthorized = errors.New("Unauthorized")
 
 // Credential types reported in the context.
 const (
-	TypeAPIKey = "api_key"
+	TypeAPIKey      = "api_key"
+	TypeJWT         = "jwt"
+	TypeAccessToken = "access_token"
 )
 
 // QueryParam carries an API key in the query string when enabled.
@@ -52,6 +57,7 @@ type Options struct {
 	StoreTimeout time.Duration
 	QueryTokens  bool
 	Routes       *authz.Table
+	Verifier     *accesstoken.Verifier // nil: JWTs are not accepted
 	Clock        clock.Clock
 	Logger       *slog.Logger
 }
@@ -62,6 +68,7 @@ type Authorizer struct {
 	store     Store
 	decisions *cache[secret.Hash, *decision]
 	owners    *cache[string, *owner]
+	sessions  *cache[string, *session]
 	touchMu   sync.Mutex
 	touched   map[string]time.Time
 	pending   sync.WaitGroup // lastUsedAt writes under way
@@ -91,6 +98,7 @@ func New(s Store, opt Options) *Authorizer {
 		opt: opt, store: s,
 		decisions: newCache[secret.Hash, *decision](cacheSize),
 		owners:    newCache[string, *owner](cacheSize),
+		sessions:  newCache[string, *session](cacheSize),
 		touched:   map[string]time.Time{},
 	}
 }
@@ -102,8 +110,11 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if !ok {
 		return none, a.deny("no single credential presented", "", req)
 	}
-	if _, err := secret.Check(tok, secret.PrefixAPIKey); err != nil {
-		return none, a.deny("malformed credential", "", req)
+	isJWT := a.opt.Verifier != nil && strings.Count(tok, ".") == 2 && len(tok) <= maxJWT
+	if !isJWT {
+		if _, err := secret.Check(tok, secret.PrefixAPIKey); err != nil {
+			return none, a.deny("malformed credential", "", req)
+		}
 	}
 	prefix, ok := authz.ARNPrefix(req.MethodArn)
 	if !ok {
@@ -114,17 +125,24 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	d, ok := a.decisions.get(h, now)
 	if !ok {
 		var err error
-		if d, err = a.decide(ctx, h, prefix, now); err != nil {
+		if isJWT {
+			d, err = a.decideJWT(ctx, tok, h, prefix, now)
+		} else {
+			d, err = a.decide(ctx, h, prefix, now)
+		}
+		if err != nil {
 			return none, err
 		}
 	}
 	if d.principal == nil {
-		return none, a.deny("unknown, inactive or orphaned credential", secret.Hint(tok), req)
+		return none, a.deny("unknown, invalid, revoked or orphaned credential", hint(tok, isJWT), req)
 	}
 	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
 		return none, a.deny("expired credential", d.principal.CredentialID, req)
 	}
-	a.touch(ctx, d.keyID, now)
+	if d.keyID != "" {
+		a.touch(ctx, d.keyID, now)
+	}
 	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
 		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
 			"method", req.HTTPMethod, "resource", req.Resource)
@@ -210,6 +228,107 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 	expires := o.fetched.Add(a.opt.CacheTTL)
 	a.decisions.put(h, d, now, expires)
 	return d, nil
+}
+
+// maxJWT is the longest JWT looked at; longer bearer values are malformed.
+const maxJWT = 4096
+
+// hint names a refused credential in a log line without revealing it.
+func hint(tok string, isJWT bool) string {
+	if isJWT {
+		return "jwt"
+	}
+	return secret.Hint(tok)
+}
+
+// decideJWT verifies a JWT, reads its session and owner through their
+// caches, and caches the outcome under the token's hash.
+func (a *Authorizer) decideJWT(ctx context.Context, tok string, h secret.Hash, prefix string, now time.Time) (*decision, error) {
+	claims, err := a.opt.Verifier.Verify(tok)
+	if err != nil {
+		a.opt.Logger.Info("authorizer: JWT refused", "reason", err)
+		d := &decision{}
+		a.decisions.put(h, d, now, now.Add(a.opt.CacheTTL))
+		return d, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	s, err := a.session(sctx, claims.SessionID, now)
+	if err != nil {
+		return nil, err
+	}
+	exp := time.Unix(claims.ExpiresAt, 0)
+	d := &decision{expiresAt: &exp}
+	fetched := s.fetched
+	if s.session != nil && s.session.Accepts(time.Unix(claims.IssuedAt, 0), now) && s.session.ProjectID == a.opt.ProjectID {
+		o, err := a.owner(sctx, s.session.Owner, now)
+		if err != nil {
+			return nil, err
+		}
+		fetched = earlier(fetched, o.fetched)
+		if o.user != nil && !o.user.Disabled {
+			d.principal = jwtPrincipal(a.opt.ProjectID, claims, *s.session, *o.user)
+			d.prefix = prefix
+			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+		}
+	}
+	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
+	return d, nil
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// jwtPrincipal applies the session and its owner's current state to a
+// verified token. A personal JWT follows its session's grant live (its
+// scope claim records the grant at issue); an access token is further
+// bounded by its scope claim, which a refresh may have narrowed. A
+// client's token is the client's: never an admin.
+func jwtPrincipal(projectID string, c accesstoken.Claims, s credential.Session, owner user.User) *authz.Principal {
+	ownerScopes := owner.EffectiveScopes()
+	granted := s.Scopes
+	if granted == nil {
+		granted = ownerScopes
+	}
+	p := &authz.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: TypeJWT, CredentialID: s.ID,
+		Scopes: scope.Intersect(granted, ownerScopes), Admin: owner.IsAdmin()}
+	if s.Kind == credential.KindJWT {
+		return p
+	}
+	claimed, _ := scope.Parse(strings.Fields(c.Scope))
+	p.CredentialType, p.Scopes = TypeAccessToken, scope.Intersect(p.Scopes, claimed)
+	if s.Kind == credential.KindClient {
+		p.ID, p.Admin = s.ID, false
+	}
+	return p
+}
+
+type session struct {
+	session *credential.Session // nil: no such session
+	fetched time.Time
+}
+
+// session reads a JWT's session through the session cache.
+func (a *Authorizer) session(ctx context.Context, sid string, now time.Time) (*session, error) {
+	if s, ok := a.sessions.get(sid, now); ok {
+		return s, nil
+	}
+	s := &session{fetched: now}
+	if _, ok := credential.KindOf(sid); ok {
+		got, err := a.store.GetSession(ctx, a.opt.ProjectID, sid)
+		switch {
+		case err == nil:
+			s.session = &got
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("authorizer: reading session: %w", err)
+		}
+	}
+	a.sessions.put(sid, s, now, now.Add(a.opt.CacheTTL))
+	return s, nil
 }
 
 // owner reads a user through the owner cache.

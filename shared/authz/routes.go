@@ -5,6 +5,7 @@ import "github.com/tollgate/tollgate/shared/user"
 // Function names: the Lambda function that serves a route.
 const (
 	FnIssueKeys = "issuekeys"
+	FnToken     = "token"
 )
 
 // Route is one protected API Gateway method.
@@ -27,9 +28,31 @@ var Routes = []Route{
 	{"DELETE", "/v1/keys/{keyId}", "credentials:write", "", FnIssueKeys},
 	{"POST", "/v1/keys/{keyId}/rotate", "credentials:write", "", FnIssueKeys},
 
+	{"GET", "/v1/tokens/jwt", "credentials:read", "", FnIssueKeys},
+	{"POST", "/v1/tokens/jwt", "credentials:write", "", FnIssueKeys},
+	{"DELETE", "/v1/tokens/jwt/{tokenId}", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/tokens/refresh", "credentials:read", "", FnIssueKeys},
+	{"POST", "/v1/tokens/refresh", "credentials:write", "", FnIssueKeys},
+	{"DELETE", "/v1/tokens/refresh/{tokenId}", "credentials:write", "", FnIssueKeys},
+
+	{"GET", "/v1/clients", "credentials:read", "", FnIssueKeys},
+	{"POST", "/v1/clients", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/clients/{clientId}", "credentials:read", "", FnIssueKeys},
+	{"POST", "/v1/clients/{clientId}/secret", "credentials:write", "", FnIssueKeys},
+	{"DELETE", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
+
 	{"GET", "/v1/users", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"POST", "/v1/users", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"GET", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"PATCH", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"DELETE", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
+}
+
+// PublicRoutes are served without the authorizer: the OAuth endpoints
+// authenticate clients themselves, and the key set is public.
+var PublicRoutes = []Route{
+	{Method: "POST", Resource: "/oauth/token", Function: FnToken},
+	{Method: "POST", Resource: "/oauth/revoke", Function: FnToken},
+	{Method: "GET", Resource: "/.well-known/jwks.json", Function: FnToken},
+	{Method: "GET", Resource: "/.well-known/oauth-authorization-server", Function: FnToken},
 }

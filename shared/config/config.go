@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,11 @@ const (
 	EnvStoreTimeout       = "TOLLGATE_STORE_TIMEOUT"
 	EnvDynamoDBEndpoint   = "TOLLGATE_DYNAMODB_ENDPOINT"
 	EnvAuthorizerCacheTTL = "TOLLGATE_AUTHORIZER_CACHE_TTL"
+	EnvIssuer             = "TOLLGATE_ISSUER"
+	EnvAudience           = "TOLLGATE_AUDIENCE"
+	EnvSigningKeys        = "TOLLGATE_SIGNING_KEYS"
+	EnvSealKey            = "TOLLGATE_SEAL_KEY"
+	EnvRefreshGrace       = "TOLLGATE_REFRESH_GRACE"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -45,12 +51,24 @@ type Config struct {
 	StoreTimeout time.Duration
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (DynamoDB Local).
 	DynamoDBEndpoint string
+	// Issuer is the iss of every JWT and the base URL of the OAuth endpoints.
+	Issuer string
+	// Audience is the aud of every JWT (default: Issuer).
+	Audience string
+	// SigningKeys are the KMS keys (ids, ARNs or aliases) of the JWT
+	// signing keyring: the first signs, all verify (rotation with overlap).
+	SigningKeys []string
+	// SealKey is the KMS key of envelope encryption.
+	SealKey string
+	// RefreshGrace is how long a spent refresh token still gets its successor.
+	RefreshGrace time.Duration
 }
 
 // Defaults for the optional settings.
 const (
 	DefaultRevocationBound = 30 * time.Second
 	DefaultStoreTimeout    = 2 * time.Second
+	DefaultRefreshGrace    = 10 * time.Second
 )
 
 // FromEnv parses the configuration from the process environment.
@@ -63,6 +81,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		RevocationBound:      DefaultRevocationBound,
 		AllowNonExpiringKeys: true,
 		StoreTimeout:         DefaultStoreTimeout,
+		RefreshGrace:         DefaultRefreshGrace,
 	}
 	var errs []error
 	c.Table = getenv(EnvTable)
@@ -73,10 +92,22 @@ func Parse(getenv func(string) string) (Config, error) {
 		c.ProjectID = v
 	}
 	c.DynamoDBEndpoint = getenv(EnvDynamoDBEndpoint)
+	c.Issuer = strings.TrimSuffix(getenv(EnvIssuer), "/")
+	c.Audience = getenv(EnvAudience)
+	if c.Audience == "" {
+		c.Audience = c.Issuer
+	}
+	for _, k := range strings.Split(getenv(EnvSigningKeys), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.SigningKeys = append(c.SigningKeys, k)
+		}
+	}
+	c.SealKey = getenv(EnvSealKey)
 	errs = append(errs,
 		duration(getenv, EnvRevocationBound, &c.RevocationBound),
 		duration(getenv, EnvAuthorizerCacheTTL, &c.GatewayCacheTTL),
 		duration(getenv, EnvStoreTimeout, &c.StoreTimeout),
+		duration(getenv, EnvRefreshGrace, &c.RefreshGrace),
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 	)
@@ -114,4 +145,20 @@ func boolean(getenv func(string) string, name string, dst *bool) error {
 	}
 	*dst = b
 	return nil
+}
+
+// RequireTokens reports what is missing for the functions that sign or
+// verify JWTs and seal secrets in AWS.
+func (c Config) RequireTokens() error {
+	var errs []error
+	if c.Issuer == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvIssuer))
+	}
+	if len(c.SigningKeys) == 0 {
+		errs = append(errs, fmt.Errorf("%s is required", EnvSigningKeys))
+	}
+	if c.SealKey == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvSealKey))
+	}
+	return errors.Join(errs...)
 }

@@ -12,14 +12,17 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/bootstrap"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/gateway"
 	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
@@ -91,17 +94,38 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	if err := firstRun(ctx, st, cfg.ProjectID, opt); err != nil {
 		return nil, err
 	}
+	// Local stand-ins for KMS: signing keys and the envelope key live in
+	// the state folder, readable by their owner only.
+	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, "signing"), clk.Now())
+	if err != nil {
+		return nil, err
+	}
+	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, "seal.key"))
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := envelope.NewLocal(sealKey)
+	if err != nil {
+		return nil, err
+	}
 	auth := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout,
 		QueryTokens: cfg.QueryTokens, Routes: authz.NewTable(authz.Routes), Clock: clk, Logger: opt.Logger,
+		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
 	})
 	mgmt := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clk, Logger: opt.Logger,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer,
+	})
+	tokens := oauth.New(st, oauth.Options{
+		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys,
+		Sealer: sealer, Grace: cfg.RefreshGrace, Clock: clk, Logger: opt.Logger,
 	})
 	gw := &gateway.Gateway{
 		Protected:  authz.Routes,
+		Public:     authz.PublicRoutes,
 		Authorizer: auth.Handle,
-		Functions:  map[string]gateway.Handler{authz.FnIssueKeys: mgmt.Handle},
+		Functions:  map[string]gateway.Handler{authz.FnIssueKeys: mgmt.Handle, authz.FnToken: tokens.Handle},
 		Stage:      "local",
 		Logger:     opt.Logger,
 	}

@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -33,12 +37,25 @@ type Store interface {
 	UpdateKey(context.Context, apikey.Key) error
 	RotateKey(ctx context.Context, old, successor apikey.Key) error
 	DeleteKey(context.Context, apikey.Key) error
+	CreateSession(context.Context, credential.Session) error
+	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
+	ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, p store.Page) ([]credential.Session, string, error)
+	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
+	CreateFamily(context.Context, refresh.Family, refresh.Token) error
+	CreateClient(context.Context, client.Client) error
+	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
+	UpdateClientSecret(context.Context, client.Client) error
 }
+
+// route serves one method of one resource for an authenticated caller.
+type route = func(context.Context, *call) (events.APIGatewayProxyResponse, error)
 
 // Options configure a Handler.
 type Options struct {
 	ProjectID            string
 	AllowNonExpiringKeys bool
+	Issuer, Audience     string             // iss and aud of personal JWTs
+	Signer               accesstoken.Signer // signs personal JWTs
 	Clock                clock.Clock
 	Logger               *slog.Logger
 }
@@ -48,7 +65,7 @@ type Handler struct {
 	store  Store
 	opt    Options
 	table  *authz.Table
-	routes map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error)
+	routes map[string]route
 }
 
 // call is one request with its authenticated caller.
@@ -66,19 +83,30 @@ func New(s Store, opt Options) *Handler {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{store: s, opt: opt, table: authz.NewTable(authz.Routes)}
-	h.routes = map[string]func(context.Context, *call) (events.APIGatewayProxyResponse, error){
-		"GET /v1/whoami":               whoami,
-		"GET /v1/keys":                 h.listKeys,
-		"POST /v1/keys":                h.createKey,
-		"GET /v1/keys/{keyId}":         h.getKey,
-		"PATCH /v1/keys/{keyId}":       h.updateKey,
-		"DELETE /v1/keys/{keyId}":      h.deleteKey,
-		"POST /v1/keys/{keyId}/rotate": h.rotateKey,
-		"GET /v1/users":                h.listUsers,
-		"POST /v1/users":               h.createUser,
-		"GET /v1/users/{userId}":       h.getUser,
-		"PATCH /v1/users/{userId}":     h.updateUser,
-		"DELETE /v1/users/{userId}":    h.deleteUser,
+	h.routes = map[string]route{
+		"GET /v1/whoami":                      whoami,
+		"GET /v1/keys":                        h.listKeys,
+		"POST /v1/keys":                       h.createKey,
+		"GET /v1/keys/{keyId}":                h.getKey,
+		"PATCH /v1/keys/{keyId}":              h.updateKey,
+		"DELETE /v1/keys/{keyId}":             h.deleteKey,
+		"POST /v1/keys/{keyId}/rotate":        h.rotateKey,
+		"GET /v1/tokens/jwt":                  h.listSessions(credential.KindJWT),
+		"POST /v1/tokens/jwt":                 h.createJWT,
+		"DELETE /v1/tokens/jwt/{tokenId}":     h.revokeSession(credential.KindJWT, "tokenId"),
+		"GET /v1/tokens/refresh":              h.listSessions(credential.KindRefresh),
+		"POST /v1/tokens/refresh":             h.createRefresh,
+		"DELETE /v1/tokens/refresh/{tokenId}": h.revokeSession(credential.KindRefresh, "tokenId"),
+		"GET /v1/clients":                     h.listSessions(credential.KindClient),
+		"POST /v1/clients":                    h.createClient,
+		"GET /v1/clients/{clientId}":          h.getClient,
+		"POST /v1/clients/{clientId}/secret":  h.rotateClientSecret,
+		"DELETE /v1/clients/{clientId}":       h.revokeSession(credential.KindClient, "clientId"),
+		"GET /v1/users":                       h.listUsers,
+		"POST /v1/users":                      h.createUser,
+		"GET /v1/users/{userId}":              h.getUser,
+		"PATCH /v1/users/{userId}":            h.updateUser,
+		"DELETE /v1/users/{userId}":           h.deleteUser,
 	}
 	return h
 }
@@ -128,6 +156,23 @@ func whoami(_ context.Context, c *call) (events.APIGatewayProxyResponse, error) 
 		"principalId": c.caller.PrincipalID, "credentialType": c.caller.CredentialType,
 		"credentialId": c.caller.CredentialID, "scopes": c.caller.Scopes, "projectId": c.caller.ProjectID,
 	}, nil), nil
+}
+
+// listParams reads ?limit=, ?cursor= and ?owner= (another owner only for
+// an admin) of a credential list.
+func (h *Handler) listParams(c *call) (store.Page, string, error) {
+	p, err := page(c.req)
+	if err != nil {
+		return p, "", err
+	}
+	owner := c.user.ID
+	if o, ok := c.req.QueryStringParameters["owner"]; ok && o != owner {
+		if !c.user.IsAdmin() {
+			return p, "", problem.Forbidden("only an admin may list another owner's credentials")
+		}
+		owner = o
+	}
+	return p, owner, nil
 }
 
 // page reads ?limit= and ?cursor=.

@@ -86,21 +86,9 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
-	}
-	if err := validName("name", body.Name); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	owner, err := h.ownerFor(ctx, c, body.Owner)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	scopes, err := grantable(c, owner, body.Scopes)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	expires, err := h.expiry(body.ExpiresAt, c.now)
+	// Whether a key may never expire is the deployment's choice (h.expiry).
+	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes,
+		expiresAt: body.ExpiresAt, mayNever: true})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -201,16 +189,9 @@ func (h *Handler) getKey(ctx context.Context, c *call) (events.APIGatewayProxyRe
 }
 
 func (h *Handler) listKeys(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	p, err := page(c.req)
+	p, owner, err := h.listParams(c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
-	}
-	owner := c.user.ID
-	if o, ok := c.req.QueryStringParameters["owner"]; ok && o != owner {
-		if !c.user.IsAdmin() {
-			return events.APIGatewayProxyResponse{}, problem.Forbidden("only an admin may list another owner's keys")
-		}
-		owner = o
 	}
 	if !id.Valid(user.IDPrefix, owner) {
 		return apigw.JSON(http.StatusOK, newList[keyJSON](nil, ""), nil), nil

@@ -1,0 +1,299 @@
+package management
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/client"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Limits on a refresh family's access-token lifetime.
+const (
+	MinAccessTokenTTL = 60 * time.Second
+	MaxAccessTokenTTL = 24 * time.Hour
+)
+
+// sessionJSON is a JWT, refresh family or client as the API shows it.
+type sessionJSON struct {
+	TokenID        string     `json:"tokenId,omitempty"`
+	ClientID       string     `json:"clientId,omitempty"`
+	Token          string     `json:"token,omitempty"`
+	RefreshToken   string     `json:"refreshToken,omitempty"`
+	ClientSecret   string     `json:"clientSecret,omitempty"`
+	Name           string     `json:"name"`
+	Scopes         scope.Set  `json:"scopes"` // null: inherits the owner's scopes
+	Owner          string     `json:"owner"`
+	Status         string     `json:"status"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ExpiresAt      *time.Time `json:"expiresAt,omitempty"`
+	AccessTokenTTL int64      `json:"accessTokenTTL,omitempty"`
+	SecretHint     string     `json:"secretHint,omitempty"`
+}
+
+func showSession(s credential.Session, now time.Time) sessionJSON {
+	j := sessionJSON{Name: s.Name, Scopes: s.Scopes, Owner: s.Owner, Status: string(s.Status),
+		CreatedAt: s.CreatedAt.UTC().Truncate(time.Second)}
+	if s.Kind == credential.KindClient {
+		j.ClientID = s.ID
+	} else {
+		j.TokenID = s.ID
+	}
+	if s.ExpiresAt != nil {
+		t := s.ExpiresAt.UTC().Truncate(time.Second)
+		j.ExpiresAt = &t
+		if s.Status == credential.Active && !now.Before(*s.ExpiresAt) {
+			j.Status = "expired"
+		}
+	}
+	return j
+}
+
+// issuing is what every credential creation checks, in order: role, name,
+// owner (only an admin names another), scopes (against the owner and the
+// calling credential) and expiry (never-expiring only where allowed).
+type issuing struct {
+	name      string
+	owner     *string
+	scopes    *[]string
+	expiresAt optionalTime
+	mayNever  bool
+}
+
+func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
+	if !c.user.MayIssue() {
+		return user.User{}, nil, nil, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
+	}
+	if err := validName("name", in.name); err != nil {
+		return user.User{}, nil, nil, err
+	}
+	owner, err := h.ownerFor(ctx, c, in.owner)
+	if err != nil {
+		return user.User{}, nil, nil, err
+	}
+	scopes, err := grantable(c, owner, in.scopes)
+	if err != nil {
+		return user.User{}, nil, nil, err
+	}
+	if in.expiresAt.Null && !in.mayNever {
+		return user.User{}, nil, nil, problem.Invalid("expiresAt", "must be a time: this credential always expires")
+	}
+	expires, err := h.expiry(in.expiresAt, c.now)
+	return owner, scopes, expires, err
+}
+
+type createJWTBody struct {
+	Name      string       `json:"name"`
+	Scopes    *[]string    `json:"scopes"`
+	ExpiresAt optionalTime `json:"expiresAt"`
+}
+
+func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body createJWTBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: body.ExpiresAt})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	sess := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindJWT)), Kind: credential.KindJWT,
+		Owner: owner.ID, Name: body.Name, Scopes: scopes, Status: credential.Active, CreatedAt: c.now, ExpiresAt: expires,
+		NotBefore: c.now.Truncate(time.Second)}
+	// The scope claim says what was granted at issue; an inheriting JWT
+	// follows its owner live through its session, whatever the claim says.
+	granted := scopes
+	if granted == nil {
+		granted = owner.EffectiveScopes()
+	}
+	tok, err := accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
+		Issuer: h.opt.Issuer, Subject: owner.ID, Audience: h.opt.Audience, ExpiresAt: expires.Unix(), IssuedAt: c.now.Unix(),
+		ID: sess.ID, Scope: granted.String(), SessionID: sess.ID,
+	})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.CreateSession(ctx, sess); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	j := showSession(sess, c.now)
+	j.Token = tok
+	return created("/v1/tokens/jwt/"+sess.ID, j), nil
+}
+
+type createRefreshBody struct {
+	Name           string       `json:"name"`
+	Scopes         *[]string    `json:"scopes"`
+	ExpiresAt      optionalTime `json:"expiresAt"`
+	AccessTokenTTL *int64       `json:"accessTokenTTL"`
+	Owner          *string      `json:"owner"`
+}
+
+func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body createRefreshBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	ttl := refresh.DefaultAccessTokenTTL
+	if body.AccessTokenTTL != nil {
+		ttl = time.Duration(*body.AccessTokenTTL) * time.Second
+		if ttl < MinAccessTokenTTL || ttl > MaxAccessTokenTTL {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("accessTokenTTL", "must be from %d to %d seconds",
+				int64(MinAccessTokenTTL/time.Second), int64(MaxAccessTokenTTL/time.Second))
+		}
+	}
+	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes, expiresAt: body.ExpiresAt})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	fam, first, tok, err := refresh.NewFamily(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, *expires, ttl)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.CreateFamily(ctx, fam, first); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	j := showSession(fam.Session, c.now)
+	j.RefreshToken, j.AccessTokenTTL = tok, int64(ttl/time.Second)
+	return created("/v1/tokens/refresh/"+fam.ID, j), nil
+}
+
+type createClientBody struct {
+	Name   string    `json:"name"`
+	Scopes *[]string `json:"scopes"`
+}
+
+func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body createClientBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	owner, scopes, _, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: optionalTime{Set: true, Null: true}, mayNever: true})
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	cl, sec, err := client.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.CreateClient(ctx, cl); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	j := showSession(cl.Session, c.now)
+	j.ClientSecret, j.SecretHint = sec, cl.SecretHint
+	return created("/v1/clients/"+cl.ID, j), nil
+}
+
+// sessionFor reads a session of kind named in the path under param that
+// the caller may see (its own, or any for an admin); anything else is 404.
+func (h *Handler) sessionFor(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Session, error) {
+	sid := c.req.PathParameters[param]
+	notFound := problem.New(http.StatusNotFound, "no such credential")
+	if !id.Valid(string(kind), sid) {
+		return credential.Session{}, notFound
+	}
+	s, err := h.store.GetSession(ctx, h.opt.ProjectID, sid)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (s.Kind != kind || s.Owner != c.user.ID && !c.user.IsAdmin()) {
+		return credential.Session{}, notFound
+	}
+	return s, err
+}
+
+// revokeSession answers DELETE for a JWT, a refresh family or a client:
+// a compare-and-swap, so a second revoke is 404.
+func (h *Handler) revokeSession(kind credential.Kind, param string) route {
+	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+		s, err := h.sessionFor(ctx, c, kind, param)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		if err := h.store.RevokeSession(ctx, h.opt.ProjectID, s.ID, c.now); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return events.APIGatewayProxyResponse{}, problem.New(http.StatusNotFound, "no such credential")
+			}
+			return events.APIGatewayProxyResponse{}, err
+		}
+		return apigw.NoContent(), nil
+	}
+}
+
+// listSessions answers GET for the caller's (or, for an admin, ?owner=)
+// JWTs, refresh families or clients.
+func (h *Handler) listSessions(kind credential.Kind) route {
+	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+		p, owner, err := h.listParams(c)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		var sessions []credential.Session
+		next := ""
+		if id.Valid(user.IDPrefix, owner) {
+			if sessions, next, err = h.store.ListSessions(ctx, h.opt.ProjectID, owner, kind, p); err != nil {
+				return events.APIGatewayProxyResponse{}, err
+			}
+		}
+		out := make([]sessionJSON, len(sessions))
+		for i, s := range sessions {
+			out[i] = showSession(s, c.now)
+		}
+		return apigw.JSON(http.StatusOK, newList(out, next), nil), nil
+	}
+}
+
+func (h *Handler) getClient(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	s, err := h.sessionFor(ctx, c, credential.KindClient, "clientId")
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	j := showSession(cl.Session, c.now)
+	j.SecretHint = cl.SecretHint
+	return apigw.JSON(http.StatusOK, j, nil), nil
+}
+
+// rotateClientSecret gives a client a new secret; the old one keeps
+// working for client.DefaultSecretGrace. It answers 200: the client stays
+// the same resource.
+func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	if !c.user.MayIssue() {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("rotating credentials needs the credential-issuer or admin role")
+	}
+	s, err := h.sessionFor(ctx, c, credential.KindClient, "clientId")
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if s.Status != credential.Active {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the client is revoked")
+	}
+	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	rotated, sec, err := cl.RotateSecret(c.now, client.DefaultSecretGrace)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.UpdateClientSecret(ctx, rotated); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	j := showSession(rotated.Session, c.now)
+	j.ClientSecret, j.SecretHint = sec, rotated.SecretHint
+	return apigw.JSON(http.StatusOK, struct {
+		sessionJSON
+		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
+	}{j, rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.NoStore), nil
+}
