@@ -21,7 +21,11 @@ FUZZ_TARGETS := \
 	./shared/secret:FuzzCheck \
 	./shared/apigw:FuzzDecodeJSON \
 	./shared/authorizer:FuzzHandle \
-	./shared/gateway:FuzzMatch
+	./shared/gateway:FuzzMatch \
+	./shared/envelope:FuzzOpen \
+	./shared/oauthform:FuzzParse \
+	./shared/oauthform:FuzzBasicAuth \
+	./shared/accesstoken:FuzzVerify
 
 .PHONY: run test ci tools check-java lambdas vet unit fuzz bench synth clean
 

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/devstack"
@@ -25,15 +27,22 @@ func stack(t *testing.T, queryTokens bool) (url, adminKey string, out *bytes.Buf
 	t.Helper()
 	dir := t.TempDir()
 	out = &bytes.Buffer{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url = "http://" + l.Addr().String()
 	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{
 		StateDir: dir, Out: out,
 		Config: config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID,
-			QueryTokens: queryTokens, AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout},
+			QueryTokens: queryTokens, AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout,
+			Issuer: url, Audience: url, RefreshGrace: testGrace},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	b, err := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
 	if err != nil {
@@ -42,8 +51,12 @@ func stack(t *testing.T, queryTokens bool) (url, adminKey string, out *bytes.Buf
 	if fi, _ := os.Stat(filepath.Join(dir, devstack.AdminKeyFile)); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("admin.key mode %v, want 0600", fi.Mode().Perm())
 	}
-	return srv.URL, strings.TrimSpace(string(b)), out
+	return url, strings.TrimSpace(string(b)), out
 }
+
+// testGrace is the refresh grace period of the test stacks: short, so a
+// test can step past it.
+const testGrace = 300 * time.Millisecond
 
 type client struct {
 	t   *testing.T
