@@ -73,6 +73,12 @@ func (c client) do(method, path, auth, body string) (int, map[string]any, http.H
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return c.send(req)
+}
+
+// send sends req and decodes a JSON object answer.
+func (c client) send(req *http.Request) (int, map[string]any, http.Header) {
+	c.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

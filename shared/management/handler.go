@@ -134,6 +134,10 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	if !ok || caller.ProjectID != h.opt.ProjectID {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusUnauthorized, "no authenticated caller")
 	}
+	if req.Resource == "/v1/whoami" {
+		// Any valid credential, a client's included: nothing to read.
+		return whoami(ctx, &call{req: req, caller: caller})
+	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, caller.PrincipalID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && u.Disabled {
 		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling user is disabled or deleted")
