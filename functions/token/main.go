@@ -32,7 +32,7 @@ func main() {
 	}
 	h := oauth.New(st, oauth.Options{
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: t.Signer, Keys: t.Keys,
-		Sealer: t.Sealer, Grace: cfg.RefreshGrace, Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Sealer: t.Sealer, Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})
 	lambda.Start(h.Handle)
 }

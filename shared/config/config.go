@@ -24,6 +24,7 @@ const (
 	EnvSigningKeys        = "TOLLGATE_SIGNING_KEYS"
 	EnvSealKey            = "TOLLGATE_SEAL_KEY"
 	EnvRefreshGrace       = "TOLLGATE_REFRESH_GRACE"
+	EnvPasswordSignIn     = "TOLLGATE_PASSWORD_SIGN_IN"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -62,6 +63,9 @@ type Config struct {
 	SealKey string
 	// RefreshGrace is how long a spent refresh token still gets its successor.
 	RefreshGrace time.Duration
+	// PasswordSignIn accepts a username and password as client credentials
+	// (off by default; for testing).
+	PasswordSignIn bool
 }
 
 // Defaults for the optional settings.
@@ -110,6 +114,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		duration(getenv, EnvRefreshGrace, &c.RefreshGrace),
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
+		boolean(getenv, EnvPasswordSignIn, &c.PasswordSignIn),
 	)
 	if c.GatewayCacheTTL > c.RevocationBound {
 		errs = append(errs, fmt.Errorf("%s (%s) must not be longer than %s (%s)",

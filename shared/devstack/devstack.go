@@ -115,11 +115,11 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	})
 	mgmt := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clk, Logger: opt.Logger,
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, PasswordSignIn: cfg.PasswordSignIn,
 	})
 	tokens := oauth.New(st, oauth.Options{
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys,
-		Sealer: sealer, Grace: cfg.RefreshGrace, Clock: clk, Logger: opt.Logger,
+		Sealer: sealer, Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: opt.Logger,
 	})
 	gw := &gateway.Gateway{
 		Protected:  authz.Routes,

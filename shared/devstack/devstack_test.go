@@ -23,7 +23,7 @@ import (
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
 // stack serves a fresh local stack (its own table) over real HTTP.
-func stack(t *testing.T, queryTokens bool) (url, adminKey string, out *bytes.Buffer) {
+func stack(t *testing.T, settings ...func(*config.Config)) (url, adminKey string, out *bytes.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	out = &bytes.Buffer{}
@@ -32,12 +32,13 @@ func stack(t *testing.T, queryTokens bool) (url, adminKey string, out *bytes.Buf
 		t.Fatal(err)
 	}
 	url = "http://" + l.Addr().String()
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{
-		StateDir: dir, Out: out,
-		Config: config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID,
-			QueryTokens: queryTokens, AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout,
-			Issuer: url, Audience: url, RefreshGrace: testGrace},
-	})
+	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID,
+		AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout,
+		Issuer: url, Audience: url, RefreshGrace: testGrace}
+	for _, set := range settings {
+		set(&cfg)
+	}
+	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: out, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func (c client) want(status int, method, path, auth, body string) map[string]any
 // TestReadmeFlow walks the README: create a user and a key, use the key in
 // every accepted way, deactivate, reactivate, rotate and revoke it.
 func TestReadmeFlow(t *testing.T) {
-	url, admin, out := stack(t, false)
+	url, admin, out := stack(t)
 	if !strings.Contains(out.String(), admin) {
 		t.Fatal("the bootstrap key was not printed")
 	}
@@ -166,13 +167,13 @@ func TestReadmeFlow(t *testing.T) {
 }
 
 func TestQueryTokensWhenEnabled(t *testing.T) {
-	url, admin, _ := stack(t, true)
+	url, admin, _ := stack(t, func(c *config.Config) { c.QueryTokens = true })
 	c := client{t, url}
 	c.want(200, "GET", "/v1/whoami?api_token="+admin, "", "")
 }
 
 func TestSecretsAreNotCached(t *testing.T) {
-	url, admin, _ := stack(t, false)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	_, _, h := c.do("POST", "/v1/keys", "x-api-key: "+admin, `{"name":"x"}`)
 	if h.Get("Cache-Control") != "no-store" || !strings.HasPrefix(h.Get("Location"), "/v1/keys/key_") {

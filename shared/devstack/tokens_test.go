@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/config"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -33,7 +34,7 @@ func alice(t *testing.T, c client, admin string) (userID, key string) {
 }
 
 func TestPersonalJWT(t *testing.T) {
-	url, admin, _ := stack(t, false)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	aliceID, key := alice(t, c, admin)
 	j := c.want(201, "POST", "/v1/tokens/jwt", "x-api-key: "+key, `{"name":"laptop","scopes":["echo:read"]}`)
@@ -53,7 +54,7 @@ func TestPersonalJWT(t *testing.T) {
 }
 
 func TestRefreshTokenFlow(t *testing.T) {
-	url, admin, _ := stack(t, false)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	aliceID, key := alice(t, c, admin)
 	r := c.want(201, "POST", "/v1/tokens/refresh", "x-api-key: "+key, `{"name":"cli","scopes":["echo:read","credentials:read"],"accessTokenTTL":600}`)
@@ -94,7 +95,7 @@ func TestRefreshTokenFlow(t *testing.T) {
 }
 
 func TestClientCredentialsWithGolangOAuth2(t *testing.T) {
-	url, admin, _ := stack(t, false)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	_, key := alice(t, c, admin)
 	cl := c.want(201, "POST", "/v1/clients", "x-api-key: "+key, `{"name":"svc","scopes":["echo:read"]}`)
@@ -146,7 +147,7 @@ func TestClientCredentialsWithGolangOAuth2(t *testing.T) {
 }
 
 func TestRevocationEndpoint(t *testing.T) {
-	url, admin, _ := stack(t, false)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	_, key := alice(t, c, admin)
 	r := c.want(201, "POST", "/v1/tokens/refresh", "x-api-key: "+key, `{"name":"cli"}`)
@@ -165,7 +166,7 @@ func TestRevocationEndpoint(t *testing.T) {
 }
 
 func TestWellKnown(t *testing.T) {
-	url, _, _ := stack(t, false)
+	url, _, _ := stack(t)
 	c := client{t, url}
 	meta := c.want(200, "GET", "/.well-known/oauth-authorization-server", "", "")
 	if meta["issuer"] != url || meta["token_endpoint"] != url+"/oauth/token" || meta["jwks_uri"] != url+"/.well-known/jwks.json" {
@@ -175,4 +176,34 @@ func TestWellKnown(t *testing.T) {
 	if keys := jwks["keys"].([]any); len(keys) == 0 {
 		t.Fatalf("jwks = %v", jwks)
 	}
+}
+
+func TestPasswordSignIn(t *testing.T) {
+	off, admin, _ := stack(t)
+	c := client{t, off}
+	c.want(400, "POST", "/v1/users", "x-api-key: "+admin, `{"username":"bob","password":"a long enough password"}`)
+	if status, m, _ := c.form("/oauth/token", "", map[string][]string{"grant_type": {"client_credentials"}, "client_id": {"admin"}, "client_secret": {"whatever it is"}}); status != 401 || m["error"] != "invalid_client" {
+		t.Fatalf("password sign-in while off: %d %v", status, m)
+	}
+
+	on, admin, _ := stack(t, func(c *config.Config) { c.PasswordSignIn = true })
+	c = client{t, on}
+	c.want(400, "POST", "/v1/users", "x-api-key: "+admin, `{"username":"bob","password":"short"}`)
+	bob := c.want(201, "POST", "/v1/users", "x-api-key: "+admin, `{"username":"bob","scopes":["echo:read"],"password":"a long enough password"}`)
+	if _, leaked := bob["password"]; leaked {
+		t.Fatal("the password came back")
+	}
+	status, tok, _ := c.form("/oauth/token", "", map[string][]string{"grant_type": {"client_credentials"}, "client_id": {"bob"}, "client_secret": {"a long enough password"}})
+	if status != 200 || tok["scope"] != "echo:read" {
+		t.Fatalf("password sign-in: %d %v", status, tok)
+	}
+	who := c.want(200, "GET", "/v1/whoami", "Authorization: Bearer "+tok["access_token"].(string), "")
+	if who["principalId"] != bob["userId"] || who["credentialType"] != "access_token" {
+		t.Fatalf("whoami = %v", who)
+	}
+	if status, _, _ := c.form("/oauth/token", "", map[string][]string{"grant_type": {"client_credentials"}, "client_id": {"bob"}, "client_secret": {"the wrong password"}}); status != 401 {
+		t.Fatalf("wrong password: %d", status)
+	}
+	c.want(200, "PATCH", "/v1/users/"+bob["userId"].(string), "x-api-key: "+admin, `{"disabled":true}`)
+	c.want(401, "GET", "/v1/whoami", "Authorization: Bearer "+tok["access_token"].(string), "")
 }

@@ -54,6 +54,7 @@ type route = func(context.Context, *call) (events.APIGatewayProxyResponse, error
 type Options struct {
 	ProjectID            string
 	AllowNonExpiringKeys bool
+	PasswordSignIn       bool               // users may be given a password
 	Issuer, Audience     string             // iss and aud of personal JWTs
 	Signer               accesstoken.Signer // signs personal JWTs
 	Clock                clock.Clock

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/password"
 	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
@@ -82,13 +83,27 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if !usernamePattern.MatchString(body.Username) {
 		return events.APIGatewayProxyResponse{}, problem.Invalid("username", "must be 1 to 100 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit")
 	}
-	if body.Password != nil {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("password", "password sign-in is not enabled in this deployment")
-	}
 	u := user.User{ProjectID: h.opt.ProjectID, ID: id.New(user.IDPrefix), Username: body.Username, CreatedAt: c.now,
 		Roles: []string{}, Scopes: scope.Set{}}
+	if body.Password != nil {
+		if !h.opt.PasswordSignIn {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("password", "password sign-in is not enabled in this deployment")
+		}
+		if err := password.Validate(*body.Password); err != nil {
+			return events.APIGatewayProxyResponse{}, problem.Invalid("password", "must be %d to %d characters", password.MinLen, password.MaxLen)
+		}
+	}
 	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
 		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Password != nil {
+		// Hashed last: Argon2id is deliberately slow, and only a request
+		// that passed every check pays for it.
+		hash, err := password.Hash(*body.Password)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		u.PasswordHash = hash
 	}
 	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "username %q is taken", u.Username)

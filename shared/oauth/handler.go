@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/oauthform"
+	"github.com/tollgate/tollgate/shared/password"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -27,6 +28,7 @@ import (
 type Store interface {
 	refresh.Store
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
 	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
@@ -51,8 +53,10 @@ type Options struct {
 	Keys      *accesstoken.Keyring
 	Sealer    refresh.Sealer
 	Grace     time.Duration // refresh-token retry grace period
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// PasswordSignIn accepts client_id=username, client_secret=password.
+	PasswordSignIn bool
+	Clock          clock.Clock
+	Logger         *slog.Logger
 }
 
 // Handler serves the token function's routes.
@@ -290,57 +294,69 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		return nil, err
 	}
 	now := h.opt.Clock.Now()
-	c, owner, err := h.verifyClient(ctx, auth, now)
+	g, err := h.verifyClient(ctx, auth, now)
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := grant(c.Scopes, owner.EffectiveScopes(), requested)
+	scopes, err := grant(g.scopes, g.owner.EffectiveScopes(), requested)
 	if err != nil {
 		return nil, err
 	}
 	exp := now.Add(client.AccessTokenTTL)
-	at, err := h.issue(ctx, c.ID, c.ID, c.ID, scopes, now, exp)
+	at, err := h.issue(ctx, g.sub, g.clientID, g.sid, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}
 	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(client.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
 }
 
-// verifyClient checks a client's secret, throttling repeated failures per
-// client id. Unknown client, wrong secret, revoked client and disabled owner
-// are one answer.
-func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (client.Client, user.User, error) {
+// grantee is who authenticated at the token endpoint: an OAuth client, or
+// (with password sign-in on) a user by username and password.
+type grantee struct {
+	sub, clientID, sid string
+	scopes             scope.Set // what the credential grants; nil: the owner's
+	owner              user.User
+}
+
+// verifyClient checks a client's secret (or a user's password), throttling
+// repeated failures per client id. Unknown client, wrong secret, revoked
+// client and disabled owner are one answer.
+func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
 	window := now.Truncate(FailureWindow)
 	throttleKey := auth.id
-	if !id.Valid(string(credential.KindClient), auth.id) {
-		throttleKey = "invalid"
+	if len(throttleKey) > 100 {
+		throttleKey = "too-long"
 	}
 	n, err := h.store.Failures(ctx, h.opt.ProjectID, throttleKey, window)
 	if err != nil {
-		return client.Client{}, user.User{}, err
+		return grantee{}, err
 	}
 	if n >= MaxFailures {
-		return client.Client{}, user.User{}, oauthform.TooManyRequests(window.Add(FailureWindow).Sub(now))
+		return grantee{}, oauthform.TooManyRequests(window.Add(FailureWindow).Sub(now))
 	}
-	c, owner, ok, err := h.lookupClient(ctx, auth, now)
+	lookup := h.lookupClient
+	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
+		lookup = h.lookupUser
+	}
+	g, ok, err := lookup(ctx, auth, now)
 	if err != nil {
-		return client.Client{}, user.User{}, err
+		return grantee{}, err
 	}
 	if !ok {
 		if _, err := h.store.AddFailure(ctx, h.opt.ProjectID, throttleKey, window, FailureWindow); err != nil {
-			return client.Client{}, user.User{}, err
+			return grantee{}, err
 		}
 		h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
-		return client.Client{}, user.User{}, oauthform.InvalidClient(auth.basic)
+		return grantee{}, oauthform.InvalidClient(auth.basic)
 	}
-	return c, owner, nil
+	return g, nil
 }
 
 // dummy stands in for an unknown client so that every failure costs the
 // same work.
 var dummy = client.Client{SecretHash: secret.Sum("tgc_dummy")}
 
-func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (client.Client, user.User, bool, error) {
+func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
 	c := dummy
 	if id.Valid(string(credential.KindClient), auth.id) {
 		got, err := h.store.GetClient(ctx, h.opt.ProjectID, auth.id)
@@ -348,17 +364,30 @@ func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Ti
 		case err == nil:
 			c = got
 		case !errors.Is(err, store.ErrNotFound):
-			return client.Client{}, user.User{}, false, err
+			return grantee{}, false, err
 		}
 	}
 	if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
-		return client.Client{}, user.User{}, false, nil
+		return grantee{}, false, nil
 	}
 	owner, err := h.activeOwner(ctx, c.Owner)
 	if errors.Is(err, store.ErrNotFound) {
-		return client.Client{}, user.User{}, false, nil
+		return grantee{}, false, nil
 	}
-	return c, owner, err == nil, err
+	return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
+}
+
+// lookupUser checks a username and password (Argon2id); an unknown user
+// costs the same as a wrong password.
+func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, _ time.Time) (grantee, bool, error) {
+	u, err := h.store.GetUserByUsername(ctx, h.opt.ProjectID, auth.id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return grantee{}, false, err
+	}
+	if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
+		return grantee{}, false, nil
+	}
+	return grantee{sub: u.ID, sid: u.ID, owner: u}, true, nil
 }
 
 func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest) (any, error) {
@@ -375,11 +404,11 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	if auth, present, err := authenticateClient(req, form); err != nil {
 		return nil, err
 	} else if present {
-		c, _, err := h.verifyClient(ctx, auth, now)
+		g, err := h.verifyClient(ctx, auth, now)
 		if err != nil {
 			return nil, err
 		}
-		caller = c.ID
+		caller = g.clientID
 	}
 	if strings.HasPrefix(tok, secret.PrefixRefreshToken+"_") {
 		return struct{}{}, h.revokeRefresh(ctx, tok, caller, now)

@@ -26,6 +26,9 @@ type User struct {
 	Scopes    scope.Set
 	Disabled  bool
 	CreatedAt time.Time
+	// PasswordHash is the Argon2id hash of the user's password, "" when it
+	// has none (password sign-in is off by default).
+	PasswordHash string
 }
 
 // IsAdmin reports whether the user holds the admin role.

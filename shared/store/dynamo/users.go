@@ -32,6 +32,7 @@ type userItem struct {
 	Scopes    []string `dynamodbav:"scopes"`
 	Disabled  bool     `dynamodbav:"disabled"`
 	CreatedAt string   `dynamodbav:"createdAt"`
+	Password  string   `dynamodbav:"passwordHash,omitempty"`
 }
 
 func userPK(projectID, userID string) string { return pk(projectID, "USER", userID) }
@@ -50,7 +51,7 @@ func toUserItem(u user.User) userItem {
 		GSI1PK: usersGSIPK(u.ProjectID), GSI1SK: kindUser + formatTime(u.CreatedAt) + "#" + u.ID,
 		ProjectID: u.ProjectID, UserID: u.ID, Username: u.Username,
 		Roles: nonNil(u.Roles), Scopes: nonNil(u.Scopes), Disabled: u.Disabled,
-		CreatedAt: formatTime(u.CreatedAt),
+		CreatedAt: formatTime(u.CreatedAt), Password: u.PasswordHash,
 	}
 }
 
@@ -72,7 +73,7 @@ func fromUserItem(av map[string]types.AttributeValue) (user.User, error) {
 	}
 	return user.User{
 		ProjectID: it.ProjectID, ID: it.UserID, Username: it.Username,
-		Roles: it.Roles, Scopes: scope.Set(it.Scopes), Disabled: it.Disabled, CreatedAt: created,
+		Roles: it.Roles, Scopes: scope.Set(it.Scopes), Disabled: it.Disabled, CreatedAt: created, PasswordHash: it.Password,
 	}, nil
 }
 
@@ -112,6 +113,21 @@ func (s *Store) GetUser(ctx context.Context, projectID, userID string) (user.Use
 		return user.User{}, fmt.Errorf("user %s: %w", userID, err)
 	}
 	return fromUserItem(av)
+}
+
+// GetUserByUsername reads a user by username (matched regardless of case).
+func (s *Store) GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error) {
+	av, err := s.get(ctx, key(usernamePK(projectID, username), skUsername))
+	if err != nil {
+		return user.User{}, fmt.Errorf("username: %w", err)
+	}
+	var ref struct {
+		UserID string `dynamodbav:"userId"`
+	}
+	if err := attributevalue.UnmarshalMap(av, &ref); err != nil {
+		return user.User{}, fmt.Errorf("decoding username: %w", err)
+	}
+	return s.GetUser(ctx, projectID, ref.UserID)
 }
 
 // ListUsers lists a project's users, newest first.

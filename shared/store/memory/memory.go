@@ -99,6 +99,19 @@ func (s *Store) GetUser(_ context.Context, projectID, userID string) (user.User,
 	return cloneUser(u), nil
 }
 
+// GetUserByUsername reads a user by username (matched regardless of case).
+func (s *Store) GetUserByUsername(_ context.Context, projectID, username string) (user.User, error) {
+	s.Reads.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.usernames[projectKey{projectID, strings.ToLower(username)}]
+	u, found := s.users[projectKey{projectID, id}]
+	if !ok || !found {
+		return user.User{}, fmt.Errorf("username: %w", store.ErrNotFound)
+	}
+	return cloneUser(u), nil
+}
+
 // ListUsers lists a project's users, newest first.
 func (s *Store) ListUsers(_ context.Context, projectID string, page store.Page) ([]user.User, string, error) {
 	s.Reads.Add(1)

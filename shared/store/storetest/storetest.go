@@ -24,6 +24,7 @@ import (
 type Store interface {
 	CreateUser(context.Context, user.User) error
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
+	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
 	ListUsers(ctx context.Context, projectID string, p store.Page) ([]user.User, string, error)
 	UpdateUser(context.Context, user.User) error
 	DeleteUser(context.Context, user.User) error
@@ -123,9 +124,16 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 func userLifecycle(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	u := newUser(p, "alice", t0)
+	u.PasswordHash = "$argon2id$test"
 	must(t, s.CreateUser(ctx, u))
 	got, err := s.GetUser(ctx, p, u.ID)
 	must(t, err)
+	if byName, err := s.GetUserByUsername(ctx, p, "ALICE"); err != nil || byName.ID != u.ID || byName.PasswordHash != u.PasswordHash {
+		t.Fatalf("GetUserByUsername = %+v, %v", byName, err)
+	}
+	if _, err := s.GetUserByUsername(ctx, p+"x", "alice"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("username found across projects: %v", err)
+	}
 	if got.Username != "alice" || !got.CreatedAt.Equal(t0) || len(got.Scopes) != 2 || got.Disabled {
 		t.Fatalf("GetUser = %+v", got)
 	}
