@@ -3,12 +3,10 @@ package authorizer_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
@@ -22,20 +20,9 @@ import (
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-// counting counts the GetItem calls the store makes.
-type counting struct {
-	dynamo.API
-	gets atomic.Int64
-}
-
-func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.gets.Add(1)
-	return c.API.GetItem(ctx, in, opts...)
-}
-
 // dynamoFixture is an owner with n keys in a fresh DynamoDB Local table.
 type dynamoFixture struct {
-	api    *counting
+	api    *dynamolocal.Counting
 	store  *dynamo.Store
 	clock  *clock.Fake
 	tokens []string
@@ -45,7 +32,7 @@ func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
 	tb.Helper()
 	ctx := context.Background()
 	db, table := dynamolocal.NewTable(tb)
-	f := &dynamoFixture{api: &counting{API: db}, clock: clock.NewFake(t0)}
+	f := &dynamoFixture{api: &dynamolocal.Counting{API: db}, clock: clock.NewFake(t0)}
 	f.store = dynamo.New(f.api, table)
 	owner := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: "bench", Roles: []string{user.RoleCredentialIssuer},
 		Scopes: scope.Set{"credentials:read", "echo:read"}, CreatedAt: t0}
@@ -90,11 +77,11 @@ func TestMissCostsOneGetItem(t *testing.T) {
 		{"warm again", f.tokens[1], 0},
 	}
 	for _, s := range steps {
-		before := f.api.gets.Load()
+		before := f.api.Gets.Load()
 		if _, err := a.Handle(context.Background(), whoami(map[string]string{"x-api-key": s.token})); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if got := f.api.gets.Load() - before; got != s.gets {
+		if got := f.api.Gets.Load() - before; got != s.gets {
 			t.Fatalf("%s: %d GetItem calls, want %d", s.name, got, s.gets)
 		}
 	}
@@ -144,7 +131,7 @@ func BenchmarkMissDynamoDBLocal(b *testing.B) {
 	for i, tok := range f.tokens {
 		reqs[i] = whoami(map[string]string{"x-api-key": tok})
 	}
-	before := f.api.gets.Load()
+	before := f.api.Gets.Load()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -156,7 +143,7 @@ func BenchmarkMissDynamoDBLocal(b *testing.B) {
 		}
 		i++
 	}
-	b.ReportMetric(float64(f.api.gets.Load()-before)/float64(b.N), "GetItem/op")
+	b.ReportMetric(float64(f.api.Gets.Load()-before)/float64(b.N), "GetItem/op")
 }
 
 // BenchmarkColdDynamoDBLocal: a new authorizer per decision, as on a Lambda
@@ -164,14 +151,14 @@ func BenchmarkMissDynamoDBLocal(b *testing.B) {
 func BenchmarkColdDynamoDBLocal(b *testing.B) {
 	f := newDynamoFixture(b, 1)
 	req := whoami(map[string]string{"x-api-key": f.tokens[0]})
-	before := f.api.gets.Load()
+	before := f.api.Gets.Load()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.authorizer().Handle(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(f.api.gets.Load()-before)/float64(b.N), "GetItem/op")
+	b.ReportMetric(float64(f.api.Gets.Load()-before)/float64(b.N), "GetItem/op")
 }
 
 func ExampleAuthorizer_Handle() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -69,4 +70,41 @@ func NewTable(t testing.TB) (*dynamodb.Client, string) {
 		t.Fatal(err)
 	}
 	return db, table
+}
+
+// Counting wraps a DynamoDB client and counts the calls a benchmark or
+// test makes, by operation.
+type Counting struct {
+	dynamo.API
+	Gets, Puts, Updates, Queries, Transactions atomic.Int64
+}
+
+// GetItem counts and forwards.
+func (c *Counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.Gets.Add(1)
+	return c.API.GetItem(ctx, in, o...)
+}
+
+// PutItem counts and forwards.
+func (c *Counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.Puts.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+
+// UpdateItem counts and forwards.
+func (c *Counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.Updates.Add(1)
+	return c.API.UpdateItem(ctx, in, o...)
+}
+
+// Query counts and forwards.
+func (c *Counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.Queries.Add(1)
+	return c.API.Query(ctx, in, o...)
+}
+
+// TransactWriteItems counts and forwards.
+func (c *Counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.Transactions.Add(1)
+	return c.API.TransactWriteItems(ctx, in, o...)
 }

@@ -41,7 +41,7 @@ func stores(t *testing.T, f func(t *testing.T, s refresh.Store)) {
 	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(dynamolocal.NewTable(t))) })
 }
 
-func newFamily(t *testing.T, s refresh.Store) (refresh.Family, string) {
+func newFamily(t testing.TB, s refresh.Store) (refresh.Family, string) {
 	t.Helper()
 	f, first, tok, err := refresh.NewFamily(project, "usr_a", "laptop", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
 	if err != nil {
