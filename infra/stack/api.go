@@ -23,14 +23,24 @@ const (
 	DefaultBurstLimit = 200
 )
 
+// StageName is the stage NewAPI deploys. The functions' issuer URL is built
+// from it (see Tollgate) because the stage's own name attribute would make
+// them depend on the deployment, which depends on them.
+const StageName = "prod"
+
 // APIProps configures the REST API.
 type APIProps struct {
-	// Authorizer is the Lambda REQUEST authorizer that guards every method.
+	// Authorizer is the Lambda REQUEST authorizer that guards every method
+	// of Routes.
 	Authorizer awslambda.IFunction
 	// Functions serve the routes, keyed by authz.Route.Function.
 	Functions map[string]awslambda.IFunction
 	// Routes is the route table; nil means authz.Routes.
 	Routes []authz.Route
+	// PublicRoutes are served without the authorizer; nil means
+	// authz.PublicRoutes, an empty slice none. Their functions authenticate
+	// callers themselves where needed.
+	PublicRoutes []authz.Route
 	// RateLimit and BurstLimit default to DefaultRateLimit and DefaultBurstLimit.
 	RateLimit, BurstLimit float64
 	// LogRetention of the access logs defaults to DefaultLogRetention.
@@ -43,12 +53,13 @@ type APIProps struct {
 }
 
 // API is Tollgate's regional REST API: one method per route, each a Lambda
-// proxy integration behind the REQUEST authorizer.
+// proxy integration; the methods of Routes are behind the REQUEST
+// authorizer, those of PublicRoutes are not.
 type API struct {
 	constructs.Construct
 	// RestApi is the API; its URL is RestApi.Url().
 	RestApi awsapigateway.RestApi
-	// Authorizer guards every method.
+	// Authorizer guards every method of Routes.
 	Authorizer awsapigateway.RequestAuthorizer
 	// AccessLogs receives the stage's access log.
 	AccessLogs awslogs.LogGroup
@@ -61,9 +72,12 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	if props == nil || props.Authorizer == nil {
 		panic(fmt.Sprintf("stack.NewAPI %s: Authorizer is required", id))
 	}
-	routes := props.Routes
+	routes, public := props.Routes, props.PublicRoutes
 	if routes == nil {
 		routes = authz.Routes
+	}
+	if public == nil {
+		public = authz.PublicRoutes
 	}
 	rate, burst, retention := props.RateLimit, props.BurstLimit, props.LogRetention
 	if rate == 0 {
@@ -85,6 +99,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		CloudWatchRole: jsii.Bool(!props.ExistingAccountLogRole),
 		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat:      accessLogFormat(),
 			// Execution logs at ERROR only. Never turn on data tracing: it
@@ -114,7 +129,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	integrations := map[string]awsapigateway.Integration{}
 	resources := map[string]awsapigateway.IResource{"/": api.Root()}
 	seen := map[string]bool{}
-	for _, r := range routes {
+	addMethod := func(r authz.Route, options *awsapigateway.MethodOptions) awsapigateway.Method {
 		where := fmt.Sprintf("stack.NewAPI %s: route %s %s", id, r.Method, r.Resource)
 		key := r.Method + " " + r.Resource
 		if seen[key] {
@@ -134,11 +149,20 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		if err != nil {
 			panic(where + ": " + err.Error())
 		}
-		method := resource.AddMethod(jsii.String(r.Method), integration, &awsapigateway.MethodOptions{
+		return resource.AddMethod(jsii.String(r.Method), integration, options)
+	}
+	for _, r := range routes {
+		method := addMethod(r, &awsapigateway.MethodOptions{
 			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 			Authorizer:        authorizer,
 		})
-		suppress(method, "AwsSolutions-COG4", "Cognito is not used: the Lambda REQUEST authorizer is the product and guards every method.")
+		suppress(method, "AwsSolutions-COG4", "Cognito is not used: the Lambda REQUEST authorizer is the product and guards every protected method.")
+	}
+	for _, r := range public {
+		method := addMethod(r, &awsapigateway.MethodOptions{
+			AuthorizationType: awsapigateway.AuthorizationType_NONE,
+		})
+		suppressPublic(method)
 	}
 
 	// API Gateway's own 401/403 bodies ({"message": ...}) are kept: the local
@@ -221,6 +245,16 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 		parts[i] = fmt.Sprintf("%q:%q", k, *fields[k])
 	}
 	return awsapigateway.AccessLogFormat_Custom(jsii.String("{" + strings.Join(parts, ",") + "}"))
+}
+
+// suppressPublic records why a public method has no API Gateway authorization.
+func suppressPublic(method awsapigateway.Method) {
+	const reason = "Public by design, so the authorizer must not guard it: the OAuth token and revocation endpoints " +
+		"authenticate the client themselves from the request (client_secret_basic/post, refresh token) as RFC 6749 and " +
+		"RFC 7009 require, and the JWKS (RFC 7517) and authorization server metadata (RFC 8414) are public documents " +
+		"that clients fetch before they hold any credential."
+	suppress(method, "AwsSolutions-APIG4", reason)
+	suppress(method, "AwsSolutions-COG4", reason)
 }
 
 // suppressAPIFindings records why the API does not follow some AwsSolutions

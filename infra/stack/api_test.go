@@ -24,15 +24,25 @@ func importedFunction(s awscdk.Stack, name string) awslambda.IFunction {
 	})
 }
 
+// appFunctions stands in for the functions that serve authz.Routes and
+// authz.PublicRoutes.
+func appFunctions(s awscdk.Stack) map[string]awslambda.IFunction {
+	return map[string]awslambda.IFunction{
+		authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys),
+		authz.FnToken:     importedFunction(s, authz.FnToken),
+	}
+}
+
 func TestAPIRoutes(t *testing.T) {
 	tests := []struct {
 		name   string
 		routes []authz.Route // nil: authz.Routes
+		public []authz.Route // nil: authz.PublicRoutes
 		fns    []string
 	}{
-		{name: "authz.Routes", fns: []string{authz.FnIssueKeys}},
+		{name: "authz.Routes and authz.PublicRoutes", fns: []string{authz.FnIssueKeys, authz.FnToken}},
 		{
-			name: "nested, root and several functions",
+			name: "nested, root and several functions, no public routes",
 			routes: []authz.Route{
 				{Method: "GET", Resource: "/", Function: "a"},
 				{Method: "GET", Resource: "/x/{id}/y/{other}", Function: "a"},
@@ -40,7 +50,21 @@ func TestAPIRoutes(t *testing.T) {
 				{Method: "DELETE", Resource: "/x/{id}", Function: "b"},
 				{Method: "GET", Resource: "/z", Function: "b"},
 			},
-			fns: []string{"a", "b"},
+			public: []authz.Route{},
+			fns:    []string{"a", "b"},
+		},
+		{
+			name: "public routes sharing resources and a function with protected ones",
+			routes: []authz.Route{
+				{Method: "GET", Resource: "/x", Function: "a"},
+				{Method: "POST", Resource: "/x/{id}", Function: "b"},
+			},
+			public: []authz.Route{
+				{Method: "POST", Resource: "/x", Function: "a"},
+				{Method: "GET", Resource: "/x/{id}/public", Function: "p"},
+				{Method: "GET", Resource: "/.well-known/thing.json", Function: "p"},
+			},
+			fns: []string{"a", "b", "p"},
 		},
 	}
 	for _, tc := range tests {
@@ -50,18 +74,26 @@ func TestAPIRoutes(t *testing.T) {
 			for _, name := range tc.fns {
 				fns[name] = importedFunction(s, name)
 			}
-			api := NewAPI(s, "Api", &APIProps{Authorizer: importedFunction(s, "authorizer"), Functions: fns, Routes: tc.routes})
+			api := NewAPI(s, "Api", &APIProps{
+				Authorizer: importedFunction(s, "authorizer"), Functions: fns, Routes: tc.routes, PublicRoutes: tc.public,
+			})
 			tpl := assertions.Template_FromStack(s, nil)
-			routes := tc.routes
+			routes, public := tc.routes, tc.public
 			if routes == nil {
 				routes = authz.Routes
+			}
+			if public == nil {
+				public = authz.PublicRoutes
 			}
 
 			var want []string
 			for _, r := range routes {
-				want = append(want, r.Method+" "+r.Resource+" -> "+r.Function)
+				want = append(want, r.Method+" "+r.Resource+" -> "+r.Function+" CUSTOM")
 			}
-			got := methods(t, tpl, logicalID(s, api.RestApi), logicalID(s, api.Authorizer))
+			for _, r := range public {
+				want = append(want, r.Method+" "+r.Resource+" -> "+r.Function+" NONE")
+			}
+			got := methods(t, tpl, logicalID(s, api.RestApi), logicalID(s, api.Authorizer), nil)
 			sort.Strings(want)
 			sort.Strings(got)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -79,10 +111,14 @@ func TestAPIRoutes(t *testing.T) {
 	}
 }
 
-// methods lists the template's methods as "METHOD /path -> function",
-// rebuilding each path from the resources' PathPart and ParentId, and checks
-// that each method is a Lambda proxy behind the authorizer.
-func methods(t *testing.T, tpl assertions.Template, restAPI, authorizer string) []string {
+// methods lists the template's methods as "METHOD /path -> function AUTH",
+// rebuilding each path from the resources' PathPart and ParentId, where AUTH
+// is CUSTOM for a method behind the authorizer and NONE for a public one
+// (anything else fails the test). It checks that each method is a Lambda
+// proxy.
+// Functions are recognized by their imported ARN (importedFunction) or, for
+// functions declared in the stack, by fnIDs (logical ID to name).
+func methods(t *testing.T, tpl assertions.Template, restAPI, authorizer string, fnIDs map[string]string) []string {
 	t.Helper()
 	paths := map[string]string{}
 	res := resources(tpl, "AWS::ApiGateway::Resource")
@@ -107,8 +143,13 @@ func methods(t *testing.T, tpl assertions.Template, restAPI, authorizer string) 
 	var out []string
 	for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
 		p := props(m)
-		if p["AuthorizationType"] != "CUSTOM" || jsonString(p["AuthorizerId"]) != jsonString(map[string]any{"Ref": authorizer}) {
-			t.Errorf("method %s: AuthorizationType %v, AuthorizerId %v; want CUSTOM and the authorizer", id, p["AuthorizationType"], p["AuthorizerId"])
+		auth, _ := p["AuthorizationType"].(string)
+		switch {
+		case auth == "CUSTOM" && jsonString(p["AuthorizerId"]) == jsonString(map[string]any{"Ref": authorizer}):
+		case auth == "NONE" && p["AuthorizerId"] == nil:
+		default:
+			t.Errorf("method %s: AuthorizationType %v, AuthorizerId %v; want CUSTOM and the authorizer, or NONE and no authorizer",
+				id, p["AuthorizationType"], p["AuthorizerId"])
 		}
 		integration, _ := p["Integration"].(map[string]any)
 		if integration["Type"] != "AWS_PROXY" {
@@ -120,11 +161,16 @@ func methods(t *testing.T, tpl assertions.Template, restAPI, authorizer string) 
 			fn = uri[i+len(testAccount):]
 			fn = fn[:strings.IndexAny(fn, `"/`)]
 		}
+		for id, name := range fnIDs {
+			if strings.Contains(uri, jsonString(map[string]any{"Fn::GetAtt": []any{id, "Arn"}})) {
+				fn = name
+			}
+		}
 		resourcePath := path(p["ResourceId"])
 		if resourcePath == "" {
 			resourcePath = "/"
 		}
-		out = append(out, p["HttpMethod"].(string)+" "+resourcePath+" -> "+fn)
+		out = append(out, p["HttpMethod"].(string)+" "+resourcePath+" -> "+fn+" "+auth)
 	}
 	return out
 }
@@ -133,7 +179,7 @@ func TestAPIAuthorizerAndStage(t *testing.T) {
 	s := newStack()
 	NewAPI(s, "Api", &APIProps{
 		Authorizer: importedFunction(s, "authorizer"),
-		Functions:  map[string]awslambda.IFunction{authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys)},
+		Functions:  appFunctions(s),
 	})
 	tpl := assertions.Template_FromStack(s, nil)
 
@@ -162,6 +208,8 @@ func TestAPIAuthorizerAndStage(t *testing.T) {
 			}},
 		}},
 		{"account log role set", "AWS::ApiGateway::Account", map[string]any{"CloudWatchRoleArn": assertions.Match_AnyValue()}},
+		// The issuer URL assumes this name (DefaultIssuer).
+		{"stage named StageName", "AWS::ApiGateway::Stage", map[string]any{"StageName": StageName}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,7 +232,7 @@ func TestAPIExistingAccountLogRole(t *testing.T) {
 	s := newStack()
 	NewAPI(s, "Api", &APIProps{
 		Authorizer:             importedFunction(s, "authorizer"),
-		Functions:              map[string]awslambda.IFunction{authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys)},
+		Functions:              appFunctions(s),
 		ExistingAccountLogRole: true,
 	})
 	tpl := assertions.Template_FromStack(s, nil)
@@ -194,27 +242,34 @@ func TestAPIExistingAccountLogRole(t *testing.T) {
 
 func TestAPIRejectsBadRoutes(t *testing.T) {
 	tests := []struct {
-		name   string
-		routes []authz.Route
-		want   string
+		name           string
+		routes, public []authz.Route
+		want           string
 	}{
-		{"unknown function", []authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, `function "nope" is not in Functions`},
-		{"relative path", []authz.Route{{Method: "GET", Resource: "x", Function: "f"}}, "must start with /"},
-		{"trailing slash", []authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, "no empty segments"},
-		{"empty segment", []authz.Route{{Method: "GET", Resource: "/x//y", Function: "f"}}, "no empty segments"},
+		{"unknown function", []authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, nil, `function "nope" is not in Functions`},
+		{"relative path", []authz.Route{{Method: "GET", Resource: "x", Function: "f"}}, nil, "must start with /"},
+		{"trailing slash", []authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, nil, "no empty segments"},
+		{"empty segment", []authz.Route{{Method: "GET", Resource: "/x//y", Function: "f"}}, nil, "no empty segments"},
 		{"duplicate", []authz.Route{
 			{Method: "GET", Resource: "/x", Function: "f"},
 			{Method: "GET", Resource: "/x", Function: "f"},
-		}, "duplicate route"},
+		}, nil, "duplicate route"},
+		{"public duplicates protected", []authz.Route{{Method: "GET", Resource: "/x", Function: "f"}},
+			[]authz.Route{{Method: "GET", Resource: "/x", Function: "f"}}, "duplicate route"},
+		{"public route of an unknown function", []authz.Route{},
+			[]authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, `function "nope" is not in Functions`},
+		{"public route with a bad path", []authz.Route{},
+			[]authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, "no empty segments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStack()
 			msg, ok := panics(func() {
 				NewAPI(s, "Api", &APIProps{
-					Authorizer: importedFunction(s, "authorizer"),
-					Functions:  map[string]awslambda.IFunction{"f": importedFunction(s, "f")},
-					Routes:     tc.routes,
+					Authorizer:   importedFunction(s, "authorizer"),
+					Functions:    map[string]awslambda.IFunction{"f": importedFunction(s, "f")},
+					Routes:       tc.routes,
+					PublicRoutes: tc.public,
 				})
 			})
 			if !ok || !strings.Contains(msg, tc.want) {

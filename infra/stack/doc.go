@@ -4,7 +4,11 @@
 // Security properties: the table keeps point-in-time recovery, deletion
 // protection and a RETAIN removal policy; each function gets its own role with
 // only the table actions it uses (no AWS managed policies) and writes to its
-// own log group; every API method is guarded by the Lambda REQUEST authorizer,
-// whose results API Gateway never caches, so revocation is bounded by the
-// function's in-process cache alone.
+// own log group; every API method of authz.Routes is guarded by the Lambda
+// REQUEST authorizer, whose results API Gateway never caches, so revocation is
+// bounded by the function's in-process cache alone. Only authz.PublicRoutes
+// (the OAuth token and revocation endpoints, which authenticate clients
+// themselves, the JWKS and the server metadata) are open. JWTs are signed by
+// a KMS key whose private half never leaves KMS; each function may use only
+// the KMS actions it calls (the authorizer reads public keys and cannot sign).
 package stack

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -20,15 +21,44 @@ type TollgateProps struct {
 	// API passes throttling, log retention and the account log role setting
 	// to the API construct; its functions and routes are filled in here.
 	API APIProps
+	// Keys configures the KMS keys, signing-key rotation included (see
+	// KeysProps).
+	Keys KeysProps
+	// Issuer is TOLLGATE_ISSUER, the iss of every JWT and the base URL of
+	// the OAuth endpoints, without a trailing slash. Set it when a custom
+	// domain fronts the API; empty means the stage's execute-api URL
+	// (DefaultIssuer).
+	Issuer string
+	// Audience is TOLLGATE_AUDIENCE, the aud of every JWT; empty means the
+	// issuer.
+	Audience string
 }
 
-// Tollgate is the whole service: table, functions and API.
+// Tollgate is the whole service: table, KMS keys, functions and API.
 type Tollgate struct {
 	awscdk.Stack
 	Table      *Table
+	Keys       *Keys
 	Authorizer *Function
 	IssueKeys  *Function
+	Token      *Function
 	API        *API
+	// Issuer and Audience are the functions' TOLLGATE_ISSUER and
+	// TOLLGATE_AUDIENCE (CloudFormation expressions unless set in the props).
+	Issuer, Audience *string
+}
+
+// DefaultIssuer is the base URL of the API's stage,
+// https://{restApiId}.execute-api.{region}.{urlSuffix}/{StageName}. It is
+// built from the REST API's ID rather than RestApi.Url(), which names the
+// deployment stage: the stage depends on the deployment, the deployment on
+// the methods, the methods on the functions, and the functions' environment
+// would then depend on the stage, a cycle.
+func DefaultIssuer(api awsapigateway.IRestApi) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("https://"), api.RestApiId(), jsii.String(".execute-api."), awscdk.Aws_REGION(),
+		jsii.String("."), awscdk.Aws_URL_SUFFIX(), jsii.String("/" + StageName),
+	})
 }
 
 // NewTollgate declares the Tollgate stack.
@@ -43,11 +73,15 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	s := awscdk.NewStack(scope, &id, &sp)
 
 	table := NewTable(s, "Table", nil)
+	keys := NewKeys(s, "Keys", &props.Keys)
 	authorizer := NewFunction(s, "Authorizer", &FunctionProps{
 		Name: FnAuthorizer, Table: table.Table, Timeout: 5 * time.Second,
 	})
 	issueKeys := NewFunction(s, "IssueKeys", &FunctionProps{
 		Name: authz.FnIssueKeys, Table: table.Table, Timeout: 10 * time.Second,
+	})
+	token := NewFunction(s, "Token", &FunctionProps{
+		Name: authz.FnToken, Table: table.Table, Timeout: 10 * time.Second,
 	})
 
 	// The authorizer reads a credential with GetItem and stamps lastUsedAt
@@ -57,15 +91,57 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Actions:      jsii.Strings("dynamodb:GetItem", "dynamodb:UpdateItem"),
 		ResourceArns: jsii.Strings(*table.Table.TableArn()),
 	})
-	table.Table.GrantReadWriteData(issueKeys.Function)
-	suppress(issueKeys.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
-		"GrantReadWriteData covers this one table's indexes as <table>/index/*; the owner listings query GSI1.",
-		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<\w+\.Arn>\/index\/\*$/`)})
+	for _, g := range []struct {
+		fn  *Function
+		why string
+	}{
+		{issueKeys, "the owner listings query GSI1."},
+		{token, "the token function reads and writes the base table (clients, sessions, refresh tokens) and gets the same data grant as issuekeys, so a store change that queries GSI1 does not break it."},
+	} {
+		table.Table.GrantReadWriteData(g.fn.Function)
+		suppress(g.fn.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+			"GrantReadWriteData covers this one table's indexes as <table>/index/*; "+g.why,
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<\w+\.Arn>\/index\/\*$/`)})
+	}
+
+	// KMS, as shared/awsdeps calls it: every function reads the signing
+	// keys' public keys at cold start; token and issuekeys sign JWTs; token
+	// seals and opens secrets.
+	keys.GrantVerify(authorizer.Function)
+	keys.GrantSign(issueKeys.Function)
+	keys.GrantSign(token.Function)
+	keys.GrantSeal(token.Function)
 
 	apiProps := props.API
 	apiProps.Authorizer = authorizer.Function
-	apiProps.Functions = map[string]awslambda.IFunction{authz.FnIssueKeys: issueKeys.Function}
+	apiProps.Functions = map[string]awslambda.IFunction{
+		authz.FnIssueKeys: issueKeys.Function,
+		authz.FnToken:     token.Function,
+	}
 	api := NewAPI(s, "Api", &apiProps)
+
+	issuer := DefaultIssuer(api.RestApi)
+	if props.Issuer != "" {
+		issuer = jsii.String(props.Issuer)
+	}
+	audience := issuer
+	if props.Audience != "" {
+		audience = jsii.String(props.Audience)
+	}
+	// Every function calls awsdeps.LoadTokens at cold start, which requires
+	// the issuer, the signing keys and the seal key, so all three get them
+	// (the authorizer and issuekeys never use the seal key and are granted
+	// nothing on it).
+	for _, fn := range []*Function{authorizer, issueKeys, token} {
+		for _, kv := range [][2]*string{
+			{jsii.String(config.EnvIssuer), issuer},
+			{jsii.String(config.EnvAudience), audience},
+			{jsii.String(config.EnvSigningKeys), keys.SigningKeys()},
+			{jsii.String(config.EnvSealKey), keys.SealKey()},
+		} {
+			fn.Function.AddEnvironment(kv[0], kv[1], nil)
+		}
+	}
 
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Value:       table.Table.TableName(),
@@ -75,5 +151,20 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Value:       api.RestApi.Url(),
 		Description: jsii.String("Base URL of the deployed stage"),
 	})
-	return &Tollgate{Stack: s, Table: table, Authorizer: authorizer, IssueKeys: issueKeys, API: api}
+	awscdk.NewCfnOutput(s, jsii.String("Issuer"), &awscdk.CfnOutputProps{
+		Value:       issuer,
+		Description: jsii.String("JWT issuer and OAuth base URL (" + config.EnvIssuer + ")"),
+	})
+	awscdk.NewCfnOutput(s, jsii.String("SigningKeyArn"), &awscdk.CfnOutputProps{
+		Value:       keys.Signing.KeyArn(),
+		Description: jsii.String("Current JWT signing key; note it before a rotation (see stack.KeysProps)"),
+	})
+	awscdk.NewCfnOutput(s, jsii.String("SealKeyArn"), &awscdk.CfnOutputProps{
+		Value:       keys.Seal.KeyArn(),
+		Description: jsii.String("Envelope encryption key (" + config.EnvSealKey + ")"),
+	})
+	return &Tollgate{
+		Stack: s, Table: table, Keys: keys, Authorizer: authorizer, IssueKeys: issueKeys, Token: token, API: api,
+		Issuer: issuer, Audience: audience,
+	}
 }

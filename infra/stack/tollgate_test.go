@@ -7,16 +7,195 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/config"
 )
 
 func TestTollgate(t *testing.T) {
+	ts, tpl := checkedTollgate(t, nil)
+
+	t.Run("one method per route: protected ones behind the authorizer, the four public ones open", func(t *testing.T) {
+		fnIDs := map[string]string{}
+		for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+			fnIDs[logicalID(ts.Stack, fn.Function)] = *fn.Function.Node().Scope().Node().Id()
+		}
+		got := methods(t, tpl, logicalID(ts.Stack, ts.API.RestApi), logicalID(ts.Stack, ts.API.Authorizer), fnIDs)
+		var want []string
+		for _, r := range authz.Routes {
+			want = append(want, r.Method+" "+r.Resource+" -> IssueKeys CUSTOM")
+		}
+		for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
+			want = append(want, r+" -> Token NONE")
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("methods:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+
+	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", func(t *testing.T) {
+		public := 0
+		for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
+			var rules []string
+			for _, sup := range nagSuppressions(m) {
+				rules = append(rules, sup["id"].(string))
+				if reason, _ := sup["reason"].(string); len(reason) < 40 {
+					t.Errorf("method %s: suppression %v has no real reason", id, sup)
+				}
+			}
+			sort.Strings(rules)
+			want := "AwsSolutions-COG4"
+			if props(m)["AuthorizationType"] == "NONE" {
+				public++
+				want = "AwsSolutions-APIG4 AwsSolutions-COG4"
+			}
+			if got := strings.Join(rules, " "); got != want {
+				t.Errorf("method %s (%v): suppressions %q, want %q", id, props(m)["AuthorizationType"], got, want)
+			}
+		}
+		if public != len(authz.PublicRoutes) {
+			t.Errorf("%d public methods, want %d", public, len(authz.PublicRoutes))
+		}
+	})
+
+	table := logicalID(ts.Stack, ts.Table.Table)
+	tableArn := map[string]any{"Fn::GetAtt": []any{table, "Arn"}}
+	readWrite := []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+		"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+		"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"}
+	indexArn := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
+	tests := []struct {
+		name      string
+		fn        *Function
+		actions   []string
+		resources []any
+	}{
+		{"authorizer: GetItem and UpdateItem on the base table", ts.Authorizer,
+			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn}},
+		{"issuekeys: read and write data, indexes included", ts.IssueKeys, readWrite, []any{tableArn, indexArn}},
+		{"token: read and write data, indexes included", ts.Token, readWrite, []any{tableArn, indexArn}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			role := logicalID(ts.Stack, tc.fn.Function.Role())
+			actions, arns := dynamoGrants(tpl, role)
+			if strings.Join(actions, " ") != strings.Join(tc.actions, " ") {
+				t.Errorf("DynamoDB actions\n got %v\nwant %v", actions, tc.actions)
+			}
+			if jsonString(arns) != jsonString(tc.resources) {
+				t.Errorf("DynamoDB resources\n got %s\nwant %s", jsonString(arns), jsonString(tc.resources))
+			}
+		})
+	}
+
+	signingArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}}
+	sealArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}}
+	kmsTests := []struct {
+		name string
+		fn   *Function
+		want map[string][]any // action: keys
+	}{
+		{"authorizer: kms:GetPublicKey on the signing key only, no kms:Sign", ts.Authorizer, map[string][]any{
+			"kms:GetPublicKey": {signingArn},
+		}},
+		{"issuekeys: kms:GetPublicKey and kms:Sign on the signing key", ts.IssueKeys, map[string][]any{
+			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
+		}},
+		{"token: signs with the signing key, seals with the seal key", ts.Token, map[string][]any{
+			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
+			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
+		}},
+	}
+	for _, tc := range kmsTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := policyGrants(tpl, logicalID(ts.Stack, tc.fn.Function.Role()), "kms:")
+			if jsonString(got) != jsonString(tc.want) {
+				t.Errorf("KMS grants\n got %s\nwant %s", jsonString(got), jsonString(tc.want))
+			}
+		})
+	}
+
+	issuer := map[string]any{"Fn::Join": []any{"", []any{
+		"https://", map[string]any{"Ref": logicalID(ts.Stack, ts.API.RestApi)}, ".execute-api.",
+		map[string]any{"Ref": "AWS::Region"}, ".", map[string]any{"Ref": "AWS::URLSuffix"}, "/" + StageName,
+	}}}
+	tokenEnv := map[string]any{
+		config.EnvIssuer:      issuer,
+		config.EnvAudience:    issuer,
+		config.EnvSigningKeys: signingArn,
+		config.EnvSealKey:     sealArn,
+	}
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+		t.Run("environment of "+*fn.Node().Id(), func(t *testing.T) {
+			env := map[string]any{
+				config.EnvTable:              map[string]any{"Ref": table},
+				config.EnvProjectID:          config.DefaultProjectID,
+				config.EnvAuthorizerCacheTTL: "0s",
+			}
+			for k, v := range tokenEnv {
+				env[k] = v
+			}
+			fnProps := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])
+			if got := fnProps["Environment"].(map[string]any)["Variables"]; jsonString(got) != jsonString(env) {
+				t.Errorf("environment\n got %s\nwant %s", jsonString(got), jsonString(env))
+			}
+		})
+	}
+	t.Run("the issuer is the stage URL, ApiUrl without its trailing slash", func(t *testing.T) {
+		outputs := *tpl.FindOutputs(jsii.String("*"), nil)
+		if got := jsonString((*outputs["Issuer"])["Value"]); got != jsonString(issuer) {
+			t.Errorf("Issuer output %s, want %s", got, jsonString(issuer))
+		}
+		// ApiUrl names the stage resource; the issuer spells its name out.
+		apiURL := jsonString((*outputs["ApiUrl"])["Value"])
+		stage := jsonString(map[string]any{"Ref": logicalID(ts.Stack, ts.API.RestApi.DeploymentStage())})
+		if want := strings.Replace(jsonString(issuer), `"/`+StageName+`"`, `"/",`+stage+`,"/"`, 1); apiURL != want {
+			t.Errorf("ApiUrl %s\nwant %s", apiURL, want)
+		}
+	})
+}
+
+func TestTollgateIssuer(t *testing.T) {
+	tests := []struct {
+		name                     string
+		issuer, audience         string
+		wantIssuer, wantAudience string
+	}{
+		{"custom domain", "https://auth.example.com", "", "https://auth.example.com", "https://auth.example.com"},
+		{"custom domain and audience", "https://auth.example.com", "https://api.example.com", "https://auth.example.com", "https://api.example.com"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{Issuer: tc.issuer, Audience: tc.audience})
+			tpl := assertions.Template_FromStack(ts.Stack, nil)
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3)) })
+			for _, name := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken} {
+				check(t, func() {
+					tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+						"Description": "Tollgate " + name,
+						"Environment": map[string]any{"Variables": map[string]any{
+							config.EnvIssuer: tc.wantIssuer, config.EnvAudience: tc.wantAudience,
+						}},
+					})
+				})
+			}
+		})
+	}
+}
+
+// checkedTollgate declares the Tollgate stack with the AwsSolutions checks,
+// runs them in a subtest that fails on any finding, and returns the stack
+// and its template.
+func checkedTollgate(t *testing.T, props *TollgateProps) (*Tollgate, assertions.Template) {
+	t.Helper()
 	app := newApp()
-	ts := NewTollgate(app, "Tollgate", nil)
+	ts := NewTollgate(app, "Tollgate", props)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 	annotations := assertions.Annotations_FromStack(ts.Stack) // synthesizes, running the checks
 	tpl := assertions.Template_FromStack(ts.Stack, nil)
@@ -35,42 +214,55 @@ func TestTollgate(t *testing.T) {
 			}
 		}
 	})
+	return ts, tpl
+}
 
-	t.Run("one method per route", func(t *testing.T) {
-		check(t, func() {
-			tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(float64(len(authz.Routes))))
-		})
-	})
-
-	table := logicalID(ts.Stack, ts.Table.Table)
-	tableArn := map[string]any{"Fn::GetAtt": []any{table, "Arn"}}
-	indexArn := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
-	tests := []struct {
-		name      string
-		fn        *Function
-		actions   []string
-		resources []any
+// TestTollgateSigningKeyRotation deploys the second signing key generation
+// with the first still verifying.
+func TestTollgateSigningKeyRotation(t *testing.T) {
+	const retired = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+	ts, tpl := checkedTollgate(t, &TollgateProps{Keys: KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}}})
+	signingArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}}
+	if id := logicalID(ts.Stack, ts.Keys.Signing); !strings.HasPrefix(id, "KeysSigning2") {
+		t.Errorf("signing key %s, want the second generation", id)
+	}
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(2)) })
+	for _, tc := range []struct {
+		fn   *Function
+		want map[string][]any
 	}{
-		{"authorizer: GetItem and UpdateItem on the base table", ts.Authorizer,
-			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn}},
-		{"issuekeys: read and write data, indexes included", ts.IssueKeys,
-			[]string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
-				"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-				"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"},
-			[]any{tableArn, indexArn}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			role := logicalID(ts.Stack, tc.fn.Function.Role())
-			actions, arns := dynamoGrants(tpl, role)
-			if strings.Join(actions, " ") != strings.Join(tc.actions, " ") {
-				t.Errorf("DynamoDB actions\n got %v\nwant %v", actions, tc.actions)
+		{ts.Authorizer, map[string][]any{"kms:GetPublicKey": {signingArn, retired}}},
+		{ts.IssueKeys, map[string][]any{"kms:GetPublicKey": {signingArn, retired}, "kms:Sign": {signingArn}}},
+	} {
+		t.Run(*tc.fn.Node().Id(), func(t *testing.T) {
+			got := policyGrants(tpl, logicalID(ts.Stack, tc.fn.Function.Role()), "kms:")
+			for _, arns := range tc.want {
+				sortByJSON(arns)
 			}
-			if jsonString(arns) != jsonString(tc.resources) {
-				t.Errorf("DynamoDB resources\n got %s\nwant %s", jsonString(arns), jsonString(tc.resources))
+			if jsonString(got) != jsonString(tc.want) {
+				t.Errorf("KMS grants\n got %s\nwant %s", jsonString(got), jsonString(tc.want))
+			}
+			env := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, tc.fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+			want := map[string]any{"Fn::Join": []any{",", []any{signingArn, retired}}}
+			if got := env[config.EnvSigningKeys]; jsonString(got) != jsonString(want) {
+				t.Errorf("%s = %s, want the new key first: %s", config.EnvSigningKeys, jsonString(got), jsonString(want))
 			}
 		})
 	}
+}
+
+// nagSuppressions returns the cdk-nag suppressions in a resource's metadata.
+func nagSuppressions(r map[string]any) []map[string]any {
+	md, _ := r["Metadata"].(map[string]any)
+	nag, _ := md["cdk_nag"].(map[string]any)
+	list, _ := nag["rules_to_suppress"].([]any)
+	var out []map[string]any
+	for _, s := range list {
+		if m, ok := s.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // report logs each synthesis message and returns how many there were.
@@ -117,4 +309,38 @@ func dynamoGrants(tpl assertions.Template, role string) (actions []string, arns 
 	}
 	sort.Strings(actions)
 	return actions, arns
+}
+
+// TestIssuerWithoutCycle shows why DefaultIssuer does not use
+// RestApi.Url(): a function whose environment names the stage makes a
+// dependency cycle (function -> stage -> deployment -> method -> function),
+// which Template_FromStack refuses as undeployable (every test that builds
+// the whole stack's template thus proves it has none; `cdk synth` does not
+// check).
+func TestIssuerWithoutCycle(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		url       func(*API) *string
+		wantCycle bool
+	}{
+		{"DefaultIssuer", func(a *API) *string { return DefaultIssuer(a.RestApi) }, false},
+		{"RestApi.Url()", func(a *API) *string { return a.RestApi.Url() }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack()
+			table := NewTable(s, "Table", nil)
+			fn := NewFunction(s, "Fn", &FunctionProps{Name: authz.FnToken, Table: table.Table})
+			api := NewAPI(s, "Api", &APIProps{
+				Authorizer:   importedFunction(s, "authorizer"),
+				Functions:    map[string]awslambda.IFunction{"f": fn.Function},
+				Routes:       []authz.Route{{Method: "GET", Resource: "/x", Function: "f"}},
+				PublicRoutes: []authz.Route{},
+			})
+			fn.Function.AddEnvironment(jsii.String(config.EnvIssuer), tc.url(api), nil)
+			msg, panicked := panics(func() { assertions.Template_FromStack(s, nil) })
+			if cycle := panicked && strings.Contains(msg, "dependency cycle"); cycle != tc.wantCycle {
+				t.Errorf("dependency cycle: %v, want %v (%.300s)", cycle, tc.wantCycle, msg)
+			}
+		})
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	jwxjwt "github.com/lestrrat-go/jwx/v3/jwt"
 	"github.com/tollgate/tollgate/shared/config"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -166,7 +168,7 @@ func TestRevocationEndpoint(t *testing.T) {
 }
 
 func TestWellKnown(t *testing.T) {
-	url, _, _ := stack(t)
+	url, admin, _ := stack(t)
 	c := client{t, url}
 	meta := c.want(200, "GET", "/.well-known/oauth-authorization-server", "", "")
 	if meta["issuer"] != url || meta["token_endpoint"] != url+"/oauth/token" || meta["jwks_uri"] != url+"/.well-known/jwks.json" {
@@ -175,6 +177,23 @@ func TestWellKnown(t *testing.T) {
 	jwks := c.want(200, "GET", "/.well-known/jwks.json", "", "")
 	if keys := jwks["keys"].([]any); len(keys) == 0 {
 		t.Fatalf("jwks = %v", jwks)
+	}
+
+	// An independent library verifies our tokens with the keys it fetches
+	// from the JWKS URL.
+	_, key := alice(t, c, admin)
+	tok := c.want(201, "POST", "/v1/tokens/jwt", "x-api-key: "+key, `{"name":"interop"}`)["token"].(string)
+	set, err := jwk.Fetch(context.Background(), url+"/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := jwxjwt.Parse([]byte(tok), jwxjwt.WithKeySet(set), jwxjwt.WithValidate(true),
+		jwxjwt.WithIssuer(url), jwxjwt.WithAudience(url))
+	if err != nil {
+		t.Fatalf("jwx refused our token: %v", err)
+	}
+	if sub, _ := parsed.Subject(); sub == "" {
+		t.Fatal("no subject")
 	}
 }
 

@@ -1,0 +1,143 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// KeysProps configures the Keys construct.
+//
+// Signing-key rotation. The functions read TOLLGATE_SIGNING_KEYS, a
+// comma-separated list of KMS keys: the FIRST key signs every new JWT, every
+// listed key verifies (and is published in the JWKS). KMS cannot rotate
+// asymmetric keys in place, so rotation is a new key with an overlap:
+//
+//  1. Note the current key's ARN (the stack output SigningKeyArn).
+//  2. Raise SigningKeyGeneration by one and add the noted ARN to
+//     RetiredSigningKeyArns, then deploy. CDK declares a new key under a new
+//     logical ID and puts it FIRST in TOLLGATE_SIGNING_KEYS; the old key
+//     leaves the stack but is retained (RemovalPolicy RETAIN) and stays
+//     listed after the new one, with kms:GetPublicKey only, so tokens it
+//     signed still verify. Nothing may sign with it any more.
+//  3. Keep it listed until every token it signed has expired: personal
+//     JWTs default to 90 days, counted from the deployment of step 2, but
+//     a caller may choose a later expiresAt, so check the latest expiresAt
+//     of the active personal JWTs issued before that deployment (GET
+//     /v1/tokens/jwt) or revoke the stragglers. OAuth access tokens live
+//     24 hours at most; refresh tokens are not JWTs.
+//  4. Remove the ARN from RetiredSigningKeyArns and deploy; then disable the
+//     old key and schedule its deletion in KMS (it is outside the stack).
+//
+// A compromised key is rotated the same way but removed at once (skip step
+// 3): every token it signed stops verifying immediately.
+type KeysProps struct {
+	// SigningKeyGeneration numbers the current signing key, starting at 1
+	// (0 means 1). Raising it creates a new key; see the rotation steps above.
+	SigningKeyGeneration int
+	// RetiredSigningKeyArns are former signing keys that still verify: they
+	// are listed after the current key in TOLLGATE_SIGNING_KEYS and granted
+	// kms:GetPublicKey only.
+	RetiredSigningKeyArns []string
+}
+
+// Keys holds Tollgate's KMS keys: an asymmetric key that signs JWTs (its
+// private half never leaves KMS) and a symmetric key for envelope
+// encryption. Both are retained when the stack is deleted or the key is
+// replaced, since losing either would invalidate every token or sealed value.
+// Grant access with GrantVerify, GrantSign and GrantSeal, which give exactly
+// the KMS actions the functions call (see shared/awsdeps).
+type Keys struct {
+	constructs.Construct
+	// Signing is the current JWT signing key (ECC_NIST_P256, SIGN_VERIFY).
+	Signing awskms.Key
+	// Seal is the envelope encryption key (SYMMETRIC_DEFAULT, rotated yearly
+	// by KMS).
+	Seal awskms.Key
+	// RetiredSigningKeyArns are KeysProps.RetiredSigningKeyArns.
+	RetiredSigningKeyArns []string
+}
+
+// NewKeys declares the keys. Neither key nor any alias gets a physical name.
+func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
+	if props == nil {
+		props = &KeysProps{}
+	}
+	gen := props.SigningKeyGeneration
+	if gen < 0 {
+		panic(fmt.Sprintf("stack.NewKeys %s: SigningKeyGeneration must not be negative", id))
+	}
+	signingID := "Signing"
+	if gen > 1 {
+		// Generation 1 keeps the plain ID, so the first rotation replaces
+		// the key that a stack without this setting created.
+		signingID = fmt.Sprintf("Signing%d", gen)
+	}
+	this := constructs.NewConstruct(scope, &id)
+	signing := awskms.NewKey(this, jsii.String(signingID), &awskms.KeyProps{
+		Description:   jsii.String(fmt.Sprintf("Tollgate JWT signing key, generation %d (ES256)", max(gen, 1))),
+		KeySpec:       awskms.KeySpec_ECC_NIST_P256,
+		KeyUsage:      awskms.KeyUsage_SIGN_VERIFY,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// KMS has no automatic rotation for asymmetric keys: rotate by hand
+	// (KeysProps). cdk-nag's KMS5 only concerns symmetric keys.
+	seal := awskms.NewKey(this, jsii.String("Seal"), &awskms.KeyProps{
+		Description:       jsii.String("Tollgate envelope encryption key (data keys for sealed secrets)"),
+		KeySpec:           awskms.KeySpec_SYMMETRIC_DEFAULT,
+		KeyUsage:          awskms.KeyUsage_ENCRYPT_DECRYPT,
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	retired := append([]string(nil), props.RetiredSigningKeyArns...)
+	return &Keys{Construct: this, Signing: signing, Seal: seal, RetiredSigningKeyArns: retired}
+}
+
+// SigningKeys is TOLLGATE_SIGNING_KEYS: the current key's ARN first, then
+// the retired ones.
+func (k *Keys) SigningKeys() *string {
+	arns := []*string{k.Signing.KeyArn()}
+	for _, a := range k.RetiredSigningKeyArns {
+		arns = append(arns, jsii.String(a))
+	}
+	if len(arns) == 1 {
+		return arns[0]
+	}
+	return awscdk.Fn_Join(jsii.String(","), &arns)
+}
+
+// SealKey is TOLLGATE_SEAL_KEY: the seal key's ARN.
+func (k *Keys) SealKey() *string { return k.Seal.KeyArn() }
+
+// GrantVerify lets grantee read the public key of every listed signing key
+// (kms:GetPublicKey), which every function does at cold start to build its
+// keyring. It grants no kms:Sign: enough for the authorizer.
+func (k *Keys) GrantVerify(grantee awsiam.IGrantable) {
+	k.Signing.Grant(grantee, jsii.String("kms:GetPublicKey"))
+	if len(k.RetiredSigningKeyArns) > 0 {
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee:      grantee,
+			Actions:      jsii.Strings("kms:GetPublicKey"),
+			ResourceArns: jsii.Strings(k.RetiredSigningKeyArns...),
+		})
+	}
+}
+
+// GrantSign is GrantVerify plus kms:Sign on the current signing key only:
+// for the functions that issue JWTs (token, issuekeys).
+func (k *Keys) GrantSign(grantee awsiam.IGrantable) {
+	k.GrantVerify(grantee)
+	k.Signing.GrantSign(grantee)
+}
+
+// GrantSeal lets grantee seal and open values with envelope encryption:
+// kms:GenerateDataKey and kms:Decrypt on the seal key (not kms:Encrypt, which
+// GrantEncryptDecrypt would add, nor GenerateDataKey's other variants).
+func (k *Keys) GrantSeal(grantee awsiam.IGrantable) {
+	k.Seal.Grant(grantee, jsii.String("kms:GenerateDataKey"))
+	k.Seal.GrantDecrypt(grantee)
+}

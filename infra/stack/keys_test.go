@@ -1,0 +1,189 @@
+package stack
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestKeys(t *testing.T) {
+	s := newStack()
+	NewKeys(s, "Keys", nil)
+	tpl := assertions.Template_FromStack(s, nil)
+
+	tests := []struct {
+		name  string
+		props map[string]any
+	}{
+		{"signing key: P-256, sign and verify, no automatic rotation (KMS has none for asymmetric keys)", map[string]any{
+			"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "EnableKeyRotation": assertions.Match_Absent(),
+		}},
+		{"seal key: symmetric, encrypt and decrypt, rotated", map[string]any{
+			"KeySpec": "SYMMETRIC_DEFAULT", "KeyUsage": "ENCRYPT_DECRYPT", "EnableKeyRotation": true,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, func() { tpl.HasResourceProperties(jsii.String("AWS::KMS::Key"), tc.props) })
+		})
+	}
+	t.Run("two keys, both retained on delete and replace", func(t *testing.T) {
+		check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(2)) })
+		for id, key := range resources(tpl, "AWS::KMS::Key") {
+			if key["DeletionPolicy"] != "Retain" || key["UpdateReplacePolicy"] != "Retain" {
+				t.Errorf("key %s: DeletionPolicy %v, UpdateReplacePolicy %v; want Retain", id, key["DeletionPolicy"], key["UpdateReplacePolicy"])
+			}
+		}
+	})
+	t.Run("no aliases (physical names)", func(t *testing.T) {
+		check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Alias"), jsii.Number(0)) })
+	})
+}
+
+// TestKeysGrants checks each grant helper gives exactly the KMS actions
+// shared/awsdeps calls, on the right key.
+func TestKeysGrants(t *testing.T) {
+	const retired = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+	tests := []struct {
+		name  string
+		props *KeysProps
+		grant func(*Keys, awsiam.IGrantable)
+		// want maps each action to the keys it is granted on: "signing",
+		// "seal" or an ARN.
+		want map[string][]string
+	}{
+		{"GrantVerify", nil, (*Keys).GrantVerify, map[string][]string{
+			"kms:GetPublicKey": {"signing"},
+		}},
+		{"GrantSign", nil, (*Keys).GrantSign, map[string][]string{
+			"kms:GetPublicKey": {"signing"}, "kms:Sign": {"signing"},
+		}},
+		{"GrantSeal", nil, (*Keys).GrantSeal, map[string][]string{
+			"kms:GenerateDataKey": {"seal"}, "kms:Decrypt": {"seal"},
+		}},
+		{"GrantVerify with a retired key", &KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}},
+			(*Keys).GrantVerify, map[string][]string{
+				"kms:GetPublicKey": {"signing", retired},
+			}},
+		{"GrantSign with a retired key signs with the new key only", &KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}},
+			(*Keys).GrantSign, map[string][]string{
+				"kms:GetPublicKey": {"signing", retired}, "kms:Sign": {"signing"},
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack()
+			keys := NewKeys(s, "Keys", tc.props)
+			role := awsiam.NewRole(s, jsii.String("Role"), &awsiam.RoleProps{
+				AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			})
+			tc.grant(keys, role)
+			tpl := assertions.Template_FromStack(s, nil)
+
+			names := map[string]string{
+				jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(s, keys.Signing), "Arn"}}): "signing",
+				jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(s, keys.Seal), "Arn"}}):    "seal",
+			}
+			got := map[string][]string{}
+			for action, arns := range policyGrants(tpl, logicalID(s, role), "kms:") {
+				for _, arn := range arns {
+					name, ok := names[jsonString(arn)]
+					if !ok {
+						name, _ = arn.(string)
+					}
+					got[action] = append(got[action], name)
+				}
+				sort.Strings(got[action])
+			}
+			for _, names := range tc.want {
+				sort.Strings(names)
+			}
+			if jsonString(got) != jsonString(tc.want) {
+				t.Errorf("grants\n got %s\nwant %s", jsonString(got), jsonString(tc.want))
+			}
+			// The key policies stay CDK's default (the account, which
+			// delegates to IAM): grants go to the role's policy only.
+			for id, key := range resources(tpl, "AWS::KMS::Key") {
+				if stmts := props(key)["KeyPolicy"].(map[string]any)["Statement"].([]any); len(stmts) != 1 {
+					t.Errorf("key %s: key policy has %d statements, want the default one: %s", id, len(stmts), jsonString(stmts))
+				}
+			}
+		})
+	}
+}
+
+func TestKeysRotation(t *testing.T) {
+	const retired = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000001"
+	first, second := newStack(), newStack()
+	k1 := NewKeys(first, "Keys", nil)
+	k2 := NewKeys(second, "Keys", &KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}})
+
+	id1, id2 := logicalID(first, k1.Signing), logicalID(second, k2.Signing)
+	explicit := NewKeys(newStack(), "Keys", &KeysProps{SigningKeyGeneration: 1})
+	if id := logicalID(explicit.Signing.Stack(), explicit.Signing); id != id1 {
+		t.Errorf("generation 1 declares signing key %s, the default %s: they must be the same key", id, id1)
+	}
+	if id1 == id2 {
+		t.Errorf("generation 2 keeps the signing key's logical ID %s: CloudFormation would not create a new key", id1)
+	}
+	if a, b := logicalID(first, k1.Seal), logicalID(second, k2.Seal); a != b {
+		t.Errorf("the seal key's logical ID changed with the signing key generation: %s, %s", a, b)
+	}
+	if got, want := jsonString(first.Resolve(k1.SigningKeys())), jsonString(map[string]any{"Fn::GetAtt": []any{id1, "Arn"}}); got != want {
+		t.Errorf("SigningKeys without retired keys = %s, want %s", got, want)
+	}
+	want := jsonString(map[string]any{"Fn::Join": []any{",", []any{map[string]any{"Fn::GetAtt": []any{id2, "Arn"}}, retired}}})
+	if got := jsonString(second.Resolve(k2.SigningKeys())); got != want {
+		t.Errorf("SigningKeys after a rotation = %s, want the new key first, then the retired one: %s", got, want)
+	}
+
+	msg, ok := panics(func() { NewKeys(newStack(), "Keys", &KeysProps{SigningKeyGeneration: -1}) })
+	if !ok || !strings.Contains(msg, "must not be negative") {
+		t.Errorf("negative generation: panic %v %q", ok, msg)
+	}
+}
+
+// policyGrants maps each action whose name starts with prefix, in the
+// policies attached to role, to the resources it is allowed on (in
+// sortByJSON order).
+func policyGrants(tpl assertions.Template, role, prefix string) map[string][]any {
+	out := map[string][]any{}
+	for _, policy := range resources(tpl, "AWS::IAM::Policy") {
+		p := props(policy)
+		if jsonString(p["Roles"]) != jsonString([]any{map[string]any{"Ref": role}}) {
+			continue
+		}
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		for _, st := range stmts {
+			st, _ := st.(map[string]any)
+			actions, ok := st["Action"].([]any)
+			if !ok {
+				actions = []any{st["Action"]}
+			}
+			arns, ok := st["Resource"].([]any)
+			if !ok {
+				arns = []any{st["Resource"]}
+			}
+			for _, a := range actions {
+				if a, _ := a.(string); strings.HasPrefix(a, prefix) {
+					out[a] = append(out[a], arns...)
+				}
+			}
+		}
+	}
+	for _, arns := range out {
+		sortByJSON(arns)
+	}
+	return out
+}
+
+// sortByJSON sorts CloudFormation values by their JSON, so lists of ARNs
+// and intrinsics compare as sets.
+func sortByJSON(vs []any) {
+	sort.Slice(vs, func(i, j int) bool { return jsonString(vs[i]) < jsonString(vs[j]) })
+}
