@@ -25,6 +25,10 @@ const (
 	MaxAccessTokenTTL = 24 * time.Hour
 )
 
+// MaxJWTLifetime bounds a personal JWT, and so how long a retired signing
+// key must stay in the keyring.
+const MaxJWTLifetime = 365 * 24 * time.Hour
+
 // sessionJSON is a JWT, refresh family or client as the API shows it.
 type sessionJSON struct {
 	TokenID        string     `json:"tokenId,omitempty"`
@@ -107,6 +111,9 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: body.ExpiresAt})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
+	}
+	if expires.After(c.now.Add(MaxJWTLifetime)) {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
 	}
 	sess := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindJWT)), Kind: credential.KindJWT,
 		Owner: owner.ID, Name: body.Name, Scopes: scopes, Status: credential.Active, CreatedAt: c.now, ExpiresAt: expires,
