@@ -107,11 +107,12 @@ func New(s Store, opt Options) *Authorizer {
 // Handle is the Lambda handler.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	none := events.APIGatewayCustomAuthorizerResponse{}
-	tok, ok := a.credential(req)
+	cred, ok := a.credential(req)
 	if !ok {
 		return none, a.deny("no single credential presented", "", req)
 	}
-	isJWT := a.opt.Verifier != nil && strings.Count(tok, ".") == 2 && len(tok) <= maxJWT
+	tok := cred.token
+	isJWT := a.opt.Verifier != nil && cred.bearer && strings.Count(tok, ".") == 2 && len(tok) <= maxJWT
 	if !isJWT {
 		if _, err := secret.Check(tok, secret.PrefixAPIKey); err != nil {
 			return none, a.deny("malformed credential", "", req)
@@ -156,37 +157,43 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	return d.response, nil
 }
 
+// presented is a credential and how it came.
+type presented struct {
+	token  string
+	bearer bool // Authorization: Bearer, the only way a JWT is accepted
+}
+
 // credential returns the one credential presented, or false if there is
 // none, or more than one (ambiguity is refused, not resolved).
-func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
-	var found []string
+func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, bool) {
+	var found []presented
 	for name, v := range req.Headers {
 		switch {
 		case strings.EqualFold(name, "authorization"):
 			scheme, tok, ok := strings.Cut(v, " ")
 			if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "apiToken")) {
-				return "", false
+				return presented{}, false
 			}
-			found = append(found, tok)
+			found = append(found, presented{tok, strings.EqualFold(scheme, "Bearer")})
 		case strings.EqualFold(name, "x-api-key"):
-			found = append(found, v)
+			found = append(found, presented{token: v})
 		}
 	}
 	for name, vs := range req.MultiValueHeaders {
 		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
-			return "", false
+			return presented{}, false
 		}
 	}
 	if a.opt.QueryTokens {
 		if v, ok := req.QueryStringParameters[QueryParam]; ok {
-			found = append(found, v)
+			found = append(found, presented{token: v})
 		}
 		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
-			return "", false
+			return presented{}, false
 		}
 	}
 	if len(found) != 1 {
-		return "", false
+		return presented{}, false
 	}
 	return found[0], true
 }

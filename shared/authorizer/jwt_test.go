@@ -291,3 +291,13 @@ func BenchmarkJWTDecision(b *testing.B) {
 		}
 	})
 }
+
+func TestJWTOnlyAsBearer(t *testing.T) {
+	f := newJWTFixture(t)
+	tok := f.issue(t, f.claims())
+	for _, h := range []map[string]string{{"x-api-key": tok}, {"Authorization": "apiToken " + tok}} {
+		if _, err := f.auth.Handle(context.Background(), whoami(h)); !errors.Is(err, authorizer.ErrUnauthorized) {
+			t.Fatalf("%v: err = %v", h, err)
+		}
+	}
+}
