@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/bootstrap"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/devstack"
@@ -25,6 +27,9 @@ const usage = `usage: tollgate <command>
 commands:
   dev         run the local stack (DynamoDB Local, authorizer, API) on TOLLGATE_LISTEN (127.0.0.1:8080)
   bootstrap   create the first admin user and API key in TOLLGATE_TABLE, once; prints the key
+  rotate-signing-key
+              add a new local JWT signing key under TOLLGATE_STATE_DIR (.tollgate); it signs from the
+              next start, and the old keys keep verifying until you delete their files
 `
 
 func main() {
@@ -40,6 +45,9 @@ func main() {
 		err = dev(ctx)
 	case "bootstrap":
 		err = runBootstrap(ctx)
+	case "rotate-signing-key":
+		dir := getenv(map[string]string{"TOLLGATE_STATE_DIR": ".tollgate"})("TOLLGATE_STATE_DIR")
+		err = accesstoken.RotateLocalKey(filepath.Join(dir, devstack.SigningKeysDir), time.Now().UTC())
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)

@@ -39,8 +39,12 @@ type Options struct {
 	Ready func(addr string)
 }
 
-// AdminKeyFile is the bootstrap admin key's file in the state folder.
-const AdminKeyFile = "admin.key"
+// Files in the state folder.
+const (
+	AdminKeyFile   = "admin.key" // the bootstrap admin key
+	SigningKeysDir = "signing"   // the local JWT signing keys
+	SealKeyFile    = "seal.key"  // the local envelope encryption key
+)
 
 // Run serves the local stack until ctx ends, then stops all it started.
 func Run(ctx context.Context, opt Options) error {
@@ -96,11 +100,11 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	}
 	// Local stand-ins for KMS: signing keys and the envelope key live in
 	// the state folder, readable by their owner only.
-	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, "signing"), clk.Now())
+	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, SigningKeysDir), clk.Now())
 	if err != nil {
 		return nil, err
 	}
-	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, "seal.key"))
+	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, SealKeyFile))
 	if err != nil {
 		return nil, err
 	}
