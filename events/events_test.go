@@ -6,12 +6,17 @@ package events_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"maps"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,12 +26,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/oauth"
+	"github.com/tollgate/tollgate/shared/oauthform"
+	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store/memory"
@@ -50,6 +62,10 @@ var authorizerWant = map[string]string{
 	"malformed.json":     unauthorized, // bad checksum
 	"unknown-key.json":   unauthorized, // well-formed, not stored
 	"missing-scope.json": deny,         // read-only key on POST /v1/keys
+	"jwt-bearer.json":    allow,        // personal JWT of an active session
+	"jwt-revoked.json":   unauthorized, // well signed, session revoked
+	"jwt-wrong-key.json": unauthorized, // our kid, another key's signature
+	"access-token.json":  allow,        // access token of a refresh family, on GET /v1/keys
 }
 
 // proxyWant is the expected response to a proxy event; body, when set, must
@@ -57,25 +73,74 @@ var authorizerWant = map[string]string{
 type proxyWant struct {
 	status int
 	body   string
+	// revokes, when set, is a fixture session that is active before the
+	// request and revoked after it.
+	revokes string
+	// bearer, when set, is the JSON member of the answer holding a new
+	// token, which the authorizer must then allow on GET /v1/whoami.
+	bearer string
 }
 
 // issuekeysWant is the expected response for each file in issuekeys/.
 var issuekeysWant = map[string]proxyWant{
-	"whoami.json":                   {http.StatusOK, `"principalId":"` + aliceID + `"`},
-	"create-user.json":              {http.StatusCreated, `"username":"carol"`},
-	"list-users.json":               {http.StatusOK, `"userId":"` + bobID + `"`},
-	"get-user.json":                 {http.StatusOK, `"userId":"` + bobID + `"`},
-	"patch-user.json":               {http.StatusOK, `"scopes":["echo:read","echo:write"]`},
-	"delete-user.json":              {http.StatusNoContent, ""},
-	"create-key.json":               {http.StatusCreated, `"key":"tgk_`},
-	"list-keys.json":                {http.StatusOK, `"keyId":"` + aliceReadKeyID + `"`},
-	"get-key.json":                  {http.StatusOK, `"keyId":"` + aliceReadKeyID + `"`},
-	"patch-key-inactive.json":       {http.StatusOK, `"status":"inactive"`},
-	"rotate-key.json":               {http.StatusCreated, `"key":"tgk_`},
-	"delete-key.json":               {http.StatusNoContent, ""},
-	"create-key-unknown-field.json": {http.StatusBadRequest, `scope: unknown field`},
-	"create-key-bad-scope.json":     {http.StatusBadRequest, `scopes: must be a subset of the owner's scopes`},
-	"get-key-of-someone-else.json":  {http.StatusNotFound, `no such key`},
+	"whoami.json":                   {status: http.StatusOK, body: `"principalId":"` + aliceID + `"`},
+	"create-user.json":              {status: http.StatusCreated, body: `"username":"carol"`},
+	"list-users.json":               {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
+	"get-user.json":                 {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
+	"patch-user.json":               {status: http.StatusOK, body: `"scopes":["echo:read","echo:write"]`},
+	"delete-user.json":              {status: http.StatusNoContent},
+	"create-key.json":               {status: http.StatusCreated, body: `"key":"tgk_`},
+	"list-keys.json":                {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
+	"get-key.json":                  {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
+	"patch-key-inactive.json":       {status: http.StatusOK, body: `"status":"inactive"`},
+	"rotate-key.json":               {status: http.StatusCreated, body: `"key":"tgk_`},
+	"delete-key.json":               {status: http.StatusNoContent},
+	"create-key-unknown-field.json": {status: http.StatusBadRequest, body: `scope: unknown field`},
+	"create-key-bad-scope.json":     {status: http.StatusBadRequest, body: `scopes: must be a subset of the owner's scopes`},
+	"get-key-of-someone-else.json":  {status: http.StatusNotFound, body: `no such key`},
+
+	"create-jwt.json":     {status: http.StatusCreated, body: `"token":"eyJ`, bearer: "token"},
+	"list-jwts.json":      {status: http.StatusOK, body: `"tokenId":"` + aliceJWTID + `"`}, // called with the JWT itself
+	"delete-jwt.json":     {status: http.StatusNoContent, revokes: aliceJWTID},
+	"create-refresh.json": {status: http.StatusCreated, body: `"refreshToken":"tgr_`},
+	"list-refresh.json":   {status: http.StatusOK, body: `"tokenId":"` + aliceFamilyID + `"`},
+	"delete-refresh.json": {status: http.StatusNoContent, revokes: aliceFamilyID},
+	"create-client.json":  {status: http.StatusCreated, body: `"clientSecret":"tgc_`},
+	"get-client.json":     {status: http.StatusOK, body: `"secretHint":"` + secret.Hint(aliceClientSecret) + `"`},
+	"rotate-client-secret.json": {status: http.StatusOK,
+		body: `"previousSecretExpiresAt":"` + now.Add(client.DefaultSecretGrace).Format(time.RFC3339) + `"`},
+	"delete-client.json": {status: http.StatusNoContent, revokes: aliceClientID},
+}
+
+// oauthWant is the expected answer of the token function.
+type oauthWant struct {
+	status int
+	err    string // the "error" member of an error answer
+	body   string // must appear in the body, when set
+	// sid, when set, is the session of the access token a 200 answer
+	// carries; the token must verify and pass the authorizer.
+	sid string
+	// revokes, when set, is a fixture session that is active before the
+	// request and revoked after it.
+	revokes string
+	headers map[string]string // must be among the response headers
+}
+
+// tokenWant is the expected answer for each file in token/.
+var tokenWant = map[string]oauthWant{
+	"client-credentials-basic.json": {status: http.StatusOK, body: `"scope":"echo:read"`, sid: aliceClientID},
+	"client-credentials-post.json":  {status: http.StatusOK, body: `"expires_in":3600`, sid: aliceClientID},
+	"client-credentials-bad-secret.json": {status: http.StatusUnauthorized, err: "invalid_client",
+		headers: map[string]string{"WWW-Authenticate": oauthform.BasicChallenge}},
+	"refresh-token.json":         {status: http.StatusOK, body: `"refresh_token":"tgr_`, sid: aliceFamilyID},
+	"refresh-token-unknown.json": {status: http.StatusBadRequest, err: "invalid_grant"},
+	"unsupported-grant.json":     {status: http.StatusBadRequest, err: "unsupported_grant_type"},
+	"json-body.json":             {status: http.StatusBadRequest, err: "invalid_request", body: "not JSON"},
+	"revoke-refresh-token.json":  {status: http.StatusOK, body: `{}`, revokes: aliceFamilyID},
+	"revoke-unknown.json":        {status: http.StatusOK, body: `{}`},
+	"jwks.json": {status: http.StatusOK, body: `"kid":"` + signingKID + `"`,
+		headers: map[string]string{"Content-Type": "application/json"}},
+	"metadata.json": {status: http.StatusOK, body: `"token_endpoint":"` + issuer + `/oauth/token"`},
 }
 
 const (
@@ -125,11 +190,85 @@ var fixtureKeys = []fixtureKey{
 	{bobKeyID, bobID, "scripts", bobToken, nil},
 }
 
+// Token fixtures. The JWTs in the samples are signed with signingKey (one
+// of them with otherKey) for this issuer and audience; the ids and secrets
+// were made once with id.New and secret.Generate and pasted into the
+// samples. Like the API keys, they are valid only against the fixture.
+const (
+	issuer   = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
+	audience = issuer // the default: TOLLGATE_AUDIENCE unset
+
+	// signingKID is signingKey's RFC 7638 thumbprint, the kid of the samples.
+	signingKID = "YXWveuuKEdKgMeHdA-Xr4BlWFqTjPbrX3N1TLXmKN2k"
+
+	aliceJWTID        = "jwt_1PvNqPhu3pgxuA44t" // active personal JWT, inherits alice's scopes
+	aliceRevokedJWTID = "jwt_0GLinuA11ejlLTtli" // revoked personal JWT
+	aliceFamilyID     = "rtf_1cEnHVtQYjhB4lzC0" // refresh family
+	aliceRefreshToken = "tgr_Bh1LJ6tcsTzJzblM1ifH5tXB6H1b6UtpeKOkHXlSeDV2tSjMQ"
+	aliceClientID     = "cli_1OsllEbiuiKuwAAnD" // OAuth client
+	aliceClientSecret = "tgc_iG3DeIPFca37nUiBsMXrbFccjkF1ZO4uWkRHaL2XENO1TeCpV"
+)
+
+// signingKey signs the fixture tokens; otherKey signs jwt-wrong-key.json.
+var (
+	signingKey = fixedKey("tollgate events signing key")
+	otherKey   = fixedKey("tollgate events other key")
+	sealKey    = sha256.Sum256([]byte("tollgate events seal key"))
+)
+
+// fixedKey derives a P-256 key from seed (as in shared/accesstoken's tests),
+// so the signed samples stay valid across runs.
+func fixedKey(seed string) *ecdsa.PrivateKey {
+	sum := sha256.Sum256([]byte(seed))
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sum[:])
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// fixtureSession is a personal JWT, refresh family or client of a fixture user.
+type fixtureSession struct {
+	id, owner, name string
+	scopes          scope.Set // nil: inherits the owner's
+	created         time.Time
+	expires         *time.Time // nil: never
+	revoked         bool
+	secret          string // a family's first refresh token, a client's secret
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The personal JWTs' iat and exp in the samples are these sessions'
+// created and expires.
+var fixtureSessions = []fixtureSession{
+	{aliceJWTID, aliceID, "laptop", nil, at("2026-10-24T21:30:00Z"), ptr(at("2027-04-22T21:30:00Z")), false, ""},
+	{aliceRevokedJWTID, aliceID, "old laptop", scope.Set{"echo:read"}, at("2026-10-24T21:35:00Z"), ptr(at("2027-04-22T21:35:00Z")), true, ""},
+	{aliceFamilyID, aliceID, "cli", scope.Set{"credentials:read", "echo:read"}, at("2026-10-24T21:40:00Z"),
+		ptr(at("2026-10-24T21:40:00Z").Add(refresh.DefaultLifetime)), false, aliceRefreshToken},
+	{aliceClientID, aliceID, "billing service", scope.Set{"echo:read"}, at("2026-10-24T21:45:00Z"), nil, false, aliceClientSecret},
+}
+
+func sessionKind(sid string) credential.Kind {
+	k, _ := credential.KindOf(sid)
+	return k
+}
+
 // fixture is a fresh store with the fixtures and the real handlers over it.
 type fixture struct {
-	store *memory.Store
-	auth  *authorizer.Authorizer
-	mgmt  *management.Handler
+	store    *memory.Store
+	auth     *authorizer.Authorizer
+	mgmt     *management.Handler
+	token    *oauth.Handler
+	verifier *accesstoken.Verifier
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -158,14 +297,71 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	for _, fx := range fixtureSessions {
+		seedSession(t, st, fx)
+	}
 	clk := clock.NewFake(now)
+	signer := accesstoken.NewLocalSigner(signingKey)
+	keys := accesstoken.NewKeyring(&signingKey.PublicKey)
+	sealer, err := envelope.NewLocal(sealKey[:])
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{
 		store: st,
 		auth: authorizer.New(st, authorizer.Options{
 			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
 			Routes: authz.NewTable(authz.Routes), Clock: clk,
+			Verifier: newVerifier(),
 		}),
-		mgmt: management.New(st, management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk}),
+		mgmt: management.New(st, management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
+			Issuer: issuer, Audience: audience, Signer: signer}),
+		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
+			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Clock: clk}),
+		verifier: newVerifier(),
+	}
+}
+
+// newVerifier verifies tokens as the fixture's authorizer does.
+func newVerifier() *accesstoken.Verifier {
+	return &accesstoken.Verifier{Keys: accesstoken.NewKeyring(&signingKey.PublicKey), Issuer: issuer, Audience: audience,
+		Clock: clock.NewFake(now)}
+}
+
+// seedSession stores a fixture session as the management API would have
+// made it, but with the fixed id and secret (refresh.NewFamily and
+// client.New draw fresh ones).
+func seedSession(t *testing.T, st *memory.Store, fx fixtureSession) {
+	t.Helper()
+	ctx := context.Background()
+	sess := credential.Session{ProjectID: project, ID: fx.id, Kind: sessionKind(fx.id), Owner: fx.owner, Name: fx.name,
+		Scopes: fx.scopes, Status: credential.Active, CreatedAt: fx.created, ExpiresAt: fx.expires}
+	var err error
+	switch sess.Kind {
+	case credential.KindJWT:
+		sess.NotBefore = fx.created.Truncate(time.Second)
+		err = st.CreateSession(ctx, sess)
+	case credential.KindRefresh:
+		if _, err := secret.Check(fx.secret, secret.PrefixRefreshToken); err != nil {
+			t.Fatalf("fixture refresh token of %s: %v", fx.id, err)
+		}
+		err = st.CreateFamily(ctx, refresh.Family{Session: sess, AccessTokenTTL: refresh.DefaultAccessTokenTTL},
+			refresh.Token{ProjectID: project, Hash: secret.Sum(fx.secret), FamilyID: fx.id, ExpiresAt: *fx.expires})
+	case credential.KindClient:
+		if _, err := secret.Check(fx.secret, secret.PrefixClientSecret); err != nil {
+			t.Fatalf("fixture client secret of %s: %v", fx.id, err)
+		}
+		err = st.CreateClient(ctx, client.Client{Session: sess, SecretHash: secret.Sum(fx.secret), SecretHint: secret.Hint(fx.secret)})
+	default:
+		t.Fatalf("fixture session %s: unknown kind", fx.id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fx.revoked {
+		if err := st.RevokeSession(ctx, project, fx.id, fx.created.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -180,12 +376,20 @@ func TestFixtureIDs(t *testing.T) {
 			t.Errorf("key id %q is not valid", k.id)
 		}
 	}
+	for _, s := range fixtureSessions {
+		if k := sessionKind(s.id); !id.Valid(string(k), s.id) {
+			t.Errorf("session id %q is not valid", s.id)
+		}
+	}
+	if kid := accesstoken.NewLocalSigner(signingKey).KeyID(); kid != signingKID {
+		t.Errorf("signingKey's kid is %s, the samples say %s", kid, signingKID)
+	}
 }
 
 // TestEvents runs every sample and checks that every sample has an
 // expected outcome and every expected outcome has a sample.
 func TestEvents(t *testing.T) {
-	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}}
+	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}, "token": {}}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
 			return err
@@ -211,6 +415,15 @@ func TestEvents(t *testing.T) {
 				}
 				runProxy(t, path, want)
 			})
+		case "token":
+			found[dir][name] = true
+			want, ok := tokenWant[name]
+			t.Run(path, func(t *testing.T) {
+				if !ok {
+					t.Fatalf("no expected outcome for %s: add a row to tokenWant", path)
+				}
+				runToken(t, path, want)
+			})
 		default:
 			t.Errorf("%s: no handler is known for folder %q", path, dir)
 		}
@@ -227,6 +440,11 @@ func TestEvents(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(issuekeysWant)) {
 		if !found["issuekeys"][name] {
 			t.Errorf("issuekeysWant has a row for issuekeys/%s, but there is no such file", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(tokenWant)) {
+		if !found["token"][name] {
+			t.Errorf("tokenWant has a row for token/%s, but there is no such file", name)
 		}
 	}
 }
@@ -296,15 +514,36 @@ func runAuthorizer(t *testing.T, path, want string) {
 // checkContext checks an answer's principal and context against the fixtures.
 func checkContext(t *testing.T, resp events.APIGatewayCustomAuthorizerResponse) {
 	t.Helper()
-	i := slices.IndexFunc(fixtureKeys, func(k fixtureKey) bool { return k.id == resp.Context["credentialId"] })
+	owner, credType, ok := fixturePrincipal(resp.Context["credentialId"])
+	if !ok {
+		t.Fatalf("credentialId %v is not a fixture key or session", resp.Context["credentialId"])
+	}
+	if resp.PrincipalID != owner || resp.Context["principalId"] != owner ||
+		resp.Context["credentialType"] != credType || resp.Context["projectId"] != project {
+		t.Errorf("principal %q, context %v: want %s, a %s of %s", resp.PrincipalID, resp.Context, owner, credType,
+			resp.Context["credentialId"])
+	}
+}
+
+// fixturePrincipal is the principal and credential type the authorizer
+// reports for a fixture credential: a key's owner, a personal JWT's owner,
+// an access token's session owner (or the client, for a client's token).
+func fixturePrincipal(credentialID any) (principal, credType string, ok bool) {
+	if i := slices.IndexFunc(fixtureKeys, func(k fixtureKey) bool { return k.id == credentialID }); i >= 0 {
+		return fixtureKeys[i].owner, authorizer.TypeAPIKey, true
+	}
+	i := slices.IndexFunc(fixtureSessions, func(s fixtureSession) bool { return s.id == credentialID })
 	if i < 0 {
-		t.Fatalf("credentialId %v is not a fixture key", resp.Context["credentialId"])
+		return "", "", false
 	}
-	k := fixtureKeys[i]
-	if resp.PrincipalID != k.owner || resp.Context["principalId"] != k.owner ||
-		resp.Context["credentialType"] != authorizer.TypeAPIKey || resp.Context["projectId"] != project {
-		t.Errorf("principal %q, context %v: want owner %s of %s", resp.PrincipalID, resp.Context, k.owner, k.id)
+	s := fixtureSessions[i]
+	switch sessionKind(s.id) {
+	case credential.KindJWT:
+		return s.owner, authorizer.TypeJWT, true
+	case credential.KindClient:
+		return s.id, authorizer.TypeAccessToken, true
 	}
+	return s.owner, authorizer.TypeAccessToken, true
 }
 
 // checkTokens keeps the two bad-token samples what their names say.
@@ -329,6 +568,58 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 		if _, err := secret.Check(req.QueryStringParameters[authorizer.QueryParam], secret.PrefixAPIKey); err != nil {
 			t.Errorf("query-token.json should carry a valid token in ?%s=; Check says %v", authorizer.QueryParam, err)
 		}
+	case "jwt-bearer.json", "jwt-revoked.json", "access-token.json":
+		// Well signed and within their lifetime: only the session decides.
+		want := map[string]string{"jwt-bearer.json": aliceJWTID, "jwt-revoked.json": aliceRevokedJWTID,
+			"access-token.json": aliceFamilyID}[name]
+		c, err := newVerifier().Verify(tok)
+		if err != nil {
+			t.Fatalf("%s should carry a token that verifies; Verify says %v", name, err)
+		}
+		i := slices.IndexFunc(fixtureSessions, func(s fixtureSession) bool { return s.id == want })
+		fx := fixtureSessions[i]
+		if c.SessionID != want || c.Subject != fx.owner || c.ClientID != "" {
+			t.Errorf("%s: sid %s, sub %s, client_id %q; want sid %s, sub %s", name, c.SessionID, c.Subject, c.ClientID, want, fx.owner)
+		}
+		if fx.revoked != (name == "jwt-revoked.json") {
+			t.Errorf("%s: session %s revoked = %v", name, want, fx.revoked)
+		}
+		if sessionKind(want) == credential.KindJWT && (c.ID != want || c.IssuedAt != fx.created.Unix() || c.ExpiresAt != fx.expires.Unix()) {
+			t.Errorf("%s: jti %s, iat %d, exp %d; a personal JWT's are its session's id, creation and expiry", name, c.ID, c.IssuedAt, c.ExpiresAt)
+		}
+	case "jwt-wrong-key.json":
+		checkWrongKey(t, tok)
+	}
+}
+
+// checkWrongKey keeps jwt-wrong-key.json a forgery and nothing else: it
+// names our key, its claims are those of the active personal JWT, and its
+// signature is otherKey's.
+func checkWrongKey(t *testing.T, tok string) {
+	t.Helper()
+	if _, err := newVerifier().Verify(tok); !errors.Is(err, accesstoken.ErrSignature) {
+		t.Errorf("jwt-wrong-key.json should fail on its signature only; Verify says %v", err)
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("jwt-wrong-key.json: %d segments", len(parts))
+	}
+	var hdr struct{ Kid string }
+	var c accesstoken.Claims
+	h, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	p, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	if err := errors.Join(err1, err2, err3, json.Unmarshal(h, &hdr), json.Unmarshal(p, &c)); err != nil || len(sig) != 64 {
+		t.Fatalf("jwt-wrong-key.json: cannot read the token: %v", err)
+	}
+	if hdr.Kid != signingKID || c.SessionID != aliceJWTID || c.Issuer != issuer || c.Audience != audience ||
+		!now.Before(time.Unix(c.ExpiresAt, 0)) {
+		t.Errorf("jwt-wrong-key.json: kid %s, claims %+v; want our kid and the active JWT's claims", hdr.Kid, c)
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	if !ecdsa.Verify(&otherKey.PublicKey, digest[:], r, s) {
+		t.Error("jwt-wrong-key.json is not signed by otherKey")
 	}
 }
 
@@ -438,6 +729,7 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 		}
 	}
 
+	checkActive(t, f, want.revokes)
 	resp, err := f.mgmt.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatalf("handler error: %v", err)
@@ -450,5 +742,160 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 	}
 	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
 		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])
+	}
+	checkRevoked(t, f, want.revokes)
+	if want.bearer != "" {
+		var body map[string]any
+		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+			t.Fatalf("answer is not a JSON object: %v", err)
+		}
+		tok, _ := body[want.bearer].(string)
+		aresp := allowWhoami(t, f, tok)
+		if aresp.Context["principalId"] != rc.Authorizer["principalId"] {
+			t.Errorf("the new token's principal is %v, the caller's %v", aresp.Context["principalId"], rc.Authorizer["principalId"])
+		}
+	}
+}
+
+// runToken runs a token-function sample: a public route, called without
+// the authorizer, so its event carries no authorizer context.
+func runToken(t *testing.T, path string, want oauthWant) {
+	var req events.APIGatewayProxyRequest
+	decodeStrict(t, path, &req)
+	rc := req.RequestContext
+	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
+		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
+	if _, ok := authz.NewTable(authz.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !ok {
+		t.Errorf("%s %s is not in authz.PublicRoutes", req.HTTPMethod, req.Resource)
+	}
+	if _, ok := authz.NewTable(authz.Routes).Lookup(req.HTTPMethod, req.Resource); ok {
+		t.Errorf("%s %s is in authz.Routes, behind the authorizer", req.HTTPMethod, req.Resource)
+	}
+	if rc.Authorizer != nil {
+		t.Errorf("requestContext.authorizer is set; API Gateway sends none on a public route")
+	}
+	switch {
+	case req.HTTPMethod == "GET" && req.Body != "":
+		t.Errorf("a GET with a body")
+	case req.HTTPMethod == "POST" && filepath.Base(path) != "json-body.json":
+		// Every POST but the one about the wrong encoding is a valid form.
+		form, err := oauthform.Parse(req.Headers["Content-Type"], []byte(req.Body))
+		if err != nil {
+			t.Fatalf("the body is not a valid form: %v", err)
+		}
+		checkFormSecrets(t, filepath.Base(path), req, form)
+	}
+
+	f := newFixture(t)
+	checkActive(t, f, want.revokes)
+	resp, err := f.token.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatalf("handler error: %v", err)
+	}
+	if resp.StatusCode != want.status {
+		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want.status, resp.Body)
+	}
+	if want.body != "" && !strings.Contains(resp.Body, want.body) {
+		t.Errorf("body does not contain %s: %s", want.body, resp.Body)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	for k, v := range want.headers {
+		if resp.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, resp.Headers[k], v)
+		}
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("answer is not a JSON object: %v", err)
+	}
+	if code, _ := body["error"].(string); code != want.err {
+		t.Errorf("error = %q, want %q; body %s", code, want.err, resp.Body)
+	}
+	if req.Resource == "/oauth/token" || req.Resource == "/oauth/revoke" {
+		if resp.Headers["Cache-Control"] != "no-store" {
+			t.Errorf("Cache-Control = %q, want no-store", resp.Headers["Cache-Control"])
+		}
+	}
+	checkRevoked(t, f, want.revokes)
+	if want.sid != "" {
+		tok, _ := body["access_token"].(string)
+		c, err := f.verifier.Verify(tok)
+		if err != nil {
+			t.Fatalf("the access token does not verify: %v", err)
+		}
+		if c.SessionID != want.sid {
+			t.Errorf("access token sid = %s, want %s", c.SessionID, want.sid)
+		}
+		aresp := allowWhoami(t, f, tok)
+		checkContext(t, aresp)
+		if aresp.Context["credentialId"] != want.sid {
+			t.Errorf("the authorizer names credential %v, want %s", aresp.Context["credentialId"], want.sid)
+		}
+	}
+}
+
+// checkFormSecrets keeps the samples with a wrong or unknown secret what
+// their names say: well-formed, and not the fixture's.
+func checkFormSecrets(t *testing.T, name string, req events.APIGatewayProxyRequest, form map[string]string) {
+	t.Helper()
+	var tok, prefix, fixture string
+	switch name {
+	case "refresh-token-unknown.json":
+		tok, prefix, fixture = form["refresh_token"], secret.PrefixRefreshToken, aliceRefreshToken
+	case "revoke-unknown.json":
+		tok, prefix, fixture = form["token"], secret.PrefixRefreshToken, aliceRefreshToken
+	case "client-credentials-bad-secret.json":
+		id, sec, ok, err := oauthform.BasicAuth(req.Headers["Authorization"])
+		if !ok || err != nil || id != aliceClientID {
+			t.Fatalf("%s should authenticate as %s over Basic: %q, %v, %v", name, aliceClientID, id, ok, err)
+		}
+		tok, prefix, fixture = sec, secret.PrefixClientSecret, aliceClientSecret
+	default:
+		return
+	}
+	if _, err := secret.Check(tok, prefix); err != nil || tok == fixture {
+		t.Errorf("%s should carry a well-formed %s_ secret other than the fixture's; Check says %v", name, prefix, err)
+	}
+}
+
+// allowWhoami runs the authorizer on GET /v1/whoami with tok as a Bearer
+// token; it must Allow.
+func allowWhoami(t *testing.T, f *fixture, tok string) events.APIGatewayCustomAuthorizerResponse {
+	t.Helper()
+	arn := methodARN("123456789012", "abcdef1234", "prod", "GET", "/v1/whoami")
+	resp, err := f.auth.Handle(context.Background(), events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		Type: "REQUEST", MethodArn: arn, Resource: "/v1/whoami", Path: "/v1/whoami", HTTPMethod: "GET",
+		Headers: map[string]string{"Authorization": "Bearer " + tok},
+	})
+	if err != nil {
+		t.Fatalf("the authorizer refuses the new token: %v", err)
+	}
+	if e := effect(resp, arn); e != allow {
+		t.Fatalf("the authorizer answers %s for the new token, not Allow", e)
+	}
+	return resp
+}
+
+// checkActive checks that sid, when set, is an active fixture session.
+func checkActive(t *testing.T, f *fixture, sid string) {
+	t.Helper()
+	if sid == "" {
+		return
+	}
+	if s, err := f.store.GetSession(context.Background(), project, sid); err != nil || s.Status != credential.Active {
+		t.Fatalf("session %s before the request: %+v, %v; want it active", sid, s, err)
+	}
+}
+
+// checkRevoked checks that sid, when set, is revoked.
+func checkRevoked(t *testing.T, f *fixture, sid string) {
+	t.Helper()
+	if sid == "" {
+		return
+	}
+	if s, err := f.store.GetSession(context.Background(), project, sid); err != nil || s.Status != credential.Revoked {
+		t.Errorf("session %s after the request: %+v, %v; want it revoked", sid, s, err)
 	}
 }
