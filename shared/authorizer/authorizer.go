@@ -16,7 +16,6 @@ import (
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -326,11 +325,7 @@ func (a *Authorizer) session(ctx context.Context, sid string, now time.Time) (*s
 		return s, nil
 	}
 	s := &session{fetched: now}
-	if id.Valid(user.IDPrefix, sid) {
-		// A token from password sign-in: the user is its own session, and
-		// disabling or deleting the user stops it.
-		s.session = &credential.Session{ProjectID: a.opt.ProjectID, ID: sid, Owner: sid, Status: credential.Active}
-	} else if _, ok := credential.KindOf(sid); ok {
+	if _, ok := credential.KindOf(sid); ok {
 		got, err := a.store.GetSession(ctx, a.opt.ProjectID, sid)
 		switch {
 		case err == nil:

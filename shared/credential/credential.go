@@ -14,6 +14,8 @@ const (
 	KindJWT     Kind = "jwt" // a personal JWT (tokenId jwt_…)
 	KindRefresh Kind = "rtf" // a refresh-token family (tokenId rtf_…)
 	KindClient  Kind = "cli" // an OAuth client (clientId cli_…)
+	// KindPassword is one username/password sign-in (its token's sid).
+	KindPassword Kind = "pwd"
 )
 
 // Status of a session.
@@ -53,7 +55,7 @@ func KindOf(id string) (Kind, bool) {
 		return "", false
 	}
 	switch k := Kind(id[:3]); k {
-	case KindJWT, KindRefresh, KindClient:
+	case KindJWT, KindRefresh, KindClient, KindPassword:
 		return k, true
 	}
 	return "", false

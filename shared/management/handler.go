@@ -42,6 +42,8 @@ type Store interface {
 	ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, p store.Page) ([]credential.Session, string, error)
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	CreateFamily(context.Context, refresh.Family, refresh.Token) error
+	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
+	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]client.Client, string, error)
 	CreateClient(context.Context, client.Client) error
 	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
 	UpdateClientSecret(context.Context, client.Client) error
@@ -92,13 +94,13 @@ func New(s Store, opt Options) *Handler {
 		"PATCH /v1/keys/{keyId}":              h.updateKey,
 		"DELETE /v1/keys/{keyId}":             h.deleteKey,
 		"POST /v1/keys/{keyId}/rotate":        h.rotateKey,
-		"GET /v1/tokens/jwt":                  h.listSessions(credential.KindJWT),
+		"GET /v1/tokens/jwt":                  h.listCredentials(h.listJWTs),
 		"POST /v1/tokens/jwt":                 h.createJWT,
 		"DELETE /v1/tokens/jwt/{tokenId}":     h.revokeSession(credential.KindJWT, "tokenId"),
-		"GET /v1/tokens/refresh":              h.listSessions(credential.KindRefresh),
+		"GET /v1/tokens/refresh":              h.listCredentials(h.listFamilies),
 		"POST /v1/tokens/refresh":             h.createRefresh,
 		"DELETE /v1/tokens/refresh/{tokenId}": h.revokeSession(credential.KindRefresh, "tokenId"),
-		"GET /v1/clients":                     h.listSessions(credential.KindClient),
+		"GET /v1/clients":                     h.listCredentials(h.listClients),
 		"POST /v1/clients":                    h.createClient,
 		"GET /v1/clients/{clientId}":          h.getClient,
 		"POST /v1/clients/{clientId}/secret":  h.rotateClientSecret,

@@ -149,6 +149,23 @@ func grantable(c *call, owner user.User, requested *[]string) (scope.Set, error)
 	return s, nil
 }
 
+// covers refuses to hand the caller a new secret for a credential of
+// owner granting scopes (nil: the owner's) unless the calling credential
+// holds all of them.
+func (h *Handler) covers(ctx context.Context, c *call, owner string, scopes scope.Set) error {
+	if scopes == nil {
+		o, err := h.ownerFor(ctx, c, &owner)
+		if err != nil {
+			return err
+		}
+		scopes = o.EffectiveScopes()
+	}
+	if !c.scopes.Covers(scopes) {
+		return problem.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
+	}
+	return nil
+}
+
 // expiry applies the default lifetime and the deployment's policy.
 func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
 	switch {
@@ -159,8 +176,8 @@ func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
 		return nil, problem.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
 	case o.Null:
 		return nil, nil
-	case !o.Time.After(now):
-		return nil, problem.Invalid("expiresAt", "must be in the future")
+	case o.Time.Unix() <= now.Unix():
+		return nil, problem.Invalid("expiresAt", "must be in the future (by at least a second)")
 	}
 	return &o.Time, nil
 }
@@ -288,16 +305,8 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	}
 	// The successor's secret is handed to the caller, so the calling
 	// credential must hold every scope the successor will carry.
-	owner, err := h.ownerFor(ctx, c, &old.Owner)
-	if err != nil {
+	if err := h.covers(ctx, c, old.Owner, old.Scopes); err != nil {
 		return events.APIGatewayProxyResponse{}, err
-	}
-	required := old.Scopes
-	if required == nil {
-		required = owner.EffectiveScopes()
-	}
-	if !c.scopes.Covers(required) {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling credential holds fewer scopes than the key it would rotate")
 	}
 	ended, successor, tok, err := apikey.Rotate(old, c.now, overlap)
 	if err != nil {

@@ -72,7 +72,8 @@ type issuing struct {
 	owner     *string
 	scopes    *[]string
 	expiresAt optionalTime
-	mayNever  bool
+	mayNever  bool // expiresAt may be null (deployment permitting)
+	noExpiry  bool // the credential has no expiry at all (clients)
 }
 
 func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
@@ -89,6 +90,9 @@ func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.Use
 	scopes, err := grantable(c, owner, in.scopes)
 	if err != nil {
 		return user.User{}, nil, nil, err
+	}
+	if in.noExpiry {
+		return owner, scopes, nil, nil
 	}
 	if in.expiresAt.Null && !in.mayNever {
 		return user.User{}, nil, nil, problem.Invalid("expiresAt", "must be a time: this credential always expires")
@@ -154,11 +158,12 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	}
 	ttl := refresh.DefaultAccessTokenTTL
 	if body.AccessTokenTTL != nil {
-		ttl = time.Duration(*body.AccessTokenTTL) * time.Second
-		if ttl < MinAccessTokenTTL || ttl > MaxAccessTokenTTL {
+		secs := *body.AccessTokenTTL
+		if secs < int64(MinAccessTokenTTL/time.Second) || secs > int64(MaxAccessTokenTTL/time.Second) {
 			return events.APIGatewayProxyResponse{}, problem.Invalid("accessTokenTTL", "must be from %d to %d seconds",
 				int64(MinAccessTokenTTL/time.Second), int64(MaxAccessTokenTTL/time.Second))
 		}
+		ttl = time.Duration(secs) * time.Second
 	}
 	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes, expiresAt: body.ExpiresAt})
 	if err != nil {
@@ -186,7 +191,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	owner, scopes, _, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: optionalTime{Set: true, Null: true}, mayNever: true})
+	owner, scopes, _, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, noExpiry: true})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -235,27 +240,52 @@ func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 	}
 }
 
-// listSessions answers GET for the caller's (or, for an admin, ?owner=)
-// JWTs, refresh families or clients.
-func (h *Handler) listSessions(kind credential.Kind) route {
+// listCredentials answers GET for the caller's (or, for an admin,
+// ?owner=) JWTs, refresh families or clients, listed by list.
+func (h *Handler) listCredentials(list func(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error)) route {
 	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 		p, owner, err := h.listParams(c)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		var sessions []credential.Session
+		var items []sessionJSON
 		next := ""
 		if id.Valid(user.IDPrefix, owner) {
-			if sessions, next, err = h.store.ListSessions(ctx, h.opt.ProjectID, owner, kind, p); err != nil {
+			if items, next, err = list(ctx, owner, p, c.now); err != nil {
 				return events.APIGatewayProxyResponse{}, err
 			}
 		}
-		out := make([]sessionJSON, len(sessions))
-		for i, s := range sessions {
-			out[i] = showSession(s, c.now)
-		}
-		return apigw.JSON(http.StatusOK, newList(out, next), nil), nil
+		return apigw.JSON(http.StatusOK, newList(items, next), nil), nil
 	}
+}
+
+func (h *Handler) listJWTs(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
+	sessions, next, err := h.store.ListSessions(ctx, h.opt.ProjectID, owner, credential.KindJWT, p)
+	out := make([]sessionJSON, len(sessions))
+	for i, s := range sessions {
+		out[i] = showSession(s, now)
+	}
+	return out, next, err
+}
+
+func (h *Handler) listFamilies(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
+	fams, next, err := h.store.ListFamilies(ctx, h.opt.ProjectID, owner, p)
+	out := make([]sessionJSON, len(fams))
+	for i, f := range fams {
+		out[i] = showSession(f.Session, now)
+		out[i].AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
+	}
+	return out, next, err
+}
+
+func (h *Handler) listClients(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
+	clients, next, err := h.store.ListClients(ctx, h.opt.ProjectID, owner, p)
+	out := make([]sessionJSON, len(clients))
+	for i, cl := range clients {
+		out[i] = showSession(cl.Session, now)
+		out[i].SecretHint = cl.SecretHint
+	}
+	return out, next, err
 }
 
 func (h *Handler) getClient(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -288,6 +318,11 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	}
 	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
 	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	// The new secret is handed to the caller: its credential must hold
+	// every scope the client grants.
+	if err := h.covers(ctx, c, cl.Owner, cl.Scopes); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	rotated, sec, err := cl.RotateSecret(c.now, client.DefaultSecretGrace)

@@ -30,6 +30,7 @@ type Store interface {
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
 	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
+	CreateSession(context.Context, credential.Session) error
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
 	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
@@ -118,9 +119,8 @@ func (h *Handler) metadata() map[string]any {
 		"revocation_endpoint":                   h.opt.Issuer + "/oauth/revoke",
 		"grant_types_supported":                 []string{grantClient, grantRefresh},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"revocation_endpoint_auth_methods_supported":       []string{"client_secret_basic", "client_secret_post", "none"},
-		"token_endpoint_auth_signing_alg_values_supported": []string{"ES256"},
-		"response_types_supported":                         []string{},
+		"revocation_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+		"response_types_supported":                   []string{},
 	}
 }
 
@@ -205,7 +205,23 @@ func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRe
 		return nil, err
 	}
 	now := h.opt.Clock.Now()
-	fam, successor, err := h.exchange.Exchange(ctx, h.opt.ProjectID, presented, now)
+	// The owner and the scope are checked before the token is spent, so a
+	// refused request leaves it usable.
+	var owner user.User
+	var scopes scope.Set
+	admit := func(fam refresh.Family) error {
+		o, err := h.activeOwner(ctx, fam.Owner)
+		if errors.Is(err, store.ErrNotFound) {
+			return refresh.ErrInvalidGrant
+		}
+		if err != nil {
+			return err
+		}
+		owner = o
+		scopes, err = grant(fam.Scopes, o.EffectiveScopes(), requested)
+		return err
+	}
+	fam, successor, err := h.exchange.Exchange(ctx, h.opt.ProjectID, presented, now, admit)
 	switch {
 	case errors.Is(err, refresh.ErrReuse):
 		h.opt.Logger.Warn("oauth: refresh token reuse detected; family revoked", "familyId", fam.ID, "hint", secret.Hint(presented))
@@ -213,14 +229,6 @@ func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRe
 	case errors.Is(err, refresh.ErrInvalidGrant):
 		return nil, oauthform.InvalidGrant("the refresh token is invalid, expired or revoked")
 	case err != nil:
-		return nil, err
-	}
-	owner, err := h.activeOwner(ctx, fam.Owner)
-	if err != nil {
-		return nil, oauthform.InvalidGrant("the refresh token is invalid, expired or revoked")
-	}
-	scopes, err := grant(fam.Scopes, owner.EffectiveScopes(), requested)
-	if err != nil {
 		return nil, err
 	}
 	exp := now.Add(fam.AccessTokenTTL)
@@ -323,7 +331,8 @@ type grantee struct {
 // client and disabled owner are one answer.
 func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
 	window := now.Truncate(FailureWindow)
-	throttleKey := auth.id
+	// Usernames match regardless of case, so failures are counted that way.
+	throttleKey := strings.ToLower(auth.id)
 	if len(throttleKey) > 100 {
 		throttleKey = "too-long"
 	}
@@ -387,7 +396,15 @@ func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, _ time.Time) 
 	if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
 		return grantee{}, false, nil
 	}
-	return grantee{sub: u.ID, sid: u.ID, owner: u}, true, nil
+	// Each sign-in is a session of its own, so its token can be revoked.
+	now := h.opt.Clock.Now()
+	exp := now.Add(client.AccessTokenTTL)
+	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,
+		Owner: u.ID, Name: "password sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
+	if err := h.store.CreateSession(ctx, s); err != nil {
+		return grantee{}, false, err
+	}
+	return grantee{sub: u.ID, sid: s.ID, owner: u}, true, nil
 }
 
 func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest) (any, error) {
@@ -422,7 +439,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	kind, _ := credential.KindOf(claims.SessionID)
 	switch kind {
-	case credential.KindJWT, credential.KindRefresh:
+	case credential.KindJWT, credential.KindRefresh, credential.KindPassword:
 		err = h.store.RevokeSession(ctx, h.opt.ProjectID, claims.SessionID, now)
 	case credential.KindClient:
 		// The client stays; every token it holds now stops.
@@ -435,6 +452,11 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 }
 
 func (h *Handler) revokeRefresh(ctx context.Context, tok, caller string, now time.Time) error {
+	if caller != "" {
+		// Refresh tokens are never issued to a client; answered before any
+		// lookup, so the answer says nothing about the token.
+		return oauthform.UnauthorizedClient("the token was not issued to this client")
+	}
 	if _, err := secret.Check(tok, secret.PrefixRefreshToken); err != nil {
 		return nil
 	}
@@ -444,9 +466,6 @@ func (h *Handler) revokeRefresh(ctx context.Context, tok, caller string, now tim
 	}
 	if err != nil {
 		return err
-	}
-	if caller != "" {
-		return oauthform.UnauthorizedClient("the token was not issued to this client")
 	}
 	if err := h.store.RevokeFamily(ctx, h.opt.ProjectID, t.FamilyID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

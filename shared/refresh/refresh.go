@@ -96,7 +96,10 @@ func aad(projectID string, h secret.Hash) string { return "refresh/" + projectID
 
 // Exchange spends presented and returns its family and successor. Within
 // the grace period every exchange of one token returns the same successor.
-func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, now time.Time) (Family, string, error) {
+// admit, when not nil, sees the family before anything is spent: its error
+// (a scope the family does not grant, say) ends the exchange and leaves the
+// token as it was.
+func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, now time.Time, admit func(Family) error) (Family, string, error) {
 	if _, err := secret.Check(presented, secret.PrefixRefreshToken); err != nil {
 		return Family{}, "", ErrInvalidGrant
 	}
@@ -104,6 +107,11 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 	tok, fam, err := e.load(ctx, projectID, h, now)
 	if err != nil {
 		return Family{}, "", err
+	}
+	if admit != nil {
+		if err := admit(fam); err != nil {
+			return Family{}, "", err
+		}
 	}
 	if !tok.Spent {
 		succ, err := e.rotate(ctx, tok, now)
@@ -147,7 +155,9 @@ func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, n
 	if err != nil {
 		return Token{}, Family{}, err
 	}
-	if fam.Status != credential.Active || !now.Before(tok.ExpiresAt) {
+	// Whole seconds: a token minted in the family's last second would
+	// expire as it is issued.
+	if fam.Status != credential.Active || now.Unix() >= tok.ExpiresAt.Unix() {
 		return Token{}, Family{}, ErrInvalidGrant
 	}
 	return tok, fam, nil

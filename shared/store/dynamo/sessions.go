@@ -51,6 +51,7 @@ type sessionItem struct {
 	SecretHint    string `dynamodbav:"secretHint,omitempty"`
 	PreviousHash  string `dynamodbav:"previousHash,omitempty"`
 	PreviousUntil string `dynamodbav:"previousUntil,omitempty"`
+	TTL           int64  `dynamodbav:"ttl,omitempty"`
 }
 
 func sessionPK(projectID, id string) string { return pk(projectID, "CRED", id) }
@@ -64,7 +65,17 @@ func toSessionItem(s credential.Session) sessionItem {
 		Type: string(s.Kind), ProjectID: s.ProjectID, ID: s.ID, Owner: s.Owner, Name: s.Name,
 		Scopes: nonNil(s.Scopes), InheritScopes: s.Scopes == nil, Status: string(s.Status),
 		CreatedAt: formatTime(s.CreatedAt), ExpiresAt: formatOptTime(s.ExpiresAt), NotBefore: formatTime(s.NotBefore),
+		TTL: ttlAfter(s.ExpiresAt),
 	}
+}
+
+// ttlAfter lets DynamoDB delete a record a retention period after it
+// expires; records that never expire are kept.
+func ttlAfter(expires *time.Time) int64 {
+	if expires == nil {
+		return 0
+	}
+	return expires.Add(retention).Unix()
 }
 
 func fromSessionItem(it sessionItem) (credential.Session, error) {
@@ -148,26 +159,54 @@ func (s *Store) GetSession(ctx context.Context, projectID, id string) (credentia
 
 // ListSessions lists an owner's sessions of one kind, newest first.
 func (s *Store) ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]credential.Session, string, error) {
-	items, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), sessionKindPrefix(kind), page, func(sk string) (map[string]types.AttributeValue, bool) {
+	items, next, err := s.listSessionItems(ctx, projectID, owner, kind, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]credential.Session, len(items))
+	for i, it := range items {
+		if out[i], err = fromSessionItem(it); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, next, nil
+}
+
+func (s *Store) listSessionItems(ctx context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]sessionItem, string, error) {
+	avs, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), sessionKindPrefix(kind), page, func(sk string) (map[string]types.AttributeValue, bool) {
 		id, ok := lastSegment(sk)
 		return key(sessionPK(projectID, id), skSession), ok
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]credential.Session, 0, len(items))
-	for _, av := range items {
-		var it sessionItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+	out := make([]sessionItem, len(avs))
+	for i, av := range avs {
+		if err := attributevalue.UnmarshalMap(av, &out[i]); err != nil {
 			return nil, "", fmt.Errorf("decoding credential: %w", err)
 		}
-		sess, err := fromSessionItem(it)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, sess)
 	}
 	return out, next, nil
+}
+
+// ListFamilies lists an owner's refresh-token families, newest first.
+func (s *Store) ListFamilies(ctx context.Context, projectID, owner string, page store.Page) ([]refresh.Family, string, error) {
+	items, next, err := s.listSessionItems(ctx, projectID, owner, credential.KindRefresh, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]refresh.Family, len(items))
+	for i, it := range items {
+		if out[i], err = fromFamilyItem(it); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, next, nil
+}
+
+func fromFamilyItem(it sessionItem) (refresh.Family, error) {
+	sess, err := fromSessionItem(it)
+	return refresh.Family{Session: sess, AccessTokenTTL: time.Duration(it.AccessTokenTTL) * time.Second}, err
 }
 
 // RevokeSession revokes an active session (compare-and-swap); ErrNotFound
@@ -241,8 +280,7 @@ func (s *Store) GetFamily(ctx context.Context, projectID, familyID string) (refr
 	if it.Type != string(credential.KindRefresh) {
 		return refresh.Family{}, fmt.Errorf("family %s: %w", familyID, store.ErrNotFound)
 	}
-	sess, err := fromSessionItem(it)
-	return refresh.Family{Session: sess, AccessTokenTTL: time.Duration(it.AccessTokenTTL) * time.Second}, err
+	return fromFamilyItem(it)
 }
 
 // RevokeFamily revokes an active family; ErrNotFound if there is none.
@@ -363,6 +401,10 @@ func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (clie
 	if it.Type != string(credential.KindClient) {
 		return client.Client{}, fmt.Errorf("client %s: %w", clientID, store.ErrNotFound)
 	}
+	return fromClientItem(it)
+}
+
+func fromClientItem(it sessionItem) (client.Client, error) {
 	sess, err := fromSessionItem(it)
 	if err != nil {
 		return client.Client{}, err
@@ -376,7 +418,7 @@ func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (clie
 	}
 	for _, err := range errs {
 		if err != nil {
-			return client.Client{}, fmt.Errorf("decoding client %s: %w", clientID, err)
+			return client.Client{}, fmt.Errorf("decoding client %s: %w", it.ID, err)
 		}
 	}
 	return c, nil
@@ -384,13 +426,15 @@ func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (clie
 
 // ListClients lists an owner's clients, newest first.
 func (s *Store) ListClients(ctx context.Context, projectID, owner string, page store.Page) ([]client.Client, string, error) {
-	sessions, next, err := s.ListSessions(ctx, projectID, owner, credential.KindClient, page)
+	items, next, err := s.listSessionItems(ctx, projectID, owner, credential.KindClient, page)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]client.Client, len(sessions))
-	for i, sess := range sessions {
-		out[i] = client.Client{Session: sess}
+	out := make([]client.Client, len(items))
+	for i, it := range items {
+		if out[i], err = fromClientItem(it); err != nil {
+			return nil, "", err
+		}
 	}
 	return out, next, nil
 }

@@ -80,17 +80,37 @@ func (s *Store) GetSession(_ context.Context, projectID, id string) (credential.
 
 // ListSessions lists an owner's sessions of one kind, newest first.
 func (s *Store) ListSessions(_ context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]credential.Session, string, error) {
+	records, next, err := s.listRecords(projectID, owner, kind, page)
+	out := make([]credential.Session, len(records))
+	for i, r := range records {
+		out[i] = r.Session
+	}
+	return out, next, err
+}
+
+// ListFamilies lists an owner's refresh-token families, newest first.
+func (s *Store) ListFamilies(_ context.Context, projectID, owner string, page store.Page) ([]refresh.Family, string, error) {
+	records, next, err := s.listRecords(projectID, owner, credential.KindRefresh, page)
+	out := make([]refresh.Family, len(records))
+	for i, r := range records {
+		out[i] = refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL}
+	}
+	return out, next, err
+}
+
+func (s *Store) listRecords(projectID, owner string, kind credential.Kind, page store.Page) ([]sessionRecord, string, error) {
 	s.Reads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var all []credential.Session
+	var all []sessionRecord
 	for k, r := range s.sessions {
 		if k.project == projectID && r.Owner == owner && r.Kind == kind {
-			all = append(all, cloneSession(r.Session))
+			r.Session = cloneSession(r.Session)
+			all = append(all, r)
 		}
 	}
-	return paginate(all, page, func(x credential.Session) string { return sortKey(x.CreatedAt, x.ID) })
+	return paginate(all, page, func(x sessionRecord) string { return sortKey(x.CreatedAt, x.ID) })
 }
 
 // RevokeSession revokes an active session.
@@ -206,11 +226,12 @@ func (s *Store) GetClient(_ context.Context, projectID, clientID string) (client
 }
 
 // ListClients lists an owner's clients, newest first.
-func (s *Store) ListClients(ctx context.Context, projectID, owner string, page store.Page) ([]client.Client, string, error) {
-	sessions, next, err := s.ListSessions(ctx, projectID, owner, credential.KindClient, page)
-	out := make([]client.Client, len(sessions))
-	for i, sess := range sessions {
-		out[i] = client.Client{Session: sess}
+func (s *Store) ListClients(_ context.Context, projectID, owner string, page store.Page) ([]client.Client, string, error) {
+	records, next, err := s.listRecords(projectID, owner, credential.KindClient, page)
+	out := make([]client.Client, len(records))
+	for i, r := range records {
+		out[i] = r.client
+		out[i].Session = r.Session
 	}
 	return out, next, err
 }

@@ -45,6 +45,7 @@ type Store interface {
 	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
 	CreateFamily(context.Context, refresh.Family, refresh.Token) error
 	GetFamily(ctx context.Context, projectID, familyID string) (refresh.Family, error)
+	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
 	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
 	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error)
 	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error
@@ -484,6 +485,9 @@ func familyRotation(t *testing.T, s Store, p string) {
 	if gotF.AccessTokenTTL != refresh.DefaultAccessTokenTTL || gotF.Scopes != nil || gotF.Kind != credential.KindRefresh {
 		t.Fatalf("GetFamily = %+v", gotF)
 	}
+	if fams, _, err := s.ListFamilies(ctx, p, "usr_a", store.Page{Limit: 10}); err != nil || len(fams) != 1 || fams[0].AccessTokenTTL != refresh.DefaultAccessTokenTTL {
+		t.Fatalf("ListFamilies = %+v, %v", fams, err)
+	}
 	spent, next := successorOf(t, first)
 	must(t, s.RotateRefreshToken(ctx, spent, next))
 	gotT, err := s.GetRefreshToken(ctx, p, first.Hash)
@@ -560,7 +564,7 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	}
 	list, _, err := s.ListClients(ctx, p, "usr_a", store.Page{Limit: 10})
 	must(t, err)
-	if len(list) != 1 || list[0].ID != c.ID {
+	if len(list) != 1 || list[0].ID != c.ID || list[0].SecretHint != after.SecretHint || !list[0].Verify(sec, t0) {
 		t.Fatalf("ListClients = %+v", list)
 	}
 	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {

@@ -1,0 +1,1077 @@
+package management_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/client"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+const (
+	tokIssuer   = "https://tollgate.example.test"
+	tokAudience = "tollgate"
+)
+
+// Field sets of JWTs, refresh families and clients as the API shows them.
+var (
+	createdJWTFields     = []string{"createdAt", "expiresAt", "name", "owner", "scopes", "status", "token", "tokenId"}
+	jwtFields            = []string{"createdAt", "expiresAt", "name", "owner", "scopes", "status", "tokenId"}
+	createdRefreshFields = []string{"accessTokenTTL", "createdAt", "expiresAt", "name", "owner", "refreshToken", "scopes", "status", "tokenId"}
+	refreshFields        = []string{"accessTokenTTL", "createdAt", "expiresAt", "name", "owner", "scopes", "status", "tokenId"}
+	createdClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "scopes", "secretHint", "status"}
+	clientFields         = []string{"clientId", "createdAt", "name", "owner", "scopes", "secretHint", "status"}
+	rotatedClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "previousSecretExpiresAt", "scopes", "secretHint", "status"}
+)
+
+// tokFixture is the management fixture with a JWT signer.
+type tokFixture struct {
+	*fixture
+	signer   accesstoken.Signer
+	verifier *accesstoken.Verifier
+}
+
+func newTokFixture(t *testing.T, opts ...fixtureOption) *tokFixture {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer := accesstoken.NewLocalSigner(key)
+	withSigner := func(o *management.Options) { o.Signer, o.Issuer, o.Audience = signer, tokIssuer, tokAudience }
+	f := &tokFixture{fixture: newFixture(t, append([]fixtureOption{withSigner}, opts...)...), signer: signer}
+	f.verifier = &accesstoken.Verifier{Keys: accesstoken.NewKeyring(&key.PublicKey), Issuer: tokIssuer, Audience: tokAudience, Clock: f.clock}
+	return f
+}
+
+// sessionSnapshot is every JWT session, refresh family and client the
+// store holds, to prove a call wrote none.
+func (f *tokFixture) sessionSnapshot(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	var out []any
+	for _, owner := range slices.Sorted(maps.Keys(f.owners)) {
+		for _, kind := range []credential.Kind{credential.KindJWT, credential.KindRefresh, credential.KindClient} {
+			for cursor := ""; ; {
+				page, next, err := f.store.Store.ListSessions(ctx, project, owner, kind, store.Page{Limit: 100, Cursor: cursor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range page {
+					out = append(out, s)
+					switch kind {
+					case credential.KindClient:
+						c, err := f.store.Store.GetClient(ctx, project, s.ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						out = append(out, c)
+					case credential.KindRefresh:
+						fam, err := f.store.Store.GetFamily(ctx, project, s.ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						out = append(out, fam.AccessTokenTTL)
+					}
+				}
+				if cursor = next; cursor == "" {
+					break
+				}
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// clientHashes are the forms in which a stored client-secret hash could leak.
+func (f *tokFixture) clientHashes(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for owner := range f.owners {
+		cs, _, err := f.store.Store.ListClients(context.Background(), project, owner, store.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range cs {
+			c, err := f.store.Store.GetClient(context.Background(), project, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range []secret.Hash{c.SecretHash, c.PreviousHash} {
+				if h != (secret.Hash{}) {
+					out = append(out, h.String(), strings.ToUpper(h.String()),
+						base64.StdEncoding.EncodeToString(h[:]), base64.RawURLEncoding.EncodeToString(h[:]))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// send is fixture.do, with the same invariants extended to sessions: a
+// 4xx writes no session, family or client; no body holds a client-secret
+// hash; token, refreshToken and clientSecret appear only in the answer
+// that creates (or, for a client secret, rotates) them, once, well-formed
+// and with Cache-Control: no-store, and never in a later body.
+func (f *tokFixture) send(t *testing.T, who string, r request) response {
+	t.Helper()
+	before := f.sessionSnapshot(t)
+	resp := f.do(t, who, r)
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+		if after := f.sessionSnapshot(t); after != before {
+			t.Errorf("%s %s answered %d but changed the sessions:\nbefore %s\nafter  %s", r.method, r.resource, resp.StatusCode, before, after)
+		}
+	}
+	for _, h := range f.clientHashes(t) {
+		if strings.Contains(resp.Body, h) {
+			t.Errorf("%s %s: body holds a stored client-secret hash: %s", r.method, r.resource, resp.Body)
+		}
+	}
+	for _, field := range []string{"token", "refreshToken", "clientSecret"} {
+		if _, ok := resp.fields[field]; !ok {
+			continue
+		}
+		s := resp.str(t, field)
+		creates := r.method == http.MethodPost && (resp.StatusCode == http.StatusCreated ||
+			resp.StatusCode == http.StatusOK && r.resource == "/v1/clients/{clientId}/secret")
+		if !creates {
+			t.Errorf("%s %s answered %d with %s", r.method, r.resource, resp.StatusCode, field)
+		}
+		if got := resp.Headers["Cache-Control"]; got != "no-store" {
+			t.Errorf("answer with %s has Cache-Control %q, want no-store", field, got)
+		}
+		if n := strings.Count(resp.Body, s); n != 1 {
+			t.Errorf("%s appears %d times in %s", field, n, resp.Body)
+		}
+		switch field {
+		case "token":
+			if _, err := f.verifier.Verify(s); err != nil {
+				t.Errorf("token does not verify: %v", err)
+			}
+		case "refreshToken":
+			if _, err := secret.Check(s, secret.PrefixRefreshToken); err != nil {
+				t.Errorf("refreshToken %q: %v", s, err)
+			}
+		case "clientSecret":
+			if _, err := secret.Check(s, secret.PrefixClientSecret); err != nil {
+				t.Errorf("clientSecret %q: %v", s, err)
+			}
+		}
+		f.secrets = append(f.secrets, s)
+	}
+	return resp
+}
+
+func (f *tokFixture) session(t *testing.T, sid string) credential.Session {
+	t.Helper()
+	s, err := f.store.Store.GetSession(context.Background(), project, sid)
+	if err != nil {
+		t.Fatalf("GetSession(%s): %v", sid, err)
+	}
+	return s
+}
+
+func (f *tokFixture) storedClient(t *testing.T, clientID string) client.Client {
+	t.Helper()
+	c, err := f.store.Store.GetClient(context.Background(), project, clientID)
+	if err != nil {
+		t.Fatalf("GetClient(%s): %v", clientID, err)
+	}
+	return c
+}
+
+// seedClient stores a client directly, as another process would have.
+func (f *tokFixture) seedClient(t *testing.T, owner string, scopes scope.Set) (client.Client, string) {
+	t.Helper()
+	c, sec, err := client.New(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreateClient(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	f.secrets = append(f.secrets, sec)
+	return c, sec
+}
+
+// claimsOf verifies a personal JWT and checks its RFC 9068 header.
+func (f *tokFixture) claimsOf(t *testing.T, tok string) accesstoken.Claims {
+	t.Helper()
+	c, err := f.verifier.Verify(tok)
+	if err != nil {
+		t.Fatalf("token does not verify: %v", err)
+	}
+	seg, _, _ := strings.Cut(tok, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(seg)
+	var h map[string]string
+	if err := json.Unmarshal(raw, &h); err != nil || !maps.Equal(h, map[string]string{"alg": "ES256", "kid": f.signer.KeyID(), "typ": "at+jwt"}) {
+		t.Errorf("JOSE header %s: %v", raw, err)
+	}
+	return c
+}
+
+func jwtReq(method, tokenID string) request {
+	return request{method: method, resource: "/v1/tokens/jwt/{tokenId}", params: map[string]string{"tokenId": tokenID}}
+}
+
+func refreshReq(method, tokenID string) request {
+	return request{method: method, resource: "/v1/tokens/refresh/{tokenId}", params: map[string]string{"tokenId": tokenID}}
+}
+
+func clientReq(method, clientID string) request {
+	return request{method: method, resource: "/v1/clients/{clientId}", params: map[string]string{"clientId": clientID}}
+}
+
+func secretReq(clientID string) request {
+	return request{method: http.MethodPost, resource: "/v1/clients/{clientId}/secret", params: map[string]string{"clientId": clientID}}
+}
+
+const aliceScopes = "credentials:read credentials:write echo:read echo:write"
+
+// ------------------------------------------------------------------- JWTs
+
+func TestCreateJWT(t *testing.T) {
+	ninety := t0.Add(90 * 24 * time.Hour)
+	tests := []struct {
+		name   string
+		who    string
+		body   string
+		base64 bool
+		opts   []fixtureOption
+		status int
+		field  string
+		scope  string // the token's scope claim, on 201
+		exp    time.Time
+		check  func(t *testing.T, f *tokFixture, r response)
+	}{
+		{name: "defaults", who: "alice", body: `{"name":"laptop"}`, status: http.StatusCreated, scope: aliceScopes, exp: ninety,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if !r.isNull("scopes") {
+					t.Errorf("scopes = %s, want null (inherits)", r.fields["scopes"])
+				}
+				s := f.session(t, r.str(t, "tokenId"))
+				if s.Kind != credential.KindJWT || s.Owner != f.users["alice"].ID || s.Scopes != nil || s.Status != credential.Active ||
+					s.Name != "laptop" || s.ExpiresAt == nil || !s.ExpiresAt.Equal(ninety) || !s.CreatedAt.Equal(t0) {
+					t.Errorf("stored %+v", s)
+				}
+			}},
+		{name: "scopes sorted and deduplicated", who: "alice", body: `{"name":"laptop","scopes":["echo:read","credentials:read","echo:read"]}`,
+			status: http.StatusCreated, scope: "credentials:read echo:read", exp: ninety,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if got := r.strs(t, "scopes"); !slices.Equal(got, []string{"credentials:read", "echo:read"}) {
+					t.Errorf("scopes = %v", got)
+				}
+			}},
+		{name: "empty scopes stay empty", who: "alice", body: `{"name":"laptop","scopes":[]}`, status: http.StatusCreated, scope: "", exp: ninety,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if string(r.fields["scopes"]) != "[]" || f.session(t, r.str(t, "tokenId")).Scopes == nil {
+					t.Errorf("scopes = %s: an empty grant must not become an inheriting one", r.fields["scopes"])
+				}
+			}},
+		{name: "expiresAt given", who: "alice", body: `{"name":"laptop","expiresAt":"2027-01-01T00:00:00Z"}`, status: http.StatusCreated,
+			scope: aliceScopes, exp: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{name: "expiresAt with an offset", who: "alice", body: `{"name":"laptop","expiresAt":"2027-01-01T12:00:00+02:00"}`, status: http.StatusCreated,
+			scope: aliceScopes, exp: time.Date(2027, 1, 1, 10, 0, 0, 0, time.UTC)},
+		{name: "expiresAt one second ahead", who: "alice", body: `{"name":"laptop","expiresAt":"` + rfc3339(t0.Add(time.Second)) + `"}`,
+			status: http.StatusCreated, scope: aliceScopes, exp: t0.Add(time.Second)},
+		{name: "expiresAt omitted under a strict deployment", who: "alice", body: `{"name":"laptop"}`, opts: []fixtureOption{strictExpiry},
+			status: http.StatusCreated, scope: aliceScopes, exp: ninety},
+		{name: "admin inherits every scope", who: "admin", body: `{"name":"laptop"}`, status: http.StatusCreated, scope: "*", exp: ninety},
+		{name: "within a restricted credential", who: "alice:narrow", body: `{"name":"laptop","scopes":["echo:read"]}`,
+			status: http.StatusCreated, scope: "echo:read", exp: ninety},
+		{name: "base64 body", who: "alice", body: `{"name":"laptop","scopes":["echo:read"]}`, base64: true,
+			status: http.StatusCreated, scope: "echo:read", exp: ninety},
+
+		{name: "expiresAt null", who: "alice", body: `{"name":"laptop","expiresAt":null}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt null under a strict deployment", who: "alice", body: `{"name":"laptop","expiresAt":null}`, opts: []fixtureOption{strictExpiry},
+			status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt in the past", who: "alice", body: `{"name":"laptop","expiresAt":"2020-01-01T00:00:00Z"}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt now", who: "alice", body: `{"name":"laptop","expiresAt":"` + rfc3339(t0) + `"}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt a date only", who: "alice", body: `{"name":"laptop","expiresAt":"2027-01-01"}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt a number", who: "alice", body: `{"name":"laptop","expiresAt":1798761600}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "scopes beyond the owner's", who: "alice", body: `{"name":"laptop","scopes":["users:admin"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes beyond the calling credential's", who: "alice:narrow", body: `{"name":"laptop","scopes":["echo:write"]}`,
+			status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes omitted by a restricted credential", who: "alice:narrow", body: `{"name":"laptop"}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes omitted by a restricted admin credential", who: "admin:narrow", body: `{"name":"laptop"}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "the all scope", who: "admin", body: `{"name":"laptop","scopes":["*"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "malformed scope", who: "alice", body: `{"name":"laptop","scopes":["Echo:Read"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "owner is not a field", who: "admin", body: `{"name":"laptop","owner":"{bob}"}`, status: http.StatusBadRequest, field: "owner"},
+		{name: "token may not be chosen", who: "alice", body: `{"name":"laptop","token":"eyJ"}`, status: http.StatusBadRequest, field: "token"},
+		{name: "unknown field", who: "alice", body: `{"name":"laptop","lifetime":60}`, status: http.StatusBadRequest, field: "lifetime"},
+		{name: "name missing", who: "alice", body: `{"scopes":[]}`, status: http.StatusBadRequest, field: "name"},
+		{name: "name blank", who: "alice", body: `{"name":" "}`, status: http.StatusBadRequest, field: "name"},
+		{name: "name of 101 characters", who: "alice", body: `{"name":"` + strings.Repeat("n", 101) + `"}`, status: http.StatusBadRequest, field: "name"},
+		{name: "name with a control character", who: "alice", body: `{"name":"a\u0007b"}`, status: http.StatusBadRequest, field: "name"},
+		{name: "empty body", who: "alice", body: ``, status: http.StatusBadRequest, field: "body"},
+		{name: "no issuing role", who: "carol", body: `{"name":"laptop","scopes":["echo:read"]}`, status: http.StatusForbidden},
+		{name: "credential without credentials:write", who: "alice:echo", body: `{"name":"laptop","scopes":["echo:read"]}`, status: http.StatusForbidden},
+		{name: "deleted caller", who: "ghost", body: `{"name":"laptop"}`, status: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTokFixture(t, tt.opts...)
+			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/tokens/jwt", body: tt.body, base64: tt.base64})
+			r.want(t, tt.status, tt.field)
+			if tt.status != http.StatusCreated {
+				return
+			}
+			if got := fieldsOf(r); !slices.Equal(got, createdJWTFields) {
+				t.Errorf("fields = %v, want exactly %v", got, createdJWTFields)
+			}
+			tokenID := r.str(t, "tokenId")
+			if !id.Valid(string(credential.KindJWT), tokenID) {
+				t.Errorf("tokenId = %q", tokenID)
+			}
+			if loc := r.Headers["Location"]; loc != "/v1/tokens/jwt/"+tokenID {
+				t.Errorf("Location = %q", loc)
+			}
+			owner := f.users[strings.Split(tt.who, ":")[0]].ID
+			if r.str(t, "owner") != owner || r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) ||
+				r.str(t, "expiresAt") != rfc3339(tt.exp) {
+				t.Errorf("body %s", r.Body)
+			}
+			c := f.claimsOf(t, r.str(t, "token"))
+			if c.Subject != owner || c.SessionID != tokenID || c.ID == "" || c.ClientID != "" || c.Confirmation != nil ||
+				c.IssuedAt != t0.Unix() || c.ExpiresAt != tt.exp.Unix() || c.Scope != tt.scope {
+				t.Errorf("claims %+v, want sub %s sid %s scope %q exp %d", c, owner, tokenID, tt.scope, tt.exp.Unix())
+			}
+			if !f.session(t, tokenID).Accepts(time.Unix(c.IssuedAt, 0), t0) {
+				t.Error("the new JWT's session does not accept it")
+			}
+			if tt.check != nil {
+				tt.check(t, f, r)
+			}
+		})
+	}
+}
+
+// TestCreateJWTExpiringWithinTheSecond: an expiry a fraction of a second
+// ahead is in the future but leaves the JWT no whole second (exp = iat);
+// the caller must get a 4xx naming expiresAt (or a token), never a 500.
+func TestCreateJWTExpiringWithinTheSecond(t *testing.T) {
+	f := newTokFixture(t)
+	r := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop","expiresAt":"2026-11-23T19:30:00.5Z"}`})
+	if r.StatusCode >= 500 {
+		t.Fatal("POST /v1/tokens/jwt with expiresAt half a second ahead answers " + strconv.Itoa(r.StatusCode) +
+			" (accesstoken.Issue refuses exp == iat and the error becomes an internal error); want 400 naming expiresAt")
+	}
+	if r.StatusCode != http.StatusCreated {
+		r.want(t, http.StatusBadRequest, "expiresAt")
+	}
+}
+
+func TestListJWTs(t *testing.T) {
+	f := newTokFixture(t)
+	create := func(who, name, body string) string {
+		t.Helper()
+		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: body})
+		r.want(t, http.StatusCreated, "")
+		f.clock.Advance(time.Minute)
+		return r.str(t, "tokenId")
+	}
+	old := create("alice", "old", `{"name":"old","expiresAt":"`+rfc3339(t0.Add(time.Hour))+`"}`)
+	revoked := create("alice", "revoked", `{"name":"revoked","scopes":["echo:read"]}`)
+	newest := create("alice", "newest", `{"name":"newest"}`)
+	create("bob", "bob's", `{"name":"bob's"}`)
+	f.send(t, "alice", jwtReq("DELETE", revoked)).want(t, http.StatusNoContent, "")
+	f.clock.Advance(time.Hour) // the first has expired
+
+	r := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt"})
+	r.want(t, http.StatusOK, "")
+	items, next := r.items(t, jwtFields)
+	if next != nil || len(items) != 3 {
+		t.Fatalf("items %d next %v: %s", len(items), next, r.Body)
+	}
+	wantIDs, wantStatus := []string{newest, revoked, old}, []string{"active", "revoked", "expired"}
+	for i, it := range items {
+		var tid, status string
+		_ = json.Unmarshal(it["tokenId"], &tid)
+		_ = json.Unmarshal(it["status"], &status)
+		if tid != wantIDs[i] || status != wantStatus[i] {
+			t.Errorf("item %d = %s %s, want %s %s (newest first)", i, tid, status, wantIDs[i], wantStatus[i])
+		}
+	}
+
+	page := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"limit": "2"}})
+	page.want(t, http.StatusOK, "")
+	if items, next := page.items(t, jwtFields); len(items) != 2 || next == nil {
+		t.Fatalf("first page: %s", page.Body)
+	} else {
+		rest := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"limit": "2", "cursor": *next}})
+		rest.want(t, http.StatusOK, "")
+		if items, next := rest.items(t, jwtFields); len(items) != 1 || next != nil {
+			t.Errorf("second page: %s", rest.Body)
+		}
+	}
+	byAdmin := f.send(t, "admin", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"owner": "{alice}"}})
+	byAdmin.want(t, http.StatusOK, "")
+	if items, _ := byAdmin.items(t, jwtFields); len(items) != 3 {
+		t.Errorf("admin sees %d of alice's JWTs", len(items))
+	}
+	bobs := f.send(t, "bob", request{method: "GET", resource: "/v1/tokens/jwt"})
+	if items, _ := bobs.items(t, jwtFields); len(items) != 1 {
+		t.Errorf("bob sees %d JWTs", len(items))
+	}
+	f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"owner": "{bob}"}}).want(t, http.StatusForbidden, "")
+	f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"limit": "0"}}).want(t, http.StatusBadRequest, "limit")
+	f.send(t, "alice:echo", request{method: "GET", resource: "/v1/tokens/jwt"}).want(t, http.StatusForbidden, "")
+}
+
+func TestRevokeJWT(t *testing.T) {
+	f := newTokFixture(t)
+	mk := func(who string) (string, accesstoken.Claims) {
+		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+		r.want(t, http.StatusCreated, "")
+		return r.str(t, "tokenId"), f.claimsOf(t, r.str(t, "token"))
+	}
+	alices, claims := mk("alice")
+	bobs, _ := mk("bob")
+	fam := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"cli"}`})
+	fam.want(t, http.StatusCreated, "")
+
+	steps := []struct {
+		name   string
+		who    string
+		req    request
+		status int
+	}{
+		{"someone else's", "bob", jwtReq("DELETE", alices), http.StatusNotFound},
+		{"a refresh family on the JWT route", "alice", jwtReq("DELETE", fam.str(t, "tokenId")), http.StatusNotFound},
+		{"a restricted credential without credentials:write", "alice:echo", jwtReq("DELETE", alices), http.StatusForbidden},
+		{"own", "alice", jwtReq("DELETE", alices), http.StatusNoContent},
+		{"again", "alice", jwtReq("DELETE", alices), http.StatusNotFound},
+		{"again by an admin", "admin", jwtReq("DELETE", alices), http.StatusNotFound},
+		{"admin revokes another's", "admin", jwtReq("DELETE", bobs), http.StatusNoContent},
+		{"the owner then", "bob", jwtReq("DELETE", bobs), http.StatusNotFound},
+		{"unknown", "alice", jwtReq("DELETE", id.New(string(credential.KindJWT))), http.StatusNotFound},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			f.send(t, s.who, s.req).want(t, s.status, "")
+		})
+	}
+	if s := f.session(t, alices); s.Status != credential.Revoked || s.Accepts(time.Unix(claims.IssuedAt, 0), f.clock.Now()) {
+		t.Errorf("revoked JWT's session %+v still accepts it", s)
+	}
+	if s := f.session(t, fam.str(t, "tokenId")); s.Status != credential.Active {
+		t.Error("the refresh family was revoked through the JWT route")
+	}
+	// The revoked JWT is listed as such.
+	r := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/jwt"})
+	if items, _ := r.items(t, jwtFields); len(items) != 1 || string(items[0]["status"]) != `"revoked"` {
+		t.Errorf("list after revocation: %s", r.Body)
+	}
+}
+
+// ---------------------------------------------------------- refresh tokens
+
+func TestCreateRefresh(t *testing.T) {
+	ninety := t0.Add(90 * 24 * time.Hour)
+	tests := []struct {
+		name   string
+		who    string
+		body   string
+		status int
+		field  string
+		ttl    int64  // accessTokenTTL, on 201
+		owner  string // on 201; default the caller
+		check  func(t *testing.T, f *tokFixture, r response)
+	}{
+		{name: "defaults", who: "alice", body: `{"name":"cli"}`, status: http.StatusCreated, ttl: 10800,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if !r.isNull("scopes") || r.str(t, "expiresAt") != rfc3339(ninety) {
+					t.Errorf("body %s", r.Body)
+				}
+				fam, err := f.store.Store.GetFamily(context.Background(), project, r.str(t, "tokenId"))
+				if err != nil || fam.Scopes != nil || fam.AccessTokenTTL != refresh.DefaultAccessTokenTTL || fam.ExpiresAt == nil ||
+					!fam.ExpiresAt.Equal(ninety) || fam.Status != credential.Active || fam.Name != "cli" {
+					t.Errorf("stored family %+v, %v", fam, err)
+				}
+				tok, err := f.store.Store.GetRefreshToken(context.Background(), project, secret.Sum(r.str(t, "refreshToken")))
+				if err != nil || tok.FamilyID != fam.ID || tok.Spent || tok.Generation != 0 || !tok.ExpiresAt.Equal(ninety) {
+					t.Errorf("stored token %+v, %v", tok, err)
+				}
+			}},
+		{name: "scopes", who: "alice", body: `{"name":"cli","scopes":["echo:read","credentials:read"]}`, status: http.StatusCreated, ttl: 10800,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if got := r.strs(t, "scopes"); !slices.Equal(got, []string{"credentials:read", "echo:read"}) {
+					t.Errorf("scopes %v", got)
+				}
+			}},
+		{name: "shortest access-token TTL", who: "alice", body: `{"name":"cli","accessTokenTTL":60}`, status: http.StatusCreated, ttl: 60,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if fam, _ := f.store.Store.GetFamily(context.Background(), project, r.str(t, "tokenId")); fam.AccessTokenTTL != time.Minute {
+					t.Errorf("stored TTL %v", fam.AccessTokenTTL)
+				}
+			}},
+		{name: "longest access-token TTL", who: "alice", body: `{"name":"cli","accessTokenTTL":86400}`, status: http.StatusCreated, ttl: 86400},
+		{name: "access-token TTL null", who: "alice", body: `{"name":"cli","accessTokenTTL":null}`, status: http.StatusCreated, ttl: 10800},
+		{name: "expiresAt given", who: "alice", body: `{"name":"cli","expiresAt":"2027-01-01T00:00:00Z"}`, status: http.StatusCreated, ttl: 10800,
+			check: func(t *testing.T, f *tokFixture, r response) {
+				if r.str(t, "expiresAt") != "2027-01-01T00:00:00Z" {
+					t.Errorf("expiresAt %s", r.fields["expiresAt"])
+				}
+			}},
+		{name: "owner another user, by admin", who: "admin", body: `{"name":"cli","owner":"{bob}","scopes":["echo:read"]}`,
+			status: http.StatusCreated, ttl: 10800, owner: "bob"},
+		{name: "owner itself, not admin", who: "alice", body: `{"name":"cli","owner":"{alice}"}`, status: http.StatusCreated, ttl: 10800},
+		{name: "within a restricted credential", who: "alice:narrow", body: `{"name":"cli","scopes":["echo:read"]}`, status: http.StatusCreated, ttl: 10800},
+
+		{name: "access-token TTL below the minimum", who: "alice", body: `{"name":"cli","accessTokenTTL":59}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL above the maximum", who: "alice", body: `{"name":"cli","accessTokenTTL":86401}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL zero", who: "alice", body: `{"name":"cli","accessTokenTTL":0}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL negative", who: "alice", body: `{"name":"cli","accessTokenTTL":-3600}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL a fraction", who: "alice", body: `{"name":"cli","accessTokenTTL":600.5}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL a string", who: "alice", body: `{"name":"cli","accessTokenTTL":"600"}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL huge", who: "alice", body: `{"name":"cli","accessTokenTTL":1e30}`, status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "access-token TTL that overflows into the range", who: "alice", body: `{"name":"cli","accessTokenTTL":36028797018967568}`,
+			status: http.StatusBadRequest, field: "accessTokenTTL"},
+		{name: "expiresAt null", who: "alice", body: `{"name":"cli","expiresAt":null}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt in the past", who: "alice", body: `{"name":"cli","expiresAt":"2020-01-01T00:00:00Z"}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "owner another user, not admin", who: "alice", body: `{"name":"cli","owner":"{bob}","scopes":["echo:read"]}`, status: http.StatusForbidden},
+		{name: "owner unknown, by admin", who: "admin", body: `{"name":"cli","owner":"` + id.New(user.IDPrefix) + `"}`, status: http.StatusBadRequest, field: "owner"},
+		{name: "owner's scopes bound the admin", who: "admin", body: `{"name":"cli","owner":"{bob}","scopes":["echo:write"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes beyond the owner's", who: "alice", body: `{"name":"cli","scopes":["users:admin"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes beyond the calling credential's", who: "alice:narrow", body: `{"name":"cli","scopes":["echo:write"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes omitted by a restricted credential", who: "alice:narrow", body: `{"name":"cli"}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "refreshToken may not be chosen", who: "alice", body: `{"name":"cli","refreshToken":"tgr_x"}`, status: http.StatusBadRequest, field: "refreshToken"},
+		{name: "name missing", who: "alice", body: `{"accessTokenTTL":600}`, status: http.StatusBadRequest, field: "name"},
+		{name: "no issuing role", who: "carol", body: `{"name":"cli","scopes":["echo:read"]}`, status: http.StatusForbidden},
+		{name: "credential without credentials:write", who: "alice:echo", body: `{"name":"cli","scopes":["echo:read"]}`, status: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTokFixture(t)
+			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/tokens/refresh", body: tt.body})
+			if tt.name == "access-token TTL that overflows into the range" && r.StatusCode == http.StatusCreated {
+				t.Fatal("accessTokenTTL 36028797018967568 (= 2^55 + 3600) is accepted as " + string(r.fields["accessTokenTTL"]) +
+					": management.createRefresh multiplies by time.Second before the 60..86400 check, and the int64 overflow wraps into the range")
+			}
+			r.want(t, tt.status, tt.field)
+			if tt.status != http.StatusCreated {
+				return
+			}
+			if got := fieldsOf(r); !slices.Equal(got, createdRefreshFields) {
+				t.Errorf("fields = %v, want exactly %v", got, createdRefreshFields)
+			}
+			tokenID := r.str(t, "tokenId")
+			if !id.Valid(string(credential.KindRefresh), tokenID) {
+				t.Errorf("tokenId = %q", tokenID)
+			}
+			if loc := r.Headers["Location"]; loc != "/v1/tokens/refresh/"+tokenID {
+				t.Errorf("Location = %q", loc)
+			}
+			owner := f.users[cmpOr(tt.owner, strings.Split(tt.who, ":")[0])].ID
+			var ttl int64
+			_ = json.Unmarshal(r.fields["accessTokenTTL"], &ttl)
+			if ttl != tt.ttl || r.str(t, "owner") != owner || r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) {
+				t.Errorf("body %s, want accessTokenTTL %d owner %s", r.Body, tt.ttl, owner)
+			}
+			if s := f.session(t, tokenID); s.Owner != owner || s.Kind != credential.KindRefresh {
+				t.Errorf("stored %+v", s)
+			}
+			if tt.check != nil {
+				tt.check(t, f, r)
+			}
+		})
+	}
+}
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func TestListAndRevokeRefresh(t *testing.T) {
+	f := newTokFixture(t)
+	first := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"one","accessTokenTTL":600}`})
+	first.want(t, http.StatusCreated, "")
+	f.clock.Advance(time.Second)
+	second := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"two","scopes":["echo:read"]}`})
+	second.want(t, http.StatusCreated, "")
+	forBob := f.send(t, "admin", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"bob's","owner":"{bob}"}`})
+	forBob.want(t, http.StatusCreated, "")
+	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+	jwt.want(t, http.StatusCreated, "")
+
+	list := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/refresh"})
+	list.want(t, http.StatusOK, "")
+	var got struct {
+		Items []map[string]json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(list.Body), &got); err != nil || len(got.Items) != 2 {
+		t.Fatalf("list %s: %v", list.Body, err)
+	}
+	if string(got.Items[0]["tokenId"]) != strconv.Quote(second.str(t, "tokenId")) || string(got.Items[1]["tokenId"]) != strconv.Quote(first.str(t, "tokenId")) {
+		t.Errorf("list order %s", list.Body)
+	}
+	for _, it := range got.Items {
+		if _, ok := it["refreshToken"]; ok {
+			t.Errorf("a list item holds a refresh token: %s", list.Body)
+		}
+	}
+	t.Run("items carry accessTokenTTL like the creation answer", func(t *testing.T) {
+		fields := slices.Sorted(maps.Keys(got.Items[1]))
+		if !slices.Contains(fields, "accessTokenTTL") {
+			t.Fatal("GET /v1/tokens/refresh items lack accessTokenTTL (fields " + strings.Join(fields, ",") +
+				"); POST answered it and a client cannot learn it anywhere else (showSession never sets it; ListSessions returns no TTL)")
+		}
+		if !slices.Equal(fields, refreshFields) || string(got.Items[1]["accessTokenTTL"]) != "600" {
+			t.Errorf("item %v", got.Items[1])
+		}
+	})
+
+	famID := first.str(t, "tokenId")
+	steps := []struct {
+		name   string
+		who    string
+		req    request
+		status int
+	}{
+		{"someone else's", "bob", refreshReq("DELETE", famID), http.StatusNotFound},
+		{"a JWT on the refresh route", "alice", refreshReq("DELETE", jwt.str(t, "tokenId")), http.StatusNotFound},
+		{"own", "alice", refreshReq("DELETE", famID), http.StatusNoContent},
+		{"again", "alice", refreshReq("DELETE", famID), http.StatusNotFound},
+		{"admin, another's", "admin", refreshReq("DELETE", forBob.str(t, "tokenId")), http.StatusNoContent},
+		{"unknown", "alice", refreshReq("DELETE", id.New(string(credential.KindRefresh))), http.StatusNotFound},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			f.send(t, s.who, s.req).want(t, s.status, "")
+		})
+	}
+	fam, err := f.store.Store.GetFamily(context.Background(), project, famID)
+	if err != nil || fam.Status != credential.Revoked {
+		t.Errorf("family after DELETE %+v, %v", fam, err)
+	}
+	if s := f.session(t, jwt.str(t, "tokenId")); s.Status != credential.Active {
+		t.Error("the JWT was revoked through the refresh route")
+	}
+	if s := f.session(t, second.str(t, "tokenId")); s.Status != credential.Active {
+		t.Error("another family was revoked")
+	}
+}
+
+// ----------------------------------------------------------------- clients
+
+func TestCreateClient(t *testing.T) {
+	tests := []struct {
+		name   string
+		who    string
+		body   string
+		status int
+		field  string
+		scopes string // the scopes member, on 201
+	}{
+		{name: "with scopes", who: "alice", body: `{"name":"svc","scopes":["echo:read","echo:read"]}`, status: http.StatusCreated, scopes: `["echo:read"]`},
+		{name: "inheriting", who: "alice", body: `{"name":"svc"}`, status: http.StatusCreated, scopes: `null`},
+		{name: "empty scopes", who: "alice", body: `{"name":"svc","scopes":[]}`, status: http.StatusCreated, scopes: `[]`},
+		{name: "within a restricted credential", who: "alice:narrow", body: `{"name":"svc","scopes":["echo:read"]}`, status: http.StatusCreated, scopes: `["echo:read"]`},
+		{name: "by an admin", who: "admin", body: `{"name":"svc","scopes":["users:admin"]}`, status: http.StatusCreated, scopes: `["users:admin"]`},
+
+		{name: "expiresAt is not a field", who: "alice", body: `{"name":"svc","expiresAt":null}`, status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "owner is not a field", who: "admin", body: `{"name":"svc","owner":"{bob}"}`, status: http.StatusBadRequest, field: "owner"},
+		{name: "clientSecret may not be chosen", who: "alice", body: `{"name":"svc","clientSecret":"tgc_x"}`, status: http.StatusBadRequest, field: "clientSecret"},
+		{name: "scopes beyond the owner's", who: "alice", body: `{"name":"svc","scopes":["users:admin"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes beyond the calling credential's", who: "alice:narrow", body: `{"name":"svc","scopes":["echo:write"]}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes omitted by a restricted credential", who: "alice:narrow", body: `{"name":"svc"}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "scopes a string", who: "alice", body: `{"name":"svc","scopes":"echo:read"}`, status: http.StatusBadRequest, field: "scopes"},
+		{name: "name missing", who: "alice", body: `{"scopes":[]}`, status: http.StatusBadRequest, field: "name"},
+		{name: "name of 101 characters", who: "alice", body: `{"name":"` + strings.Repeat("n", 101) + `"}`, status: http.StatusBadRequest, field: "name"},
+		{name: "malformed body", who: "alice", body: `{"name":`, status: http.StatusBadRequest, field: "body"},
+		{name: "no issuing role", who: "carol", body: `{"name":"svc","scopes":["echo:read"]}`, status: http.StatusForbidden},
+		{name: "credential without credentials:write", who: "alice:echo", body: `{"name":"svc","scopes":["echo:read"]}`, status: http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTokFixture(t)
+			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/clients", body: tt.body})
+			r.want(t, tt.status, tt.field)
+			if tt.status != http.StatusCreated {
+				return
+			}
+			if got := fieldsOf(r); !slices.Equal(got, createdClientFields) {
+				t.Errorf("fields = %v, want exactly %v", got, createdClientFields)
+			}
+			clientID, sec := r.str(t, "clientId"), r.str(t, "clientSecret")
+			if !id.Valid(string(credential.KindClient), clientID) {
+				t.Errorf("clientId = %q", clientID)
+			}
+			if loc := r.Headers["Location"]; loc != "/v1/clients/"+clientID {
+				t.Errorf("Location = %q", loc)
+			}
+			owner := f.users[strings.Split(tt.who, ":")[0]].ID
+			if r.str(t, "owner") != owner || r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) ||
+				string(r.fields["scopes"]) != tt.scopes || r.str(t, "secretHint") != "tgc_…"+sec[len(sec)-4:] {
+				t.Errorf("body %s", r.Body)
+			}
+			c := f.storedClient(t, clientID)
+			if c.SecretHash != secret.Sum(sec) || c.Owner != owner || c.Kind != credential.KindClient || c.ExpiresAt != nil ||
+				c.Status != credential.Active || !c.Verify(sec, t0) || (tt.scopes == "null") != (c.Scopes == nil) {
+				t.Errorf("stored %+v", c)
+			}
+		})
+	}
+}
+
+func TestGetAndListClients(t *testing.T) {
+	f := newTokFixture(t)
+	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
+	created.want(t, http.StatusCreated, "")
+	clientID := created.str(t, "clientId")
+	f.clock.Advance(time.Second)
+	second := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc2"}`})
+	second.want(t, http.StatusCreated, "")
+	bobs, _ := f.seedClient(t, "bob", nil)
+	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+	jwt.want(t, http.StatusCreated, "")
+
+	get := f.send(t, "alice", clientReq("GET", clientID))
+	get.want(t, http.StatusOK, "")
+	if got := fieldsOf(get); !slices.Equal(got, clientFields) {
+		t.Errorf("GET fields = %v, want %v", got, clientFields)
+	}
+	want := created
+	for _, k := range []string{"clientId", "name", "owner", "scopes", "secretHint", "status", "createdAt"} {
+		if string(get.fields[k]) != string(want.fields[k]) {
+			t.Errorf("GET %s = %s, POST answered %s", k, get.fields[k], want.fields[k])
+		}
+	}
+	if get.Headers["Location"] != "" {
+		t.Errorf("GET with Location %q", get.Headers["Location"])
+	}
+	for _, s := range []struct {
+		name   string
+		who    string
+		id     string
+		status int
+	}{
+		{"someone else's", "bob", clientID, http.StatusNotFound},
+		{"by an admin", "admin", clientID, http.StatusOK},
+		{"admin, bob's", "admin", bobs.ID, http.StatusOK},
+		{"a JWT id", "alice", jwt.str(t, "tokenId"), http.StatusNotFound},
+		{"unknown", "alice", id.New(string(credential.KindClient)), http.StatusNotFound},
+		{"without credentials:read", "alice:echo", clientID, http.StatusForbidden},
+	} {
+		t.Run("GET "+s.name, func(t *testing.T) {
+			f.send(t, s.who, clientReq("GET", s.id)).want(t, s.status, "")
+		})
+	}
+
+	list := f.send(t, "alice", request{method: "GET", resource: "/v1/clients"})
+	list.want(t, http.StatusOK, "")
+	var got struct {
+		Items      []map[string]json.RawMessage `json:"items"`
+		NextCursor *string                      `json:"nextCursor"`
+	}
+	if err := json.Unmarshal([]byte(list.Body), &got); err != nil || len(got.Items) != 2 || got.NextCursor != nil {
+		t.Fatalf("list %s: %v", list.Body, err)
+	}
+	if string(got.Items[0]["clientId"]) != strconv.Quote(second.str(t, "clientId")) {
+		t.Errorf("list not newest first: %s", list.Body)
+	}
+	t.Run("items carry the fields of GET", func(t *testing.T) {
+		fields := slices.Sorted(maps.Keys(got.Items[1]))
+		if !slices.Equal(fields, clientFields) && slices.Equal(fields, slices.DeleteFunc(slices.Clone(clientFields), func(s string) bool { return s == "secretHint" })) {
+			t.Fatal("GET /v1/clients items lack secretHint, which GET /v1/clients/{clientId} shows " +
+				"(listSessions renders bare sessions), so a list cannot tell which secret a client holds")
+		}
+		if !slices.Equal(fields, clientFields) {
+			t.Errorf("item fields %v, want %v", fields, clientFields)
+		}
+	})
+	byAdmin := f.send(t, "admin", request{method: "GET", resource: "/v1/clients", query: map[string]string{"owner": "{bob}"}})
+	byAdmin.want(t, http.StatusOK, "")
+	if err := json.Unmarshal([]byte(byAdmin.Body), &got); err != nil || len(got.Items) != 1 {
+		t.Errorf("admin's list of bob's clients %s", byAdmin.Body)
+	}
+	f.send(t, "bob", request{method: "GET", resource: "/v1/clients", query: map[string]string{"owner": "{alice}"}}).want(t, http.StatusForbidden, "")
+}
+
+func TestRotateClientSecret(t *testing.T) {
+	f := newTokFixture(t)
+	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
+	created.want(t, http.StatusCreated, "")
+	clientID, first := created.str(t, "clientId"), created.str(t, "clientSecret")
+
+	f.clock.Advance(time.Hour)
+	now := f.clock.Now()
+	r := f.send(t, "alice", secretReq(clientID))
+	r.want(t, http.StatusOK, "")
+	if got := fieldsOf(r); !slices.Equal(got, rotatedClientFields) {
+		t.Errorf("fields = %v, want exactly %v", got, rotatedClientFields)
+	}
+	second := r.str(t, "clientSecret")
+	if second == first || r.str(t, "clientId") != clientID || r.str(t, "secretHint") != "tgc_…"+second[len(second)-4:] ||
+		r.str(t, "previousSecretExpiresAt") != rfc3339(now.Add(24*time.Hour)) || r.str(t, "createdAt") != rfc3339(t0) ||
+		r.str(t, "status") != "active" {
+		t.Errorf("rotation answered %s", r.Body)
+	}
+	if r.Headers["Location"] != "" {
+		t.Errorf("rotation answered Location %q: the client stays the same resource", r.Headers["Location"])
+	}
+	c := f.storedClient(t, clientID)
+	for _, v := range []struct {
+		name string
+		sec  string
+		at   time.Time
+		ok   bool
+	}{
+		{"new secret now", second, now, true},
+		{"new secret in a year", second, now.Add(365 * 24 * time.Hour), true},
+		{"old secret now", first, now, true},
+		{"old secret a second before the grace ends", first, now.Add(24*time.Hour - time.Second), true},
+		{"old secret when the grace ends", first, now.Add(24 * time.Hour), false},
+	} {
+		if c.Verify(v.sec, v.at) != v.ok {
+			t.Errorf("%s: Verify = %v, want %v", v.name, !v.ok, v.ok)
+		}
+	}
+	get := f.send(t, "alice", clientReq("GET", clientID))
+	if get.str(t, "secretHint") != r.str(t, "secretHint") {
+		t.Errorf("GET secretHint %q after rotation, want %q", get.str(t, "secretHint"), r.str(t, "secretHint"))
+	}
+
+	// A second rotation: only the latest replaced secret keeps its grace.
+	f.clock.Advance(time.Minute)
+	again := f.send(t, "admin", secretReq(clientID))
+	again.want(t, http.StatusOK, "")
+	third := again.str(t, "clientSecret")
+	c = f.storedClient(t, clientID)
+	if c.Verify(first, f.clock.Now()) || !c.Verify(second, f.clock.Now()) || !c.Verify(third, f.clock.Now()) {
+		t.Errorf("after two rotations: first %v second %v third %v, want false true true",
+			c.Verify(first, f.clock.Now()), c.Verify(second, f.clock.Now()), c.Verify(third, f.clock.Now()))
+	}
+
+	carols, _ := f.seedClient(t, "carol", scope.Set{"echo:read"})
+	revoked, _ := f.seedClient(t, "alice", nil)
+	if err := f.store.RevokeSession(context.Background(), project, revoked.ID, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+	jwt.want(t, http.StatusCreated, "")
+	for _, s := range []struct {
+		name   string
+		who    string
+		id     string
+		status int
+	}{
+		{"someone else's", "bob", clientID, http.StatusNotFound},
+		{"revoked", "alice", revoked.ID, http.StatusConflict},
+		{"no issuing role", "carol", carols.ID, http.StatusForbidden},
+		{"without credentials:write", "alice:echo", clientID, http.StatusForbidden},
+		{"unknown", "alice", id.New(string(credential.KindClient)), http.StatusNotFound},
+		{"a JWT id", "alice", jwt.str(t, "tokenId"), http.StatusNotFound},
+		{"malformed", "alice", "cli_", http.StatusNotFound},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			f.send(t, s.who, secretReq(s.id)).want(t, s.status, "")
+		})
+	}
+}
+
+// TestRotateClientSecretNeedsCoveringCredential: the rotation hands the
+// caller a secret carrying the client's scopes, so (as for API keys) the
+// calling credential must hold them; otherwise a restricted credential
+// that may not create such a client could take over an existing one.
+func TestRotateClientSecretNeedsCoveringCredential(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		scopes scope.Set
+	}{
+		{"wider client", scope.Set{"echo:write"}},
+		{"inheriting client", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTokFixture(t)
+			c, _ := f.seedClient(t, "alice", tt.scopes)
+			f.send(t, "alice:narrow", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:write"]}`}).
+				want(t, http.StatusBadRequest, "scopes")
+			r := f.send(t, "alice:narrow", secretReq(c.ID))
+			if r.StatusCode == http.StatusOK {
+				t.Fatal("a credential restricted to credentials:read credentials:write echo:read rotates the secret of a client granting " +
+					"more (" + tt.name + ") and receives it (200 clientSecret): rotateClientSecret lacks the covering check rotateKey has (403)")
+			}
+			r.want(t, http.StatusForbidden, "")
+		})
+	}
+}
+
+func TestDeleteClient(t *testing.T) {
+	f := newTokFixture(t)
+	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
+	created.want(t, http.StatusCreated, "")
+	clientID, sec := created.str(t, "clientId"), created.str(t, "clientSecret")
+	bobs, _ := f.seedClient(t, "bob", nil)
+	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+	jwt.want(t, http.StatusCreated, "")
+
+	steps := []struct {
+		name   string
+		who    string
+		req    request
+		status int
+	}{
+		{"someone else's", "bob", clientReq("DELETE", clientID), http.StatusNotFound},
+		{"a JWT on the client route", "alice", clientReq("DELETE", jwt.str(t, "tokenId")), http.StatusNotFound},
+		{"without credentials:write", "alice:echo", clientReq("DELETE", clientID), http.StatusForbidden},
+		{"own", "alice", clientReq("DELETE", clientID), http.StatusNoContent},
+		{"again", "alice", clientReq("DELETE", clientID), http.StatusNotFound},
+		{"rotate after delete", "alice", secretReq(clientID), http.StatusConflict},
+		{"admin deletes another's", "admin", clientReq("DELETE", bobs.ID), http.StatusNoContent},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			f.send(t, s.who, s.req).want(t, s.status, "")
+		})
+	}
+	c := f.storedClient(t, clientID)
+	if c.Status != credential.Revoked || c.Accepts(t0, f.clock.Now()) {
+		t.Errorf("client after DELETE %+v", c.Session)
+	}
+	if !c.Verify(sec, f.clock.Now()) {
+		t.Error("DELETE changed the secret instead of revoking the client")
+	}
+	get := f.send(t, "alice", clientReq("GET", clientID))
+	get.want(t, http.StatusOK, "")
+	if get.str(t, "status") != "revoked" {
+		t.Errorf("GET after DELETE: %s", get.Body)
+	}
+	if f.session(t, jwt.str(t, "tokenId")).Status != credential.Active {
+		t.Error("the JWT was revoked through the client route")
+	}
+}
+
+// TestSessionIDInPath: an id that cannot be one of the route's kind is
+// answered 404 before any session is read, on every route that takes one.
+func TestSessionIDInPath(t *testing.T) {
+	routes := []struct {
+		name string
+		req  func(string) request
+		kind credential.Kind
+	}{
+		{"DELETE jwt", func(s string) request { return jwtReq("DELETE", s) }, credential.KindJWT},
+		{"DELETE refresh", func(s string) request { return refreshReq("DELETE", s) }, credential.KindRefresh},
+		{"GET client", func(s string) request { return clientReq("GET", s) }, credential.KindClient},
+		{"DELETE client", func(s string) request { return clientReq("DELETE", s) }, credential.KindClient},
+		{"POST client secret", secretReq, credential.KindClient},
+	}
+	for _, rt := range routes {
+		other := credential.KindJWT
+		if rt.kind == credential.KindJWT {
+			other = credential.KindClient
+		}
+		malformed := []string{"", string(rt.kind), string(rt.kind) + "_", string(rt.kind) + "_0123456789ABCDEF",
+			string(rt.kind) + "_0123456789ABCDEFGH", strings.ToUpper(string(rt.kind)) + "_0123456789ABCDEFG",
+			string(rt.kind) + "_0123456789ABCDEF!", string(rt.kind) + "-0123456789ABCDEFG", "{alice}", "../{alice}",
+			id.New(string(other)), id.New(user.IDPrefix), strings.Repeat("x", 2048)}
+		for _, sid := range malformed {
+			t.Run(rt.name+" "+strconv.Quote(sid[:min(len(sid), 24)]), func(t *testing.T) {
+				f := newTokFixture(t)
+				r := f.send(t, "alice", rt.req(sid))
+				r.want(t, http.StatusNotFound, "")
+				if r.reads != 1 {
+					t.Errorf("%d store reads, want only the caller's", r.reads)
+				}
+			})
+		}
+	}
+}
+
+// TestTokenSecretsAppearOnlyAtCreation walks every token and client route
+// after secrets were handed out; send() fails if a later body holds one.
+func TestTokenSecretsAppearOnlyAtCreation(t *testing.T) {
+	f := newTokFixture(t)
+	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
+	rt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"cli"}`})
+	cl := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc"}`})
+	for _, r := range []response{jwt, rt, cl} {
+		r.want(t, http.StatusCreated, "")
+	}
+	clientID := cl.str(t, "clientId")
+	f.send(t, "alice", secretReq(clientID)).want(t, http.StatusOK, "")
+	f.send(t, "admin", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"bob's","owner":"{bob}"}`}).want(t, http.StatusCreated, "")
+
+	for _, s := range []struct {
+		who string
+		req request
+	}{
+		{"alice", request{method: "GET", resource: "/v1/tokens/jwt"}},
+		{"alice", request{method: "GET", resource: "/v1/tokens/refresh"}},
+		{"alice", request{method: "GET", resource: "/v1/clients"}},
+		{"alice", clientReq("GET", clientID)},
+		{"admin", clientReq("GET", clientID)},
+		{"admin", request{method: "GET", resource: "/v1/tokens/refresh", query: map[string]string{"owner": "{bob}"}}},
+		{"admin", request{method: "GET", resource: "/v1/tokens/jwt", query: map[string]string{"owner": "{alice}"}}},
+		{"alice", request{method: "GET", resource: "/v1/whoami"}},
+		{"bob", clientReq("GET", clientID)},
+		{"alice", jwtReq("DELETE", jwt.str(t, "tokenId"))},
+		{"alice", refreshReq("DELETE", rt.str(t, "tokenId"))},
+		{"alice", clientReq("DELETE", clientID)},
+		{"alice", secretReq(clientID)},
+		{"alice", clientReq("GET", clientID)},
+	} {
+		f.send(t, s.who, s.req)
+	}
+}
+
+// TestTokenRoutesNeedRoleAndScope: creating needs the issuing role and
+// credentials:write; reading needs credentials:read; a 403 writes nothing.
+func TestTokenRoutesNeedRoleAndScope(t *testing.T) {
+	creates := []request{
+		{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"x","scopes":["echo:read"]}`},
+		{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"x","scopes":["echo:read"]}`},
+		{method: "POST", resource: "/v1/clients", body: `{"name":"x","scopes":["echo:read"]}`},
+	}
+	reads := []request{
+		{method: "GET", resource: "/v1/tokens/jwt"},
+		{method: "GET", resource: "/v1/tokens/refresh"},
+		{method: "GET", resource: "/v1/clients"},
+	}
+	type roleCase struct {
+		who    string
+		req    request
+		status int
+	}
+	var tests []roleCase
+	for _, r := range creates {
+		tests = append(tests, roleCase{"carol", r, http.StatusForbidden}, roleCase{"alice:echo", r, http.StatusForbidden},
+			roleCase{"ghost", r, http.StatusForbidden}, roleCase{"nobody", r, http.StatusUnauthorized},
+			roleCase{"other-project", r, http.StatusUnauthorized})
+	}
+	for _, r := range reads { // reading needs no role, only credentials:read
+		tests = append(tests, roleCase{"carol", r, http.StatusOK}, roleCase{"alice:echo", r, http.StatusForbidden})
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+" "+tt.req.method+" "+tt.req.resource, func(t *testing.T) {
+			f := newTokFixture(t)
+			f.send(t, tt.who, tt.req).want(t, tt.status, "")
+		})
+	}
+}
