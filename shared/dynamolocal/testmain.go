@@ -3,12 +3,12 @@ package dynamolocal
 import (
 	"context"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/localsvc"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
@@ -16,19 +16,26 @@ import (
 // (`make test` sets it).
 const EnvRequire = "TOLLGATE_REQUIRE_DYNAMODB_LOCAL"
 
-var shared struct {
-	once sync.Once
-	srv  *Server
-	err  error
+var shared = &localsvc.Shared{
+	RequireEnv: EnvRequire,
+	Start: func() (string, func(), error) {
+		jar, err := FindJar(".")
+		if err != nil {
+			return "", nil, err
+		}
+		srv, err := Start(context.Background(), jar, "")
+		if err != nil {
+			return "", nil, err
+		}
+		return srv.Endpoint, srv.Stop, nil
+	},
 }
 
 // Main runs a test binary and stops the DynamoDB Local that Endpoint may
 // have started for it.
 func Main(m *testing.M) {
 	code := m.Run()
-	if shared.srv != nil {
-		_ = shared.srv.Stop()
-	}
+	shared.Stop()
 	os.Exit(code)
 }
 
@@ -37,23 +44,7 @@ func Main(m *testing.M) {
 // or fails when EnvRequire is set. Use it only in binaries run through Main.
 func Endpoint(t testing.TB) string {
 	t.Helper()
-	shared.once.Do(func() {
-		jar, err := FindJar(".")
-		if err != nil {
-			shared.err = err
-			return
-		}
-		shared.srv, shared.err = Start(context.Background(), jar, "")
-	})
-	switch {
-	case shared.err == nil:
-		return shared.srv.Endpoint
-	case os.Getenv(EnvRequire) != "":
-		t.Fatal(shared.err)
-	default:
-		t.Skip(shared.err)
-	}
-	return ""
+	return shared.Endpoint(t)
 }
 
 // NewTable creates a fresh Tollgate table in the shared DynamoDB Local and

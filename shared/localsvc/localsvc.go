@@ -1,0 +1,142 @@
+// Package localsvc runs the local stand-ins for AWS services (DynamoDB
+// Local, local-kms) that the local stack and the integration tests use:
+// finding their installed files, starting them on a free loopback port,
+// waiting until they answer, and stopping them. Nothing it starts outlives
+// the process that started it when Stop is called.
+package localsvc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// FindUp returns the file named by the environment variable env, or the
+// first match of pattern (a glob relative to a folder) in dir or one of its
+// parents; missing when there is none.
+func FindUp(dir, env, pattern string, missing error) (string, error) {
+	if v := os.Getenv(env); v != "" {
+		return v, nil
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if m, _ := filepath.Glob(filepath.Join(d, pattern)); len(m) > 0 {
+			return m[0], nil
+		}
+		if filepath.Dir(d) == d {
+			return "", missing
+		}
+	}
+}
+
+// FreePort returns a loopback port nothing listens on now.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Process is a started server.
+type Process struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start runs cmd and waits up to within for 127.0.0.1:port to accept
+// connections; name is for error messages.
+func Start(ctx context.Context, name string, cmd *exec.Cmd, port int, within time.Duration) (*Process, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &Process{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(within)
+	for {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return p, nil
+		}
+		select {
+		case <-p.done:
+			return nil, fmt.Errorf("%s exited at start (port %d taken?)", name, port)
+		case <-ctx.Done():
+			p.Stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.Stop()
+			return nil, fmt.Errorf("%s did not start within %s", name, within)
+		}
+	}
+}
+
+// Stop interrupts the process, kills it if it has not ended within five
+// seconds, and waits for it.
+func (p *Process) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// Shared is a server a test binary starts on first use and stops at the
+// end (call Stop from TestMain after m.Run).
+type Shared struct {
+	// Start starts the server and returns its endpoint and how to stop it.
+	Start func() (endpoint string, stop func(), err error)
+	// RequireEnv names the variable that turns a server that cannot start
+	// (not installed) from a skip into a failure.
+	RequireEnv string
+
+	once     sync.Once
+	endpoint string
+	stop     func()
+	err      error
+}
+
+// Endpoint returns the server's endpoint, starting it on first use; when
+// it cannot start, the test skips, or fails if RequireEnv is set.
+func (s *Shared) Endpoint(t testing.TB) string {
+	t.Helper()
+	s.once.Do(func() { s.endpoint, s.stop, s.err = s.Start() })
+	switch {
+	case s.err == nil:
+		return s.endpoint
+	case os.Getenv(s.RequireEnv) != "":
+		t.Fatal(s.err)
+	default:
+		t.Skip(s.err)
+	}
+	return ""
+}
+
+// Stop stops the server if it was started.
+func (s *Shared) Stop() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
