@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -31,6 +32,9 @@ type Store struct {
 	sessions     map[projectKey]sessionRecord
 	refresh      map[projectKey]refresh.Token // project+hash
 	failures     map[throttleKey]int
+	sas          map[projectKey]sascred.Sealed // project+identifier
+	sasOwners    map[projectKey]string         // project+owner -> identifier
+	assertions   map[projectKey]bool           // project+issuer#jti seen
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64

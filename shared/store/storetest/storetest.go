@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -55,6 +56,11 @@ type Store interface {
 	UpdateClientSecret(context.Context, client.Client) error
 	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
 	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
+	CreateSAS(context.Context, sascred.Sealed) error
+	GetSAS(ctx context.Context, projectID, identifier string) (sascred.Sealed, error)
+	GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error)
+	UpdateSAS(context.Context, sascred.Sealed) error
+	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -114,6 +120,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RotationRacesRevoke", rotationRacesRevoke},
 		{"ClientSecretRotation", clientSecretRotation},
 		{"FailureCounts", failureCounts},
+		{"SASCredential", sasCredential},
+		{"AssertionReplay", assertionReplay},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -591,4 +599,47 @@ func failureCounts(t *testing.T, s Store, p string) {
 	if n, _ := s.Failures(ctx, p+"x", "cli_x", w); n != 0 {
 		t.Fatal("counts cross projects")
 	}
+}
+
+func sasCredential(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	c := sascred.Sealed{ProjectID: p, Identifier: "53d7e14aee681a0034030003", Owner: "usr_a", Enabled: true, Keys: []byte("sealed"), CreatedAt: t0}
+	must(t, s.CreateSAS(ctx, c))
+	other := c
+	other.Identifier = "53d7e14aee681a0034030004"
+	wantErr(t, s.CreateSAS(ctx, other), store.ErrConflict) // one per user
+	taken := c
+	taken.Owner = "usr_b"
+	wantErr(t, s.CreateSAS(ctx, taken), store.ErrConflict) // identifiers are unique
+	byID, err := s.GetSAS(ctx, p, c.Identifier)
+	must(t, err)
+	byOwner, err := s.GetSASByOwner(ctx, p, "usr_a")
+	must(t, err)
+	for _, got := range []sascred.Sealed{byID, byOwner} {
+		if got.Owner != "usr_a" || !got.Enabled || string(got.Keys) != "sealed" || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("read back %+v", got)
+		}
+	}
+	c.Enabled, c.Keys = false, []byte("resealed")
+	must(t, s.UpdateSAS(ctx, c))
+	byID, _ = s.GetSAS(ctx, p, c.Identifier)
+	byOwner, _ = s.GetSASByOwner(ctx, p, "usr_a")
+	if byID.Enabled || byOwner.Enabled || string(byID.Keys) != "resealed" || string(byOwner.Keys) != "resealed" {
+		t.Fatal("update not seen on both reads")
+	}
+	wantErr(t, s.UpdateSAS(ctx, other), store.ErrNotFound)
+	if _, err := s.GetSAS(ctx, p+"x", c.Identifier); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("SAS credential visible from another project")
+	}
+	if _, err := s.GetSASByOwner(ctx, p, "usr_b"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+func assertionReplay(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	must(t, s.RecordAssertion(ctx, p, "usr_a", "j1", t0.Add(time.Minute)))
+	wantErr(t, s.RecordAssertion(ctx, p, "usr_a", "j1", t0.Add(time.Minute)), store.ErrConflict)
+	must(t, s.RecordAssertion(ctx, p, "usr_b", "j1", t0.Add(time.Minute))) // jti is per issuer
+	must(t, s.RecordAssertion(ctx, p+"x", "usr_a", "j1", t0.Add(time.Minute)))
 }
