@@ -16,6 +16,10 @@ func main() {
 	// Every AwsSolutions finding is an error at synth unless suppressed in
 	// code with a reason next to the resource it concerns.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	stack.NewTollgate(app, "Tollgate", nil)
+	mtls, err := stack.MutualTLSFromContext(app)
+	if err != nil {
+		panic(err)
+	}
+	stack.NewTollgate(app, "Tollgate", &stack.TollgateProps{MutualTLS: mtls})
 	app.Synth(nil)
 }

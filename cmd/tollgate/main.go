@@ -72,7 +72,7 @@ func dev(ctx context.Context) error {
 	// The local stack caches no authorizer decisions by default, so every
 	// change shows at once; set TOLLGATE_REVOCATION_BOUND=30s to see caching.
 	listen := getenv(map[string]string{"TOLLGATE_LISTEN": "127.0.0.1:8080"})("TOLLGATE_LISTEN")
-	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": listen,
+	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": listen, "TOLLGATE_TLS_LISTEN": "127.0.0.1:8443",
 		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s", config.EnvIssuer: "http://" + listen})
 	cfg, err := config.Parse(get)
 	if err != nil {
@@ -83,7 +83,7 @@ func dev(ctx context.Context) error {
 		return err
 	}
 	return devstack.Run(ctx, devstack.Options{
-		StateDir: get("TOLLGATE_STATE_DIR"), Listen: get("TOLLGATE_LISTEN"), Jar: jar, Config: cfg, Out: os.Stdout,
+		StateDir: get("TOLLGATE_STATE_DIR"), Listen: get("TOLLGATE_LISTEN"), TLSListen: get("TOLLGATE_TLS_LISTEN"), Jar: jar, Config: cfg, Out: os.Stdout,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 }

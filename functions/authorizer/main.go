@@ -34,6 +34,7 @@ func main() {
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
 		Routes: authz.NewTable(authz.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Verifier: &accesstoken.Verifier{Keys: t.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clock.Real{}},
+		Sealer:   t.Sealer,
 	})
 	lambda.Start(a.Handle)
 }

@@ -30,7 +30,7 @@ func main() {
 	}
 	h := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clock.Real{},
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: t.Signer, PasswordSignIn: cfg.PasswordSignIn,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: t.Signer, PasswordSignIn: cfg.PasswordSignIn, Sealer: t.Sealer,
 		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})
 	lambda.Start(h.Handle)

@@ -50,6 +50,9 @@ type APIProps struct {
 	// needed for access and execution logging; when false the construct
 	// creates the role and sets it (the role is retained on stack deletion).
 	ExistingAccountLogRole bool
+	// MutualTLS, when set, serves the API only through a custom domain that
+	// requires mutual TLS: the execute-api endpoint is disabled.
+	MutualTLS *MutualTLSProps
 }
 
 // API is Tollgate's regional REST API: one method per route, each a Lambda
@@ -63,11 +66,14 @@ type API struct {
 	Authorizer awsapigateway.RequestAuthorizer
 	// AccessLogs receives the stage's access log.
 	AccessLogs awslogs.LogGroup
+	// Domain is the mutual TLS custom domain, its root mapped to the stage;
+	// nil without APIProps.MutualTLS.
+	Domain awsapigateway.DomainName
 }
 
-// NewAPI declares the API. It panics on a malformed route table: a route
+// NewAPI declares the API. It panics on a malformed route table (a route
 // whose function is not in props.Functions, a bad resource path or a
-// duplicate method.
+// duplicate method) and on malformed MutualTLS props.
 func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	if props == nil || props.Authorizer == nil {
 		panic(fmt.Sprintf("stack.NewAPI %s: Authorizer is required", id))
@@ -89,15 +95,24 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	if retention == "" {
 		retention = DefaultLogRetention
 	}
+	var disableExecuteAPI *bool
+	if props.MutualTLS != nil {
+		if err := props.MutualTLS.validate(); err != nil {
+			panic(fmt.Sprintf("stack.NewAPI %s: %v", id, err))
+		}
+		// The execute-api endpoint never carries a client certificate.
+		disableExecuteAPI = jsii.Bool(true)
+	}
 
 	this := constructs.NewConstruct(scope, &id)
 	accessLogs := awslogs.NewLogGroup(this, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
 		Retention: retention,
 	})
 	api := awsapigateway.NewRestApi(this, jsii.String("Resource"), &awsapigateway.RestApiProps{
-		Description:    jsii.String("Tollgate API"),
-		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole: jsii.Bool(!props.ExistingAccountLogRole),
+		Description:               jsii.String("Tollgate API"),
+		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:            jsii.Bool(!props.ExistingAccountLogRole),
+		DisableExecuteApiEndpoint: disableExecuteAPI,
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(StageName),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
@@ -169,7 +184,13 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	// stack reproduces exactly those, so clients see one behaviour everywhere.
 
 	suppressAPIFindings(api, props.ExistingAccountLogRole)
-	return &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
+	a := &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
+	if props.MutualTLS != nil {
+		a.Domain = newMutualTLSDomain(this, api, props.MutualTLS)
+		// RestApi's own output names the disabled execute-api URL.
+		api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	}
+	return a
 }
 
 // lambdaProxy is an AWS_PROXY integration with fn plus one invoke permission

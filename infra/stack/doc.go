@@ -10,5 +10,8 @@
 // (the OAuth token and revocation endpoints, which authenticate clients
 // themselves, the JWKS and the server metadata) are open. JWTs are signed by
 // a KMS key whose private half never leaves KMS; each function may use only
-// the KMS actions it calls (the authorizer reads public keys and cannot sign).
+// the KMS actions it calls (the authorizer reads public keys and opens sealed
+// SAS keys, and can neither sign nor seal). With MutualTLS the API is served
+// only through a custom domain that requires mutual TLS (the execute-api
+// endpoint is disabled), so the authorizer sees client certificates.
 package stack

@@ -49,8 +49,8 @@ type KeysProps struct {
 // private half never leaves KMS) and a symmetric key for envelope
 // encryption. Both are retained when the stack is deleted or the key is
 // replaced, since losing either would invalidate every token or sealed value.
-// Grant access with GrantVerify, GrantSign and GrantSeal, which give exactly
-// the KMS actions the functions call (see shared/awsdeps).
+// Grant access with GrantVerify, GrantSign, GrantOpen and GrantSeal, which
+// give exactly the KMS actions the functions call (see shared/awsdeps).
 type Keys struct {
 	constructs.Construct
 	// Signing is the current JWT signing key (ECC_NIST_P256, SIGN_VERIFY).
@@ -134,10 +134,17 @@ func (k *Keys) GrantSign(grantee awsiam.IGrantable) {
 	k.Signing.GrantSign(grantee)
 }
 
+// GrantOpen lets grantee open sealed values only: kms:Decrypt on the seal
+// key, nothing else on it (it cannot seal new values). For the authorizer,
+// which opens the SAS keys it verifies signatures with.
+func (k *Keys) GrantOpen(grantee awsiam.IGrantable) {
+	k.Seal.GrantDecrypt(grantee)
+}
+
 // GrantSeal lets grantee seal and open values with envelope encryption:
 // kms:GenerateDataKey and kms:Decrypt on the seal key (not kms:Encrypt, which
 // GrantEncryptDecrypt would add, nor GenerateDataKey's other variants).
 func (k *Keys) GrantSeal(grantee awsiam.IGrantable) {
 	k.Seal.Grant(grantee, jsii.String("kms:GenerateDataKey"))
-	k.Seal.GrantDecrypt(grantee)
+	k.GrantOpen(grantee)
 }

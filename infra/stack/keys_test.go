@@ -62,6 +62,9 @@ func TestKeysGrants(t *testing.T) {
 		{"GrantSign", nil, (*Keys).GrantSign, map[string][]string{
 			"kms:GetPublicKey": {"signing"}, "kms:Sign": {"signing"},
 		}},
+		{"GrantOpen: decrypt only", nil, (*Keys).GrantOpen, map[string][]string{
+			"kms:Decrypt": {"seal"},
+		}},
 		{"GrantSeal", nil, (*Keys).GrantSeal, map[string][]string{
 			"kms:GenerateDataKey": {"seal"}, "kms:Decrypt": {"seal"},
 		}},

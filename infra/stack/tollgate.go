@@ -19,19 +19,24 @@ import (
 type TollgateProps struct {
 	awscdk.StackProps
 	// API passes throttling, log retention and the account log role setting
-	// to the API construct; its functions and routes are filled in here.
+	// to the API construct; its functions, routes and MutualTLS are filled
+	// in here.
 	API APIProps
 	// Keys configures the KMS keys, signing-key rotation included (see
 	// KeysProps).
 	Keys KeysProps
 	// Issuer is TOLLGATE_ISSUER, the iss of every JWT and the base URL of
 	// the OAuth endpoints, without a trailing slash. Set it when a custom
-	// domain fronts the API; empty means the stage's execute-api URL
-	// (DefaultIssuer).
+	// domain fronts the API; empty means https://{MutualTLS.DomainName} with
+	// MutualTLS, else the stage's execute-api URL (DefaultIssuer).
 	Issuer string
 	// Audience is TOLLGATE_AUDIENCE, the aud of every JWT; empty means the
 	// issuer.
 	Audience string
+	// MutualTLS, when set, serves the API only through a custom domain that
+	// requires mutual TLS (see MutualTLSProps); nil keeps the execute-api
+	// endpoint.
+	MutualTLS *MutualTLSProps
 }
 
 // Tollgate is the whole service: table, KMS keys, functions and API.
@@ -106,21 +111,30 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 
 	// KMS, as shared/awsdeps calls it: every function reads the signing
 	// keys' public keys at cold start; token and issuekeys sign JWTs; token
-	// seals and opens secrets.
+	// seals and opens secrets; issuekeys seals and opens SAS keys; the
+	// authorizer only opens them (kms:Decrypt) to check signatures.
 	keys.GrantVerify(authorizer.Function)
+	keys.GrantOpen(authorizer.Function)
 	keys.GrantSign(issueKeys.Function)
+	keys.GrantSeal(issueKeys.Function)
 	keys.GrantSign(token.Function)
 	keys.GrantSeal(token.Function)
 
 	apiProps := props.API
 	apiProps.Authorizer = authorizer.Function
+	apiProps.MutualTLS = props.MutualTLS
 	apiProps.Functions = map[string]awslambda.IFunction{
 		authz.FnIssueKeys: issueKeys.Function,
 		authz.FnToken:     token.Function,
 	}
 	api := NewAPI(s, "Api", &apiProps)
 
-	issuer := DefaultIssuer(api.RestApi)
+	issuer, apiURL := DefaultIssuer(api.RestApi), api.RestApi.Url()
+	if props.MutualTLS != nil {
+		// The domain's root is mapped to the stage.
+		issuer = jsii.String("https://" + props.MutualTLS.DomainName)
+		apiURL = jsii.String(*issuer + "/")
+	}
 	if props.Issuer != "" {
 		issuer = jsii.String(props.Issuer)
 	}
@@ -129,9 +143,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		audience = jsii.String(props.Audience)
 	}
 	// Every function calls awsdeps.LoadTokens at cold start, which requires
-	// the issuer, the signing keys and the seal key, so all three get them
-	// (the authorizer and issuekeys never use the seal key and are granted
-	// nothing on it).
+	// the issuer, the signing keys and the seal key, so all three get them.
 	for _, fn := range []*Function{authorizer, issueKeys, token} {
 		for _, kv := range [][2]*string{
 			{jsii.String(config.EnvIssuer), issuer},
@@ -148,9 +160,19 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Description: jsii.String("DynamoDB table (" + config.EnvTable + ")"),
 	})
 	awscdk.NewCfnOutput(s, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
-		Value:       api.RestApi.Url(),
+		Value:       apiURL,
 		Description: jsii.String("Base URL of the deployed stage"),
 	})
+	if api.Domain != nil {
+		awscdk.NewCfnOutput(s, jsii.String("DomainTarget"), &awscdk.CfnOutputProps{
+			Value:       api.Domain.DomainNameAliasDomainName(),
+			Description: jsii.String("Regional target of " + props.MutualTLS.DomainName + ": the CNAME value, or the Route 53 alias target"),
+		})
+		awscdk.NewCfnOutput(s, jsii.String("DomainHostedZoneId"), &awscdk.CfnOutputProps{
+			Value:       api.Domain.DomainNameAliasHostedZoneId(),
+			Description: jsii.String("Hosted zone of the regional target, for a Route 53 alias record"),
+		})
+	}
 	awscdk.NewCfnOutput(s, jsii.String("Issuer"), &awscdk.CfnOutputProps{
 		Value:       issuer,
 		Description: jsii.String("JWT issuer and OAuth base URL (" + config.EnvIssuer + ")"),

@@ -39,6 +39,35 @@ func TestTollgate(t *testing.T) {
 		}
 	})
 
+	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", func(t *testing.T) {
+		if ts.API.Domain != nil {
+			t.Error("API.Domain is set")
+		}
+		for _, typ := range []string{"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping"} {
+			check(t, func() { tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
+		}
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{
+				"DisableExecuteApiEndpoint": assertions.Match_Absent(),
+			})
+		})
+		outputs := *tpl.FindOutputs(jsii.String("*"), nil)
+		for _, name := range []string{"DomainTarget", "DomainHostedZoneId"} {
+			if _, ok := outputs[name]; ok {
+				t.Errorf("output %s without MutualTLS", name)
+			}
+		}
+		endpoints := 0
+		for name := range outputs {
+			if strings.HasPrefix(name, "ApiEndpoint") {
+				endpoints++
+			}
+		}
+		if endpoints != 1 {
+			t.Errorf("%d ApiEndpoint outputs (the execute-api URL), want RestApi's one", endpoints)
+		}
+	})
+
 	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", func(t *testing.T) {
 		public := 0
 		for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
@@ -101,11 +130,12 @@ func TestTollgate(t *testing.T) {
 		fn   *Function
 		want map[string][]any // action: keys
 	}{
-		{"authorizer: kms:GetPublicKey on the signing key only, no kms:Sign", ts.Authorizer, map[string][]any{
-			"kms:GetPublicKey": {signingArn},
+		{"authorizer: kms:GetPublicKey on the signing key, kms:Decrypt on the seal key, no kms:Sign or kms:GenerateDataKey", ts.Authorizer, map[string][]any{
+			"kms:GetPublicKey": {signingArn}, "kms:Decrypt": {sealArn},
 		}},
-		{"issuekeys: kms:GetPublicKey and kms:Sign on the signing key", ts.IssueKeys, map[string][]any{
+		{"issuekeys: signs with the signing key, seals SAS keys with the seal key", ts.IssueKeys, map[string][]any{
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
+			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
 		}},
 		{"token: signs with the signing key, seals with the seal key", ts.Token, map[string][]any{
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
@@ -223,6 +253,7 @@ func TestTollgateSigningKeyRotation(t *testing.T) {
 	const retired = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000001"
 	ts, tpl := checkedTollgate(t, &TollgateProps{Keys: KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}}})
 	signingArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}}
+	sealArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}}
 	if id := logicalID(ts.Stack, ts.Keys.Signing); !strings.HasPrefix(id, "KeysSigning2") {
 		t.Errorf("signing key %s, want the second generation", id)
 	}
@@ -231,8 +262,9 @@ func TestTollgateSigningKeyRotation(t *testing.T) {
 		fn   *Function
 		want map[string][]any
 	}{
-		{ts.Authorizer, map[string][]any{"kms:GetPublicKey": {signingArn, retired}}},
-		{ts.IssueKeys, map[string][]any{"kms:GetPublicKey": {signingArn, retired}, "kms:Sign": {signingArn}}},
+		{ts.Authorizer, map[string][]any{"kms:GetPublicKey": {signingArn, retired}, "kms:Decrypt": {sealArn}}},
+		{ts.IssueKeys, map[string][]any{"kms:GetPublicKey": {signingArn, retired}, "kms:Sign": {signingArn},
+			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn}}},
 	} {
 		t.Run(*tc.fn.Node().Id(), func(t *testing.T) {
 			got := policyGrants(tpl, logicalID(ts.Stack, tc.fn.Function.Role()), "kms:")

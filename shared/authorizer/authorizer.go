@@ -14,8 +14,11 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -27,6 +30,8 @@ type Store interface {
 	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
+	GetSAS(ctx context.Context, projectID, identifier string) (sascred.Sealed, error)
+	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 }
 
@@ -39,6 +44,8 @@ const (
 	TypeAPIKey      = "api_key"
 	TypeJWT         = "jwt"
 	TypeAccessToken = "access_token"
+	TypeSAS         = "sas"
+	TypeCertificate = "certificate"
 )
 
 // QueryParam carries an API key in the query string when enabled.
@@ -58,6 +65,7 @@ type Options struct {
 	QueryTokens  bool
 	Routes       *authz.Table
 	Verifier     *accesstoken.Verifier // nil: JWTs are not accepted
+	Sealer       sascred.Sealer        // opens SAS keys; nil: SAS is not accepted
 	Clock        clock.Clock
 	Logger       *slog.Logger
 }
@@ -69,6 +77,8 @@ type Authorizer struct {
 	decisions *cache[secret.Hash, *decision]
 	owners    *cache[string, *owner]
 	sessions  *cache[string, *session]
+	sasCreds  *cache[string, *sasEntry]
+	certs     *cache[string, *certEntry]
 	touchMu   sync.Mutex
 	touched   map[string]time.Time
 	pending   sync.WaitGroup // lastUsedAt writes under way
@@ -81,6 +91,7 @@ type decision struct {
 	expiresAt *time.Time // the credential's own expiry
 	keyID     string
 	prefix    string // the ARN prefix the response was built for
+	cnf       string // a JWT's x5t#S256 confirmation: the certificate it is bound to
 	response  events.APIGatewayCustomAuthorizerResponse
 }
 
@@ -99,6 +110,8 @@ func New(s Store, opt Options) *Authorizer {
 		decisions: newCache[secret.Hash, *decision](cacheSize),
 		owners:    newCache[string, *owner](cacheSize),
 		sessions:  newCache[string, *session](cacheSize),
+		sasCreds:  newCache[string, *sasEntry](cacheSize),
+		certs:     newCache[string, *certEntry](cacheSize),
 		touched:   map[string]time.Time{},
 	}
 }
@@ -106,13 +119,32 @@ func New(s Store, opt Options) *Authorizer {
 // Handle is the Lambda handler.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	none := events.APIGatewayCustomAuthorizerResponse{}
-	cred, ok := a.credential(req)
-	if !ok {
+	clientCert := req.RequestContext.Identity.ClientCert.ClientCertPem
+	cred, n := a.credential(req)
+	switch {
+	case n == 0 && clientCert != "":
+		cred = presented{cert: true} // mutual TLS alone: the certificate is the credential
+	case n != 1:
 		return none, a.deny("no single credential presented", "", req)
 	}
 	tok := cred.token
+	var cert certbind.Certificate
+	if cred.cert {
+		var err error
+		if cert, err = certbind.FromClientCert(clientCert); err != nil {
+			return none, a.deny("unreadable client certificate", "", req)
+		}
+		tok = "mtls:" + cert.Thumbprint
+	}
 	isJWT := a.opt.Verifier != nil && cred.bearer && strings.Count(tok, ".") == 2 && len(tok) <= maxJWT
-	if !isJWT {
+	var sasToken sas.Token
+	switch {
+	case cred.sas:
+		var err error
+		if sasToken, err = sas.Parse(tok); err != nil || a.opt.Sealer == nil {
+			return none, a.deny("malformed shared access signature", "", req)
+		}
+	case !isJWT && !cred.cert:
 		if _, err := secret.Check(tok, secret.PrefixAPIKey); err != nil {
 			return none, a.deny("malformed credential", "", req)
 		}
@@ -126,9 +158,14 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	d, ok := a.decisions.get(h, now)
 	if !ok {
 		var err error
-		if isJWT {
+		switch {
+		case cred.cert:
+			d, err = a.decideCert(ctx, cert, h, prefix, now)
+		case cred.sas:
+			d, err = a.decideSAS(ctx, sasToken, h, prefix, now)
+		case isJWT:
 			d, err = a.decideJWT(ctx, tok, h, prefix, now)
-		} else {
+		default:
 			d, err = a.decide(ctx, h, prefix, now)
 		}
 		if err != nil {
@@ -136,7 +173,18 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		}
 	}
 	if d.principal == nil {
-		return none, a.deny("unknown, invalid, revoked or orphaned credential", hint(tok, isJWT), req)
+		return none, a.deny("unknown, invalid, revoked or orphaned credential", hint(tok, isJWT || cred.sas || cred.cert), req)
+	}
+	if d.cnf != "" {
+		// A certificate-bound token counts only over mutual TLS with that
+		// very certificate, still bound to the token's owner.
+		ok, err := a.confirmed(ctx, clientCert, d.cnf, d.principal.ID, now)
+		if err != nil {
+			return none, err
+		}
+		if !ok {
+			return none, a.deny("certificate-bound token without its certificate", d.principal.CredentialID, req)
+		}
 	}
 	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
 		return none, a.deny("expired credential", d.principal.CredentialID, req)
@@ -160,27 +208,34 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 type presented struct {
 	token  string
 	bearer bool // Authorization: Bearer, the only way a JWT is accepted
+	sas    bool // Authorization: SharedAccessSignature; token is the whole header value
+	cert   bool // the mutual TLS client certificate, when nothing else is presented
 }
 
-// credential returns the one credential presented, or false if there is
-// none, or more than one (ambiguity is refused, not resolved).
-func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, bool) {
+// credential returns the one credential presented in a header or the
+// query, and how many there were: 0 for none, -1 when the headers are
+// malformed or repeated (ambiguity is refused, not resolved).
+func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, int) {
 	var found []presented
 	for name, v := range req.Headers {
 		switch {
 		case strings.EqualFold(name, "authorization"):
 			scheme, tok, ok := strings.Cut(v, " ")
-			if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "apiToken")) {
-				return presented{}, false
+			switch {
+			case ok && strings.EqualFold(scheme, sas.Scheme):
+				found = append(found, presented{token: v, sas: true})
+			case ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "apiToken")):
+				found = append(found, presented{token: tok, bearer: strings.EqualFold(scheme, "Bearer")})
+			default:
+				return presented{}, -1
 			}
-			found = append(found, presented{tok, strings.EqualFold(scheme, "Bearer")})
 		case strings.EqualFold(name, "x-api-key"):
 			found = append(found, presented{token: v})
 		}
 	}
 	for name, vs := range req.MultiValueHeaders {
 		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
-			return presented{}, false
+			return presented{}, -1
 		}
 	}
 	if a.opt.QueryTokens {
@@ -188,13 +243,13 @@ func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestType
 			found = append(found, presented{token: v})
 		}
 		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
-			return presented{}, false
+			return presented{}, -1
 		}
 	}
 	if len(found) != 1 {
-		return presented{}, false
+		return presented{}, len(found)
 	}
-	return found[0], true
+	return found[0], 1
 }
 
 // decide reads the credential and its owner and caches the outcome.
@@ -240,12 +295,139 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 // maxJWT is the longest JWT looked at; longer bearer values are malformed.
 const maxJWT = 4096
 
-// hint names a refused credential in a log line without revealing it.
-func hint(tok string, isJWT bool) string {
-	if isJWT {
-		return "jwt"
+// hint names a refused credential in a log line without revealing it:
+// the hint of an opaque secret, nothing of a signed one.
+func hint(tok string, signed bool) string {
+	if signed {
+		return "signed token"
 	}
 	return secret.Hint(tok)
+}
+
+// decideCert accepts a mutual TLS client certificate bound to a user,
+// within its validity, and caches the outcome.
+func (a *Authorizer) decideCert(ctx context.Context, cert certbind.Certificate, h secret.Hash, prefix string, now time.Time) (*decision, error) {
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	e, err := a.binding(sctx, cert.Thumbprint, now)
+	if err != nil {
+		return nil, err
+	}
+	d := &decision{}
+	fetched := e.fetched
+	if b := e.binding; b != nil && !now.Before(b.NotBefore) && now.Before(b.NotAfter) {
+		o, err := a.owner(sctx, b.Owner, now)
+		if err != nil {
+			return nil, err
+		}
+		fetched = earlier(fetched, o.fetched)
+		if o.user != nil && !o.user.Disabled {
+			d.expiresAt = &b.NotAfter
+			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeCertificate,
+				CredentialID: b.Thumbprint, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
+			d.prefix = prefix
+			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+		}
+	}
+	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
+	return d, nil
+}
+
+type certEntry struct {
+	binding *certbind.Binding // nil: not bound
+	fetched time.Time
+}
+
+// binding reads a certificate binding through its cache.
+func (a *Authorizer) binding(ctx context.Context, thumbprint string, now time.Time) (*certEntry, error) {
+	if e, ok := a.certs.get(thumbprint, now); ok {
+		return e, nil
+	}
+	e := &certEntry{fetched: now}
+	b, err := a.store.GetCertificate(ctx, a.opt.ProjectID, thumbprint)
+	switch {
+	case err == nil:
+		e.binding = &b
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("authorizer: reading certificate binding: %w", err)
+	}
+	a.certs.put(thumbprint, e, now, now.Add(a.opt.CacheTTL))
+	return e, nil
+}
+
+// confirmed reports whether the request's client certificate is the one a
+// token is bound to (RFC 8705 x5t#S256), still bound to owner and valid.
+func (a *Authorizer) confirmed(ctx context.Context, clientCert, x5t, owner string, now time.Time) (bool, error) {
+	if clientCert == "" {
+		return false, nil
+	}
+	cert, err := certbind.FromClientCert(clientCert)
+	if err != nil || subtle.ConstantTimeCompare([]byte(cert.X5tS256), []byte(x5t)) != 1 {
+		return false, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	e, err := a.binding(sctx, cert.Thumbprint, now)
+	if err != nil {
+		return false, err
+	}
+	b := e.binding
+	return b != nil && b.Owner == owner && !now.Before(b.NotBefore) && now.Before(b.NotAfter), nil
+}
+
+// decideSAS verifies a shared access signature against its credential's
+// keys (read, opened and cached by identifier) and caches the outcome.
+func (a *Authorizer) decideSAS(ctx context.Context, t sas.Token, h secret.Hash, prefix string, now time.Time) (*decision, error) {
+	sctx, cancel := context.WithTimeout(ctx, a.opt.StoreTimeout)
+	defer cancel()
+	c, err := a.sasCredential(sctx, t.Identifier, now)
+	if err != nil {
+		return nil, err
+	}
+	d := &decision{expiresAt: &t.ExpiresAt}
+	fetched := c.fetched
+	if c.cred != nil && c.cred.Enabled && sas.Verify(t, now, c.cred.Primary, c.cred.Secondary) == nil {
+		o, err := a.owner(sctx, c.cred.Owner, now)
+		if err != nil {
+			return nil, err
+		}
+		fetched = earlier(fetched, o.fetched)
+		if o.user != nil && !o.user.Disabled {
+			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeSAS,
+				CredentialID: t.Identifier, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
+			d.prefix = prefix
+			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+		}
+	}
+	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
+	return d, nil
+}
+
+type sasEntry struct {
+	cred    *sascred.Credential // nil: no such credential
+	fetched time.Time
+}
+
+// sasCredential reads and opens a SAS credential through its cache; the
+// opened keys live only in this process's memory, for the cache TTL.
+func (a *Authorizer) sasCredential(ctx context.Context, identifier string, now time.Time) (*sasEntry, error) {
+	if e, ok := a.sasCreds.get(identifier, now); ok {
+		return e, nil
+	}
+	e := &sasEntry{fetched: now}
+	sealed, err := a.store.GetSAS(ctx, a.opt.ProjectID, identifier)
+	switch {
+	case err == nil:
+		cred, err := sascred.Open(ctx, a.opt.Sealer, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("authorizer: opening SAS keys: %w", err)
+		}
+		e.cred = &cred
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("authorizer: reading SAS credential: %w", err)
+	}
+	a.sasCreds.put(identifier, e, now, now.Add(a.opt.CacheTTL))
+	return e, nil
 }
 
 // decideJWT verifies a JWT, reads its session and owner through their
@@ -266,6 +448,9 @@ func (a *Authorizer) decideJWT(ctx context.Context, tok string, h secret.Hash, p
 	}
 	exp := time.Unix(claims.ExpiresAt, 0)
 	d := &decision{expiresAt: &exp}
+	if claims.Confirmation != nil {
+		d.cnf = claims.Confirmation.X5tS256
+	}
 	fetched := s.fetched
 	if s.session != nil && s.session.Accepts(time.Unix(claims.IssuedAt, 0), now) && s.session.ProjectID == a.opt.ProjectID {
 		o, err := a.owner(sctx, s.session.Owner, now)

@@ -41,6 +41,15 @@ var Routes = []Route{
 	{"POST", "/v1/clients/{clientId}/secret", "credentials:write", "", FnIssueKeys},
 	{"DELETE", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 
+	{"GET", "/v1/users/{userId}/certificate", "certificates:read", "", FnIssueKeys},
+	{"PUT", "/v1/users/{userId}/certificate", "certificates:write", "", FnIssueKeys},
+	{"DELETE", "/v1/users/{userId}/certificate", "certificates:write", "", FnIssueKeys},
+
+	{"GET", "/v1/sas", "sas:read", "", FnIssueKeys},
+	{"PATCH", "/v1/sas", "sas:write", "", FnIssueKeys},
+	{"POST", "/v1/sas/regenerate", "sas:write", "", FnIssueKeys},
+	{"POST", "/v1/sas/token", "sas:write", "", FnIssueKeys},
+
 	{"GET", "/v1/users", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"POST", "/v1/users", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"GET", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},

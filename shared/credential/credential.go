@@ -16,6 +16,8 @@ const (
 	KindClient  Kind = "cli" // an OAuth client (clientId cli_…)
 	// KindPassword is one username/password sign-in (its token's sid).
 	KindPassword Kind = "pwd"
+	// KindAssertion is one private_key_jwt sign-in with a bound certificate.
+	KindAssertion Kind = "pkj"
 )
 
 // Status of a session.
@@ -55,7 +57,7 @@ func KindOf(id string) (Kind, bool) {
 		return "", false
 	}
 	switch k := Kind(id[:3]); k {
-	case KindJWT, KindRefresh, KindClient, KindPassword:
+	case KindJWT, KindRefresh, KindClient, KindPassword, KindAssertion:
 		return k, true
 	}
 	return "", false

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,13 +31,17 @@ import (
 type Options struct {
 	StateDir string // ".tollgate": DynamoDB Local files and admin.key
 	Listen   string // "127.0.0.1:8080"
-	Jar      string // DynamoDBLocal.jar
-	Endpoint string // an already running DynamoDB (tests); Jar is then unused
-	Config   config.Config
-	Out      io.Writer // where the bootstrap key and status lines go
-	Logger   *slog.Logger
-	// Ready, when set, receives the listening address once serving.
-	Ready func(addr string)
+	// TLSListen serves the same API over HTTPS, asking for a client
+	// certificate ("127.0.0.1:8443"); "" for none.
+	TLSListen string
+	Jar       string // DynamoDBLocal.jar
+	Endpoint  string // an already running DynamoDB (tests); Jar is then unused
+	Config    config.Config
+	Out       io.Writer // where the bootstrap key and status lines go
+	Logger    *slog.Logger
+	// Ready, when set, receives the listening addresses once serving (the
+	// HTTPS one "" when there is none).
+	Ready func(addr, tlsAddr string)
 }
 
 // Files in the state folder.
@@ -66,12 +71,31 @@ func Run(ctx context.Context, opt Options) error {
 		return fmt.Errorf("listening on %s (set TOLLGATE_LISTEN to change it): %w", opt.Listen, err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(opt.Out, "Tollgate local stack serving http://%s (Ctrl-C stops it)\n", ln.Addr())
-	if opt.Ready != nil {
-		opt.Ready(ln.Addr().String())
-	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(opt.Out, "Tollgate local stack serving http://%s", ln.Addr())
+	tlsAddr := ""
+	if opt.TLSListen != "" {
+		cfg, err := TLSConfig(opt.StateDir, time.Now().UTC())
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		tln, err := tls.Listen("tcp", opt.TLSListen, cfg)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listening on %s (set TOLLGATE_TLS_LISTEN to change it): %w", opt.TLSListen, err)
+		}
+		tlsSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		defer tlsSrv.Close()
+		go func() { errc <- tlsSrv.Serve(tln) }()
+		tlsAddr = tln.Addr().String()
+		fmt.Fprintf(opt.Out, " and https://%s (client certificates: mutual TLS)", tlsAddr)
+	}
+	fmt.Fprintln(opt.Out, " (Ctrl-C stops it)")
+	if opt.Ready != nil {
+		opt.Ready(ln.Addr().String(), tlsAddr)
+	}
 	select {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -116,10 +140,11 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout,
 		QueryTokens: cfg.QueryTokens, Routes: authz.NewTable(authz.Routes), Clock: clk, Logger: opt.Logger,
 		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
+		Sealer:   sealer,
 	})
 	mgmt := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clk, Logger: opt.Logger,
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, PasswordSignIn: cfg.PasswordSignIn,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, PasswordSignIn: cfg.PasswordSignIn, Sealer: sealer,
 	})
 	tokens := oauth.New(st, oauth.Options{
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys,

@@ -212,7 +212,7 @@ func TestRestartKeepsData(t *testing.T) {
 			done <- devstack.Run(ctx, devstack.Options{
 				StateDir: dir, Listen: "127.0.0.1:0", Jar: jar, Out: io.Discard,
 				Config: config.Config{Table: "tollgate", ProjectID: config.DefaultProjectID, StoreTimeout: config.DefaultStoreTimeout},
-				Ready:  func(addr string) { ready <- addr },
+				Ready:  func(addr, _ string) { ready <- addr },
 			})
 		}()
 		select {

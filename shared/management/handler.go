@@ -14,11 +14,13 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -47,6 +49,12 @@ type Store interface {
 	CreateClient(context.Context, client.Client) error
 	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
 	UpdateClientSecret(context.Context, client.Client) error
+	CreateSAS(context.Context, sascred.Sealed) error
+	GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error)
+	UpdateSAS(context.Context, sascred.Sealed) error
+	BindCertificate(context.Context, certbind.Binding) error
+	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
+	UnbindCertificate(context.Context, certbind.Binding) error
 }
 
 // route serves one method of one resource for an authenticated caller.
@@ -59,6 +67,7 @@ type Options struct {
 	PasswordSignIn       bool               // users may be given a password
 	Issuer, Audience     string             // iss and aud of personal JWTs
 	Signer               accesstoken.Signer // signs personal JWTs
+	Sealer               sascred.Sealer     // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
 }
@@ -87,29 +96,36 @@ func New(s Store, opt Options) *Handler {
 	}
 	h := &Handler{store: s, opt: opt, table: authz.NewTable(authz.Routes)}
 	h.routes = map[string]route{
-		"GET /v1/whoami":                      whoami,
-		"GET /v1/keys":                        h.listKeys,
-		"POST /v1/keys":                       h.createKey,
-		"GET /v1/keys/{keyId}":                h.getKey,
-		"PATCH /v1/keys/{keyId}":              h.updateKey,
-		"DELETE /v1/keys/{keyId}":             h.deleteKey,
-		"POST /v1/keys/{keyId}/rotate":        h.rotateKey,
-		"GET /v1/tokens/jwt":                  h.listCredentials(h.listJWTs),
-		"POST /v1/tokens/jwt":                 h.createJWT,
-		"DELETE /v1/tokens/jwt/{tokenId}":     h.revokeSession(credential.KindJWT, "tokenId"),
-		"GET /v1/tokens/refresh":              h.listCredentials(h.listFamilies),
-		"POST /v1/tokens/refresh":             h.createRefresh,
-		"DELETE /v1/tokens/refresh/{tokenId}": h.revokeSession(credential.KindRefresh, "tokenId"),
-		"GET /v1/clients":                     h.listCredentials(h.listClients),
-		"POST /v1/clients":                    h.createClient,
-		"GET /v1/clients/{clientId}":          h.getClient,
-		"POST /v1/clients/{clientId}/secret":  h.rotateClientSecret,
-		"DELETE /v1/clients/{clientId}":       h.revokeSession(credential.KindClient, "clientId"),
-		"GET /v1/users":                       h.listUsers,
-		"POST /v1/users":                      h.createUser,
-		"GET /v1/users/{userId}":              h.getUser,
-		"PATCH /v1/users/{userId}":            h.updateUser,
-		"DELETE /v1/users/{userId}":           h.deleteUser,
+		"GET /v1/whoami":                        whoami,
+		"GET /v1/keys":                          h.listKeys,
+		"POST /v1/keys":                         h.createKey,
+		"GET /v1/keys/{keyId}":                  h.getKey,
+		"PATCH /v1/keys/{keyId}":                h.updateKey,
+		"DELETE /v1/keys/{keyId}":               h.deleteKey,
+		"POST /v1/keys/{keyId}/rotate":          h.rotateKey,
+		"GET /v1/tokens/jwt":                    h.listCredentials(h.listJWTs),
+		"POST /v1/tokens/jwt":                   h.createJWT,
+		"DELETE /v1/tokens/jwt/{tokenId}":       h.revokeSession(credential.KindJWT, "tokenId"),
+		"GET /v1/tokens/refresh":                h.listCredentials(h.listFamilies),
+		"POST /v1/tokens/refresh":               h.createRefresh,
+		"DELETE /v1/tokens/refresh/{tokenId}":   h.revokeSession(credential.KindRefresh, "tokenId"),
+		"GET /v1/clients":                       h.listCredentials(h.listClients),
+		"POST /v1/clients":                      h.createClient,
+		"GET /v1/clients/{clientId}":            h.getClient,
+		"POST /v1/clients/{clientId}/secret":    h.rotateClientSecret,
+		"DELETE /v1/clients/{clientId}":         h.revokeSession(credential.KindClient, "clientId"),
+		"GET /v1/users/{userId}/certificate":    h.getCertificate,
+		"PUT /v1/users/{userId}/certificate":    h.putCertificate,
+		"DELETE /v1/users/{userId}/certificate": h.deleteCertificate,
+		"GET /v1/sas":                           h.getSAS,
+		"PATCH /v1/sas":                         h.patchSAS,
+		"POST /v1/sas/regenerate":               h.regenerateSAS,
+		"POST /v1/sas/token":                    h.sasToken,
+		"GET /v1/users":                         h.listUsers,
+		"POST /v1/users":                        h.createUser,
+		"GET /v1/users/{userId}":                h.getUser,
+		"PATCH /v1/users/{userId}":              h.updateUser,
+		"DELETE /v1/users/{userId}":             h.deleteUser,
 	}
 	return h
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -30,6 +31,8 @@ type Store interface {
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
 	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
+	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
+	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
 	CreateSession(context.Context, credential.Session) error
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
@@ -118,9 +121,11 @@ func (h *Handler) metadata() map[string]any {
 		"jwks_uri":                              h.opt.Issuer + "/.well-known/jwks.json",
 		"revocation_endpoint":                   h.opt.Issuer + "/oauth/revoke",
 		"grant_types_supported":                 []string{grantClient, grantRefresh},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"revocation_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
-		"response_types_supported":                   []string{},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"},
+		"tls_client_certificate_bound_access_tokens":       true,
+		"revocation_endpoint_auth_methods_supported":       []string{"client_secret_basic", "client_secret_post", "none"},
+		"response_types_supported":                         []string{},
 	}
 }
 
@@ -293,6 +298,18 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	auth, present, err := authenticateClient(req, form)
 	if err != nil {
 		return nil, err
+	}
+	_, hasAssertion := form["client_assertion"]
+	_, hasAssertionType := form["client_assertion_type"]
+	if hasAssertion || hasAssertionType {
+		if present {
+			return nil, oauthform.InvalidRequest("use one client authentication method, not both")
+		}
+		requested, err := requestedScopes(form)
+		if err != nil {
+			return nil, err
+		}
+		return h.assertionGrant(ctx, form, requested)
 	}
 	if !present {
 		return nil, oauthform.InvalidClient(false)

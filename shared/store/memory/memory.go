@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -32,9 +33,11 @@ type Store struct {
 	sessions     map[projectKey]sessionRecord
 	refresh      map[projectKey]refresh.Token // project+hash
 	failures     map[throttleKey]int
-	sas          map[projectKey]sascred.Sealed // project+identifier
-	sasOwners    map[projectKey]string         // project+owner -> identifier
-	assertions   map[projectKey]bool           // project+issuer#jti seen
+	sas          map[projectKey]sascred.Sealed   // project+identifier
+	sasOwners    map[projectKey]string           // project+owner -> identifier
+	assertions   map[projectKey]bool             // project+issuer#jti seen
+	certs        map[projectKey]certbind.Binding // project+thumbprint
+	certOwners   map[projectKey]string           // project+owner -> thumbprint
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64

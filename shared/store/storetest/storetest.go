@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
@@ -61,6 +62,10 @@ type Store interface {
 	GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error)
 	UpdateSAS(context.Context, sascred.Sealed) error
 	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
+	BindCertificate(context.Context, certbind.Binding) error
+	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
+	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
+	UnbindCertificate(context.Context, certbind.Binding) error
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -122,6 +127,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"FailureCounts", failureCounts},
 		{"SASCredential", sasCredential},
 		{"AssertionReplay", assertionReplay},
+		{"CertificateBinding", certificateBinding},
+		{"CertificateUniquenessRace", certificateRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -643,3 +650,72 @@ func assertionReplay(t *testing.T, s Store, p string) {
 	must(t, s.RecordAssertion(ctx, p, "usr_b", "j1", t0.Add(time.Minute))) // jti is per issuer
 	must(t, s.RecordAssertion(ctx, p+"x", "usr_a", "j1", t0.Add(time.Minute)))
 }
+
+func binding(p, owner, thumbprint string) certbind.Binding {
+	return certbind.Binding{ProjectID: p, Owner: owner, CreatedAt: t0, Certificate: certbind.Certificate{
+		Thumbprint: thumbprint, ThumbprintSHA1: "AA", X5tS256: "x5t", Subject: "CN=a", Issuer: "CN=a",
+		NotBefore: t0, NotAfter: t0.Add(time.Hour), DER: []byte("der"),
+	}}
+}
+
+func certificateBinding(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	b := binding(p, "usr_a", "AB01")
+	must(t, s.BindCertificate(ctx, b))
+	wantErr(t, s.BindCertificate(ctx, binding(p, "usr_a", "AB02")), store.ErrConflict) // one per user
+	wantErr(t, s.BindCertificate(ctx, binding(p, "usr_b", "AB01")), store.ErrConflict) // one user per certificate
+	byT, err := s.GetCertificate(ctx, p, "AB01")
+	must(t, err)
+	byO, err := s.GetCertificateByOwner(ctx, p, "usr_a")
+	must(t, err)
+	for _, got := range []certbind.Binding{byT, byO} {
+		if got.Owner != "usr_a" || got.X5tS256 != "x5t" || string(got.DER) != "der" || !got.NotAfter.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("read back %+v", got)
+		}
+	}
+	if _, err := s.GetCertificate(ctx, p, "AB02"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a refused binding was written")
+	}
+	if _, err := s.GetCertificate(ctx, p+"x", "AB01"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("binding visible from another project")
+	}
+	must(t, s.UnbindCertificate(ctx, b))
+	wantErr(t, s.UnbindCertificate(ctx, b), store.ErrNotFound)
+	if _, err := s.GetCertificate(ctx, p, "AB01"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("unbound certificate still found")
+	}
+	must(t, s.BindCertificate(ctx, binding(p, "usr_b", "AB01"))) // free again
+}
+
+// certificateRace: one certificate uploaded for two users at once binds to
+// exactly one of them.
+func certificateRace(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	for round := range 5 {
+		thumb := fmt.Sprintf("CD%02d", round)
+		var wins atomicCount
+		var wg sync.WaitGroup
+		for _, owner := range []string{"usr_a" + thumb, "usr_b" + thumb} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.BindCertificate(ctx, binding(p, owner, thumb)); err == nil {
+					wins.add()
+				} else if !errors.Is(err, store.ErrConflict) {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.n != 1 {
+			t.Fatalf("round %d: %d bindings won", round, wins.n)
+		}
+	}
+}
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }

@@ -1,0 +1,115 @@
+package management
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/certbind"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// certJSON is a bound certificate as the API shows it.
+type certJSON struct {
+	Thumbprint     string    `json:"thumbprint"`
+	ThumbprintSHA1 string    `json:"thumbprintSha1"`
+	Subject        string    `json:"subject"`
+	Issuer         string    `json:"issuer"`
+	NotBefore      time.Time `json:"notBefore"`
+	NotAfter       time.Time `json:"notAfter"`
+}
+
+func showCert(b certbind.Binding) certJSON {
+	return certJSON{Thumbprint: b.Thumbprint, ThumbprintSHA1: b.ThumbprintSHA1, Subject: b.Subject, Issuer: b.Issuer,
+		NotBefore: b.NotBefore.UTC(), NotAfter: b.NotAfter.UTC()}
+}
+
+// certOwner is the user named in the path, if the caller may manage its
+// certificate (itself, or anyone for an admin); anything else is 404.
+func (h *Handler) certOwner(ctx context.Context, c *call) (user.User, error) {
+	userID := c.req.PathParameters["userId"]
+	notFound := problem.New(http.StatusNotFound, "no such user")
+	if !id.Valid(user.IDPrefix, userID) || userID != c.user.ID && !c.user.IsAdmin() {
+		return user.User{}, notFound
+	}
+	if userID == c.user.ID {
+		return c.user, nil
+	}
+	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return user.User{}, notFound
+	}
+	return u, err
+}
+
+type putCertBody struct {
+	Certificate string `json:"certificate"`
+}
+
+func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body putCertBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	owner, err := h.certOwner(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if !c.user.MayIssue() {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("binding a certificate needs the credential-issuer or admin role")
+	}
+	// A bound certificate acts with all of its owner's scopes.
+	if err := h.covers(ctx, c, owner.ID, nil); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	cert, err := certbind.Parse(body.Certificate, c.now)
+	if err != nil {
+		// The reason names what is wrong, never what was sent.
+		return events.APIGatewayProxyResponse{}, problem.Invalid("certificate", "%v", err)
+	}
+	b := certbind.Binding{ProjectID: h.opt.ProjectID, Owner: owner.ID, Certificate: cert, CreatedAt: c.now}
+	if err := h.store.BindCertificate(ctx, b); errors.Is(err, store.ErrConflict) {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict,
+			"the user already has a certificate, or this certificate is bound to another user")
+	} else if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusCreated, showCert(b), map[string]string{"Location": "/v1/users/" + owner.ID + "/certificate"}), nil
+}
+
+func (h *Handler) certificateOf(ctx context.Context, c *call) (certbind.Binding, error) {
+	owner, err := h.certOwner(ctx, c)
+	if err != nil {
+		return certbind.Binding{}, err
+	}
+	b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return certbind.Binding{}, problem.New(http.StatusNotFound, "no certificate is bound to this user")
+	}
+	return b, err
+}
+
+func (h *Handler) getCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	b, err := h.certificateOf(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showCert(b), nil), nil
+}
+
+func (h *Handler) deleteCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	b, err := h.certificateOf(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.UnbindCertificate(ctx, b); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.NoContent(), nil
+}

@@ -1,0 +1,193 @@
+package management
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/problem"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// MaxSASLifetime bounds a SAS token's expiry.
+const MaxSASLifetime = 366 * 24 * time.Hour
+
+// sasJSON is a SAS credential as GET /v1/sas shows it.
+type sasJSON struct {
+	Identifier   string `json:"identifier"`
+	Enabled      bool   `json:"enabled"`
+	PrimaryKey   string `json:"primaryKey,omitempty"`
+	SecondaryKey string `json:"secondaryKey,omitempty"`
+}
+
+// sasFor returns the caller's SAS credential, opened, creating it on the
+// first call. Its keys sign for all of the caller's scopes, so the calling
+// credential must hold all of them.
+func (h *Handler) sasFor(ctx context.Context, c *call) (sascred.Credential, error) {
+	if err := h.covers(ctx, c, c.user.ID, nil); err != nil {
+		return sascred.Credential{}, err
+	}
+	sealed, err := h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return h.createSAS(ctx, c)
+	}
+	if err != nil {
+		return sascred.Credential{}, err
+	}
+	return sascred.Open(ctx, h.opt.Sealer, sealed)
+}
+
+func (h *Handler) createSAS(ctx context.Context, c *call) (sascred.Credential, error) {
+	if !c.user.MayIssue() {
+		return sascred.Credential{}, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
+	}
+	cred := sascred.Credential{ProjectID: h.opt.ProjectID, Owner: c.user.ID, Enabled: true, CreatedAt: c.now}
+	var err error
+	if cred.Identifier, err = sas.NewIdentifier(); err != nil {
+		return sascred.Credential{}, err
+	}
+	if cred.Primary, err = sas.GenerateKey(); err != nil {
+		return sascred.Credential{}, err
+	}
+	if cred.Secondary, err = sas.GenerateKey(); err != nil {
+		return sascred.Credential{}, err
+	}
+	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	if err != nil {
+		return sascred.Credential{}, err
+	}
+	err = h.store.CreateSAS(ctx, sealed)
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent first call made it: answer with that one.
+		if sealed, err = h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID); err != nil {
+			return sascred.Credential{}, err
+		}
+		return sascred.Open(ctx, h.opt.Sealer, sealed)
+	}
+	return cred, err
+}
+
+func showSAS(c sascred.Credential) sasJSON {
+	return sasJSON{Identifier: c.Identifier, Enabled: c.Enabled, PrimaryKey: c.Primary, SecondaryKey: c.Secondary}
+}
+
+func (h *Handler) getSAS(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	cred, err := h.sasFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
+}
+
+type sasKeyBody struct {
+	Key string `json:"key"`
+}
+
+func validKeyName(k string) error {
+	if k != sascred.Primary && k != sascred.Secondary {
+		return problem.Invalid("key", `must be "primary" or "secondary"`)
+	}
+	return nil
+}
+
+func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body sasKeyBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := validKeyName(body.Key); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	cred, err := h.sasFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	key, err := sas.GenerateKey()
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Key == sascred.Primary {
+		cred.Primary = key
+	} else {
+		cred.Secondary = key
+	}
+	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.UpdateSAS(ctx, sealed); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
+}
+
+type patchSASBody struct {
+	Enabled *bool `json:"enabled"`
+}
+
+// patchSAS enables or disables the caller's SAS credential; its answer
+// carries no keys.
+func (h *Handler) patchSAS(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body patchSASBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if body.Enabled == nil {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("enabled", "is required")
+	}
+	cred, err := h.sasFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	cred.Enabled = *body.Enabled
+	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := h.store.UpdateSAS(ctx, sealed); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	return apigw.JSON(http.StatusOK, sasJSON{Identifier: cred.Identifier, Enabled: cred.Enabled}, nil), nil
+}
+
+type sasTokenBody struct {
+	Expiry string `json:"expiry"`
+	Key    string `json:"key"`
+}
+
+func (h *Handler) sasToken(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+	var body sasTokenBody
+	if err := decode(c.req, &body); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if err := validKeyName(body.Key); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	expiry, err := sas.ParseExpiry(body.Expiry)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be RFC 3339, .NET round-trip (2014-08-04T22:03:00.0000000Z) or MM/DD/YYYY H:MM PM (UTC)")
+	}
+	switch {
+	case !expiry.After(c.now):
+		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be in the future")
+	case expiry.After(c.now.Add(MaxSASLifetime)):
+		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be within 366 days")
+	}
+	cred, err := h.sasFor(ctx, c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	if !cred.Enabled {
+		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the SAS credential is disabled")
+	}
+	key := cred.Primary
+	if body.Key == sascred.Secondary {
+		key = cred.Secondary
+	}
+	return apigw.JSON(http.StatusOK, map[string]string{"token": sas.Sign(cred.Identifier, key, expiry)}, apigw.NoStore), nil
+}

@@ -1,0 +1,121 @@
+package oauth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/assertion"
+	"github.com/tollgate/tollgate/shared/client"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/oauthform"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// AssertionType is RFC 7523's client assertion type.
+const AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// MaxAssertionLifetime bounds how far ahead an assertion's exp may be.
+const MaxAssertionLifetime = 5 * time.Minute
+
+// assertionGrant answers client_credentials authenticated by a
+// private_key_jwt assertion signed with the key of the user's bound
+// certificate: a certificate-bound access token (RFC 8705 cnf), good only
+// over mutual TLS with that certificate. Every failure is invalid_client.
+func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, requested scope.Set) (any, error) {
+	now := h.opt.Clock.Now()
+	tok := form["client_assertion"]
+	x5t, err := assertion.Thumbprint(tok)
+	if err != nil || form["client_assertion_type"] != AssertionType {
+		return nil, oauthform.InvalidClient(false)
+	}
+	thumbprint, ok := hexThumbprint(x5t)
+	if !ok {
+		return nil, oauthform.InvalidClient(false)
+	}
+	window := now.Truncate(FailureWindow)
+	if n, err := h.store.Failures(ctx, h.opt.ProjectID, "x5t:"+thumbprint, window); err != nil {
+		return nil, err
+	} else if n >= MaxFailures {
+		return nil, oauthform.TooManyRequests(window.Add(FailureWindow).Sub(now))
+	}
+	g, err := h.verifyAssertion(ctx, tok, thumbprint, now)
+	if errors.Is(err, errBadAssertion) {
+		if _, err := h.store.AddFailure(ctx, h.opt.ProjectID, "x5t:"+thumbprint, window, FailureWindow); err != nil {
+			return nil, err
+		}
+		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
+		return nil, oauthform.InvalidClient(false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := grant(nil, g.owner.EffectiveScopes(), requested)
+	if err != nil {
+		return nil, err
+	}
+	exp := now.Add(client.AccessTokenTTL)
+	at, err := accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
+		Issuer: h.opt.Issuer, Subject: g.sub, Audience: h.opt.Audience, ExpiresAt: exp.Unix(), IssuedAt: now.Unix(),
+		ID: id.New("at"), Scope: scopes.String(), SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(client.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+}
+
+var errBadAssertion = errors.New("bad client assertion")
+
+// verifyAssertion checks the assertion against the bound certificate, its
+// owner and the replay record, and opens a sign-in session.
+func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, now time.Time) (grantee, error) {
+	b, err := h.store.GetCertificate(ctx, h.opt.ProjectID, thumbprint)
+	if errors.Is(err, store.ErrNotFound) {
+		return grantee{}, errBadAssertion
+	}
+	if err != nil {
+		return grantee{}, err
+	}
+	v := assertion.Verifier{Audiences: []string{h.opt.Issuer, h.opt.Issuer + "/oauth/token"}, MaxLifetime: MaxAssertionLifetime, Clock: h.opt.Clock}
+	claims, err := v.Verify(tok, b.Certificate)
+	if err != nil || claims.Subject != b.Owner || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
+		return grantee{}, errBadAssertion
+	}
+	owner, err := h.activeOwner(ctx, b.Owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return grantee{}, errBadAssertion
+	}
+	if err != nil {
+		return grantee{}, err
+	}
+	if err := h.store.RecordAssertion(ctx, h.opt.ProjectID, claims.Issuer, claims.ID, claims.ExpiresAt); errors.Is(err, store.ErrConflict) {
+		return grantee{}, errBadAssertion // a replay
+	} else if err != nil {
+		return grantee{}, err
+	}
+	exp := now.Add(client.AccessTokenTTL)
+	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindAssertion)), Kind: credential.KindAssertion,
+		Owner: owner.ID, Name: "private_key_jwt sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp,
+		NotBefore: now.Truncate(time.Second)}
+	if err := h.store.CreateSession(ctx, s); err != nil {
+		return grantee{}, err
+	}
+	return grantee{sub: owner.ID, sid: s.ID, owner: owner}, nil
+}
+
+// hexThumbprint turns an x5t#S256 (base64url SHA-256) into the upper-case
+// hex thumbprint certificates are stored under.
+func hexThumbprint(x5t string) (string, bool) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(x5t)
+	if err != nil || len(raw) != 32 {
+		return "", false
+	}
+	return strings.ToUpper(hex.EncodeToString(raw)), true
+}
