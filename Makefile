@@ -25,7 +25,10 @@ FUZZ_TARGETS := \
 	./shared/envelope:FuzzOpen \
 	./shared/oauthform:FuzzParse \
 	./shared/oauthform:FuzzBasicAuth \
-	./shared/accesstoken:FuzzVerify
+	./shared/accesstoken:FuzzVerify \
+	./shared/sas:FuzzParse \
+	./shared/certbind:FuzzParse \
+	./shared/assertion:FuzzVerify
 
 .PHONY: run test ci tools check-java lambdas vet unit fuzz bench synth clean
 
