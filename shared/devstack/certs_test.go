@@ -253,3 +253,25 @@ func TestSharedAccessSignatures(t *testing.T) {
 	c.want(400, "POST", "/v1/sas/token", auth, `{"expiry":"tomorrow","key":"primary"}`)
 	c.want(400, "POST", "/v1/sas/token", auth, `{"expiry":"`+expiry.Format(time.RFC3339)+`","key":"tertiary"}`)
 }
+
+// TestCertificateFlowScript runs the README's certificate walk-through
+// (examples/certificate-flow.sh: openssl, curl) against a stack.
+func TestCertificateFlowScript(t *testing.T) {
+	for _, tool := range []string{"bash", "openssl", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	httpURL, httpsURL, admin := tlsStack(t)
+	c := client{t, httpURL}
+	u := c.want(201, "POST", "/v1/users", "x-api-key: "+admin,
+		`{"username":"pat","roles":["credential-issuer"],"scopes":["certificates:read","certificates:write"]}`)
+	key := c.want(201, "POST", "/v1/keys", "x-api-key: "+admin, `{"name":"pat","owner":"`+u["userId"].(string)+`"}`)["key"].(string)
+	script, _ := filepath.Abs("../../examples/certificate-flow.sh")
+	cmd := exec.Command("bash", script)
+	cmd.Env = append(os.Environ(), "TOLLGATE_URL="+httpURL, "TOLLGATE_TLS_URL="+httpsURL, "KEY="+key, "USER_ID="+u["userId"].(string))
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), `"credentialType"`) != 2 {
+		t.Fatalf("the walk-through failed: %v\n%s", err, out)
+	}
+}
