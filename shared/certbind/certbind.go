@@ -95,7 +95,7 @@ func (c Certificate) PublicKey() (crypto.PublicKey, error) {
 	return x.PublicKey, nil
 }
 
-// Wrapped errors that carry no detail.
+// Wrapped errors, built once.
 var (
 	errTooLarge    = fmt.Errorf("%w: longer than %d bytes", ErrTooLarge, MaxInput)
 	errPrivateKey  = fmt.Errorf("%w: refused, and nothing of it was kept", ErrPrivateKey)

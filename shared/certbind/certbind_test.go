@@ -58,6 +58,7 @@ func TestParseAccepts(t *testing.T) {
 	k := keys()
 	p256 := newCert(t, spec{})
 	rsaDER := newCert(t, spec{key: k.rsa2048})
+	named := newCert(t, spec{cn: "PRIVATE-KEY"})
 	cases := []struct {
 		name  string
 		der   []byte
@@ -82,6 +83,8 @@ func TestParseAccepts(t *testing.T) {
 		{name: "padded to exactly MaxInput", der: p256, input: pemOf(p256) + strings.Repeat(" ", MaxInput-len(pemOf(p256)))},
 		{name: "valid until this very second", der: newCert(t, spec{notAfter: testNow})},
 		{name: "notBefore within the clock skew", der: newCert(t, spec{notBefore: testNow.Add(ClockSkew)})},
+		{name: "PEM, named Private Key Service", der: newCert(t, spec{cn: "Private Key Service"})},
+		{name: "base64, named PRIVATE-KEY", der: named, input: b64Of(named)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,11 +6,12 @@ import (
 )
 
 // holdsPrivateKey reports whether input carries a private key in any form
-// this package can recognise: a "PRIVATE KEY" label (any case, any PEM block
-// or none, also "OPENSSH PRIVATE KEY", "PGP PRIVATE KEY BLOCK"...), a PuTTY
-// key file, or DER shaped like a PKCS#1, PKCS#8 (plain or encrypted) or SEC1
-// private key, whether the input is that DER, base64 of it, or a PEM block of
-// any label holding it.
+// this package can recognise: a "PRIVATE KEY" label anywhere in the text
+// (any case, in a PEM block of any kind or outside one: "OPENSSH PRIVATE
+// KEY", "PGP PRIVATE KEY BLOCK"...), a PuTTY key file, or DER shaped like a
+// PKCS#1, PKCS#8 (plain or encrypted) or SEC1 private key, whether the input
+// is that DER, base64 of it, or a PEM block of any label holding it; also
+// base64 of a PEM text with such a label.
 func holdsPrivateKey(input string) bool {
 	if hasKeyMarker([]byte(input)) || keyShaped([]byte(input)) {
 		return true
@@ -21,15 +22,22 @@ func holdsPrivateKey(input string) bool {
 		if block == nil {
 			break
 		}
-		if keyShaped(block.Bytes) || hasKeyMarker(block.Bytes) {
+		if keyShaped(block.Bytes) || pemWithKeyMarker(block.Bytes) {
 			return true
 		}
 		rest = after
 	}
-	if der, err := base64Certificate(input); err == nil && (keyShaped(der) || hasKeyMarker(der)) {
+	if der, err := base64Certificate(input); err == nil && (keyShaped(der) || pemWithKeyMarker(der)) {
 		return true
 	}
 	return false
+}
+
+// pemWithKeyMarker looks for a private key label in decoded bytes that are
+// PEM text again (base64 of a PEM file). DER is not searched: a certificate
+// may well name a "Private Key Service".
+func pemWithKeyMarker(b []byte) bool {
+	return bytes.Contains(b, []byte("-----BEGIN")) && hasKeyMarker(b)
 }
 
 // hasKeyMarker looks for "PRIVATE" then "KEY", in any case, separated by
