@@ -9,8 +9,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +32,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -39,8 +42,11 @@ import (
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/oauthform"
 	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/store/memory"
 	"github.com/tollgate/tollgate/shared/user"
 )
@@ -66,6 +72,10 @@ var authorizerWant = map[string]string{
 	"jwt-revoked.json":   unauthorized, // well signed, session revoked
 	"jwt-wrong-key.json": unauthorized, // our kid, another key's signature
 	"access-token.json":  allow,        // access token of a refresh family, on GET /v1/keys
+	"sas.json":           allow,        // shared access signature of dave's SAS credential, primary key
+	"sas-malformed.json": unauthorized, // the same signature with its fields out of order
+	"mtls.json":          allow,        // mutual TLS alone, with the certificate bound to dave
+	"mtls-unbound.json":  unauthorized, // mutual TLS alone, with a certificate bound to no one
 }
 
 // proxyWant is the expected response to a proxy event; body, when set, must
@@ -79,6 +89,10 @@ type proxyWant struct {
 	// bearer, when set, is the JSON member of the answer holding a new
 	// token, which the authorizer must then allow on GET /v1/whoami.
 	bearer string
+	// headers must be among the response headers.
+	headers map[string]string
+	// after, when set, checks the answer and the store after the request.
+	after func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse)
 }
 
 // issuekeysWant is the expected response for each file in issuekeys/.
@@ -110,7 +124,67 @@ var issuekeysWant = map[string]proxyWant{
 	"rotate-client-secret.json": {status: http.StatusOK,
 		body: `"previousSecretExpiresAt":"` + now.Add(client.DefaultSecretGrace).Format(time.RFC3339) + `"`},
 	"delete-client.json": {status: http.StatusNoContent, revokes: aliceClientID},
+
+	"get-sas.json": {status: http.StatusOK, body: `"identifier":"` + sasIdentifier + `"`, headers: noStore,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			got := sasAnswer(t, resp)
+			if got.Identifier != sasIdentifier || !got.Enabled || got.PrimaryKey != sasPrimary || got.SecondaryKey != sasSecondary {
+				t.Error("GET /v1/sas does not answer the fixture credential and its keys")
+			}
+		}},
+	"regenerate-sas.json": {status: http.StatusOK, body: `"primaryKey":"` + sasPrimary + `"`, headers: noStore,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			got := sasAnswer(t, resp)
+			if got.Identifier != sasIdentifier || got.PrimaryKey != sasPrimary || got.SecondaryKey == sasSecondary || got.SecondaryKey == "" {
+				t.Error("regenerating the secondary key must change it and only it")
+			}
+			if c := storedSAS(t, f); c.Primary != got.PrimaryKey || c.Secondary != got.SecondaryKey {
+				t.Error("the stored keys are not the answered ones")
+			}
+			// The primary key's tokens still pass; the old secondary key's fail.
+			wantWhoami(t, f, sasToken, "", allow)
+			wantWhoami(t, f, sas.Sign(sasIdentifier, sasSecondary, sasExpiry), "", unauthorized)
+			wantWhoami(t, f, sas.Sign(sasIdentifier, got.SecondaryKey, sasExpiry), "", allow)
+		}},
+	"patch-sas.json": {status: http.StatusOK, body: `"enabled":false`,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if got := sasAnswer(t, resp); got.PrimaryKey != "" || got.SecondaryKey != "" || got.Identifier != sasIdentifier {
+				t.Errorf("PATCH /v1/sas answers keys or another credential: %s", resp.Body)
+			}
+			if c := storedSAS(t, f); c.Enabled || c.Primary != sasPrimary || c.Secondary != sasSecondary {
+				t.Error("the stored credential is not disabled with its keys kept")
+			}
+			wantWhoami(t, f, sasToken, "", unauthorized)
+		}},
+	"sas-token.json": {status: http.StatusOK, body: `"token":"SharedAccessSignature uid=` + sasIdentifier, headers: noStore,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			var got struct{ Token string }
+			if err := json.Unmarshal([]byte(resp.Body), &got); err != nil || got.Token != sasToken {
+				t.Errorf("token = %q (%v); the sample asks for the one in authorizer/sas.json: %q", got.Token, err, sasToken)
+			}
+			wantWhoami(t, f, got.Token, "", allow)
+		}},
+	"put-certificate.json": {status: http.StatusCreated, body: `"thumbprint":"` + bobCertThumbprint + `"`,
+		headers: map[string]string{"Location": "/v1/users/" + bobID + "/certificate"},
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if b, err := f.store.GetCertificateByOwner(context.Background(), project, bobID); err != nil || b.Thumbprint != bobCertThumbprint {
+				t.Errorf("bob's binding after the PUT: %v, %v", b.Thumbprint, err)
+			}
+			if ctx := wantWhoami(t, f, "", bobCertPEM, allow); ctx["principalId"] != bobID {
+				t.Errorf("the newly bound certificate authenticates %v, want bob", ctx["principalId"])
+			}
+		}},
+	"get-certificate.json": {status: http.StatusOK, body: `"thumbprint":"` + daveCertThumbprint + `"`},
+	"delete-certificate.json": {status: http.StatusNoContent,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if _, err := f.store.GetCertificateByOwner(context.Background(), project, daveID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("dave's binding after the DELETE: %v", err)
+			}
+			wantWhoami(t, f, "", daveCertPEM, unauthorized)
+		}},
 }
+
+var noStore = map[string]string{"Cache-Control": "no-store"}
 
 // oauthWant is the expected answer of the token function.
 type oauthWant struct {
@@ -156,6 +230,7 @@ const (
 	adminID = "usr_11e13nEpryzEuPmIL"
 	aliceID = "usr_06DV6BjpjWpzwHDfi" // credential-issuer
 	bobID   = "usr_0VaSLUxg9JCE5rU1e" // plain user, the target of user management
+	daveID  = "usr_17592pGWt28jSD11S" // credential-issuer with the SAS and certificate scopes
 )
 
 // Fixture keys. The tokens were made once with secret.Generate and pasted
@@ -169,6 +244,8 @@ const (
 	aliceReadToken = "tgk_QNPKW35nEpcibZhN0kWBIb874yBuyvBueWjMQJ5N6tv22x5j5"
 	bobKeyID       = "key_1DjUoQQIu02vWiBiS"
 	bobToken       = "tgk_Xxxh1P2UltOIsLyi5Qgwq3cctv9dtghkGdlleLI2gLr2bsrsO"
+	daveKeyID      = "key_1EBjoJjnI23bYN0xI"
+	daveToken      = "tgk_Bd0sHIN6XrC7KAB5BwzwkPNyhdoTGfarCSfEePIVFzU4DIqW1"
 )
 
 var fixtureUsers = []user.User{
@@ -176,6 +253,8 @@ var fixtureUsers = []user.User{
 	{ID: aliceID, Username: "alice", Roles: []string{user.RoleCredentialIssuer},
 		Scopes: scope.Set{"credentials:read", "credentials:write", "echo:read"}},
 	{ID: bobID, Username: "bob", Roles: []string{}, Scopes: scope.Set{"echo:read"}},
+	{ID: daveID, Username: "dave", Roles: []string{user.RoleCredentialIssuer},
+		Scopes: scope.Set{"certificates:read", "certificates:write", "echo:read", "sas:read", "sas:write"}},
 }
 
 type fixtureKey struct {
@@ -188,6 +267,7 @@ var fixtureKeys = []fixtureKey{
 	{aliceKeyID, aliceID, "laptop", aliceToken, nil},
 	{aliceReadKeyID, aliceID, "dashboard (read-only)", aliceReadToken, scope.Set{"credentials:read"}},
 	{bobKeyID, bobID, "scripts", bobToken, nil},
+	{daveKeyID, daveID, "workstation", daveToken, nil},
 }
 
 // Token fixtures. The JWTs in the samples are signed with signingKey (one
@@ -214,6 +294,63 @@ var (
 	signingKey = fixedKey("tollgate events signing key")
 	otherKey   = fixedKey("tollgate events other key")
 	sealKey    = sha256.Sum256([]byte("tollgate events seal key"))
+)
+
+// SAS fixture: dave's SAS credential. The identifier and keys were made
+// once with sas.NewIdentifier and sas.GenerateKey and pasted here; they are
+// stored sealed with sealKey. sasToken, in authorizer/sas.json, is
+// sas.Sign(sasIdentifier, sasPrimary, sasExpiry).
+const (
+	sasIdentifier = "278b4a01b0aa1de2cd294c33"
+	sasPrimary    = "EyBVF96C5vcjy9cwWcMSV11GF5L+uyKVTdSttOfNGfw0csX32l9Nd9ERG6y6v6sulNy6UhAUeauCZTc/n79h0w=="
+	sasSecondary  = "dXIbbPo7smEdXpLA/wUvLV+vNUHy/+fnjATYI60MTipyDH+XhD62wSPebMoPxRN+QbZ1FcBXpXUlwH5lzRH5TQ=="
+	sasToken      = "SharedAccessSignature uid=" + sasIdentifier + "&ex=2026-12-01T00:00:00.0000000Z" +
+		"&sn=oXMOwbOzq6SXN9xr4XnS8Q7fKNTZlQ6ba2ABOYmuGOeE4gii2wMokU9Wt3xdv1O/rIm0V4m+V5drnhsunQgm+g=="
+)
+
+var sasExpiry = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// Certificate fixtures: self-signed P-256 client certificates valid from
+// certNotBefore to certNotAfter, their keys fixedKey(seed). They were made
+// once with x509.CreateCertificate (serial numbers 0x7a11a7e and
+// 0x7a11a7f, subject O=Example Corp and the CN below, key usage digital
+// signature, extended key usage client auth, not a CA) and pasted here and
+// into the samples. daveCert is bound to dave in the fixture; bobCert is
+// bound to no one until put-certificate.json binds it to bob.
+const (
+	daveCertSeed       = "tollgate events dave certificate key"
+	daveCertThumbprint = "023EEDD15FD751E484D34455895D772E1BB0D532D3EB05F7BB2305D8AABBDE09"
+	daveCertPEM        = `-----BEGIN CERTIFICATE-----
+MIIBgDCCASegAwIBAgIEB6EafjAKBggqhkjOPQQDAjAtMRUwEwYDVQQKEwxFeGFt
+cGxlIENvcnAxFDASBgNVBAMTC2RhdmUgbGFwdG9wMB4XDTI2MDEwMTAwMDAwMFoX
+DTI3MTIzMTIzNTk1OVowLTEVMBMGA1UEChMMRXhhbXBsZSBDb3JwMRQwEgYDVQQD
+EwtkYXZlIGxhcHRvcDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEUMSUmL2rqU
+16e4C7dRqSPX5DR7nWzayqk9/h0uQi7M9R0AJdzevCOnbh4dFW2VwmvUxPO86xIc
+ed+7QDQJFKyjNTAzMA4GA1UdDwEB/wQEAwIHgDATBgNVHSUEDDAKBggrBgEFBQcD
+AjAMBgNVHRMBAf8EAjAAMAoGCCqGSM49BAMCA0cAMEQCIHmxaJS66r2dBE36kn/9
+hF8upEhCqRCdlK4jTs8n0oMKAiAFtf+GdzsoxvCq68NLOBIHFI7VG4ws8iQ5Ki6f
+xJkFYw==
+-----END CERTIFICATE-----
+`
+	bobCertSeed       = "tollgate events unbound certificate key"
+	bobCertThumbprint = "A459433EF3CFD1E4AC30735BFE6AC1961F75CE84E72DBECC7D5920CBDB7B901D"
+	bobCertPEM        = `-----BEGIN CERTIFICATE-----
+MIIBijCCAS+gAwIBAgIEB6EafzAKBggqhkjOPQQDAjAxMRUwEwYDVQQKEwxFeGFt
+cGxlIENvcnAxGDAWBgNVBAMTD2JvYiB3b3Jrc3RhdGlvbjAeFw0yNjAxMDEwMDAw
+MDBaFw0yNzEyMzEyMzU5NTlaMDExFTATBgNVBAoTDEV4YW1wbGUgQ29ycDEYMBYG
+A1UEAxMPYm9iIHdvcmtzdGF0aW9uMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
+tSvFpHmrb5efcE6iauQ+0DCsgkAylIyoEXi7U2Ttq9YdTldCkCfpXWwLO6K0MuQb
+bWLlnZjkqrCBEprvh5cOSqM1MDMwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoG
+CCsGAQUFBwMCMAwGA1UdEwEB/wQCMAAwCgYIKoZIzj0EAwIDSQAwRgIhAMlfkSfw
+t2W7CGx01bTaIT+9a1VibBRKXeawwTANGvUUAiEA1a3H5KGirTCAkcNWr6/1R/mz
+yu74xMf4zCMuzOVg6kE=
+-----END CERTIFICATE-----
+`
+)
+
+var (
+	certNotBefore = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	certNotAfter  = time.Date(2027, 12, 31, 23, 59, 59, 0, time.UTC)
 )
 
 // fixedKey derives a P-256 key from seed (as in shared/accesstoken's tests),
@@ -269,6 +406,7 @@ type fixture struct {
 	mgmt     *management.Handler
 	token    *oauth.Handler
 	verifier *accesstoken.Verifier
+	sealer   sascred.Sealer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -307,18 +445,35 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealed, err := sascred.Seal(ctx, sealer, sascred.Credential{ProjectID: project, Identifier: sasIdentifier, Owner: daveID,
+		Enabled: true, Primary: sasPrimary, Secondary: sasSecondary, CreatedAt: created.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSAS(ctx, sealed); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := certbind.Parse(daveCertPEM, now)
+	if err != nil {
+		t.Fatalf("daveCertPEM: %v", err)
+	}
+	if err := st.BindCertificate(ctx, certbind.Binding{ProjectID: project, Owner: daveID, Certificate: cert,
+		CreatedAt: created.Add(2*time.Hour + time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{
 		store: st,
 		auth: authorizer.New(st, authorizer.Options{
 			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
 			Routes: authz.NewTable(authz.Routes), Clock: clk,
-			Verifier: newVerifier(),
+			Verifier: newVerifier(), Sealer: sealer,
 		}),
 		mgmt: management.New(st, management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
-			Issuer: issuer, Audience: audience, Signer: signer}),
+			Issuer: issuer, Audience: audience, Signer: signer, Sealer: sealer}),
 		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
 			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Clock: clk}),
 		verifier: newVerifier(),
+		sealer:   sealer,
 	}
 }
 
@@ -529,6 +684,14 @@ func checkContext(t *testing.T, resp events.APIGatewayCustomAuthorizerResponse) 
 // reports for a fixture credential: a key's owner, a personal JWT's owner,
 // an access token's session owner (or the client, for a client's token).
 func fixturePrincipal(credentialID any) (principal, credType string, ok bool) {
+	switch credentialID {
+	case sasIdentifier:
+		return daveID, authorizer.TypeSAS, true
+	case daveCertThumbprint:
+		return daveID, authorizer.TypeCertificate, true
+	case bobCertThumbprint: // once put-certificate.json bound it
+		return bobID, authorizer.TypeCertificate, true
+	}
 	if i := slices.IndexFunc(fixtureKeys, func(k fixtureKey) bool { return k.id == credentialID }); i >= 0 {
 		return fixtureKeys[i].owner, authorizer.TypeAPIKey, true
 	}
@@ -589,6 +752,34 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 		}
 	case "jwt-wrong-key.json":
 		checkWrongKey(t, tok)
+	case "sas.json":
+		parsed, err := sas.Parse(req.Headers["Authorization"])
+		if err != nil || req.Headers["Authorization"] != sasToken {
+			t.Fatalf("sas.json should carry sasToken; Parse says %v", err)
+		}
+		if err := sas.Verify(parsed, now, sasPrimary); err != nil {
+			t.Errorf("sas.json's token does not verify with the primary key at the fixed time: %v", err)
+		}
+	case "sas-malformed.json":
+		h := req.Headers["Authorization"]
+		if _, err := sas.Parse(h); !errors.Is(err, sas.ErrMalformed) {
+			t.Errorf("sas-malformed.json should be malformed; Parse says %v", err)
+		}
+		// Only the order of its fields is wrong: put back, it is sasToken.
+		fields := map[string]string{}
+		for f := range strings.SplitSeq(strings.TrimPrefix(h, sas.Scheme+" "), "&") {
+			name, value, _ := strings.Cut(f, "=")
+			fields[name] = value
+		}
+		if len(fields) != 3 || sas.Scheme+" uid="+fields["uid"]+"&ex="+fields["ex"]+"&sn="+fields["sn"] != sasToken {
+			t.Errorf("sas-malformed.json should be sasToken with its fields out of order: %q", h)
+		}
+	case "mtls.json", "mtls-unbound.json":
+		want := map[string]string{"mtls.json": daveCertPEM, "mtls-unbound.json": bobCertPEM}[name]
+		if _, ok := req.Headers["Authorization"]; ok {
+			t.Errorf("%s should present the client certificate alone", name)
+		}
+		checkClientCert(t, name, req.RequestContext.Identity.ClientCert, want)
 	}
 }
 
@@ -743,7 +934,15 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
 		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])
 	}
+	for k, v := range want.headers {
+		if resp.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, resp.Headers[k], v)
+		}
+	}
 	checkRevoked(t, f, want.revokes)
+	if want.after != nil {
+		want.after(t, f, resp)
+	}
 	if want.bearer != "" {
 		var body map[string]any
 		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
@@ -857,6 +1056,140 @@ func checkFormSecrets(t *testing.T, name string, req events.APIGatewayProxyReque
 	}
 	if _, err := secret.Check(tok, prefix); err != nil || tok == fixture {
 		t.Errorf("%s should carry a well-formed %s_ secret other than the fixture's; Check says %v", name, prefix, err)
+	}
+}
+
+// sasJSON is a SAS answer of the management API.
+type sasJSON struct {
+	Identifier   string `json:"identifier"`
+	Enabled      bool   `json:"enabled"`
+	PrimaryKey   string `json:"primaryKey"`
+	SecondaryKey string `json:"secondaryKey"`
+}
+
+func sasAnswer(t *testing.T, resp events.APIGatewayProxyResponse) sasJSON {
+	t.Helper()
+	var got sasJSON
+	dec := json.NewDecoder(strings.NewReader(resp.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("SAS answer %s: %v", resp.Body, err)
+	}
+	return got
+}
+
+// storedSAS opens dave's stored SAS credential with the fixture's sealer.
+func storedSAS(t *testing.T, f *fixture) sascred.Credential {
+	t.Helper()
+	sealed, err := f.store.GetSAS(context.Background(), project, sasIdentifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{sasPrimary, sasSecondary} {
+		if bytes.Contains(sealed.Keys, []byte(k)) {
+			t.Error("the stored SAS record holds a key in the clear")
+		}
+	}
+	c, err := sascred.Open(context.Background(), f.sealer, sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// wantWhoami runs the authorizer on GET /v1/whoami with authorization as
+// the Authorization header and clientCert as the mutual TLS certificate
+// (each when not empty) and checks the outcome; it returns the context.
+func wantWhoami(t *testing.T, f *fixture, authorization, clientCert, want string) map[string]any {
+	t.Helper()
+	arn := methodARN("123456789012", "abcdef1234", "prod", "GET", "/v1/whoami")
+	req := events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		Type: "REQUEST", MethodArn: arn, Resource: "/v1/whoami", Path: "/v1/whoami", HTTPMethod: "GET",
+		Headers: map[string]string{},
+	}
+	if authorization != "" {
+		req.Headers["Authorization"] = authorization
+	}
+	req.RequestContext.Identity.ClientCert.ClientCertPem = clientCert
+	resp, err := f.auth.Handle(context.Background(), req)
+	got := ""
+	switch {
+	case errors.Is(err, authorizer.ErrUnauthorized):
+		got = unauthorized
+	case err != nil:
+		t.Fatalf("authorizer error: %v", err)
+	default:
+		got = effect(resp, arn)
+	}
+	if got != want {
+		t.Fatalf("the authorizer answers %s on GET /v1/whoami, want %s", got, want)
+	}
+	if got == allow {
+		checkContext(t, resp)
+	}
+	return resp.Context
+}
+
+// checkClientCert keeps an mTLS sample's clientCert what API Gateway would
+// send for the fixture certificate.
+func checkClientCert(t *testing.T, name string, cc events.APIGatewayCustomAuthorizerRequestTypeRequestIdentityClientCert, wantPEM string) {
+	t.Helper()
+	if cc.ClientCertPem != wantPEM {
+		t.Fatalf("%s: clientCertPem is not the fixture certificate", name)
+	}
+	block, _ := pem.Decode([]byte(cc.ClientCertPem))
+	x, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const layout = "Jan _2 15:04:05 2006 GMT" // as API Gateway (OpenSSL) writes validity, in UTC
+	if cc.SubjectDN != x.Subject.String() || cc.IssuerDN != x.Issuer.String() || cc.SerialNumber != x.SerialNumber.String() ||
+		cc.Validity.NotBefore != x.NotBefore.UTC().Format(layout) || cc.Validity.NotAfter != x.NotAfter.UTC().Format(layout) {
+		t.Errorf("%s: clientCert %+v does not describe its certificate (%s, serial %s, %s to %s)", name,
+			cc, x.Subject, x.SerialNumber, x.NotBefore.UTC().Format(layout), x.NotAfter.UTC().Format(layout))
+	}
+}
+
+// TestFixtureSASAndCertificates keeps the pasted SAS values and
+// certificates what the comments above say.
+func TestFixtureSASAndCertificates(t *testing.T) {
+	for _, k := range []string{sasPrimary, sasSecondary} {
+		raw, err := base64.StdEncoding.Strict().DecodeString(k)
+		if err != nil || len(raw) != sas.KeyLen {
+			t.Errorf("SAS key %q is not base64 of %d bytes: %d, %v", k, sas.KeyLen, len(raw), err)
+		}
+	}
+	if len(sasIdentifier) != 24 || strings.Trim(sasIdentifier, "0123456789abcdef") != "" {
+		t.Errorf("sasIdentifier %q is not 24 lowercase hex characters", sasIdentifier)
+	}
+	if got := sas.Sign(sasIdentifier, sasPrimary, sasExpiry); got != sasToken {
+		t.Errorf("sasToken is not sas.Sign(sasIdentifier, sasPrimary, sasExpiry) = %q", got)
+	}
+	for _, c := range []struct{ pem, seed, thumbprint, cn string }{
+		{daveCertPEM, daveCertSeed, daveCertThumbprint, "dave laptop"},
+		{bobCertPEM, bobCertSeed, bobCertThumbprint, "bob workstation"},
+	} {
+		cert, err := certbind.Parse(c.pem, now)
+		if err != nil {
+			t.Errorf("%s: not acceptable for binding at the fixed time: %v", c.cn, err)
+			continue
+		}
+		block, _ := pem.Decode([]byte(c.pem))
+		x, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, ok := x.PublicKey.(*ecdsa.PublicKey)
+		if !ok || !pub.Equal(&fixedKey(c.seed).PublicKey) {
+			t.Errorf("%s: the public key is not fixedKey(%q)'s", c.cn, c.seed)
+		}
+		if err := x.CheckSignature(x.SignatureAlgorithm, x.RawTBSCertificate, x.Signature); err != nil || !bytes.Equal(x.RawIssuer, x.RawSubject) {
+			t.Errorf("%s: not self-signed: %v (issuer %s)", c.cn, err, x.Issuer)
+		}
+		if cert.Thumbprint != c.thumbprint || x.Subject.CommonName != c.cn || x.IsCA ||
+			!x.NotBefore.Equal(certNotBefore) || !x.NotAfter.Equal(certNotAfter) {
+			t.Errorf("%s: thumbprint %s, subject %s, CA %v, valid %v to %v", c.cn, cert.Thumbprint, x.Subject, x.IsCA, x.NotBefore, x.NotAfter)
+		}
 	}
 }
 

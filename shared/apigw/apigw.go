@@ -156,10 +156,14 @@ func article(goType string) string {
 
 // JSON answers status with v as its JSON body.
 func JSON(status int, v any, headers map[string]string) events.APIGatewayProxyResponse {
-	body, err := json.Marshal(v)
-	if err != nil {
+	// Not HTML-escaped: a SAS token's & stays an &.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return Problem(problem.New(http.StatusInternalServerError, "internal error"))
 	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	h := map[string]string{"Content-Type": "application/json"}
 	for k, v := range headers {
 		h[k] = v

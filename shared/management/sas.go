@@ -103,6 +103,9 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 	if err := validKeyName(body.Key); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	if !c.user.MayIssue() {
+		return events.APIGatewayProxyResponse{}, problem.Forbidden("regenerating credentials needs the credential-issuer or admin role")
+	}
 	cred, err := h.sasFor(ctx, c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
