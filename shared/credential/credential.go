@@ -27,6 +27,7 @@ type Status string
 const (
 	Active  Status = "active"
 	Revoked Status = "revoked"
+	Expired Status = "expired" // set by the expiry sweep
 )
 
 // Session is the state every JWT-minting credential shares.

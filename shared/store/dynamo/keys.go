@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,6 +34,8 @@ type keyItem struct {
 	SK            string   `dynamodbav:"SK"`
 	GSI1PK        string   `dynamodbav:"GSI1PK,omitempty"`
 	GSI1SK        string   `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK        string   `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK        string   `dynamodbav:"GSI2SK,omitempty"`
 	Type          string   `dynamodbav:"type"`
 	ProjectID     string   `dynamodbav:"projectId"`
 	KeyID         string   `dynamodbav:"keyId"`
@@ -69,6 +72,9 @@ func keyItems(k apikey.Key) (record, lookup map[string]types.AttributeValue, err
 	}
 	it.PK, it.SK = keyPK(k.ProjectID, k.ID), skKey
 	it.GSI1PK, it.GSI1SK = ownerGSIPK(k.ProjectID, k.Owner), kindKey+formatTime(k.CreatedAt)+"#"+k.ID
+	if k.Status != apikey.Expired {
+		it.GSI2PK, it.GSI2SK = expiryIndex(k.ProjectID, k.ExpiresAt, expiryKindKey, k.ID)
+	}
 	if record, err = attributevalue.MarshalMap(it); err != nil {
 		return nil, nil, fmt.Errorf("encoding key: %w", err)
 	}
@@ -179,13 +185,25 @@ func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem 
 		values[":a"] = &types.AttributeValueMemberS{Value: formatOptTime(k.ExpiresAt)}
 		values[":b"] = &types.AttributeValueMemberS{Value: k.RotatedTo}
 	}
-	update := func(pkValue, sk string) types.TransactWriteItem {
+	update := func(pkValue, sk, set string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
 		return types.TransactWriteItem{Update: &types.Update{
 			TableName: s.table, Key: key(pkValue, sk), UpdateExpression: aws.String(set),
 			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}}
 	}
-	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey), update(hashPK(k.ProjectID, k.Hash), skLookup)}
+	lookup := update(hashPK(k.ProjectID, k.Hash), skLookup, set, names, values)
+	if rotate {
+		// The record's place in the expiry index moves with its expiry.
+		gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, expiryKindKey, k.ID)
+		recordValues := map[string]types.AttributeValue{
+			":gpk": &types.AttributeValueMemberS{Value: gsiPK}, ":gsk": &types.AttributeValueMemberS{Value: gsiSK},
+		}
+		maps.Copy(recordValues, values)
+		recordNames := map[string]string{"#gpk": AttrGSI2PK, "#gsk": AttrGSI2SK}
+		maps.Copy(recordNames, names)
+		return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, set+", #gpk = :gpk, #gsk = :gsk", recordNames, recordValues), lookup}
+	}
+	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, set, names, values), lookup}
 }
 
 // UpdateKey writes k's name and status; ErrNotFound if it was deleted.

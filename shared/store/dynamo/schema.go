@@ -12,9 +12,12 @@ const (
 	AttrSK     = "SK"     // sort key (string)
 	AttrGSI1PK = "GSI1PK" // owner listing partition
 	AttrGSI1SK = "GSI1SK" // owner listing sort key
+	AttrGSI2PK = "GSI2PK" // expiry partition: the day a credential expires
+	AttrGSI2SK = "GSI2SK" // expiry sort key: <expiresAt>#<kind>#<id>
 	AttrTTL    = "ttl"    // epoch seconds after which DynamoDB may delete the item
 
-	IndexOwner = "GSI1" // owner listings: OWNER#<userId> -> <kind>#<createdAt>#<id>
+	IndexOwner  = "GSI1" // owner listings: OWNER#<userId> -> <kind>#<createdAt>#<id>
+	IndexExpiry = "GSI2" // expiry sweeps: EXPIRY#<day> -> <expiresAt>#<kind>#<id>, sparse
 )
 
 // CreateTableInput is the table definition used by the local stack and the
@@ -29,18 +32,28 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(AttrSK), AttributeType: s},
 			{AttributeName: aws.String(AttrGSI1PK), AttributeType: s},
 			{AttributeName: aws.String(AttrGSI1SK), AttributeType: s},
+			{AttributeName: aws.String(AttrGSI2PK), AttributeType: s},
+			{AttributeName: aws.String(AttrGSI2SK), AttributeType: s},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(AttrSK), KeyType: types.KeyTypeRange},
 		},
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName: aws.String(IndexOwner),
+		GlobalSecondaryIndexes: indexes(),
+	}
+}
+
+// indexes are the table's global secondary indexes.
+func indexes() []types.GlobalSecondaryIndex {
+	index := func(name, pk, sk string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{
+			IndexName: aws.String(name),
 			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String(AttrGSI1PK), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String(AttrGSI1SK), KeyType: types.KeyTypeRange},
+				{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(sk), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
+		}
 	}
+	return []types.GlobalSecondaryIndex{index(IndexOwner, AttrGSI1PK, AttrGSI1SK), index(IndexExpiry, AttrGSI2PK, AttrGSI2SK)}
 }

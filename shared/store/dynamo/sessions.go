@@ -32,6 +32,8 @@ type sessionItem struct {
 	SK            string   `dynamodbav:"SK"`
 	GSI1PK        string   `dynamodbav:"GSI1PK"`
 	GSI1SK        string   `dynamodbav:"GSI1SK"`
+	GSI2PK        string   `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK        string   `dynamodbav:"GSI2SK,omitempty"`
 	Type          string   `dynamodbav:"type"`
 	ProjectID     string   `dynamodbav:"projectId"`
 	ID            string   `dynamodbav:"id"`
@@ -59,7 +61,7 @@ func sessionPK(projectID, id string) string { return pk(projectID, "CRED", id) }
 func sessionKindPrefix(k credential.Kind) string { return string(k) + "#" }
 
 func toSessionItem(s credential.Session) sessionItem {
-	return sessionItem{
+	it := sessionItem{
 		PK: sessionPK(s.ProjectID, s.ID), SK: skSession,
 		GSI1PK: ownerGSIPK(s.ProjectID, s.Owner), GSI1SK: sessionKindPrefix(s.Kind) + formatTime(s.CreatedAt) + "#" + s.ID,
 		Type: string(s.Kind), ProjectID: s.ProjectID, ID: s.ID, Owner: s.Owner, Name: s.Name,
@@ -67,6 +69,12 @@ func toSessionItem(s credential.Session) sessionItem {
 		CreatedAt: formatTime(s.CreatedAt), ExpiresAt: formatOptTime(s.ExpiresAt), NotBefore: formatTime(s.NotBefore),
 		TTL: ttlAfter(s.ExpiresAt),
 	}
+	// Personal JWTs and refresh families are swept; sign-in sessions and
+	// clients are not (the former die with their one-hour token).
+	if kind, swept := sweptKinds[s.Kind]; swept {
+		it.GSI2PK, it.GSI2SK = expiryIndex(s.ProjectID, s.ExpiresAt, kind, s.ID)
+	}
+	return it
 }
 
 // ttlAfter lets DynamoDB delete a record a retention period after it

@@ -38,6 +38,9 @@ type Store struct {
 	assertions   map[projectKey]bool             // project+issuer#jti seen
 	certs        map[projectKey]certbind.Binding // project+thumbprint
 	certOwners   map[projectKey]string           // project+owner -> thumbprint
+	swept        map[projectKey]bool             // sessions the sweep has handled
+	notified     map[projectKey]bool             // credentials told credential.expiring
+	cursors      map[string]time.Time            // sweep cursor per project
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64

@@ -38,6 +38,7 @@ func (s *Store) init() {
 		s.sessions = map[projectKey]sessionRecord{}
 		s.refresh = map[projectKey]refresh.Token{}
 		s.failures = map[throttleKey]int{}
+		s.swept, s.notified, s.cursors = map[projectKey]bool{}, map[projectKey]bool{}, map[string]time.Time{}
 	}
 }
 

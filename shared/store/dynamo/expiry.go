@@ -1,0 +1,241 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/sweep"
+)
+
+// Kinds in the expiry index's sort key.
+const (
+	expiryKindKey = "key"
+	expiryKindJWT = "jwt"
+	expiryKindRTF = "rtf"
+)
+
+// sweptKinds are the session kinds the sweep looks after.
+var sweptKinds = map[credential.Kind]string{credential.KindJWT: expiryKindJWT, credential.KindRefresh: expiryKindRTF}
+
+// expiryIndex returns a credential's expiry index attributes: its day
+// partition and a sort key ordered by expiry; nothing when it never expires.
+func expiryIndex(projectID string, expires *time.Time, kind, id string) (string, string) {
+	if expires == nil {
+		return "", ""
+	}
+	return expiryPK(projectID, *expires), formatTime(*expires) + "#" + kind + "#" + id
+}
+
+func expiryPK(projectID string, t time.Time) string {
+	return pk(projectID, "EXPIRY", t.UTC().Format(time.DateOnly))
+}
+
+// expiryEntry is what the sweep needs of any indexed item.
+type expiryEntry struct {
+	GSI2SK    string `dynamodbav:"GSI2SK"`
+	Owner     string `dynamodbav:"owner"`
+	ExpiresAt string `dynamodbav:"expiresAt"`
+	Notified  bool   `dynamodbav:"expiringNotified"`
+}
+
+// tableKeyOf returns the table key of the item an expiry sort key names.
+func tableKeyOf(projectID, gsiSK string) (kind, id string, k map[string]types.AttributeValue, ok bool) {
+	parts := strings.Split(gsiSK, "#")
+	if len(parts) != 3 {
+		return "", "", nil, false
+	}
+	kind, id = parts[1], parts[2]
+	switch kind {
+	case expiryKindKey:
+		return kind, id, key(keyPK(projectID, id), skKey), true
+	case expiryKindJWT, expiryKindRTF:
+		return kind, id, key(sessionPK(projectID, id), skSession), true
+	}
+	return "", "", nil, false
+}
+
+var sweepKinds = map[string]string{expiryKindKey: sweep.KindAPIKey, expiryKindJWT: sweep.KindJWT, expiryKindRTF: sweep.KindRefresh}
+
+// ExpiryPage lists the expiry index entries of one day expiring before
+// before, soonest first.
+func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]sweep.Entry, string, error) {
+	gsiPK := expiryPK(projectID, day)
+	in := &dynamodb.QueryInput{
+		TableName: s.table, IndexName: aws.String(IndexExpiry),
+		KeyConditionExpression:   aws.String("#pk = :pk AND #sk < :before"),
+		ExpressionAttributeNames: map[string]string{"#pk": AttrGSI2PK, "#sk": AttrGSI2SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: gsiPK}, ":before": &types.AttributeValueMemberS{Value: formatTime(before)},
+		},
+		Limit: aws.Int32(int32(page.Limit + 1)),
+	}
+	if page.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
+		_, _, start, ok := tableKeyOf(projectID, string(raw))
+		if err != nil || !ok {
+			return nil, "", store.ErrBadCursor
+		}
+		start[AttrGSI2PK] = &types.AttributeValueMemberS{Value: gsiPK}
+		start[AttrGSI2SK] = &types.AttributeValueMemberS{Value: string(raw)}
+		in.ExclusiveStartKey = start
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("dynamodb query expiry: %w", err)
+	}
+	items, next := out.Items, ""
+	if len(items) > page.Limit {
+		items = items[:page.Limit]
+	}
+	entries := make([]sweep.Entry, 0, len(items))
+	for _, av := range items {
+		var it expiryEntry
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, "", fmt.Errorf("decoding expiry entry: %w", err)
+		}
+		kind, id, _, ok := tableKeyOf(projectID, it.GSI2SK)
+		exp, err := parseTime(it.ExpiresAt)
+		if !ok || err != nil {
+			return nil, "", fmt.Errorf("decoding expiry entry %q", it.GSI2SK)
+		}
+		entries = append(entries, sweep.Entry{Kind: sweepKinds[kind], ID: id, Owner: it.Owner, ExpiresAt: exp, Notified: it.Notified})
+		next = it.GSI2SK
+	}
+	if len(out.Items) <= page.Limit {
+		next = ""
+	} else {
+		next = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return entries, next, nil
+}
+
+// MarkExpired marks a credential expired, drops it from the expiry index
+// and sets its TTL; a revoked session stays revoked.
+func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry, deleteAfter time.Time) error {
+	ttl := &types.AttributeValueMemberN{Value: fmt.Sprint(deleteAfter.Unix())}
+	switch e.Kind {
+	case sweep.KindAPIKey:
+		k, err := s.GetKey(ctx, projectID, e.ID)
+		if err != nil {
+			return err
+		}
+		update := func(pkValue, sk, remove string) types.TransactWriteItem {
+			return types.TransactWriteItem{Update: &types.Update{
+				TableName: s.table, Key: key(pkValue, sk),
+				UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl" + remove),
+				ConditionExpression:      aws.String(condExist),
+				ExpressionAttributeNames: expiredNames(remove != ""),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":expired": &types.AttributeValueMemberS{Value: string(apikey.Expired)}, ":ttl": ttl,
+				},
+			}}
+		}
+		return s.transact(ctx, []types.TransactWriteItem{
+			update(keyPK(projectID, k.ID), skKey, " REMOVE #gpk, #gsk"),
+			update(hashPK(projectID, k.Hash), skLookup, ""),
+		}, func(int) error { return fmt.Errorf("key %s: %w", e.ID, store.ErrNotFound) })
+	case sweep.KindJWT, sweep.KindRefresh:
+		k := key(sessionPK(projectID, e.ID), skSession)
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: s.table, Key: k,
+			UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl REMOVE #gpk, #gsk"),
+			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
+			ExpressionAttributeNames: expiredNames(true),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":expired": &types.AttributeValueMemberS{Value: string(credential.Expired)}, ":ttl": ttl,
+				":active": &types.AttributeValueMemberS{Value: string(credential.Active)},
+			},
+		})
+		if !isConditionFailed(err) {
+			return wrapUpdate(err)
+		}
+		// Revoked already: keep that status, leave the index, set the TTL.
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: s.table, Key: k,
+			UpdateExpression:          aws.String("SET #ttl = :ttl REMOVE #gpk, #gsk"),
+			ConditionExpression:       aws.String(condExist),
+			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL, "#gpk": AttrGSI2PK, "#gsk": AttrGSI2SK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ttl": ttl},
+		})
+		if isConditionFailed(err) {
+			return fmt.Errorf("credential %s: %w", e.ID, store.ErrNotFound)
+		}
+		return wrapUpdate(err)
+	}
+	return fmt.Errorf("sweep: unknown kind %q", e.Kind)
+}
+
+func expiredNames(index bool) map[string]string {
+	n := map[string]string{"#st": "status", "#ttl": AttrTTL}
+	if index {
+		n["#gpk"], n["#gsk"] = AttrGSI2PK, AttrGSI2SK
+	}
+	return n
+}
+
+func wrapUpdate(err error) error {
+	if err != nil {
+		return fmt.Errorf("dynamodb update: %w", err)
+	}
+	return nil
+}
+
+// MarkNotified records that credential.expiring was sent, once.
+func (s *Store) MarkNotified(ctx context.Context, projectID string, e sweep.Entry) (bool, error) {
+	k := key(sessionPK(projectID, e.ID), skSession)
+	if e.Kind == sweep.KindAPIKey {
+		k = key(keyPK(projectID, e.ID), skKey)
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table, Key: k,
+		UpdateExpression:          aws.String("SET #n = :true"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(#n)"),
+		ExpressionAttributeNames:  map[string]string{"#n": "expiringNotified"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, wrapUpdate(err)
+}
+
+// SweepCursor is the first day the next sweep looks at; zero before the first.
+func (s *Store) SweepCursor(ctx context.Context, projectID string) (time.Time, error) {
+	av, err := s.get(ctx, key(pk(projectID, "SWEEP"), "CURSOR"))
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	var it struct {
+		Day string `dynamodbav:"day"`
+	}
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return time.Time{}, err
+	}
+	return time.Parse(time.DateOnly, it.Day)
+}
+
+// SetSweepCursor stores the first day the next sweep looks at.
+func (s *Store) SetSweepCursor(ctx context.Context, projectID string, day time.Time) error {
+	av, err := attributevalue.MarshalMap(map[string]string{
+		AttrPK: pk(projectID, "SWEEP"), AttrSK: "CURSOR", "projectId": projectID, "day": day.UTC().Format(time.DateOnly),
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: av})
+	return wrapUpdate(err)
+}

@@ -1,0 +1,7 @@
+// Package sweep is the expiry sweep: it finds credentials whose expiresAt
+// has passed through a sparse expiry index partitioned by day (never a
+// table scan), marks them expired with a TTL for deletion after a retention
+// period, and announces credential.expiring (once, ahead of time) and
+// credential.expired events. Each run is bounded and resumable from a
+// stored cursor; running it twice changes nothing more.
+package sweep

@@ -1,0 +1,193 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// Kinds of swept credentials, as they appear in events.
+const (
+	KindAPIKey  = "api_key"
+	KindJWT     = "jwt"
+	KindRefresh = "refresh_token"
+)
+
+// Event names.
+const (
+	EventExpiring = "credential.expiring"
+	EventExpired  = "credential.expired"
+)
+
+// Entry is a credential in the expiry index.
+type Entry struct {
+	Kind      string
+	ID        string
+	Owner     string
+	ExpiresAt time.Time
+	Notified  bool // credential.expiring was sent
+}
+
+// Event is what the sweep announces; it names credentials, never secrets.
+type Event struct {
+	Type         string    `json:"type"`
+	ProjectID    string    `json:"projectId"`
+	CredentialID string    `json:"credentialId"`
+	Kind         string    `json:"kind"`
+	Owner        string    `json:"owner"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	Time         time.Time `json:"time"`
+}
+
+// Store is what the sweep reads and writes.
+type Store interface {
+	// ExpiryPage lists the index entries of one day expiring before before.
+	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]Entry, string, error)
+	// MarkExpired marks a credential expired, drops it from the index and
+	// sets its TTL; ErrNotFound if it is gone.
+	MarkExpired(ctx context.Context, projectID string, e Entry, deleteAfter time.Time) error
+	// MarkNotified records that credential.expiring was sent; false if it
+	// had been already.
+	MarkNotified(ctx context.Context, projectID string, e Entry) (bool, error)
+	// SweepCursor is the first day the next sweep must look at (zero: none yet).
+	SweepCursor(ctx context.Context, projectID string) (time.Time, error)
+	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
+}
+
+// Publisher delivers events (EventBridge in AWS, an outbox locally).
+type Publisher interface {
+	Publish(ctx context.Context, events []Event) error
+}
+
+// Options configure a Sweeper.
+type Options struct {
+	ProjectID string
+	Notice    time.Duration // how long before expiry credential.expiring is sent (7 days)
+	Retention time.Duration // how long an expired record is kept before TTL deletion
+	MaxItems  int           // per run; the rest waits for the next run
+	Lookback  time.Duration // how far back the very first run looks
+}
+
+// Defaults.
+const (
+	DefaultNotice    = 7 * 24 * time.Hour
+	DefaultRetention = 30 * 24 * time.Hour
+	DefaultMaxItems  = 1000
+	DefaultLookback  = 31 * 24 * time.Hour
+	pageSize         = 100
+	day              = 24 * time.Hour
+)
+
+// Result counts what a run did.
+type Result struct {
+	Expired  int  `json:"expired"`
+	Expiring int  `json:"expiring"`
+	Days     int  `json:"days"`
+	Complete bool `json:"complete"` // false: the item bound stopped it; the next run resumes
+}
+
+// Sweeper runs sweeps.
+type Sweeper struct {
+	Store     Store
+	Publisher Publisher
+	Options   Options
+}
+
+// errBound stops a run that has handled MaxItems.
+var errBound = errors.New("sweep bound reached")
+
+// Run sweeps once at now.
+func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
+	o := s.Options
+	var res Result
+	today := now.UTC().Truncate(day)
+	from, err := s.Store.SweepCursor(ctx, o.ProjectID)
+	if err != nil {
+		return res, err
+	}
+	if from.IsZero() {
+		from = today.Add(-o.Lookback)
+	}
+	// Expired: every day up to today, oldest first; the cursor moves past a
+	// day only once it is empty of expired credentials.
+	for d := from; !d.After(today); d = d.Add(day) {
+		res.Days++
+		err := s.each(ctx, d, now, &res, func(e Entry) error {
+			if err := s.Store.MarkExpired(ctx, o.ProjectID, e, e.ExpiresAt.Add(o.Retention)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			res.Expired++
+			return s.Publisher.Publish(ctx, []Event{s.event(EventExpired, e, now)})
+		})
+		if errors.Is(err, errBound) {
+			return res, s.Store.SetSweepCursor(ctx, o.ProjectID, d)
+		}
+		if err != nil {
+			return res, err
+		}
+		if d.Before(today) {
+			if err := s.Store.SetSweepCursor(ctx, o.ProjectID, d.Add(day)); err != nil {
+				return res, err
+			}
+		}
+	}
+	// Expiring: the days from today to the notice horizon, once each.
+	horizon := now.Add(o.Notice)
+	for d := today; !d.After(horizon); d = d.Add(day) {
+		err := s.each(ctx, d, horizon, &res, func(e Entry) error {
+			if e.Notified || !e.ExpiresAt.After(now) {
+				return nil
+			}
+			// Sent first, then recorded: at worst a crash repeats a notice,
+			// it never loses one. The sweeper runs one at a time.
+			if err := s.Publisher.Publish(ctx, []Event{s.event(EventExpiring, e, now)}); err != nil {
+				return err
+			}
+			if _, err := s.Store.MarkNotified(ctx, o.ProjectID, e); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			res.Expiring++
+			return nil
+		})
+		if errors.Is(err, errBound) {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	res.Complete = true
+	return res, nil
+}
+
+// each calls f for every index entry of day expiring before before,
+// stopping with errBound after MaxItems handled in the run.
+func (s *Sweeper) each(ctx context.Context, d, before time.Time, res *Result, f func(Entry) error) error {
+	page := store.Page{Limit: pageSize}
+	for {
+		entries, next, err := s.Store.ExpiryPage(ctx, s.Options.ProjectID, d, before, page)
+		if err != nil {
+			return fmt.Errorf("sweeping %s: %w", d.Format(time.DateOnly), err)
+		}
+		for _, e := range entries {
+			if res.Expired+res.Expiring >= s.Options.MaxItems {
+				return errBound
+			}
+			if err := f(e); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.Cursor = next
+	}
+}
+
+func (s *Sweeper) event(typ string, e Entry, now time.Time) Event {
+	return Event{Type: typ, ProjectID: s.Options.ProjectID, CredentialID: e.ID, Kind: e.Kind, Owner: e.Owner,
+		ExpiresAt: e.ExpiresAt, Time: now}
+}
