@@ -1,19 +1,24 @@
 // Package awsdeps builds, from the configuration, the AWS-backed parts the
-// Lambda functions share: the DynamoDB store, the JWT signer and keyring in
-// KMS (private keys never leave KMS), and envelope encryption under a KMS
-// key. It is read once at cold start.
+// Lambda functions share: the JWT signer and keyring in KMS (private keys
+// never leave KMS), envelope encryption under a KMS key, and the
+// EventBridge publisher of sweep events. It is read once at cold start.
 package awsdeps
 
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	tgconfig "github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/envelope"
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // Tokens is what the functions that sign, verify and seal need.
@@ -47,4 +52,48 @@ func LoadTokens(ctx context.Context, c tgconfig.Config) (Tokens, error) {
 		pubs = append(pubs, s.PublicKey())
 	}
 	return Tokens{Signer: signer, Keys: accesstoken.NewKeyring(pubs...), Sealer: envelope.NewKMS(client, c.SealKey)}, nil
+}
+
+// EventBridge publishes sweep events to an event bus: source "tollgate",
+// detail-type the event type, detail the event.
+type EventBridge struct {
+	Client *eventbridge.Client
+	Bus    string
+}
+
+// NewEventBridge returns a publisher to the named bus ("" for the default).
+func NewEventBridge(ctx context.Context, bus string) (*EventBridge, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return &EventBridge{Client: eventbridge.NewFromConfig(awsCfg), Bus: bus}, nil
+}
+
+// Publish sends events, ten to a call (EventBridge's limit); any entry it
+// refuses is an error, so the sweep retries on its next run.
+func (p *EventBridge) Publish(ctx context.Context, events []sweep.Event) error {
+	for start := 0; start < len(events); start += 10 {
+		batch := events[start:min(start+10, len(events))]
+		entries := make([]ebtypes.PutEventsRequestEntry, len(batch))
+		for i, e := range batch {
+			detail, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			entries[i] = ebtypes.PutEventsRequestEntry{Source: aws.String("tollgate"), DetailType: aws.String(e.Type),
+				Detail: aws.String(string(detail)), Time: aws.Time(e.Time)}
+			if p.Bus != "" {
+				entries[i].EventBusName = aws.String(p.Bus)
+			}
+		}
+		out, err := p.Client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
+		if err != nil {
+			return fmt.Errorf("publishing events: %w", err)
+		}
+		if out.FailedEntryCount > 0 {
+			return fmt.Errorf("publishing events: %d of %d refused", out.FailedEntryCount, len(entries))
+		}
+	}
+	return nil
 }

@@ -25,6 +25,11 @@ const (
 	EnvSealKey            = "TOLLGATE_SEAL_KEY"
 	EnvRefreshGrace       = "TOLLGATE_REFRESH_GRACE"
 	EnvPasswordSignIn     = "TOLLGATE_PASSWORD_SIGN_IN"
+	EnvSweepNotice        = "TOLLGATE_SWEEP_NOTICE"
+	EnvSweepRetention     = "TOLLGATE_SWEEP_RETENTION"
+	EnvSweepMaxItems      = "TOLLGATE_SWEEP_MAX_ITEMS"
+	EnvSweepInterval      = "TOLLGATE_SWEEP_INTERVAL"
+	EnvEventBus           = "TOLLGATE_EVENT_BUS"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -66,6 +71,16 @@ type Config struct {
 	// PasswordSignIn accepts a username and password as client credentials
 	// (off by default; for testing).
 	PasswordSignIn bool
+	// SweepNotice is how long before expiry credential.expiring is sent.
+	SweepNotice time.Duration
+	// SweepRetention is how long an expired record stays before TTL deletion.
+	SweepRetention time.Duration
+	// SweepMaxItems bounds one sweep run.
+	SweepMaxItems int
+	// SweepInterval is how often the local stack sweeps (in AWS: the schedule).
+	SweepInterval time.Duration
+	// EventBus receives sweep events ("" for the default bus).
+	EventBus string
 }
 
 // Defaults for the optional settings.
@@ -86,6 +101,10 @@ func Parse(getenv func(string) string) (Config, error) {
 		AllowNonExpiringKeys: true,
 		StoreTimeout:         DefaultStoreTimeout,
 		RefreshGrace:         DefaultRefreshGrace,
+		SweepNotice:          7 * 24 * time.Hour,
+		SweepRetention:       30 * 24 * time.Hour,
+		SweepMaxItems:        1000,
+		SweepInterval:        time.Minute,
 	}
 	var errs []error
 	c.Table = getenv(EnvTable)
@@ -107,11 +126,22 @@ func Parse(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.SealKey = getenv(EnvSealKey)
+	c.EventBus = getenv(EnvEventBus)
+	if v := getenv(EnvSweepMaxItems); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", EnvSweepMaxItems, v))
+		}
+		c.SweepMaxItems = n
+	}
 	errs = append(errs,
 		duration(getenv, EnvRevocationBound, &c.RevocationBound),
 		duration(getenv, EnvAuthorizerCacheTTL, &c.GatewayCacheTTL),
 		duration(getenv, EnvStoreTimeout, &c.StoreTimeout),
 		duration(getenv, EnvRefreshGrace, &c.RefreshGrace),
+		duration(getenv, EnvSweepNotice, &c.SweepNotice),
+		duration(getenv, EnvSweepRetention, &c.SweepRetention),
+		duration(getenv, EnvSweepInterval, &c.SweepInterval),
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 		boolean(getenv, EnvPasswordSignIn, &c.PasswordSignIn),

@@ -25,6 +25,7 @@ import (
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // Options configure the local stack.
@@ -66,6 +67,11 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	stopSweeps, err := sweepEvery(ctx, endpoint, opt)
+	if err != nil {
+		return err
+	}
+	defer stopSweeps()
 	ln, err := net.Listen("tcp", opt.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s (set TOLLGATE_LISTEN to change it): %w", opt.Listen, err)
@@ -165,6 +171,47 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	})
 	mux.Handle("/", gw)
 	return mux, nil
+}
+
+// EventsFile is the local stack's outbox of sweep events, in the state folder.
+const EventsFile = "events.jsonl"
+
+// sweepEvery runs the expiry sweep now and then every SweepInterval, with
+// the same code as the scheduled function, its events going to the outbox.
+func sweepEvery(ctx context.Context, endpoint string, opt Options) (stop func(), err error) {
+	st, err := dynamo.Open(ctx, endpoint, opt.Config.Table)
+	if err != nil {
+		return nil, err
+	}
+	cfg := opt.Config
+	s := &sweep.Sweeper{Store: st, Publisher: &sweep.FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)},
+		Options: sweep.Options{ProjectID: cfg.ProjectID, Notice: cfg.SweepNotice, Retention: cfg.SweepRetention,
+			MaxItems: cfg.SweepMaxItems, Lookback: sweep.DefaultLookback}}
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(cfg.SweepInterval, time.Second))
+		defer tick.Stop()
+		for {
+			res, err := s.Run(ctx, time.Now().UTC())
+			if err != nil && ctx.Err() == nil {
+				logger.Error("sweep failed", "error", err)
+			} else if res.Expired+res.Expiring > 0 {
+				logger.Info("sweep", "expired", res.Expired, "expiring", res.Expiring, "complete", res.Complete)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 // firstRun bootstraps the project once, printing the admin key and

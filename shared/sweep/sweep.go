@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
@@ -94,6 +95,12 @@ type Sweeper struct {
 	Store     Store
 	Publisher Publisher
 	Options   Options
+	Clock     clock.Clock // for Handle
+}
+
+// Handle is the scheduled Lambda handler: one run at the clock's now.
+func (s *Sweeper) Handle(ctx context.Context) (Result, error) {
+	return s.Run(ctx, s.Clock.Now())
 }
 
 // errBound stops a run that has handled MaxItems.

@@ -1,0 +1,33 @@
+// Command sweeper is the scheduled expiry sweep Lambda.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/awsdeps"
+	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/sweep"
+)
+
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	if err != nil {
+		log.Fatal(err)
+	}
+	bus, err := awsdeps.NewEventBridge(ctx, cfg.EventBus)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := &sweep.Sweeper{Store: st, Publisher: bus, Clock: clock.Real{}, Options: sweep.Options{ProjectID: cfg.ProjectID,
+		Notice: cfg.SweepNotice, Retention: cfg.SweepRetention, MaxItems: cfg.SweepMaxItems, Lookback: sweep.DefaultLookback}}
+	lambda.Start(s.Handle)
+}
