@@ -79,6 +79,7 @@ type Authorizer struct {
 	sessions  *cache[string, *session]
 	sasCreds  *cache[string, *sasEntry]
 	certs     *cache[string, *certEntry]
+	policies  *cache[string, []string]
 	touchMu   sync.Mutex
 	touched   map[string]time.Time
 	pending   sync.WaitGroup // lastUsedAt writes under way
@@ -112,6 +113,7 @@ func New(s Store, opt Options) *Authorizer {
 		sessions:  newCache[string, *session](cacheSize),
 		sasCreds:  newCache[string, *sasEntry](cacheSize),
 		certs:     newCache[string, *certEntry](cacheSize),
+		policies:  newCache[string, []string](1024),
 		touched:   map[string]time.Time{},
 	}
 }
@@ -195,11 +197,11 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
 		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
 			"method", req.HTTPMethod, "resource", req.Resource)
-		resp := response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), req.MethodArn)
+		resp := response(*d.principal, a.allowed(prefix, *d.principal), req.MethodArn)
 		return resp, nil
 	}
 	if d.prefix != prefix {
-		return response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), ""), nil
+		return response(*d.principal, a.allowed(prefix, *d.principal), ""), nil
 	}
 	return d.response, nil
 }
@@ -216,21 +218,23 @@ type presented struct {
 // query, and how many there were: 0 for none, -1 when the headers are
 // malformed or repeated (ambiguity is refused, not resolved).
 func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, int) {
-	var found []presented
+	var found presented
+	n := 0
+	add := func(p presented) { found, n = p, n+1 }
 	for name, v := range req.Headers {
 		switch {
 		case strings.EqualFold(name, "authorization"):
 			scheme, tok, ok := strings.Cut(v, " ")
 			switch {
 			case ok && strings.EqualFold(scheme, sas.Scheme):
-				found = append(found, presented{token: v, sas: true})
+				add(presented{token: v, sas: true})
 			case ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "apiToken")):
-				found = append(found, presented{token: tok, bearer: strings.EqualFold(scheme, "Bearer")})
+				add(presented{token: tok, bearer: strings.EqualFold(scheme, "Bearer")})
 			default:
 				return presented{}, -1
 			}
 		case strings.EqualFold(name, "x-api-key"):
-			found = append(found, presented{token: v})
+			add(presented{token: v})
 		}
 	}
 	for name, vs := range req.MultiValueHeaders {
@@ -240,16 +244,16 @@ func (a *Authorizer) credential(req events.APIGatewayCustomAuthorizerRequestType
 	}
 	if a.opt.QueryTokens {
 		if v, ok := req.QueryStringParameters[QueryParam]; ok {
-			found = append(found, presented{token: v})
+			add(presented{token: v})
 		}
 		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
 			return presented{}, -1
 		}
 	}
-	if len(found) != 1 {
-		return presented{}, len(found)
+	if n != 1 {
+		return presented{}, n
 	}
-	return found[0], 1
+	return found, 1
 }
 
 // decide reads the credential and its owner and caches the outcome.
@@ -284,13 +288,33 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 			Scopes: scope.Intersect(granted, ownerScopes), Admin: o.user.IsAdmin(),
 		}
 		d.prefix = prefix
-		d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+		d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
 	}
 	// The decision lives no longer than the older of its two reads allows.
 	expires := o.fetched.Add(a.opt.CacheTTL)
 	a.decisions.put(h, d, now, expires)
 	return d, nil
 }
+
+// allowed lists the routes p may call under prefix. The list depends only
+// on the prefix, the effective scopes and the admin role, which many
+// credentials share, so it is computed once per combination (the slice is
+// shared read-only by every response built from it).
+func (a *Authorizer) allowed(prefix string, p authz.Principal) []string {
+	k := prefix + "\x00" + p.Scopes.String()
+	if p.Admin {
+		k += "\x00admin"
+	}
+	if list, ok := a.policies.get(k, time.Time{}); ok {
+		return list
+	}
+	list := a.opt.Routes.Allowed(prefix, p)
+	a.policies.put(k, list, time.Time{}, policyForever)
+	return list
+}
+
+// policyForever: route lists never go stale (the table is fixed at start).
+var policyForever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // maxJWT is the longest JWT looked at; longer bearer values are malformed.
 const maxJWT = 4096
@@ -326,7 +350,7 @@ func (a *Authorizer) decideCert(ctx context.Context, cert certbind.Certificate, 
 			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeCertificate,
 				CredentialID: b.Thumbprint, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
-			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
 		}
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
@@ -396,7 +420,7 @@ func (a *Authorizer) decideSAS(ctx context.Context, t sas.Token, h secret.Hash, 
 			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeSAS,
 				CredentialID: t.Identifier, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
-			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
 		}
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
@@ -461,7 +485,7 @@ func (a *Authorizer) decideJWT(ctx context.Context, tok string, h secret.Hash, p
 		if o.user != nil && !o.user.Disabled {
 			d.principal = jwtPrincipal(a.opt.ProjectID, claims, *s.session, *o.user)
 			d.prefix = prefix
-			d.response = response(*d.principal, a.opt.Routes.Allowed(prefix, *d.principal), "")
+			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
 		}
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
