@@ -80,5 +80,12 @@ bench: tools ## Benchmarks reported in docs/benchmarks.md
 synth: tools lambdas ## Synthesize the CloudFormation template into cdk.out/
 	npx --prefix $(TOOLS)/cdk cdk synth --no-notices
 
+# Needs AWS credentials, an account and region, and `cdk bootstrap` once per
+# account and region (see README, "Deploy to AWS"). CDK_ARGS passes more
+# options, such as -c tollgate:alarmTopicArn=arn:aws:sns:...
+.PHONY: deploy
+deploy: tools lambdas ## Deploy the Tollgate stack with the pinned CDK CLI
+	npx --prefix $(TOOLS)/cdk cdk deploy --no-notices $(CDK_ARGS)
+
 clean:
 	rm -rf build cdk.out

@@ -20,6 +20,15 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	stack.NewTollgate(app, "Tollgate", &stack.TollgateProps{MutualTLS: mtls})
+	props := &stack.TollgateProps{MutualTLS: mtls}
+	switch arn := app.Node().TryGetContext(jsii.String(stack.ContextAlarmTopicArn)).(type) {
+	case string:
+		props.AlarmTopicArn = arn
+	case *string:
+		if arn != nil {
+			props.AlarmTopicArn = *arn
+		}
+	}
+	stack.NewTollgate(app, "Tollgate", props)
 	app.Synth(nil)
 }

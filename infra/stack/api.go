@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -53,6 +54,34 @@ type APIProps struct {
 	// MutualTLS, when set, serves the API only through a custom domain that
 	// requires mutual TLS: the execute-api endpoint is disabled.
 	MutualTLS *MutualTLSProps
+	// AuthorizerIdentitySources are the REQUEST authorizer's identity
+	// sources, such as "method.request.header.Authorization"; nil (the
+	// default) means none, and the authorizer finds the credential wherever
+	// the client put it. With any listed, API Gateway answers 401 without
+	// invoking the authorizer when a request lacks one of them, so only the
+	// presentation style they name works: Authorization (Bearer, JWT or
+	// SharedAccessSignature), x-api-key, ?api_token= and a mutual TLS
+	// certificate alone are different styles. See
+	// TollgateAuthorizerProps.IdentitySources.
+	AuthorizerIdentitySources []string
+	// AuthorizerCacheTTL is API Gateway's authorizer result cache TTL, in
+	// whole seconds up to MaxAuthorizerCacheTTL; 0 (the default) turns the
+	// cache off. A TTL above 0 needs AuthorizerIdentitySources, the cache key.
+	//
+	// It counts against the revocation bound: a cached policy outlives a
+	// revocation, deactivation or scope change by up to the TTL. The
+	// functions therefore get TOLLGATE_AUTHORIZER_CACHE_TTL = this TTL and
+	// keep decisions in process for TOLLGATE_REVOCATION_BOUND minus it
+	// (shared/config.Config.CacheTTL), so the sum stays within the bound.
+	// NewTollgate does that (and refuses a TTL above the bound); with NewAPI
+	// alone, give the authorizer function FunctionProps.GatewayCacheTTL =
+	// this TTL. API Gateway reuses a cached policy for every request with the
+	// same identity-source values, on every method, and the authorizer checks
+	// nothing else for that time (not lastUsedAt either); with MutualTLS a
+	// TTL above 0 is refused unless an identity source is a
+	// context.identity.clientCert value, because a certificate-bound token
+	// must be re-checked against the certificate of each connection.
+	AuthorizerCacheTTL time.Duration
 }
 
 // API is Tollgate's regional REST API: one method per route, each a Lambda
@@ -109,6 +138,10 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		Retention: retention,
 	})
 	api := awsapigateway.NewRestApi(this, jsii.String("Resource"), &awsapigateway.RestApiProps{
+		// Named after the stack: API Gateway's metrics (and the 5XX alarm)
+		// are keyed by API name, and CDK would name it after the construct
+		// id, the same "Resource" in every stack.
+		RestApiName:               jsii.String(restAPIName(this, id)),
 		Description:               jsii.String("Tollgate API"),
 		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		CloudWatchRole:            jsii.Bool(!props.ExistingAccountLogRole),
@@ -126,20 +159,25 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		},
 	})
 
-	// Credentials may arrive in Authorization, x-api-key or a query parameter.
-	// A REQUEST authorizer with identity sources answers 401 without invoking
-	// the function when any listed source is missing, and API Gateway can only
-	// cache results keyed on identity sources. So: no identity sources and no
-	// API Gateway cache (TTL 0); the authorizer caches decisions in process,
-	// bounded by TOLLGATE_REVOCATION_BOUND.
-	authorizer := awsapigateway.NewRequestAuthorizer(this, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
-		Handler:         props.Authorizer,
-		IdentitySources: &[]*string{},
-		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(GatewayCacheTTL.Seconds())),
+	// No identity sources and no API Gateway cache by default: credentials
+	// may arrive in Authorization, x-api-key, a query parameter or as the
+	// mutual TLS certificate alone, and a REQUEST authorizer with identity
+	// sources answers 401 without invoking the function when any listed
+	// source is missing; API Gateway can only cache results keyed on identity
+	// sources. The authorizer caches decisions in process instead, bounded
+	// by TOLLGATE_REVOCATION_BOUND (see APIProps.AuthorizerCacheTTL).
+	if err := validateAuthorizerCache(props.AuthorizerCacheTTL, props.AuthorizerIdentitySources); err != nil {
+		panic(fmt.Sprintf("stack.NewAPI %s: %v", id, err))
+	}
+	if props.MutualTLS != nil && props.AuthorizerCacheTTL > 0 && !namesClientCert(props.AuthorizerIdentitySources) {
+		panic(fmt.Sprintf("stack.NewAPI %s: with MutualTLS, an authorizer cache TTL needs a context.identity.clientCert identity source: "+
+			"a cached policy keyed on the token alone would let a certificate-bound token through over another certificate", id))
+	}
+	authorizer := NewTollgateAuthorizer(this, "Authorizer", &TollgateAuthorizerProps{
+		AuthorizerFunction: props.Authorizer,
+		ResultsCacheTtl:    props.AuthorizerCacheTTL,
+		IdentitySources:    props.AuthorizerIdentitySources,
 	})
-	// CDK writes IdentitySource: "" for an empty list; leave the property out,
-	// as API Gateway documents it optional when caching is off.
-	authorizer.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("IdentitySource"))
 
 	integrations := map[string]awsapigateway.Integration{}
 	resources := map[string]awsapigateway.IResource{"/": api.Root()}
@@ -180,8 +218,21 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		suppressPublic(method)
 	}
 
-	// API Gateway's own 401/403 bodies ({"message": ...}) are kept: the local
-	// stack reproduces exactly those, so clients see one behaviour everywhere.
+	// Gateway responses: none is customized, on purpose. API Gateway's own
+	// bodies ({"message": ...}, application/json) are what the local stack
+	// (shared/gateway) reproduces byte for byte, 401 {"message":"Unauthorized"}
+	// and the 403s included, so clients see one behaviour everywhere.
+	// DEFAULT_4XX and DEFAULT_5XX would not help either: API Gateway's
+	// defaults for them already have that shape and content type, and a
+	// customized DEFAULT_4XX/5XX replaces the body of every response type of
+	// its class that has no customization of its own (UNAUTHORIZED,
+	// ACCESS_DENIED, AUTHORIZER_CONFIGURATION_ERROR's {"message":null}, ...),
+	// which would part from the local stack.
+	//
+	// Request size: API Gateway accepts payloads up to 10 MB and REST APIs
+	// cannot lower that (no setting, no gateway response changes it). The
+	// functions refuse JSON bodies over 64 KiB themselves (apigw.MaxBody in
+	// shared/apigw), so nothing here pretends to limit them.
 
 	suppressAPIFindings(api, props.ExistingAccountLogRole)
 	a := &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
@@ -191,6 +242,26 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	}
 	return a
+}
+
+// restAPIName is "<stack name>-<id>", or id when the stack's name is a token.
+func restAPIName(scope constructs.Construct, id string) string {
+	name := awscdk.Stack_Of(scope).StackName()
+	if name == nil || *awscdk.Token_IsUnresolved(name) {
+		return id
+	}
+	return *name + "-" + id
+}
+
+// namesClientCert reports whether an identity source is the mutual TLS
+// client certificate.
+func namesClientCert(sources []string) bool {
+	for _, s := range sources {
+		if strings.HasPrefix(s, "context.identity.clientCert.") {
+			return true
+		}
+	}
+	return false
 }
 
 // lambdaProxy is an AWS_PROXY integration with fn plus one invoke permission

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -277,4 +278,66 @@ func TestAPIRejectsBadRoutes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAPIAuthorizerCache(t *testing.T) {
+	mtls := &MutualTLSProps{DomainName: testDomain, CertificateArn: testCertArn, TruststoreURI: testTruststore}
+	tests := []struct {
+		name    string
+		sources []string
+		ttl     time.Duration
+		mtls    *MutualTLSProps
+		want    map[string]any // authorizer properties; nil: NewAPI panics with wantErr
+		wantErr string
+	}{
+		{name: "defaults: none and 0", want: map[string]any{"AuthorizerResultTtlInSeconds": 0, "IdentitySource": assertions.Match_Absent()}},
+		{name: "identity sources without a cache", sources: []string{"method.request.header.Authorization"},
+			want: map[string]any{"AuthorizerResultTtlInSeconds": 0, "IdentitySource": "method.request.header.Authorization"}},
+		{name: "cached on the Authorization header", sources: []string{"method.request.header.Authorization"}, ttl: 10 * time.Second,
+			want: map[string]any{"AuthorizerResultTtlInSeconds": 10, "IdentitySource": "method.request.header.Authorization"}},
+		{name: "mutual TLS, cached on the token and the certificate", ttl: 10 * time.Second, mtls: mtls,
+			sources: []string{"method.request.header.Authorization", "context.identity.clientCert.clientCertPem"},
+			want: map[string]any{"AuthorizerResultTtlInSeconds": 10,
+				"IdentitySource": "method.request.header.Authorization,context.identity.clientCert.clientCertPem"}},
+		{name: "cache without identity sources", ttl: 10 * time.Second, wantErr: "needs identity sources"},
+		{name: "malformed identity source", sources: []string{"header.Authorization"}, wantErr: "must be method.request.header"},
+		{name: "mutual TLS, cached on the token alone", ttl: 10 * time.Second, mtls: mtls,
+			sources: []string{"method.request.header.Authorization"}, wantErr: "needs a context.identity.clientCert identity source"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack()
+			props := &APIProps{
+				Authorizer: importedFunction(s, "authorizer"), Functions: appFunctions(s),
+				AuthorizerIdentitySources: tc.sources, AuthorizerCacheTTL: tc.ttl, MutualTLS: tc.mtls,
+			}
+			if tc.want == nil {
+				msg, ok := panics(func() { NewAPI(s, "Api", props) })
+				if !ok || !strings.Contains(msg, tc.wantErr) {
+					t.Errorf("NewAPI: panic %v %q, want a panic containing %q", ok, msg, tc.wantErr)
+				}
+				return
+			}
+			NewAPI(s, "Api", props)
+			tpl := assertions.Template_FromStack(s, nil)
+			want := map[string]any{"Type": "REQUEST"}
+			for k, v := range tc.want {
+				want[k] = v
+			}
+			check(t, func() { tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Authorizer"), want) })
+		})
+	}
+}
+
+func TestAPIName(t *testing.T) {
+	s := newStack()
+	NewAPI(s, "Api", &APIProps{Authorizer: importedFunction(s, "authorizer"), Functions: appFunctions(s)})
+	tpl := assertions.Template_FromStack(s, nil)
+	// API Gateway's metrics are keyed by API name: one per stack.
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{"Name": "Test-Api"})
+	})
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), map[string]any{"StageName": StageName})
+	})
 }

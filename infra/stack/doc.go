@@ -1,14 +1,18 @@
 // Package stack holds Tollgate's CDK constructs, one per concern (table,
-// functions, API), and the Tollgate stack that wires them together.
+// functions, API, alarms), the Tollgate stack that wires them together, and
+// NewTollgateAuthorizer, which puts Tollgate's authorizer in front of another
+// team's RestApi.
 //
 // Security properties: the table keeps point-in-time recovery, deletion
 // protection and a RETAIN removal policy; each function gets its own role with
 // only the table actions it uses (no AWS managed policies) and writes to its
 // own log group; every API method of authz.Routes is guarded by the Lambda
-// REQUEST authorizer, whose results API Gateway never caches, so revocation is
-// bounded by the function's in-process cache alone. Only authz.PublicRoutes
-// (the OAuth token and revocation endpoints, which authenticate clients
-// themselves, the JWKS and the server metadata) are open. JWTs are signed by
+// REQUEST authorizer, whose results API Gateway does not cache unless
+// APIProps.AuthorizerCacheTTL says so, a TTL that then counts against the
+// revocation bound along with the function's in-process cache. Only
+// authz.PublicRoutes (the OAuth token and revocation endpoints, which
+// authenticate clients themselves, the JWKS and the server metadata) are
+// open. JWTs are signed by
 // a KMS key whose private half never leaves KMS; each function may use only
 // the KMS actions it calls (the authorizer reads public keys and opens sealed
 // SAS keys, and can neither sign nor seal). With MutualTLS the API is served

@@ -18,9 +18,10 @@ import (
 // FnAuthorizer is the authorizer function's name (authz has the others).
 const FnAuthorizer = "authorizer"
 
-// GatewayCacheTTL is API Gateway's authorizer result cache TTL. It is zero
-// (see NewAPI) and is passed to every function as TOLLGATE_AUTHORIZER_CACHE_TTL
-// so the authorizer's in-process cache may use the whole revocation bound.
+// GatewayCacheTTL is the default API Gateway authorizer result cache TTL
+// (APIProps.AuthorizerCacheTTL): zero, so the authorizer's in-process cache
+// may use the whole revocation bound. Every function gets the TTL in force as
+// TOLLGATE_AUTHORIZER_CACHE_TTL (FunctionProps.GatewayCacheTTL).
 const GatewayCacheTTL time.Duration = 0
 
 // Function defaults.
@@ -44,12 +45,18 @@ type FunctionProps struct {
 	MemoryMB float64
 	// LogRetention defaults to DefaultLogRetention.
 	LogRetention awslogs.RetentionDays
+	// GatewayCacheTTL is API Gateway's authorizer result cache TTL in front
+	// of the authorizer (APIProps.AuthorizerCacheTTL), passed as
+	// TOLLGATE_AUTHORIZER_CACHE_TTL so the in-process cache keeps decisions
+	// for the revocation bound minus it; defaults to GatewayCacheTTL (0).
+	GatewayCacheTTL time.Duration
 	// Environment is added to (and may override) the standard variables.
 	Environment map[string]string
 }
 
 // Function is a Go Lambda function (provided.al2023, arm64) built from
-// build/lambda/<name>/bootstrap, with its own role and log group.
+// build/lambda/<name>/bootstrap, with its own role and log group, logging in
+// Lambda's JSON format.
 type Function struct {
 	constructs.Construct
 	// Function is the Lambda function; it is also the grantee for Grant* calls.
@@ -94,7 +101,7 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 	env := map[string]*string{
 		config.EnvTable:              props.Table.TableName(),
 		config.EnvProjectID:          jsii.String(config.DefaultProjectID),
-		config.EnvAuthorizerCacheTTL: jsii.String(GatewayCacheTTL.String()),
+		config.EnvAuthorizerCacheTTL: jsii.String(props.GatewayCacheTTL.String()),
 	}
 	for k, v := range props.Environment {
 		env[k] = jsii.String(v)
@@ -111,6 +118,20 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		MemorySize:   jsii.Number(memory),
 		Timeout:      awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
 		Environment:  &env,
+		// Structured logs rather than X-Ray tracing: the functions already
+		// write one slog JSON object per line to stdout ("time", "level",
+		// "msg", attributes), which the JSON log format keeps as JSON objects,
+		// and Lambda's own platform lines (START, REPORT with duration and
+		// memory, timeouts) become JSON too, so CloudWatch Logs Insights and
+		// metric filters (see Alarms) query every line by field. Both levels
+		// stay at INFO, which drops nothing the functions log today. Do not
+		// raise the application level: Lambda reads a line's "level" only
+		// when it also recognizes its timestamp and files it as INFO
+		// otherwise, so a higher level could drop the refresh-token reuse
+		// warning that an alarm counts.
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 	})
 	logs.GrantWrite(fn)
 	return &Function{Construct: this, Function: fn, LogGroup: logs}

@@ -38,6 +38,12 @@ func TestFunction(t *testing.T) {
 			wantTimeout: DefaultTimeout.Seconds(), wantMemory: 512,
 			wantEnv: map[string]any{config.EnvProjectID: "default", config.EnvAuthorizerCacheTTL: "0s", config.EnvRevocationBound: "10s"},
 		},
+		{
+			name:        "API Gateway's authorizer cache TTL",
+			props:       FunctionProps{Name: FnAuthorizer, GatewayCacheTTL: 10 * time.Second},
+			wantTimeout: DefaultTimeout.Seconds(), wantMemory: DefaultMemoryMB,
+			wantEnv: map[string]any{config.EnvProjectID: "default", config.EnvAuthorizerCacheTTL: "10s"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,8 +66,11 @@ func TestFunction(t *testing.T) {
 					"Timeout":       tc.wantTimeout,
 					"MemorySize":    tc.wantMemory,
 					"Environment":   map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
-					"LoggingConfig": map[string]any{"LogGroup": map[string]any{"Ref": logicalID(s, fn.LogGroup)}},
-					"FunctionName":  assertions.Match_Absent(),
+					"LoggingConfig": assertions.Match_ObjectEquals(&map[string]any{
+						"LogGroup":  map[string]any{"Ref": logicalID(s, fn.LogGroup)},
+						"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO",
+					}),
+					"FunctionName": assertions.Match_Absent(),
 				})
 			})
 			check(t, func() {

@@ -15,7 +15,7 @@ import (
 type TableProps struct{}
 
 // Table is Tollgate's single DynamoDB table, declared with the same keys and
-// index as dynamo.CreateTableInput.
+// indexes as dynamo.CreateTableInput.
 type Table struct {
 	constructs.Construct
 	// Table is the DynamoDB table; grant access through its Grant* methods.
@@ -39,11 +39,18 @@ func NewTable(scope constructs.Construct, id string, _ *TableProps) *Table {
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 		Encryption:         awsdynamodb.TableEncryption_AWS_MANAGED,
 	})
-	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(dynamo.IndexOwner),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrGSI1PK), Type: str},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrGSI1SK), Type: str},
-		ProjectionType: awsdynamodb.ProjectionType_ALL,
-	})
+	// The owner listings index and the sparse expiry index (only expiring
+	// credentials carry GSI2PK), as dynamo.CreateTableInput declares them.
+	for _, gsi := range [][3]string{
+		{dynamo.IndexOwner, dynamo.AttrGSI1PK, dynamo.AttrGSI1SK},
+		{dynamo.IndexExpiry, dynamo.AttrGSI2PK, dynamo.AttrGSI2SK},
+	} {
+		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(gsi[0]),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(gsi[1]), Type: str},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(gsi[2]), Type: str},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
 	return &Table{Construct: this, Table: table}
 }

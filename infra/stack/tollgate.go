@@ -1,12 +1,14 @@
 package stack
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -37,9 +39,65 @@ type TollgateProps struct {
 	// requires mutual TLS (see MutualTLSProps); nil keeps the execute-api
 	// endpoint.
 	MutualTLS *MutualTLSProps
+	// RevocationBound is TOLLGATE_REVOCATION_BOUND, the longest a revocation,
+	// deactivation or user change may take to reach every authorizer
+	// decision; 0 leaves it unset, which means config.DefaultRevocationBound
+	// (30s). API.AuthorizerCacheTTL counts against it and must not exceed it.
+	RevocationBound time.Duration
+	// PasswordSignIn sets TOLLGATE_PASSWORD_SIGN_IN on issuekeys (which then
+	// accepts and hashes passwords) and token (which then checks them on the
+	// client-credentials grant), and gives both PasswordSignInMemoryMB.
+	PasswordSignIn bool
+	// AlarmTopicArn, when set, is the ARN of an SNS topic notified when an
+	// alarm (see NewAlarms) fires and when it clears. The CDK app reads it
+	// from the context value ContextAlarmTopicArn.
+	AlarmTopicArn string
 }
 
-// Tollgate is the whole service: table, KMS keys, functions and API.
+// ContextAlarmTopicArn is the context key the CDK app reads
+// TollgateProps.AlarmTopicArn from (cdk.json, or `cdk deploy -c`).
+const ContextAlarmTopicArn = "tollgate:alarmTopicArn"
+
+// Function settings. Lambda allots CPU in proportion to memory (one vCPU at
+// 1,769 MB), so memory is also the CPU dial.
+const (
+	// AuthorizerMemoryMB and AuthorizerTimeout: the authorizer runs before
+	// every protected request, so its latency is added to each. Its work is
+	// small (one or two GetItem/UpdateItem calls, an ES256 verification or a
+	// SAS HMAC, an in-process cache) and needs little memory; 256 MB rather
+	// than 128 MB buys twice the CPU for the TLS handshakes of a cold start and
+	// the signature checks, at a negligible cost per millisecond. 5 s is
+	// short but covers its store calls, each bounded by
+	// TOLLGATE_STORE_TIMEOUT (2 s), plus a KMS Decrypt for a SAS key; a hung
+	// call fails the request (500) rather than holding it.
+	AuthorizerMemoryMB = 256
+	AuthorizerTimeout  = 5 * time.Second
+	// TokenMemoryMB and TokenTimeout: the token function signs ES256 access
+	// tokens with KMS (kms:Sign, a network call: the key never leaves KMS),
+	// seals and opens secrets with KMS, and rotates refresh tokens in
+	// DynamoDB transactions, so it mostly waits on the network. 256 MB also
+	// holds the 64 MiB Argon2id the password package spends once per cold
+	// start (its dummy hash). 10 s leaves room for SDK retries with backoff
+	// and stays well under API Gateway's 29 s integration timeout, so a stuck
+	// invocation ends as a logged Lambda timeout, not a silent 504.
+	TokenMemoryMB = 256
+	TokenTimeout  = 10 * time.Second
+	// IssueKeysMemoryMB and IssueKeysTimeout: the management API does
+	// DynamoDB reads, writes and transactions, KMS signing for personal JWTs
+	// and KMS sealing for SAS keys; same reasoning as the token function.
+	IssueKeysMemoryMB = 256
+	IssueKeysTimeout  = 10 * time.Second
+	// PasswordSignInMemoryMB replaces TokenMemoryMB and IssueKeysMemoryMB
+	// with PasswordSignIn. Argon2id (shared/password: 64 MiB, 3 passes, 2
+	// lanes) is memory- and CPU-hard by design: issuekeys hashes every new
+	// password and token checks one on each password grant. One hash takes
+	// about 120 ms on a full vCPU (measured on these machines), so about
+	// 0.4 s at 512 MB (0.29 vCPU) but 0.9 s at 256 MB, where the 64 MiB is
+	// also a quarter of the function's memory. The 10 s timeouts cover it.
+	PasswordSignInMemoryMB = 512
+)
+
+// Tollgate is the whole service: table, KMS keys, functions, API and alarms.
 type Tollgate struct {
 	awscdk.Stack
 	Table      *Table
@@ -48,6 +106,7 @@ type Tollgate struct {
 	IssueKeys  *Function
 	Token      *Function
 	API        *API
+	Alarms     *Alarms
 	// Issuer and Audience are the functions' TOLLGATE_ISSUER and
 	// TOLLGATE_AUDIENCE (CloudFormation expressions unless set in the props).
 	Issuer, Audience *string
@@ -66,7 +125,20 @@ func DefaultIssuer(api awsapigateway.IRestApi) *string {
 	})
 }
 
-// NewTollgate declares the Tollgate stack.
+// ServedRoutes returns the routes of table served by one of functions, in
+// order: the routes a Tollgate API declares methods for.
+func ServedRoutes(table []authz.Route, functions map[string]awslambda.IFunction) []authz.Route {
+	out := []authz.Route{}
+	for _, r := range table {
+		if functions[r.Function] != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// NewTollgate declares the Tollgate stack. It panics when the API's
+// authorizer cache TTL exceeds the revocation bound.
 func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *Tollgate {
 	if props == nil {
 		props = &TollgateProps{}
@@ -77,16 +149,50 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	}
 	s := awscdk.NewStack(scope, &id, &sp)
 
+	// API Gateway's authorizer cache counts against the revocation bound:
+	// every function gets its TTL and config refuses a TTL above the bound at
+	// cold start, so refuse it here, at synth.
+	bound, ttl := props.RevocationBound, props.API.AuthorizerCacheTTL
+	if bound == 0 {
+		bound = config.DefaultRevocationBound
+	}
+	if bound < 0 || ttl > bound {
+		panic(fmt.Sprintf("stack.NewTollgate %s: the authorizer cache TTL (%s) must not exceed the revocation bound (%s)", id, ttl, bound))
+	}
+	env := map[string]string{}
+	if props.RevocationBound != 0 {
+		env[config.EnvRevocationBound] = props.RevocationBound.String()
+	}
+	issueKeysMemory, tokenMemory := IssueKeysMemoryMB, TokenMemoryMB
+	passwordEnv := map[string]string{}
+	if props.PasswordSignIn {
+		issueKeysMemory, tokenMemory = PasswordSignInMemoryMB, PasswordSignInMemoryMB
+		passwordEnv[config.EnvPasswordSignIn] = "true"
+	}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, m := range []map[string]string{env, extra} {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+
 	table := NewTable(s, "Table", nil)
 	keys := NewKeys(s, "Keys", &props.Keys)
+	// Memory and timeouts: see the constants' comments.
 	authorizer := NewFunction(s, "Authorizer", &FunctionProps{
-		Name: FnAuthorizer, Table: table.Table, Timeout: 5 * time.Second,
+		Name: FnAuthorizer, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(nil),
+		MemoryMB: AuthorizerMemoryMB, Timeout: AuthorizerTimeout,
 	})
 	issueKeys := NewFunction(s, "IssueKeys", &FunctionProps{
-		Name: authz.FnIssueKeys, Table: table.Table, Timeout: 10 * time.Second,
+		Name: authz.FnIssueKeys, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
+		MemoryMB: float64(issueKeysMemory), Timeout: IssueKeysTimeout,
 	})
 	token := NewFunction(s, "Token", &FunctionProps{
-		Name: authz.FnToken, Table: table.Table, Timeout: 10 * time.Second,
+		Name: authz.FnToken, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
+		MemoryMB: float64(tokenMemory), Timeout: TokenTimeout,
 	})
 
 	// The authorizer reads a credential with GetItem and stamps lastUsedAt
@@ -127,7 +233,23 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		authz.FnIssueKeys: issueKeys.Function,
 		authz.FnToken:     token.Function,
 	}
+	if apiProps.Routes == nil {
+		// authz.Routes also lists the routes of other teams' APIs guarded by
+		// the same authorizer (NewTollgateAuthorizer); this API serves only
+		// those of its own functions.
+		apiProps.Routes = ServedRoutes(authz.Routes, apiProps.Functions)
+	}
 	api := NewAPI(s, "Api", &apiProps)
+	var topic awssns.ITopic
+	if props.AlarmTopicArn != "" {
+		topic = awssns.Topic_FromTopicArn(s, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
+	}
+	alarms := NewAlarms(s, "Alarms", &AlarmsProps{
+		Authorizer: authorizer.Function,
+		TokenLogs:  token.LogGroup,
+		Stage:      api.RestApi.DeploymentStage(),
+		Topic:      topic,
+	})
 
 	issuer, apiURL := DefaultIssuer(api.RestApi), api.RestApi.Url()
 	if props.MutualTLS != nil {
@@ -177,6 +299,10 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Value:       issuer,
 		Description: jsii.String("JWT issuer and OAuth base URL (" + config.EnvIssuer + ")"),
 	})
+	awscdk.NewCfnOutput(s, jsii.String("AuthorizerFunctionArn"), &awscdk.CfnOutputProps{
+		Value:       authorizer.Function.FunctionArn(),
+		Description: jsii.String("The REQUEST authorizer function, for other APIs (stack.NewTollgateAuthorizer)"),
+	})
 	awscdk.NewCfnOutput(s, jsii.String("SigningKeyArn"), &awscdk.CfnOutputProps{
 		Value:       keys.Signing.KeyArn(),
 		Description: jsii.String("Current JWT signing key; note it before a rotation (see stack.KeysProps)"),
@@ -187,6 +313,6 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	})
 	return &Tollgate{
 		Stack: s, Table: table, Keys: keys, Authorizer: authorizer, IssueKeys: issueKeys, Token: token, API: api,
-		Issuer: issuer, Audience: audience,
+		Alarms: alarms, Issuer: issuer, Audience: audience,
 	}
 }

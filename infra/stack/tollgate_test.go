@@ -1,9 +1,11 @@
 package stack
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -374,5 +376,126 @@ func TestIssuerWithoutCycle(t *testing.T) {
 				t.Errorf("dependency cycle: %v, want %v (%.300s)", cycle, tc.wantCycle, msg)
 			}
 		})
+	}
+}
+
+// TestTollgateFunctionSettings checks each function's memory, timeout and
+// log format (the reasons are on the constants), with and without password
+// sign-in.
+func TestTollgateFunctionSettings(t *testing.T) {
+	for _, password := range []bool{false, true} {
+		t.Run(fmt.Sprintf("password sign-in %v", password), func(t *testing.T) {
+			ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{PasswordSignIn: password})
+			tpl := assertions.Template_FromStack(ts.Stack, nil)
+			fns := resources(tpl, "AWS::Lambda::Function")
+			hashing := float64(TokenMemoryMB)
+			if password {
+				hashing = PasswordSignInMemoryMB
+			}
+			for _, tc := range []struct {
+				fn            *Function
+				memory        float64
+				timeout       time.Duration
+				passwordCheck bool
+			}{
+				{ts.Authorizer, AuthorizerMemoryMB, AuthorizerTimeout, false},
+				{ts.IssueKeys, hashing, IssueKeysTimeout, true},
+				{ts.Token, hashing, TokenTimeout, true},
+			} {
+				p := props(fns[logicalID(ts.Stack, tc.fn.Function)])
+				name := *tc.fn.Node().Id()
+				if p["MemorySize"] != tc.memory || p["Timeout"] != tc.timeout.Seconds() {
+					t.Errorf("%s: %v MB, %v s; want %v MB, %v s", name, p["MemorySize"], p["Timeout"], tc.memory, tc.timeout.Seconds())
+				}
+				if format := jsonString(p["LoggingConfig"]); !strings.Contains(format, `"LogFormat":"JSON"`) {
+					t.Errorf("%s: LoggingConfig %s, want JSON", name, format)
+				}
+				env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+				want := any(nil)
+				if password && tc.passwordCheck {
+					want = "true"
+				}
+				if env[config.EnvPasswordSignIn] != want {
+					t.Errorf("%s: %s = %v, want %v", name, config.EnvPasswordSignIn, env[config.EnvPasswordSignIn], want)
+				}
+			}
+			if password && PasswordSignInMemoryMB < 512 {
+				t.Errorf("PasswordSignInMemoryMB %d: Argon2id (64 MiB) needs at least 512 MB", PasswordSignInMemoryMB)
+			}
+		})
+	}
+}
+
+// TestTollgateAuthorizerCache: API Gateway's cache TTL reaches every
+// function as TOLLGATE_AUTHORIZER_CACHE_TTL, and may not exceed the
+// revocation bound.
+func TestTollgateAuthorizerCache(t *testing.T) {
+	header := []string{"method.request.header.Authorization"}
+	ts, tpl := checkedTollgate(t, &TollgateProps{
+		RevocationBound: time.Minute,
+		API:             APIProps{AuthorizerCacheTTL: 20 * time.Second, AuthorizerIdentitySources: header},
+	})
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Authorizer"), map[string]any{
+			"AuthorizerResultTtlInSeconds": 20, "IdentitySource": header[0],
+		})
+	})
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+		env := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if env[config.EnvAuthorizerCacheTTL] != "20s" || env[config.EnvRevocationBound] != "1m0s" {
+			t.Errorf("%s: %s=%v %s=%v, want 20s and 1m0s", *fn.Node().Id(),
+				config.EnvAuthorizerCacheTTL, env[config.EnvAuthorizerCacheTTL], config.EnvRevocationBound, env[config.EnvRevocationBound])
+		}
+		// What the function computes from them: 40s in process + 20s in
+		// API Gateway = the bound.
+		cfg, err := config.Parse(func(k string) string {
+			if k == config.EnvTable {
+				return "table" // a Ref in the template
+			}
+			v, _ := env[k].(string)
+			return v
+		})
+		if err != nil || cfg.CacheTTL()+cfg.GatewayCacheTTL != time.Minute {
+			t.Errorf("%s: config %v: in-process %s + API Gateway %s, want the 1m bound", *fn.Node().Id(), err, cfg.CacheTTL(), cfg.GatewayCacheTTL)
+		}
+	}
+
+	for _, tc := range []struct {
+		name  string
+		props TollgateProps
+	}{
+		{"TTL above the default bound", TollgateProps{API: APIProps{AuthorizerCacheTTL: 31 * time.Second, AuthorizerIdentitySources: header}}},
+		{"TTL above the bound", TollgateProps{RevocationBound: 10 * time.Second, API: APIProps{AuthorizerCacheTTL: 20 * time.Second, AuthorizerIdentitySources: header}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, ok := panics(func() { NewTollgate(newApp(), "Tollgate", &tc.props) })
+			if !ok || !strings.Contains(msg, "must not exceed the revocation bound") {
+				t.Errorf("NewTollgate: panic %v %q", ok, msg)
+			}
+		})
+	}
+}
+
+func TestTollgateAlarmsAndOutputs(t *testing.T) {
+	ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{AlarmTopicArn: testTopicArn})
+	tpl := assertions.Template_FromStack(ts.Stack, nil)
+	alarms := resources(tpl, "AWS::CloudWatch::Alarm")
+	if len(alarms) != 4 {
+		t.Errorf("%d alarms, want 4", len(alarms))
+	}
+	for id, a := range alarms {
+		if got := jsonString(props(a)["AlarmActions"]); got != jsonString([]any{testTopicArn}) {
+			t.Errorf("alarm %s: actions %s", id, got)
+		}
+	}
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+			"LogGroupName": map[string]any{"Ref": logicalID(ts.Stack, ts.Token.LogGroup)},
+		})
+	})
+	outputs := *tpl.FindOutputs(jsii.String("AuthorizerFunctionArn"), nil)
+	want := jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Authorizer.Function), "Arn"}})
+	if out, ok := outputs["AuthorizerFunctionArn"]; !ok || jsonString((*out)["Value"]) != want {
+		t.Errorf("AuthorizerFunctionArn output %v, want %s", outputs, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -53,14 +54,18 @@ func Hash(pw string) (string, error) {
 }
 
 // dummy is checked against when there is no user, so that an unknown user
-// costs the same as a wrong password.
-var dummy, _ = Hash("tollgate dummy password")
+// costs the same as a wrong password. It is made on first use: a cold start
+// with password sign-in off never pays for it.
+var dummy = sync.OnceValue(func() string {
+	h, _ := Hash("tollgate dummy password")
+	return h
+})
 
 // Check reports whether pw matches hash; an empty hash (no user, or no
 // password set) is checked against a dummy and never matches.
 func Check(pw, hash string) bool {
 	if hash == "" {
-		check(pw, dummy)
+		check(pw, dummy())
 		return false
 	}
 	return check(pw, hash)

@@ -1,0 +1,181 @@
+package stack
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// RefreshTokenReuseMessage is the "msg" the token function logs (slog JSON,
+// shared/oauth) when a spent refresh token comes back and its family is
+// revoked.
+const RefreshTokenReuseMessage = "oauth: refresh token reuse detected; family revoked"
+
+// AlarmPeriod is the period of every alarm's metric.
+const AlarmPeriod = 5 // minutes
+
+// Alarm thresholds; see NewAlarms for why each is what it is.
+const (
+	// AuthorizerErrorPercent of authorizer invocations that fail, over
+	// AuthorizerErrorPeriods consecutive periods with at least
+	// AuthorizerErrorMinInvocations invocations each.
+	AuthorizerErrorPercent        = 50
+	AuthorizerErrorMinInvocations = 20
+	AuthorizerErrorPeriods        = 3
+	// AuthorizerThrottles per period, in one period.
+	AuthorizerThrottles = 1
+	// API5XXErrors per period, in API5XXPeriodsToAlarm of API5XXPeriods.
+	API5XXErrors         = 5
+	API5XXPeriods        = 3
+	API5XXPeriodsToAlarm = 2
+	// RefreshTokenReuses per period, in one period.
+	RefreshTokenReuses = 1
+)
+
+// AlarmsProps configures the Alarms construct.
+type AlarmsProps struct {
+	// Authorizer is the REQUEST authorizer function.
+	Authorizer awslambda.IFunction
+	// TokenLogs is the token function's log group, where the refresh-token
+	// reuse message is counted.
+	TokenLogs awslogs.ILogGroup
+	// Stage is the API stage whose 5XXError metric is watched.
+	Stage awsapigateway.Stage
+	// Topic, when set, is notified when an alarm fires and when it clears.
+	Topic awssns.ITopic
+	// MetricNamespace of the refresh-token reuse metric; empty means
+	// "Tollgate/<stack name>", so two Tollgate stacks in one account and
+	// region keep separate counts.
+	MetricNamespace string
+}
+
+// Alarms are Tollgate's CloudWatch alarms. Each treats missing data as not
+// breaching: no traffic, or no reuse logged, is not a problem.
+type Alarms struct {
+	constructs.Construct
+	AuthorizerErrors    awscloudwatch.Alarm
+	AuthorizerThrottles awscloudwatch.Alarm
+	API5XX              awscloudwatch.Alarm
+	RefreshTokenReuse   awscloudwatch.Alarm
+	// RefreshTokenReuseFilter counts RefreshTokenReuseMessage in TokenLogs.
+	RefreshTokenReuseFilter awslogs.MetricFilter
+}
+
+// NewAlarms declares the alarms. It panics when Authorizer, TokenLogs or
+// Stage is missing.
+//
+//   - AuthorizerErrors: at least AuthorizerErrorPercent (50 %) of authorizer
+//     invocations fail in AuthorizerErrorPeriods (3) consecutive 5-minute
+//     periods, counting only periods with at least
+//     AuthorizerErrorMinInvocations (20) invocations. A rate, not a count: a
+//     Lambda authorizer answers 401 by returning the error "Unauthorized",
+//     so Lambda's Errors metric counts every refused credential along with
+//     real failures (store or KMS errors, timeouts, panics), and a fixed
+//     count would fire on one client retrying a revoked key. Half of the
+//     traffic failing for a quarter of an hour is either a broken
+//     authorizer or someone trying credentials. A broken authorizer also
+//     shows in API5XX (API Gateway answers 500), usually sooner.
+//   - AuthorizerThrottles: any throttled authorizer invocation in a 5-minute
+//     period. API Gateway answers each one with 500; Tollgate reserves no
+//     concurrency, so throttling means the account's concurrency in the
+//     region is exhausted.
+//   - API5XX: at least API5XXErrors (5) server errors on the stage in 2 of 3
+//     5-minute periods. The functions answer client mistakes with 4xx
+//     problem documents, so 5xx are failures: an authorizer error or
+//     throttle (500), a function error (502), a timeout (504). A lone 5xx
+//     (a cold start meeting a DynamoDB hiccup) does not page anyone.
+//   - RefreshTokenReuse: any RefreshTokenReuseMessage in the token
+//     function's logs in a 5-minute period. Each is a spent refresh token
+//     presented again, a likely theft (RFC 9700, section 4.14): the family
+//     is already revoked, the alarm is for someone to look at the user and
+//     the client (the log line names the family).
+func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarms {
+	if props == nil || props.Authorizer == nil || props.TokenLogs == nil || props.Stage == nil {
+		panic(fmt.Sprintf("stack.NewAlarms %s: Authorizer, TokenLogs and Stage are required", id))
+	}
+	this := constructs.NewConstruct(scope, &id)
+	period := awscdk.Duration_Minutes(jsii.Number(AlarmPeriod))
+	sum := &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}
+	a := &Alarms{Construct: this}
+
+	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(invocations >= %d, 100 * errors / invocations, 0)", AuthorizerErrorMinInvocations)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":      props.Authorizer.MetricErrors(sum),
+			"invocations": props.Authorizer.MetricInvocations(sum),
+		},
+		Label:  jsii.String("Failed authorizer invocations (%), refused credentials included"),
+		Period: period,
+	})
+	a.AuthorizerErrors = errorRate.CreateAlarm(this, jsii.String("AuthorizerErrors"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: at least %d%% of authorizer invocations failed (Unauthorized counts as a failure) "+
+			"in %d consecutive %d-minute periods of %d or more invocations: a broken authorizer, or someone trying credentials.",
+			AuthorizerErrorPercent, AuthorizerErrorPeriods, AlarmPeriod, AuthorizerErrorMinInvocations)),
+		Threshold:          jsii.Number(AuthorizerErrorPercent),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(AuthorizerErrorPeriods),
+		DatapointsToAlarm:  jsii.Number(AuthorizerErrorPeriods),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	a.AuthorizerThrottles = props.Authorizer.MetricThrottles(sum).CreateAlarm(this, jsii.String("AuthorizerThrottles"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String("Tollgate: the authorizer function was throttled; API Gateway answered those requests with 500. " +
+			"The account's Lambda concurrency in this region is exhausted."),
+		Threshold:          jsii.Number(AuthorizerThrottles),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	a.API5XX = props.Stage.MetricServerError(sum).CreateAlarm(this, jsii.String("Api5XX"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: at least %d 5xx answers per %d minutes in %d of %d periods "+
+			"(authorizer errors or throttles, function errors, timeouts).", API5XXErrors, AlarmPeriod, API5XXPeriodsToAlarm, API5XXPeriods)),
+		Threshold:          jsii.Number(API5XXErrors),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(API5XXPeriods),
+		DatapointsToAlarm:  jsii.Number(API5XXPeriodsToAlarm),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	namespace := props.MetricNamespace
+	if namespace == "" {
+		namespace = "Tollgate"
+		if name := awscdk.Stack_Of(scope).StackName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
+			namespace += "/" + *name
+		}
+	}
+	a.RefreshTokenReuseFilter = awslogs.NewMetricFilter(this, jsii.String("RefreshTokenReuseFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        props.TokenLogs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(RefreshTokenReuseMessage)),
+		MetricNamespace: jsii.String(namespace),
+		MetricName:      jsii.String("RefreshTokenReuse"),
+		MetricValue:     jsii.String("1"),
+		// No default value: a period without reuse has no data point, which
+		// the alarm treats as not breaching.
+	})
+	a.RefreshTokenReuse = a.RefreshTokenReuseFilter.Metric(sum).CreateAlarm(this, jsii.String("RefreshTokenReuse"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String("Tollgate: a spent refresh token was presented again and its family revoked (possible token theft); " +
+			"search the token function's logs for \"" + RefreshTokenReuseMessage + "\" to find the family."),
+		Threshold:          jsii.Number(RefreshTokenReuses),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	if props.Topic != nil {
+		action := awscloudwatchactions.NewSnsAction(props.Topic)
+		for _, alarm := range []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse} {
+			alarm.AddAlarmAction(action)
+			alarm.AddOkAction(action)
+		}
+	}
+	return a
+}

@@ -1,0 +1,149 @@
+package stack
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+)
+
+const testTopicArn = "arn:aws:sns:us-east-1:123456789012:tollgate-alarms"
+
+func TestAlarms(t *testing.T) {
+	for _, withTopic := range []bool{false, true} {
+		t.Run("topic "+strconv.FormatBool(withTopic), func(t *testing.T) {
+			s := newStack()
+			api := awsapigateway.NewRestApi(s, jsii.String("Api"), &awsapigateway.RestApiProps{RestApiName: jsii.String("Test-Api")})
+			api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
+			logs := awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil)
+			ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage()}
+			if withTopic {
+				ap.Topic = awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String(testTopicArn))
+			}
+			a := NewAlarms(s, "Alarms", ap)
+			tpl := assertions.Template_FromStack(s, nil)
+
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4)) })
+			fnDim := []any{map[string]any{"Name": "FunctionName", "Value": "authorizer"}}
+			tests := []struct {
+				name   string
+				alarm  awscloudwatch.Alarm
+				props  map[string]any
+				assert func(t *testing.T, p map[string]any)
+			}{
+				{"authorizer error rate", a.AuthorizerErrors, map[string]any{
+					"Threshold": 50, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+					"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				}, func(t *testing.T, p map[string]any) {
+					metrics := jsonString(p["Metrics"])
+					for _, want := range []string{
+						`"Expression":"IF(invocations \u003e= 20, 100 * errors / invocations, 0)"`,
+						`"Id":"errors","MetricStat":{"Metric":{"Dimensions":` + jsonString(fnDim) + `,"MetricName":"Errors","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
+						`"Id":"invocations","MetricStat":{"Metric":{"Dimensions":` + jsonString(fnDim) + `,"MetricName":"Invocations","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
+					} {
+						if !strings.Contains(metrics, want) {
+							t.Errorf("metrics %s\nlack %s", metrics, want)
+						}
+					}
+				}},
+				{"authorizer throttles", a.AuthorizerThrottles, map[string]any{
+					"Namespace": "AWS/Lambda", "MetricName": "Throttles", "Dimensions": fnDim, "Statistic": "Sum", "Period": 300,
+					"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				}, nil},
+				{"API 5XX", a.API5XX, map[string]any{
+					"Namespace": "AWS/ApiGateway", "MetricName": "5XXError", "Statistic": "Sum", "Period": 300,
+					"Dimensions": []any{
+						map[string]any{"Name": "ApiName", "Value": "Test-Api"},
+						map[string]any{"Name": "Stage", "Value": map[string]any{"Ref": logicalID(s, api.DeploymentStage())}},
+					},
+					"Threshold": 5, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				}, nil},
+				{"refresh token reuse", a.RefreshTokenReuse, map[string]any{
+					"Namespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "Statistic": "Sum", "Period": 300,
+					"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				}, nil},
+			}
+			alarms := resources(tpl, "AWS::CloudWatch::Alarm")
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					p := props(alarms[logicalID(s, tc.alarm)])
+					want := map[string]any{"TreatMissingData": "notBreaching"}
+					for k, v := range tc.props {
+						want[k] = v
+					}
+					for k, v := range want {
+						if jsonString(p[k]) != jsonString(v) {
+							t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
+						}
+					}
+					if d, _ := p["AlarmDescription"].(string); len(d) < 40 {
+						t.Errorf("AlarmDescription %q says too little", d)
+					}
+					for _, actions := range []string{"AlarmActions", "OKActions"} {
+						want := any(nil)
+						if withTopic {
+							want = []any{testTopicArn}
+						}
+						if jsonString(p[actions]) != jsonString(want) {
+							t.Errorf("%s = %s, want %s", actions, jsonString(p[actions]), jsonString(want))
+						}
+					}
+					if tc.assert != nil {
+						tc.assert(t, p)
+					}
+				})
+			}
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+					"FilterPattern": `{ $.msg = "` + RefreshTokenReuseMessage + `" }`,
+					"LogGroupName":  map[string]any{"Ref": logicalID(s, logs)},
+					"MetricTransformations": []any{map[string]any{
+						"MetricNamespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "MetricValue": "1",
+					}},
+				})
+			})
+		})
+	}
+}
+
+// TestRefreshTokenReuseMessage ties the metric filter to the token
+// function's log line: the message is in shared/oauth, logged through slog's
+// JSON handler as the functions do, so "$.msg" is the field to match.
+func TestRefreshTokenReuseMessage(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(root, "shared", "oauth", "handler.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte(strconv.Quote(RefreshTokenReuseMessage))) {
+		t.Errorf("shared/oauth/handler.go no longer logs %q: update RefreshTokenReuseMessage", RefreshTokenReuseMessage)
+	}
+	var line bytes.Buffer
+	slog.New(slog.NewJSONHandler(&line, nil)).Warn(RefreshTokenReuseMessage, "familyId", "rf_x", "hint", "tgr_...")
+	var entry map[string]any
+	if err := json.Unmarshal(line.Bytes(), &entry); err != nil || entry["msg"] != RefreshTokenReuseMessage {
+		t.Errorf("slog JSON line %s: msg %v (%v)", line.String(), entry["msg"], err)
+	}
+}
+
+func TestAlarmsRequireTheirMetrics(t *testing.T) {
+	s := newStack()
+	msg, ok := panics(func() { NewAlarms(s, "Alarms", &AlarmsProps{Authorizer: importedFunction(s, "authorizer")}) })
+	if !ok || !strings.Contains(msg, "required") {
+		t.Errorf("NewAlarms without TokenLogs and Stage: panic %v %q", ok, msg)
+	}
+}

@@ -1,0 +1,160 @@
+package stack
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// MaxAuthorizerCacheTTL is API Gateway's largest authorizer result cache TTL.
+const MaxAuthorizerCacheTTL = time.Hour
+
+// TollgateAuthorizerProps configures NewTollgateAuthorizer.
+type TollgateAuthorizerProps struct {
+	// AuthorizerFunction is Tollgate's authorizer function (Tollgate.Authorizer.Function
+	// in the same stack). Set it or AuthorizerFunctionArn.
+	AuthorizerFunction awslambda.IFunction
+	// AuthorizerFunctionArn is the ARN of Tollgate's authorizer function,
+	// deployed by another stack or app in the same account and region (its
+	// name is in the Tollgate stack's AuthorizerFunctionArn output). The
+	// function is imported into scope's stack, where the permission for API
+	// Gateway to invoke it is declared: a function in another account would
+	// need its owner to grant that permission, which this construct cannot.
+	AuthorizerFunctionArn string
+	// ResultsCacheTtl is API Gateway's authorizer result cache TTL, in whole
+	// seconds up to MaxAuthorizerCacheTTL; 0 (the default) turns the cache
+	// off. A value above 0 requires IdentitySources, which are the cache
+	// key.
+	//
+	// It counts against Tollgate's revocation bound: the authorizer keeps
+	// decisions in process for TOLLGATE_REVOCATION_BOUND minus
+	// TOLLGATE_AUTHORIZER_CACHE_TTL, and API Gateway then keeps the policy for
+	// ResultsCacheTtl more. Keep it at or below the TTL the Tollgate stack
+	// gives its functions (APIProps.AuthorizerCacheTTL, 0 by default), or a
+	// revoked credential may still open this API for up to
+	// bound - that TTL + ResultsCacheTtl.
+	ResultsCacheTtl time.Duration
+	// IdentitySources are the request parameters API Gateway requires before
+	// it invokes the authorizer, such as "method.request.header.Authorization",
+	// "method.request.querystring.api_token", "stageVariables.name" or
+	// "context.name". Empty (the default) means none: the authorizer runs on
+	// every request and finds the credential itself, wherever the client put
+	// it. With any listed, a request that lacks one of them gets 401 from API
+	// Gateway without the authorizer running, so only the presentation style
+	// they name works (Authorization: Bearer, x-api-key, ?api_token= and the
+	// mutual TLS certificate alone are different styles).
+	IdentitySources []string
+	// AuthorizerName is the authorizer's name in API Gateway; empty lets CDK
+	// choose one.
+	AuthorizerName string
+}
+
+// NewTollgateAuthorizer declares a Lambda REQUEST authorizer backed by
+// Tollgate's authorizer function, for another team to put in front of its
+// own RestApi's methods:
+//
+//	auth := stack.NewTollgateAuthorizer(s, "TollgateAuth", &stack.TollgateAuthorizerProps{
+//		AuthorizerFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:Tollgate-AuthorizerEXAMPLE",
+//	})
+//	orders.AddMethod(jsii.String("GET"), integration, &awsapigateway.MethodOptions{
+//		AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+//		Authorizer:        auth,
+//	})
+//
+// The authorizer decides from Tollgate's route table (shared/authz/routes.go),
+// compiled into the function: it denies (403) every method it does not find
+// there by HTTP method and resource path, so each of the other API's routes
+// must be added to authz.Routes, with the scope (and role) a credential needs
+// and a Function name of that team's own (Tollgate's API only declares the
+// routes its own functions serve), and Tollgate's functions redeployed. The
+// resource path is the other API's resource template, such as
+// /orders/{orderId}, not the request path. The policy the authorizer returns
+// lists the ARNs of every route the credential may call under the calling
+// API's own ARN prefix (arn:aws:execute-api:region:account:apiId/stage), so it
+// grants nothing on any other API.
+//
+// Like every CDK authorizer it must be attached to at least one method of
+// exactly one RestApi. It panics on malformed props.
+func NewTollgateAuthorizer(scope constructs.Construct, id string, props *TollgateAuthorizerProps) awsapigateway.RequestAuthorizer {
+	if props == nil {
+		props = &TollgateAuthorizerProps{}
+	}
+	if err := props.validate(); err != nil {
+		panic(fmt.Sprintf("stack.NewTollgateAuthorizer %s: %v", id, err))
+	}
+	fn := props.AuthorizerFunction
+	if fn == nil {
+		// SameEnvironment: the ARN is in this account and region, so CDK
+		// declares the invoke permission here (FromFunctionArn would skip it
+		// in an environment-agnostic stack, and API Gateway would answer 500).
+		fn = awslambda.Function_FromFunctionAttributes(scope, jsii.String(id+"Function"), &awslambda.FunctionAttributes{
+			FunctionArn:     jsii.String(props.AuthorizerFunctionArn),
+			SameEnvironment: jsii.Bool(true),
+		})
+	}
+	sources := make([]*string, len(props.IdentitySources))
+	for i, s := range props.IdentitySources {
+		sources[i] = jsii.String(s)
+	}
+	ap := &awsapigateway.RequestAuthorizerProps{
+		Handler:         fn,
+		IdentitySources: &sources,
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(props.ResultsCacheTtl.Seconds())),
+	}
+	if props.AuthorizerName != "" {
+		ap.AuthorizerName = jsii.String(props.AuthorizerName)
+	}
+	authorizer := awsapigateway.NewRequestAuthorizer(scope, jsii.String(id), ap)
+	if len(sources) == 0 {
+		// CDK writes IdentitySource: "" for an empty list; leave the property
+		// out, as API Gateway documents it optional when caching is off.
+		authorizer.Node().DefaultChild().(awscdk.CfnResource).AddPropertyDeletionOverride(jsii.String("IdentitySource"))
+	}
+	return authorizer
+}
+
+// identitySource matches the mapping expressions API Gateway accepts as a
+// REQUEST authorizer's identity sources.
+var identitySource = regexp.MustCompile(`^(method\.request\.header\.[!#$%&'*+.^_` + "`" + `|~0-9A-Za-z-]+|method\.request\.querystring\.[^\s,]+|stageVariables\.[A-Za-z0-9_]+|context\.[A-Za-z0-9_.]+)$`)
+
+// lambdaARN matches an unqualified or qualified Lambda function ARN.
+var lambdaARN = regexp.MustCompile(`^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$`)
+
+// validate reports the first problem with the props.
+func (p *TollgateAuthorizerProps) validate() error {
+	if (p.AuthorizerFunction == nil) == (p.AuthorizerFunctionArn == "") {
+		return fmt.Errorf("set exactly one of AuthorizerFunction and AuthorizerFunctionArn")
+	}
+	if p.AuthorizerFunctionArn != "" && !lambdaARN.MatchString(p.AuthorizerFunctionArn) {
+		return fmt.Errorf("AuthorizerFunctionArn %q is not a Lambda function ARN", p.AuthorizerFunctionArn)
+	}
+	return validateAuthorizerCache(p.ResultsCacheTtl, p.IdentitySources)
+}
+
+// validateAuthorizerCache checks a cache TTL and identity sources as API
+// Gateway would, at synth rather than at deploy.
+func validateAuthorizerCache(ttl time.Duration, sources []string) error {
+	switch {
+	case ttl < 0 || ttl > MaxAuthorizerCacheTTL || ttl%time.Second != 0:
+		return fmt.Errorf("authorizer cache TTL %s must be whole seconds from 0 to %s", ttl, MaxAuthorizerCacheTTL)
+	case ttl > 0 && len(sources) == 0:
+		return fmt.Errorf("authorizer cache TTL %s needs identity sources: API Gateway keys the cache on them", ttl)
+	}
+	seen := map[string]bool{}
+	for _, s := range sources {
+		if !identitySource.MatchString(s) {
+			return fmt.Errorf("identity source %q must be method.request.header.<name>, method.request.querystring.<name>, stageVariables.<name> or context.<name>", s)
+		}
+		if seen[s] {
+			return fmt.Errorf("identity source %q is listed twice", s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
