@@ -19,8 +19,13 @@ import (
 // revoked.
 const RefreshTokenReuseMessage = "oauth: refresh token reuse detected; family revoked"
 
-// AlarmPeriod is the period of every alarm's metric.
+// AlarmPeriod is the period of every alarm's metric but SweeperErrors'.
 const AlarmPeriod = 5 // minutes
+
+// SweeperAlarmPeriod is the period of the SweeperErrors alarm's metric: the
+// default sweep schedule's, and the longest TollgateProps.SweepSchedule
+// allows, so each period holds at least one run.
+const SweeperAlarmPeriod = 60 // minutes
 
 // Alarm thresholds; see NewAlarms for why each is what it is.
 const (
@@ -38,6 +43,10 @@ const (
 	API5XXPeriodsToAlarm = 2
 	// RefreshTokenReuses per period, in one period.
 	RefreshTokenReuses = 1
+	// SweeperErrors per SweeperAlarmPeriod, in SweeperErrorPeriods
+	// consecutive periods.
+	SweeperErrors       = 1
+	SweeperErrorPeriods = 2
 )
 
 // AlarmsProps configures the Alarms construct.
@@ -49,6 +58,9 @@ type AlarmsProps struct {
 	TokenLogs awslogs.ILogGroup
 	// Stage is the API stage whose 5XXError metric is watched.
 	Stage awsapigateway.Stage
+	// Sweeper, when set, is the expiry sweep function whose errors are
+	// watched (SweeperErrors).
+	Sweeper awslambda.IFunction
 	// Topic, when set, is notified when an alarm fires and when it clears.
 	Topic awssns.ITopic
 	// MetricNamespace of the refresh-token reuse metric; empty means
@@ -65,6 +77,8 @@ type Alarms struct {
 	AuthorizerThrottles awscloudwatch.Alarm
 	API5XX              awscloudwatch.Alarm
 	RefreshTokenReuse   awscloudwatch.Alarm
+	// SweeperErrors is nil without AlarmsProps.Sweeper.
+	SweeperErrors awscloudwatch.Alarm
 	// RefreshTokenReuseFilter counts RefreshTokenReuseMessage in TokenLogs.
 	RefreshTokenReuseFilter awslogs.MetricFilter
 }
@@ -84,9 +98,10 @@ type Alarms struct {
 //     authorizer or someone trying credentials. A broken authorizer also
 //     shows in API5XX (API Gateway answers 500), usually sooner.
 //   - AuthorizerThrottles: any throttled authorizer invocation in a 5-minute
-//     period. API Gateway answers each one with 500; Tollgate reserves no
-//     concurrency, so throttling means the account's concurrency in the
-//     region is exhausted.
+//     period. API Gateway answers each one with 500; the authorizer has no
+//     reserved concurrency (only the sweeper reserves one instance), so
+//     throttling means the account's unreserved concurrency in the region
+//     is exhausted.
 //   - API5XX: at least API5XXErrors (5) server errors on the stage in 2 of 3
 //     5-minute periods. The functions answer client mistakes with 4xx
 //     problem documents, so 5xx are failures: an authorizer error or
@@ -97,6 +112,14 @@ type Alarms struct {
 //     presented again, a likely theft (RFC 9700, section 4.14): the family
 //     is already revoked, the alarm is for someone to look at the user and
 //     the client (the log line names the family).
+//   - SweeperErrors (with Sweeper): at least SweeperErrors (1) failed
+//     sweeper invocation (an error returned, a timeout, a crash; Lambda's
+//     retries of a failed run count too) in each of SweeperErrorPeriods (2)
+//     consecutive 1-hour periods. One failed run costs nothing lasting:
+//     the sweep keeps its progress in the table and the next run, at most
+//     an hour later, resumes it. Failing two hours in a row means it is
+//     stuck (a permission, the event bus, a poison item), and expiry
+//     events and notices stop until someone looks.
 func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarms {
 	if props == nil || props.Authorizer == nil || props.TokenLogs == nil || props.Stage == nil {
 		panic(fmt.Sprintf("stack.NewAlarms %s: Authorizer, TokenLogs and Stage are required", id))
@@ -170,9 +193,24 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 
+	all := []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse}
+	if props.Sweeper != nil {
+		hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(SweeperAlarmPeriod)), Statistic: jsii.String("Sum")}
+		a.SweeperErrors = props.Sweeper.MetricErrors(hourly).CreateAlarm(this, jsii.String("SweeperErrors"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: the expiry sweeper failed (an error, a timeout or a crash) in each of "+
+				"%d consecutive %d-minute periods, so credentials are not being marked expired and credential.expired and "+
+				"credential.expiring events are not being sent; the sweeper's log group has the error.", SweeperErrorPeriods, SweeperAlarmPeriod)),
+			Threshold:          jsii.Number(SweeperErrors),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(SweeperErrorPeriods),
+			DatapointsToAlarm:  jsii.Number(SweeperErrorPeriods),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		all = append(all, a.SweeperErrors)
+	}
 	if props.Topic != nil {
 		action := awscloudwatchactions.NewSnsAction(props.Topic)
-		for _, alarm := range []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse} {
+		for _, alarm := range all {
 			alarm.AddAlarmAction(action)
 			alarm.AddOkAction(action)
 		}

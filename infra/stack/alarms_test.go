@@ -27,14 +27,15 @@ func TestAlarms(t *testing.T) {
 			api := awsapigateway.NewRestApi(s, jsii.String("Api"), &awsapigateway.RestApiProps{RestApiName: jsii.String("Test-Api")})
 			api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
 			logs := awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil)
-			ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage()}
+			ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage(),
+				Sweeper: importedFunction(s, "sweeper")}
 			if withTopic {
 				ap.Topic = awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String(testTopicArn))
 			}
 			a := NewAlarms(s, "Alarms", ap)
 			tpl := assertions.Template_FromStack(s, nil)
 
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4)) })
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
 			fnDim := []any{map[string]any{"Name": "FunctionName", "Value": "authorizer"}}
 			tests := []struct {
 				name   string
@@ -72,6 +73,11 @@ func TestAlarms(t *testing.T) {
 				{"refresh token reuse", a.RefreshTokenReuse, map[string]any{
 					"Namespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "Statistic": "Sum", "Period": 300,
 					"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				}, nil},
+				{"sweeper errors: one or more in each of two consecutive hours", a.SweeperErrors, map[string]any{
+					"Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 3600,
+					"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": "sweeper"}},
+					"Threshold":  1, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 				}, nil},
 			}
 			alarms := resources(tpl, "AWS::CloudWatch::Alarm")
@@ -138,6 +144,20 @@ func TestRefreshTokenReuseMessage(t *testing.T) {
 	if err := json.Unmarshal(line.Bytes(), &entry); err != nil || entry["msg"] != RefreshTokenReuseMessage {
 		t.Errorf("slog JSON line %s: msg %v (%v)", line.String(), entry["msg"], err)
 	}
+}
+
+func TestAlarmsWithoutSweeper(t *testing.T) {
+	s := newStack()
+	api := awsapigateway.NewRestApi(s, jsii.String("Api"), nil)
+	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
+	a := NewAlarms(s, "Alarms", &AlarmsProps{
+		Authorizer: importedFunction(s, "authorizer"), TokenLogs: awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil), Stage: api.DeploymentStage(),
+	})
+	if a.SweeperErrors != nil {
+		t.Error("SweeperErrors without a Sweeper")
+	}
+	tpl := assertions.Template_FromStack(s, nil)
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4)) })
 }
 
 func TestAlarmsRequireTheirMetrics(t *testing.T) {

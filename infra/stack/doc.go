@@ -1,12 +1,13 @@
 // Package stack holds Tollgate's CDK constructs, one per concern (table,
-// functions, API, alarms), the Tollgate stack that wires them together, and
+// functions, API, alarms), the Tollgate stack that wires them together (the
+// expiry sweeper and its hourly EventBridge schedule included), and
 // NewTollgateAuthorizer, which puts Tollgate's authorizer in front of another
 // team's RestApi.
 //
 // Security properties: the table keeps point-in-time recovery, deletion
 // protection and a RETAIN removal policy; each function gets its own role with
 // only the table actions it uses (no AWS managed policies) and writes to its
-// own log group; every API method of authz.Routes is guarded by the Lambda
+// own log group (the sweeper may also put events on one event bus only); every API method of authz.Routes is guarded by the Lambda
 // REQUEST authorizer, whose results API Gateway does not cache unless
 // APIProps.AuthorizerCacheTTL says so, a TTL that then counts against the
 // revocation bound along with the function's in-process cache. Only

@@ -15,8 +15,12 @@ import (
 	"github.com/tollgate/tollgate/shared/config"
 )
 
-// FnAuthorizer is the authorizer function's name (authz has the others).
-const FnAuthorizer = "authorizer"
+// FnAuthorizer and FnSweeper are the names of the functions that serve no
+// route (authz has the others).
+const (
+	FnAuthorizer = "authorizer"
+	FnSweeper    = "sweeper"
+)
 
 // GatewayCacheTTL is the default API Gateway authorizer result cache TTL
 // (APIProps.AuthorizerCacheTTL): zero, so the authorizer's in-process cache
@@ -52,6 +56,10 @@ type FunctionProps struct {
 	GatewayCacheTTL time.Duration
 	// Environment is added to (and may override) the standard variables.
 	Environment map[string]string
+	// ReservedConcurrency, when above 0, is the function's reserved
+	// concurrency: both the most instances that may run at once and
+	// capacity taken from the account's unreserved pool. 0 reserves none.
+	ReservedConcurrency int
 }
 
 // Function is a Go Lambda function (provided.al2023, arm64) built from
@@ -107,6 +115,10 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		env[k] = jsii.String(v)
 	}
 
+	var reserved *float64
+	if props.ReservedConcurrency > 0 {
+		reserved = jsii.Number(props.ReservedConcurrency)
+	}
 	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
 		Description:  jsii.String("Tollgate " + props.Name),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
@@ -118,6 +130,8 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		MemorySize:   jsii.Number(memory),
 		Timeout:      awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
 		Environment:  &env,
+		// nil: no reservation.
+		ReservedConcurrentExecutions: reserved,
 		// Structured logs rather than X-Ray tracing: the functions already
 		// write one slog JSON object per line to stdout ("time", "level",
 		// "msg", attributes), which the JSON log format keeps as JSON objects,

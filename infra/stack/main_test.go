@@ -20,7 +20,7 @@ import (
 var cdkContext map[string]any
 
 func TestMain(m *testing.M) {
-	for _, fn := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken} {
+	for _, fn := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken, FnSweeper} {
 		if _, err := LambdaAssetDir(fn); err != nil {
 			fmt.Fprintf(os.Stderr, "infra tests need the Lambda binaries: %v\n", err)
 			os.Exit(1)

@@ -2,10 +2,13 @@ package stack
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -15,6 +18,8 @@ import (
 
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // TollgateProps configures the Tollgate stack.
@@ -52,6 +57,33 @@ type TollgateProps struct {
 	// alarm (see NewAlarms) fires and when it clears. The CDK app reads it
 	// from the context value ContextAlarmTopicArn.
 	AlarmTopicArn string
+
+	// SweepSchedule is how often the expiry sweeper runs (an EventBridge
+	// rate): whole minutes, from one minute to DefaultSweepSchedule (one
+	// hour), the SweeperErrors alarm's period, so that every period holds a
+	// run; 0 means DefaultSweepSchedule. It is also the schedule's and the
+	// function's maximum event age: a run that cannot start before the next
+	// one is due is dropped, the next does its work.
+	SweepSchedule time.Duration
+	// SweepNotice is TOLLGATE_SWEEP_NOTICE, how long before a credential
+	// expires the sweep sends credential.expiring; 0 means config's default,
+	// sweep.DefaultNotice (168h).
+	SweepNotice time.Duration
+	// SweepRetention is TOLLGATE_SWEEP_RETENTION, how long an expired
+	// credential's record stays before its TTL deletes it; 0 means config's
+	// default, sweep.DefaultRetention (720h).
+	SweepRetention time.Duration
+	// SweepMaxItems is TOLLGATE_SWEEP_MAX_ITEMS, the most credentials one run
+	// handles (the next run resumes); 0 means config's default,
+	// sweep.DefaultMaxItems (1000). Above that default the sweeper's timeout
+	// grows with it (see SweeperTimeout).
+	SweepMaxItems int
+	// EventBus is TOLLGATE_EVENT_BUS, the EventBridge bus the sweep sends
+	// its events to, by name (in the stack's account and region) or ARN;
+	// empty means the account's default bus. The sweeper may call
+	// events:PutEvents on that bus only. A bus in another account must also
+	// allow it in its resource policy.
+	EventBus string
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
@@ -95,7 +127,58 @@ const (
 	// 0.4 s at 512 MB (0.29 vCPU) but 0.9 s at 256 MB, where the 64 MiB is
 	// also a quarter of the function's memory. The 10 s timeouts cover it.
 	PasswordSignInMemoryMB = 512
+	// SweeperMemoryMB and SweeperTimeout: the expiry sweep (functions/sweeper,
+	// shared/sweep) pages through the expiry index 100 entries per Query
+	// and, for each credential, makes one EventBridge PutEvents and one or
+	// two DynamoDB calls (an UpdateItem; a GetItem then a TransactWriteItems
+	// for an API key): network waits with little to compute or hold, so the
+	// same 256 MB as the others (the CPU for TLS handshakes at cold start).
+	// A run handles at most TOLLGATE_SWEEP_MAX_ITEMS credentials, 1,000 by
+	// default; at an estimated 50 ms of calls each (not measured: there is
+	// no AWS account on these machines), under a minute, and 2 minutes leaves
+	// twice that. A run that still times out loses little: each credential
+	// is marked as it is handled, so the next run resumes (at worst one
+	// notice is sent twice). For a larger SweepMaxItems the timeout grows in
+	// proportion (sweeperTimeout), up to Lambda's 15 minutes.
+	SweeperMemoryMB = 256
+	SweeperTimeout  = 2 * time.Minute
+	// SweeperReservedConcurrency: the sweeper runs one at a time. It sends
+	// credential.expiring first and records it second (so that a crash
+	// repeats a notice rather than losing one), and two concurrent runs
+	// would read the same unrecorded entries and both send them. It takes
+	// one instance from the account's unreserved concurrency, of which
+	// Lambda keeps at least 100 (all of it in an account with a lower
+	// quota): an account whose concurrency quota is still a new account's
+	// 10 or 50 cannot deploy the stack until the quota is raised.
+	SweeperReservedConcurrency = 1
 )
+
+// Sweep schedule settings (TollgateProps.SweepSchedule).
+const (
+	// DefaultSweepSchedule: hourly. The authorizer refuses an expired
+	// credential by its expiry time whatever the sweep has done; the sweep
+	// marks it expired, sets its TTL and sends the events, for which within
+	// the hour is soon enough, at 720 small runs a month.
+	DefaultSweepSchedule = time.Hour
+	// SweepRetryAttempts is how many times EventBridge retries delivering a
+	// scheduled event to the function and Lambda retries a failed run (each
+	// within the schedule period, the maximum event age): enough for a
+	// throttle or a transient DynamoDB or EventBridge error, where
+	// EventBridge's own default (185 over 24 hours) would pile up stale runs
+	// behind the next ones.
+	SweepRetryAttempts = 2
+)
+
+// sweeperTimeout is SweeperTimeout for up to sweep.DefaultMaxItems items per
+// run, proportionally more above, at most Lambda's 15 minutes.
+func sweeperTimeout(maxItems int) time.Duration {
+	if maxItems <= sweep.DefaultMaxItems {
+		return SweeperTimeout
+	}
+	perItem := SweeperTimeout / sweep.DefaultMaxItems
+	t := min(time.Duration(min(maxItems, 1_000_000))*perItem, 15*time.Minute)
+	return (t + time.Second - 1).Truncate(time.Second) // Lambda takes whole seconds
+}
 
 // Tollgate is the whole service: table, KMS keys, functions, API and alarms.
 type Tollgate struct {
@@ -105,8 +188,11 @@ type Tollgate struct {
 	Authorizer *Function
 	IssueKeys  *Function
 	Token      *Function
-	API        *API
-	Alarms     *Alarms
+	Sweeper    *Function
+	// SweepRule runs Sweeper on TollgateProps.SweepSchedule.
+	SweepRule awsevents.Rule
+	API       *API
+	Alarms    *Alarms
 	// Issuer and Audience are the functions' TOLLGATE_ISSUER and
 	// TOLLGATE_AUDIENCE (CloudFormation expressions unless set in the props).
 	Issuer, Audience *string
@@ -125,6 +211,22 @@ func DefaultIssuer(api awsapigateway.IRestApi) *string {
 	})
 }
 
+// EventBusArn returns the ARN of the event bus named bus (a name in the
+// stack's account and region, or an ARN, returned as it is), or of the
+// account's default bus when bus is empty.
+func EventBusArn(s awscdk.Stack, bus string) *string {
+	if strings.HasPrefix(bus, "arn:") {
+		return jsii.String(bus)
+	}
+	if bus == "" {
+		bus = "default"
+	}
+	return s.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("events"), Resource: jsii.String("event-bus"), ResourceName: jsii.String(bus),
+		ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	})
+}
+
 // ServedRoutes returns the routes of table served by one of functions, in
 // order: the routes a Tollgate API declares methods for.
 func ServedRoutes(table []authz.Route, functions map[string]awslambda.IFunction) []authz.Route {
@@ -138,7 +240,8 @@ func ServedRoutes(table []authz.Route, functions map[string]awslambda.IFunction)
 }
 
 // NewTollgate declares the Tollgate stack. It panics when the API's
-// authorizer cache TTL exceeds the revocation bound.
+// authorizer cache TTL exceeds the revocation bound, and on a sweep setting
+// out of range (see TollgateProps).
 func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *Tollgate {
 	if props == nil {
 		props = &TollgateProps{}
@@ -159,6 +262,28 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	if bound < 0 || ttl > bound {
 		panic(fmt.Sprintf("stack.NewTollgate %s: the authorizer cache TTL (%s) must not exceed the revocation bound (%s)", id, ttl, bound))
 	}
+	schedule := props.SweepSchedule
+	if schedule == 0 {
+		schedule = DefaultSweepSchedule
+	}
+	if schedule < time.Minute || schedule > DefaultSweepSchedule || schedule%time.Minute != 0 {
+		panic(fmt.Sprintf("stack.NewTollgate %s: SweepSchedule %s must be whole minutes from 1m to %s", id, schedule, DefaultSweepSchedule))
+	}
+	notice, retention, maxItems := props.SweepNotice, props.SweepRetention, props.SweepMaxItems
+	if notice == 0 {
+		notice = sweep.DefaultNotice
+	}
+	if retention == 0 {
+		retention = sweep.DefaultRetention
+	}
+	if maxItems == 0 {
+		maxItems = sweep.DefaultMaxItems
+	}
+	if notice < 0 || retention < 0 || maxItems < 0 {
+		// config.Parse would refuse them at cold start.
+		panic(fmt.Sprintf("stack.NewTollgate %s: SweepNotice, SweepRetention and SweepMaxItems must not be negative", id))
+	}
+
 	env := map[string]string{}
 	if props.RevocationBound != 0 {
 		env[config.EnvRevocationBound] = props.RevocationBound.String()
@@ -194,6 +319,21 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Name: authz.FnToken, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
 		MemoryMB: float64(tokenMemory), Timeout: TokenTimeout,
 	})
+	// The sweeper gets the deployment-wide settings too (config.Parse checks
+	// the cache TTL against the bound in every function), and only the sweep
+	// ones besides: it neither signs nor seals, so no issuer or keys.
+	sweepEnv := map[string]string{
+		config.EnvSweepNotice:    notice.String(),
+		config.EnvSweepRetention: retention.String(),
+		config.EnvSweepMaxItems:  fmt.Sprint(maxItems),
+	}
+	if props.EventBus != "" {
+		sweepEnv[config.EnvEventBus] = props.EventBus
+	}
+	sweeper := NewFunction(s, "Sweeper", &FunctionProps{
+		Name: FnSweeper, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(sweepEnv),
+		MemoryMB: SweeperMemoryMB, Timeout: sweeperTimeout(maxItems), ReservedConcurrency: SweeperReservedConcurrency,
+	})
 
 	// The authorizer reads a credential with GetItem and stamps lastUsedAt
 	// with UpdateItem, on the base table only (no Query, no index access).
@@ -214,6 +354,44 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 			"GrantReadWriteData covers this one table's indexes as <table>/index/*; "+g.why,
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<\w+\.Arn>\/index\/\*$/`)})
 	}
+
+	// The sweep (shared/store/dynamo/expiry.go) queries the expiry index and
+	// reads and writes base-table items: GetItem (an API key, the sweep
+	// cursor), PutItem (the cursor), UpdateItem (marking a credential
+	// expired or notified; TransactWriteItems is authorized as the
+	// UpdateItem of each of its items). Exactly those, and Query on that one
+	// index, so no wildcard and nothing for cdk-nag's IAM5 to flag.
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      sweeper.Function,
+		Actions:      jsii.Strings("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+		ResourceArns: jsii.Strings(*table.Table.TableArn()),
+	})
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      sweeper.Function,
+		Actions:      jsii.Strings("dynamodb:Query"),
+		ResourceArns: jsii.Strings(*table.Table.TableArn() + "/index/" + dynamo.IndexExpiry),
+	})
+	// shared/awsdeps.EventBridge publishes to the named bus, or to the
+	// default bus without one.
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      sweeper.Function,
+		Actions:      jsii.Strings("events:PutEvents"),
+		ResourceArns: jsii.Strings(*EventBusArn(s, props.EventBus)),
+	})
+	// Lambda's own retries of a failed run, and how long a run may wait for
+	// the previous one (reserved concurrency 1) before the next is due.
+	sweeper.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: jsii.Number(SweepRetryAttempts),
+		MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(schedule.Minutes())),
+	})
+	sweepRule := awsevents.NewRule(s, jsii.String("SweepSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Tollgate: runs the expiry sweep"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(schedule.Minutes()))),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(sweeper.Function, &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(SweepRetryAttempts),
+			MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(schedule.Minutes())),
+		})},
+	})
 
 	// KMS, as shared/awsdeps calls it: every function reads the signing
 	// keys' public keys at cold start; token and issuekeys sign JWTs; token
@@ -248,6 +426,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Authorizer: authorizer.Function,
 		TokenLogs:  token.LogGroup,
 		Stage:      api.RestApi.DeploymentStage(),
+		Sweeper:    sweeper.Function,
 		Topic:      topic,
 	})
 
@@ -312,7 +491,8 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Description: jsii.String("Envelope encryption key (" + config.EnvSealKey + ")"),
 	})
 	return &Tollgate{
-		Stack: s, Table: table, Keys: keys, Authorizer: authorizer, IssueKeys: issueKeys, Token: token, API: api,
+		Stack: s, Table: table, Keys: keys, Authorizer: authorizer, IssueKeys: issueKeys, Token: token,
+		Sweeper: sweeper, SweepRule: sweepRule, API: api,
 		Alarms: alarms, Issuer: issuer, Audience: audience,
 	}
 }

@@ -206,7 +206,7 @@ func TestTollgateIssuer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{Issuer: tc.issuer, Audience: tc.audience})
 			tpl := assertions.Template_FromStack(ts.Stack, nil)
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3)) })
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
 			for _, name := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken} {
 				check(t, func() {
 					tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
@@ -401,6 +401,7 @@ func TestTollgateFunctionSettings(t *testing.T) {
 				{ts.Authorizer, AuthorizerMemoryMB, AuthorizerTimeout, false},
 				{ts.IssueKeys, hashing, IssueKeysTimeout, true},
 				{ts.Token, hashing, TokenTimeout, true},
+				{ts.Sweeper, SweeperMemoryMB, SweeperTimeout, false},
 			} {
 				p := props(fns[logicalID(ts.Stack, tc.fn.Function)])
 				name := *tc.fn.Node().Id()
@@ -440,7 +441,8 @@ func TestTollgateAuthorizerCache(t *testing.T) {
 			"AuthorizerResultTtlInSeconds": 20, "IdentitySource": header[0],
 		})
 	})
-	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+	// The sweeper too: it does not use them, but config.Parse checks them.
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token, ts.Sweeper} {
 		env := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
 		if env[config.EnvAuthorizerCacheTTL] != "20s" || env[config.EnvRevocationBound] != "1m0s" {
 			t.Errorf("%s: %s=%v %s=%v, want 20s and 1m0s", *fn.Node().Id(),
@@ -480,8 +482,8 @@ func TestTollgateAlarmsAndOutputs(t *testing.T) {
 	ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{AlarmTopicArn: testTopicArn})
 	tpl := assertions.Template_FromStack(ts.Stack, nil)
 	alarms := resources(tpl, "AWS::CloudWatch::Alarm")
-	if len(alarms) != 4 {
-		t.Errorf("%d alarms, want 4", len(alarms))
+	if len(alarms) != 5 {
+		t.Errorf("%d alarms, want 5 (the sweeper's included)", len(alarms))
 	}
 	for id, a := range alarms {
 		if got := jsonString(props(a)["AlarmActions"]); got != jsonString([]any{testTopicArn}) {

@@ -1,0 +1,280 @@
+package stack
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+)
+
+// defaultBusArn is the account's default event bus in the stack's region.
+var defaultBusArn = busArn("default")
+
+func busArn(name string) map[string]any {
+	return map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":events:", map[string]any{"Ref": "AWS::Region"}, ":",
+		map[string]any{"Ref": "AWS::AccountId"}, ":event-bus/" + name,
+	}}}
+}
+
+// TestTollgateSweeper checks the expiry sweeper with the default settings:
+// the function, its exact permissions, its schedule and its alarm, with the
+// AwsSolutions checks clean.
+func TestTollgateSweeper(t *testing.T) {
+	ts, tpl := checkedTollgate(t, nil)
+	fnID := logicalID(ts.Stack, ts.Sweeper.Function)
+	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
+	tableArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Table.Table), "Arn"}}
+
+	t.Run("function: arm64 provided.al2023, 256 MB, 2 min, one at a time, the sweep settings", func(t *testing.T) {
+		env := map[string]any{
+			config.EnvTable:              map[string]any{"Ref": logicalID(ts.Stack, ts.Table.Table)},
+			config.EnvProjectID:          config.DefaultProjectID,
+			config.EnvAuthorizerCacheTTL: "0s",
+			config.EnvSweepNotice:        "168h0m0s",
+			config.EnvSweepRetention:     "720h0m0s",
+			config.EnvSweepMaxItems:      "1000",
+		}
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"Description":                  "Tollgate " + FnSweeper,
+				"Runtime":                      "provided.al2023",
+				"Architectures":                []any{"arm64"},
+				"Handler":                      "bootstrap",
+				"MemorySize":                   256,
+				"Timeout":                      120,
+				"ReservedConcurrentExecutions": 1,
+				"Environment":                  map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
+			})
+		})
+		// No other function reserves concurrency (the authorizer's throttle
+		// alarm assumes so).
+		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+			if r, ok := props(fn)["ReservedConcurrentExecutions"]; ok && id != fnID {
+				t.Errorf("%s reserves %v", id, r)
+			}
+		}
+	})
+
+	t.Run("the stack's sweep defaults are config's", func(t *testing.T) {
+		env := props(resources(tpl, "AWS::Lambda::Function")[fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
+		getenv := func(only bool) func(string) string {
+			return func(k string) string {
+				if k == config.EnvTable {
+					return "table"
+				}
+				if v, _ := env[k].(string); only {
+					return v
+				}
+				return ""
+			}
+		}
+		deployed, err1 := config.Parse(getenv(true))
+		defaults, err2 := config.Parse(getenv(false))
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !reflect.DeepEqual(deployed, defaults) {
+			t.Errorf("the sweeper's configuration\n%+v\nconfig's defaults\n%+v", deployed, defaults)
+		}
+	})
+
+	t.Run("IAM: exactly its table actions, Query on the expiry index only, PutEvents on the default bus only, no KMS", func(t *testing.T) {
+		got := policyGrants(tpl, logicalID(ts.Stack, ts.Sweeper.Function.Role()), "")
+		logs := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Sweeper.LogGroup), "Arn"}}
+		want := map[string][]any{
+			"logs:CreateLogStream": {logs},
+			"logs:PutLogEvents":    {logs},
+			"dynamodb:GetItem":     {tableArn},
+			"dynamodb:PutItem":     {tableArn},
+			"dynamodb:UpdateItem":  {tableArn},
+			"dynamodb:Query":       {map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/" + dynamo.IndexExpiry}}}},
+			"events:PutEvents":     {defaultBusArn},
+		}
+		if jsonString(got) != jsonString(want) {
+			t.Errorf("grants\n got %s\nwant %s", jsonString(got), jsonString(want))
+		}
+		for action := range got {
+			if strings.HasPrefix(action, "kms:") {
+				t.Errorf("the sweeper may call %s", action)
+			}
+		}
+		policy := resources(tpl, "AWS::IAM::Policy")[logicalID(ts.Stack, ts.Sweeper.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")))]
+		if policy == nil {
+			t.Fatal("no default policy on the sweeper's role")
+		}
+		if sups := nagSuppressions(policy); len(sups) != 0 {
+			t.Errorf("suppressions on the sweeper's policy, which has no wildcard: %v", sups)
+		}
+	})
+
+	t.Run("environment: no issuer, keys or event bus (the default bus)", func(t *testing.T) {
+		env := props(resources(tpl, "AWS::Lambda::Function")[fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
+		for _, k := range []string{config.EnvIssuer, config.EnvAudience, config.EnvSigningKeys, config.EnvSealKey, config.EnvEventBus} {
+			if v, ok := env[k]; ok {
+				t.Errorf("%s = %s", k, jsonString(v))
+			}
+		}
+	})
+
+	t.Run("schedule: every hour, two retries, events at most an hour old", func(t *testing.T) {
+		rules := resources(tpl, "AWS::Events::Rule")
+		if len(rules) != 1 {
+			t.Fatalf("%d rules, want 1", len(rules))
+		}
+		want := map[string]any{
+			"ScheduleExpression": "rate(1 hour)",
+			"State":              "ENABLED",
+			"Targets": []any{map[string]any{
+				"Arn": fnArn, "Id": "Target0",
+				"RetryPolicy": map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2},
+			}},
+		}
+		p := props(rules[logicalID(ts.Stack, ts.SweepRule)])
+		for k, v := range want {
+			if jsonString(p[k]) != jsonString(v) {
+				t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
+			}
+		}
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+				"Action": "lambda:InvokeFunction", "FunctionName": fnArn, "Principal": "events.amazonaws.com",
+				"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.SweepRule), "Arn"}},
+			})
+		})
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+				"FunctionName": map[string]any{"Ref": fnID}, "Qualifier": "$LATEST",
+				"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
+			})
+		})
+	})
+
+	t.Run("alarm: errors in two consecutive hours", func(t *testing.T) {
+		p := props(resources(tpl, "AWS::CloudWatch::Alarm")[logicalID(ts.Stack, ts.Alarms.SweeperErrors)])
+		want := map[string]any{
+			"Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 3600,
+			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": fnID}}},
+			"Threshold":  1, "EvaluationPeriods": 2, "DatapointsToAlarm": 2,
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+		}
+		for k, v := range want {
+			if jsonString(p[k]) != jsonString(v) {
+				t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
+			}
+		}
+		if _, ok := p["AlarmActions"]; ok {
+			t.Errorf("alarm actions without a topic: %s", jsonString(p["AlarmActions"]))
+		}
+	})
+}
+
+// TestTollgateSweeperSettings: the sweep props reach the function, the
+// schedule and the grant.
+func TestTollgateSweeperSettings(t *testing.T) {
+	const busARN = "arn:aws:events:us-east-1:210987654321:event-bus/central"
+	for _, tc := range []struct {
+		name        string
+		props       TollgateProps
+		rate        string
+		age         int
+		timeout     int
+		env         map[string]any
+		putEventsOn any
+	}{
+		{
+			name: "every 15 minutes, a named bus, more items",
+			props: TollgateProps{SweepSchedule: 15 * time.Minute, SweepNotice: 48 * time.Hour, SweepRetention: 24 * time.Hour,
+				SweepMaxItems: 5000, EventBus: "tollgate-events", AlarmTopicArn: testTopicArn},
+			rate: "rate(15 minutes)", age: 900, timeout: 600,
+			env: map[string]any{config.EnvSweepNotice: "48h0m0s", config.EnvSweepRetention: "24h0m0s",
+				config.EnvSweepMaxItems: "5000", config.EnvEventBus: "tollgate-events"},
+			putEventsOn: busArn("tollgate-events"),
+		},
+		{
+			name:  "every minute, a bus ARN in another account",
+			props: TollgateProps{SweepSchedule: time.Minute, EventBus: busARN},
+			rate:  "rate(1 minute)", age: 60, timeout: 120,
+			env: map[string]any{config.EnvSweepNotice: "168h0m0s", config.EnvSweepRetention: "720h0m0s",
+				config.EnvSweepMaxItems: "1000", config.EnvEventBus: busARN},
+			putEventsOn: busARN,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, tpl := checkedTollgate(t, &tc.props)
+			p := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, ts.Sweeper.Function)])
+			if jsonString(p["Timeout"]) != jsonString(tc.timeout) {
+				t.Errorf("Timeout %v, want %d", p["Timeout"], tc.timeout)
+			}
+			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+			for k, v := range tc.env {
+				if jsonString(env[k]) != jsonString(v) {
+					t.Errorf("%s = %s, want %s", k, jsonString(env[k]), jsonString(v))
+				}
+			}
+			rule := props(resources(tpl, "AWS::Events::Rule")[logicalID(ts.Stack, ts.SweepRule)])
+			if rule["ScheduleExpression"] != tc.rate {
+				t.Errorf("ScheduleExpression %v, want %s", rule["ScheduleExpression"], tc.rate)
+			}
+			if got := jsonString(rule["Targets"]); !strings.Contains(got, fmt.Sprintf(`"MaximumEventAgeInSeconds":%d`, tc.age)) {
+				t.Errorf("Targets %s, want a maximum event age of %d s", got, tc.age)
+			}
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{"MaximumEventAgeInSeconds": tc.age})
+			})
+			got := policyGrants(tpl, logicalID(ts.Stack, ts.Sweeper.Function.Role()), "events:")
+			if want := map[string][]any{"events:PutEvents": {tc.putEventsOn}}; jsonString(got) != jsonString(want) {
+				t.Errorf("EventBridge grants\n got %s\nwant %s", jsonString(got), jsonString(want))
+			}
+			if tc.props.AlarmTopicArn != "" {
+				a := props(resources(tpl, "AWS::CloudWatch::Alarm")[logicalID(ts.Stack, ts.Alarms.SweeperErrors)])
+				for _, k := range []string{"AlarmActions", "OKActions"} {
+					if jsonString(a[k]) != jsonString([]any{testTopicArn}) {
+						t.Errorf("sweeper alarm %s = %s", k, jsonString(a[k]))
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTollgateSweeperSettingsRefused(t *testing.T) {
+	for name, tc := range map[string]TollgateProps{
+		"schedule 30s":        {SweepSchedule: 30 * time.Second},
+		"schedule 90s":        {SweepSchedule: 90 * time.Second},
+		"schedule 61m":        {SweepSchedule: 61 * time.Minute},
+		"schedule 24h":        {SweepSchedule: 24 * time.Hour},
+		"negative schedule":   {SweepSchedule: -time.Hour},
+		"negative notice":     {SweepNotice: -time.Hour},
+		"negative retention":  {SweepRetention: -time.Hour},
+		"negative item bound": {SweepMaxItems: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			msg, ok := panics(func() { NewTollgate(newApp(), "Tollgate", &tc) })
+			if !ok || !strings.Contains(msg, "Sweep") {
+				t.Errorf("NewTollgate: panic %v %q", ok, msg)
+			}
+		})
+	}
+}
+
+func TestSweeperTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		items int
+		want  time.Duration
+	}{
+		{1, SweeperTimeout}, {1000, SweeperTimeout}, {1001, 121 * time.Second}, {2000, 4 * time.Minute},
+		{5000, 10 * time.Minute}, {7500, 15 * time.Minute}, {100_000, 15 * time.Minute}, {1 << 62, 15 * time.Minute},
+	} {
+		if got := sweeperTimeout(tc.items); got != tc.want {
+			t.Errorf("sweeperTimeout(%d) = %s, want %s", tc.items, got, tc.want)
+		}
+	}
+}
