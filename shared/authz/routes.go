@@ -55,6 +55,8 @@ var Routes = []Route{
 	{"GET", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"PATCH", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
 	{"DELETE", "/v1/users/{userId}", "users:admin", user.RoleAdmin, FnIssueKeys},
+
+	{"GET", "/v1/audit", "audit:read", user.RoleAdmin, FnIssueKeys},
 }
 
 // PublicRoutes are served without the authorizer: the OAuth endpoints

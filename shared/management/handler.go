@@ -13,6 +13,7 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
@@ -55,6 +56,7 @@ type Store interface {
 	BindCertificate(context.Context, certbind.Binding) error
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
+	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
 }
 
 // route serves one method of one resource for an authenticated caller.
@@ -126,6 +128,7 @@ func New(s Store, opt Options) *Handler {
 		"GET /v1/users/{userId}":                h.getUser,
 		"PATCH /v1/users/{userId}":              h.updateUser,
 		"DELETE /v1/users/{userId}":             h.deleteUser,
+		"GET /v1/audit":                         h.listAudit,
 	}
 	return h
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/sascred"
@@ -61,7 +62,7 @@ func (h *Handler) createSAS(ctx context.Context, c *call) (sascred.Credential, e
 	if err != nil {
 		return sascred.Credential{}, err
 	}
-	err = h.store.CreateSAS(ctx, sealed)
+	err = h.store.CreateSAS(h.audit(ctx, c, audit.SASCreate, audit.TargetSAS, sealed.Identifier), sealed)
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent first call made it: answer with that one.
 		if sealed, err = h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID); err != nil {
@@ -123,7 +124,7 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.UpdateSAS(ctx, sealed); err != nil {
+	if err := h.store.UpdateSAS(h.audit(ctx, c, audit.SASRegenerate, audit.TargetSAS, sealed.Identifier), sealed); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
@@ -152,7 +153,7 @@ func (h *Handler) patchSAS(ctx context.Context, c *call) (events.APIGatewayProxy
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.UpdateSAS(ctx, sealed); err != nil {
+	if err := h.store.UpdateSAS(h.audit(ctx, c, audit.SASUpdate, audit.TargetSAS, sealed.Identifier), sealed); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, sasJSON{Identifier: cred.Identifier, Enabled: cred.Enabled}, nil), nil

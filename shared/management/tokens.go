@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
@@ -135,7 +136,7 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateSession(ctx, sess); err != nil {
+	if err := h.store.CreateSession(h.audit(ctx, c, audit.JWTCreate, audit.TargetJWT, sess.ID), sess); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(sess, c.now)
@@ -173,7 +174,7 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateFamily(ctx, fam, first); err != nil {
+	if err := h.store.CreateFamily(h.audit(ctx, c, audit.RefreshCreate, audit.TargetRefresh, fam.ID), fam, first); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(fam.Session, c.now)
@@ -199,7 +200,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateClient(ctx, cl); err != nil {
+	if err := h.store.CreateClient(h.audit(ctx, c, audit.ClientCreate, audit.TargetClient, cl.ID), cl); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(cl.Session, c.now)
@@ -230,7 +231,7 @@ func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		if err := h.store.RevokeSession(ctx, h.opt.ProjectID, s.ID, c.now); err != nil {
+		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], targetTypes[kind], s.ID), h.opt.ProjectID, s.ID, c.now); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return events.APIGatewayProxyResponse{}, problem.New(http.StatusNotFound, "no such credential")
 			}
@@ -329,7 +330,7 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.UpdateClientSecret(ctx, rotated); err != nil {
+	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.TargetClient, rotated.ID), rotated); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(rotated.Session, c.now)

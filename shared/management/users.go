@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/password"
 	"github.com/tollgate/tollgate/shared/problem"
@@ -105,7 +106,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 		}
 		u.PasswordHash = hash
 	}
-	if err := h.store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+	if err := h.store.CreateUser(h.audit(ctx, c, audit.UserCreate, audit.TargetUser, u.ID), u); errors.Is(err, store.ErrConflict) {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "username %q is taken", u.Username)
 	} else if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -177,7 +178,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
 	}
-	if err := h.store.UpdateUser(ctx, u); err != nil {
+	if err := h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.TargetUser, u.ID), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
@@ -191,7 +192,7 @@ func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if u.ID == c.user.ID {
 		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot delete itself; ask another admin")
 	}
-	if err := h.store.DeleteUser(ctx, u); err != nil {
+	if err := h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.TargetUser, u.ID), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil

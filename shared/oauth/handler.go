@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"github.com/tollgate/tollgate/shared/audit"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -85,6 +86,7 @@ func New(s Store, opt Options) *Handler {
 
 // Handle is the Lambda handler.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	ctx = h.template(ctx, req, "anonymous")
 	switch req.HTTPMethod + " " + req.Resource {
 	case "POST /oauth/token":
 		v, err := h.token(ctx, req)
@@ -405,7 +407,7 @@ func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Ti
 
 // lookupUser checks a username and password (Argon2id); an unknown user
 // costs the same as a wrong password.
-func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, _ time.Time) (grantee, bool, error) {
+func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
 	u, err := h.store.GetUserByUsername(ctx, h.opt.ProjectID, auth.id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return grantee{}, false, err
@@ -413,12 +415,14 @@ func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, _ time.Time) 
 	if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
 		return grantee{}, false, nil
 	}
-	// Each sign-in is a session of its own, so its token can be revoked.
-	now := h.opt.Clock.Now()
+	// Each sign-in is a session of its own, so its token can be revoked. It
+	// starts at the same now the token's iat is taken from: a later clock
+	// reading could fall in the next second and refuse the token.
 	exp := now.Add(client.AccessTokenTTL)
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,
 		Owner: u.ID, Name: "password sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
-	if err := h.store.CreateSession(ctx, s); err != nil {
+	actx := audit.Retarget(ctx, audit.JWTCreate, string(credential.KindPassword), s.ID, now)
+	if err := h.store.CreateSession(actx, s); err != nil {
 		return grantee{}, false, err
 	}
 	return grantee{sub: u.ID, sid: s.ID, owner: u}, true, nil
@@ -443,6 +447,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 			return nil, err
 		}
 		caller = g.clientID
+		ctx = h.template(ctx, req, caller)
 	}
 	if strings.HasPrefix(tok, secret.PrefixRefreshToken+"_") {
 		return struct{}{}, h.revokeRefresh(ctx, tok, caller, now)
@@ -456,11 +461,14 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	kind, _ := credential.KindOf(claims.SessionID)
 	switch kind {
-	case credential.KindJWT, credential.KindRefresh, credential.KindPassword:
-		err = h.store.RevokeSession(ctx, h.opt.ProjectID, claims.SessionID, now)
+	case credential.KindJWT, credential.KindPassword:
+		err = h.store.RevokeSession(audit.Retarget(ctx, audit.JWTRevoke, string(kind), claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)
+	case credential.KindRefresh:
+		err = h.store.RevokeSession(audit.Retarget(ctx, audit.RefreshRevoke, audit.TargetRefresh, claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)
 	case credential.KindClient:
 		// The client stays; every token it holds now stops.
-		err = h.store.RevokeTokensBefore(ctx, h.opt.ProjectID, claims.SessionID, now.Truncate(time.Second).Add(time.Second))
+		actx := audit.Retarget(ctx, audit.JWTRevoke, audit.TargetClient, claims.SessionID, now)
+		err = h.store.RevokeTokensBefore(actx, h.opt.ProjectID, claims.SessionID, now.Truncate(time.Second).Add(time.Second))
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -484,8 +492,16 @@ func (h *Handler) revokeRefresh(ctx context.Context, tok, caller string, now tim
 	if err != nil {
 		return err
 	}
-	if err := h.store.RevokeFamily(ctx, h.opt.ProjectID, t.FamilyID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+	actx := audit.Retarget(ctx, audit.RefreshRevoke, audit.TargetRefresh, t.FamilyID, now)
+	if err := h.store.RevokeFamily(actx, h.opt.ProjectID, t.FamilyID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
+}
+
+// template puts in ctx the audit template of this request (who, from where;
+// no action): each change the request makes retargets it.
+func (h *Handler) template(ctx context.Context, req events.APIGatewayProxyRequest, actor string) context.Context {
+	return audit.With(ctx, audit.Record{ProjectID: h.opt.ProjectID, Actor: actor,
+		SourceIP: req.RequestContext.Identity.SourceIP, RequestID: req.RequestContext.RequestID})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tollgate/tollgate/shared/audit"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/credential"
@@ -114,7 +115,8 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 		}
 	}
 	if !tok.Spent {
-		succ, err := e.rotate(ctx, tok, now)
+		// With an audit template in ctx, the rotation writes refresh.rotate.
+		succ, err := e.rotate(audit.Retarget(ctx, audit.RefreshRotate, audit.TargetRefresh, fam.ID, now), tok, now)
 		if err == nil {
 			return fam, succ, nil
 		}
@@ -133,7 +135,9 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 		}
 		return fam, string(succ), nil
 	}
-	if err := e.Store.RevokeFamily(ctx, projectID, fam.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+	// and the revocation refresh.reuse_detected.
+	rctx := audit.Retarget(ctx, audit.RefreshReuseDetected, audit.TargetRefresh, fam.ID, now)
+	if err := e.Store.RevokeFamily(rctx, projectID, fam.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Family{}, "", fmt.Errorf("revoking family %s after reuse: %w", fam.ID, err)
 	}
 	return fam, "", ErrReuse

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tollgate/tollgate/shared/audit"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/clock"
@@ -123,7 +124,9 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 	for d := from; !d.After(today); d = d.Add(day) {
 		res.Days++
 		err := s.each(ctx, d, now, &res, func(e Entry) error {
-			if err := s.Store.MarkExpired(ctx, o.ProjectID, e, e.ExpiresAt.Add(o.Retention)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// The record is written with the change (none if it was revoked or gone already).
+			actx := audit.With(ctx, audit.New(o.ProjectID, audit.Sweeper, audit.CredentialExpired, e.Kind, e.ID, "", "", now))
+			if err := s.Store.MarkExpired(actx, o.ProjectID, e, e.ExpiresAt.Add(o.Retention)); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			res.Expired++

@@ -147,7 +147,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry
 		}, func(int) error { return fmt.Errorf("key %s: %w", e.ID, store.ErrNotFound) })
 	case sweep.KindJWT, sweep.KindRefresh:
 		k := key(sessionPK(projectID, e.ID), skSession)
-		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		err := s.update(ctx, &dynamodb.UpdateItemInput{
 			TableName: s.table, Key: k,
 			UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl REMOVE #gpk, #gsk"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),

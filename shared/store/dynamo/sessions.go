@@ -220,7 +220,7 @@ func fromFamilyItem(it sessionItem) (refresh.Family, error) {
 // RevokeSession revokes an active session (compare-and-swap); ErrNotFound
 // if there is none or it is revoked already.
 func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(projectID, id), skSession),
 		UpdateExpression:         aws.String("SET #st = :revoked, #at = :at"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
@@ -243,7 +243,7 @@ func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time
 // RevokeTokensBefore refuses every token of an active session issued
 // before at, keeping the session; ErrNotFound if there is none.
 func (s *Store) RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(projectID, id), skSession),
 		UpdateExpression:         aws.String("SET #nb = :at"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #nb < :at"),
@@ -451,7 +451,7 @@ func (s *Store) ListClients(ctx context.Context, projectID, owner string, page s
 // it replaces is still current (so two rotations cannot both win) and the
 // client is active; ErrConflict otherwise.
 func (s *Store) UpdateClientSecret(ctx context.Context, c client.Client) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(c.ProjectID, c.ID), skSession),
 		UpdateExpression:    aws.String("SET #h = :h, #hint = :hint, #ph = :ph, #pu = :pu"),
 		ConditionExpression: aws.String("attribute_exists(PK) AND #h = :ph AND #st = :active"),

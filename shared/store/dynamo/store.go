@@ -78,9 +78,17 @@ func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue) (map
 }
 
 // transact runs a write transaction and maps a failed condition on item i
-// to onFail(i).
+// to onFail(i). The audit record ctx carries is written in the same
+// transaction.
 func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, onFail func(i int) error) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	put, ok, err := s.auditPut(ctx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		items = append(items[:len(items):len(items)], put)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		for i, r := range tce.CancellationReasons {

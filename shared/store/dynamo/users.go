@@ -161,7 +161,7 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	err = s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:           s.table,
 		Key:                 key(userPK(u.ProjectID, u.ID), skUser),
 		UpdateExpression:    aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled"),

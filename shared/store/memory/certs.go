@@ -9,9 +9,10 @@ import (
 )
 
 // BindCertificate binds a certificate to its owner.
-func (s *Store) BindCertificate(_ context.Context, b certbind.Binding) error {
+func (s *Store) BindCertificate(ctx context.Context, b certbind.Binding) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	if s.certs == nil {
 		s.certs, s.certOwners = map[projectKey]certbind.Binding{}, map[projectKey]string{}
 	}
@@ -51,9 +52,10 @@ func (s *Store) GetCertificateByOwner(ctx context.Context, projectID, owner stri
 }
 
 // UnbindCertificate removes a binding.
-func (s *Store) UnbindCertificate(_ context.Context, b certbind.Binding) error {
+func (s *Store) UnbindCertificate(ctx context.Context, b certbind.Binding) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	cur, ok := s.certs[projectKey{b.ProjectID, b.Thumbprint}]
 	if !ok || cur.Owner != b.Owner {
 		return fmt.Errorf("certificate: %w", store.ErrNotFound)

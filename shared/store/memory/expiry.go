@@ -53,7 +53,7 @@ func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time
 }
 
 // MarkExpired marks a credential expired and drops it from the index.
-func (s *Store) MarkExpired(_ context.Context, projectID string, e sweep.Entry, _ time.Time) error {
+func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
@@ -65,6 +65,7 @@ func (s *Store) MarkExpired(_ context.Context, projectID string, e sweep.Entry, 
 		}
 		key.Status = apikey.Expired
 		s.keys[k] = key
+		s.audit(ctx, nil)
 		return nil
 	}
 	r, ok := s.sessions[k]
@@ -74,6 +75,7 @@ func (s *Store) MarkExpired(_ context.Context, projectID string, e sweep.Entry, 
 	if r.Status == credential.Active {
 		r.Status = credential.Expired
 		s.sessions[k] = r
+		s.audit(ctx, nil)
 	}
 	s.swept[k] = true
 	return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sascred"
@@ -41,6 +42,7 @@ type Store struct {
 	swept        map[projectKey]bool             // sessions the sweep has handled
 	notified     map[projectKey]bool             // credentials told credential.expiring
 	cursors      map[string]time.Time            // sweep cursor per project
+	auditLog     []audit.Record                  // audit records, in write order
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64
@@ -80,9 +82,10 @@ func cloneKey(k apikey.Key) apikey.Key {
 }
 
 // CreateUser stores a new user; ErrConflict if the username or id is taken.
-func (s *Store) CreateUser(_ context.Context, u user.User) error {
+func (s *Store) CreateUser(ctx context.Context, u user.User) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	return s.createUser(u)
 }
 
@@ -137,9 +140,10 @@ func (s *Store) ListUsers(_ context.Context, projectID string, page store.Page) 
 }
 
 // UpdateUser replaces a user's roles, scopes and disabled flag.
-func (s *Store) UpdateUser(_ context.Context, u user.User) error {
+func (s *Store) UpdateUser(ctx context.Context, u user.User) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	old, ok := s.users[projectKey{u.ProjectID, u.ID}]
 	if !ok {
 		return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
@@ -150,9 +154,10 @@ func (s *Store) UpdateUser(_ context.Context, u user.User) error {
 }
 
 // DeleteUser removes a user and frees its username.
-func (s *Store) DeleteUser(_ context.Context, u user.User) error {
+func (s *Store) DeleteUser(ctx context.Context, u user.User) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	if _, ok := s.users[projectKey{u.ProjectID, u.ID}]; !ok {
 		return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
 	}
@@ -162,9 +167,10 @@ func (s *Store) DeleteUser(_ context.Context, u user.User) error {
 }
 
 // CreateKey stores a new key; ErrConflict if its id or hash exists.
-func (s *Store) CreateKey(_ context.Context, k apikey.Key) error {
+func (s *Store) CreateKey(ctx context.Context, k apikey.Key) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	return s.createKey(k)
 }
 
@@ -222,9 +228,10 @@ func (s *Store) ListKeys(_ context.Context, projectID, owner string, page store.
 }
 
 // UpdateKey writes k's name and status.
-func (s *Store) UpdateKey(_ context.Context, k apikey.Key) error {
+func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	old, err := s.getKey(k.ProjectID, k.ID)
 	if err != nil {
 		return err
@@ -235,9 +242,10 @@ func (s *Store) UpdateKey(_ context.Context, k apikey.Key) error {
 }
 
 // RotateKey ends old and stores its successor atomically.
-func (s *Store) RotateKey(_ context.Context, old, successor apikey.Key) error {
+func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	cur, err := s.getKey(old.ProjectID, old.ID)
 	if err != nil {
 		return err
@@ -254,9 +262,10 @@ func (s *Store) RotateKey(_ context.Context, old, successor apikey.Key) error {
 }
 
 // DeleteKey removes k.
-func (s *Store) DeleteKey(_ context.Context, k apikey.Key) error {
+func (s *Store) DeleteKey(ctx context.Context, k apikey.Key) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	cur, err := s.getKey(k.ProjectID, k.ID)
 	if err != nil {
 		return err
@@ -279,9 +288,10 @@ func (s *Store) TouchKey(_ context.Context, projectID, keyID string, at time.Tim
 }
 
 // Bootstrap creates the first admin user and its key once per project.
-func (s *Store) Bootstrap(_ context.Context, u user.User, k apikey.Key) error {
+func (s *Store) Bootstrap(ctx context.Context, u user.User, k apikey.Key) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	if s.bootstrapped[u.ProjectID] {
 		return fmt.Errorf("bootstrap: %w", store.ErrConflict)
 	}

@@ -15,9 +15,10 @@ func cloneSAS(c sascred.Sealed) sascred.Sealed {
 }
 
 // CreateSAS stores a user's SAS credential.
-func (s *Store) CreateSAS(_ context.Context, c sascred.Sealed) error {
+func (s *Store) CreateSAS(ctx context.Context, c sascred.Sealed) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	if s.sas == nil {
 		s.sas, s.sasOwners = map[projectKey]sascred.Sealed{}, map[projectKey]string{}
 	}
@@ -55,9 +56,10 @@ func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sas
 }
 
 // UpdateSAS writes a credential's keys and enabled flag.
-func (s *Store) UpdateSAS(_ context.Context, c sascred.Sealed) error {
+func (s *Store) UpdateSAS(ctx context.Context, c sascred.Sealed) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	cur, ok := s.sas[projectKey{c.ProjectID, c.Identifier}]
 	if !ok || cur.Owner != c.Owner {
 		return fmt.Errorf("SAS credential: %w", store.ErrNotFound)

@@ -64,9 +64,10 @@ func (s *Store) session(projectID, id string) (sessionRecord, error) {
 }
 
 // CreateSession stores a new session.
-func (s *Store) CreateSession(_ context.Context, sess credential.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess credential.Session) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	return s.createSession(sessionRecord{Session: sess})
 }
 
@@ -115,9 +116,10 @@ func (s *Store) listRecords(projectID, owner string, kind credential.Kind, page 
 }
 
 // RevokeSession revokes an active session.
-func (s *Store) RevokeSession(_ context.Context, projectID, id string, at time.Time) error {
+func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	r, err := s.session(projectID, id)
 	if err != nil || r.Status != credential.Active {
 		return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
@@ -128,7 +130,7 @@ func (s *Store) RevokeSession(_ context.Context, projectID, id string, at time.T
 }
 
 // RevokeTokensBefore moves a session's NotBefore forward to at.
-func (s *Store) RevokeTokensBefore(_ context.Context, projectID, id string, at time.Time) error {
+func (s *Store) RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, err := s.session(projectID, id)
@@ -138,14 +140,16 @@ func (s *Store) RevokeTokensBefore(_ context.Context, projectID, id string, at t
 	if r.NotBefore.Before(at) {
 		r.NotBefore = at
 		s.sessions[projectKey{projectID, id}] = r
+		s.audit(ctx, nil)
 	}
 	return nil
 }
 
 // CreateFamily stores a family and its first token.
-func (s *Store) CreateFamily(_ context.Context, f refresh.Family, first refresh.Token) error {
+func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	s.init()
 	if _, ok := s.refresh[projectKey{first.ProjectID, first.Hash.String()}]; ok {
 		return fmt.Errorf("refresh token: %w", store.ErrConflict)
@@ -189,9 +193,10 @@ func (s *Store) GetRefreshToken(_ context.Context, projectID string, h secret.Ha
 }
 
 // RotateRefreshToken spends a token and stores its successor atomically.
-func (s *Store) RotateRefreshToken(_ context.Context, spent, successor refresh.Token) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	s.init()
 	cur, ok := s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}]
 	fam, err := s.session(spent.ProjectID, spent.FamilyID)
@@ -206,9 +211,10 @@ func (s *Store) RotateRefreshToken(_ context.Context, spent, successor refresh.T
 }
 
 // CreateClient stores a new client.
-func (s *Store) CreateClient(_ context.Context, c client.Client) error {
+func (s *Store) CreateClient(ctx context.Context, c client.Client) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	return s.createSession(sessionRecord{Session: c.Session, client: c})
 }
 
@@ -238,9 +244,10 @@ func (s *Store) ListClients(_ context.Context, projectID, owner string, page sto
 }
 
 // UpdateClientSecret writes a rotated secret if the replaced one is current.
-func (s *Store) UpdateClientSecret(_ context.Context, c client.Client) error {
+func (s *Store) UpdateClientSecret(ctx context.Context, c client.Client) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.audit(ctx, err) }()
 	r, err := s.session(c.ProjectID, c.ID)
 	if err != nil || r.Kind != credential.KindClient || r.client.SecretHash != c.PreviousHash || r.Status != credential.Active {
 		return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -66,6 +67,7 @@ type Store interface {
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
+	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -129,6 +131,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"AssertionReplay", assertionReplay},
 		{"CertificateBinding", certificateBinding},
 		{"CertificateUniquenessRace", certificateRace},
+		{"AuditWithChange", auditWithChange},
+		{"AuditList", auditList},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -719,3 +723,123 @@ type atomicCount struct {
 }
 
 func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+
+func auditCtx(p, action, targetID string, at time.Time) context.Context {
+	return audit.With(context.Background(), audit.New(p, "usr_admin", action, audit.TargetKey, targetID, "203.0.113.9", "req-1", at))
+}
+
+// auditWithChange: a change writes the record its context carries; a
+// refused change writes none, and neither do writes that are not changes.
+func auditWithChange(t *testing.T, s Store, p string) {
+	u := newUser(p, "auditee", t0)
+	must(t, s.CreateUser(auditCtx(p, audit.UserCreate, u.ID, t0), u))
+	wantErr(t, s.CreateUser(auditCtx(p, audit.UserCreate, u.ID, t0.Add(time.Second)), u), store.ErrConflict)
+	u.Disabled = true
+	must(t, s.UpdateUser(auditCtx(p, audit.UserUpdate, u.ID, t0.Add(2*time.Second)), u))
+	ghost := newUser(p, "ghost", t0)
+	wantErr(t, s.UpdateUser(auditCtx(p, audit.UserUpdate, ghost.ID, t0.Add(3*time.Second)), ghost), store.ErrNotFound)
+
+	k, _ := newKey(t, p, u.ID, t0, nil)
+	must(t, s.CreateKey(auditCtx(p, audit.KeyCreate, k.ID, t0.Add(4*time.Second)), k))
+	must(t, s.TouchKey(auditCtx(p, "key.touch", k.ID, t0.Add(5*time.Second)), p, k.ID, t0, time.Minute))
+	must(t, s.DeleteKey(auditCtx(p, audit.KeyRevoke, k.ID, t0.Add(6*time.Second)), k))
+	wantErr(t, s.DeleteKey(auditCtx(p, audit.KeyRevoke, k.ID, t0.Add(7*time.Second)), k), store.ErrNotFound)
+
+	exp := t0.Add(time.Hour)
+	sess := credential.Session{ProjectID: p, ID: id.New("jwt"), Kind: credential.KindJWT, Owner: u.ID, Name: "n",
+		Status: credential.Active, CreatedAt: t0, ExpiresAt: &exp, NotBefore: t0}
+	must(t, s.CreateSession(context.Background(), sess)) // no record: none written
+	must(t, s.RevokeSession(auditCtx(p, audit.JWTRevoke, sess.ID, t0.Add(8*time.Second)), p, sess.ID, t0))
+	wantErr(t, s.RevokeSession(auditCtx(p, audit.JWTRevoke, sess.ID, t0.Add(9*time.Second)), p, sess.ID, t0), store.ErrNotFound)
+	// A template (no action) is not written.
+	tmpl := audit.With(context.Background(), audit.Record{ProjectID: p, Actor: "x"})
+	must(t, s.CreateSession(tmpl, credential.Session{ProjectID: p, ID: id.New("jwt"), Kind: credential.KindJWT, Owner: u.ID,
+		Name: "n", Status: credential.Active, CreatedAt: t0, NotBefore: t0}))
+
+	got, next, err := s.ListAudit(context.Background(), p, "", t0.Add(-time.Hour), t0.Add(time.Hour), store.Page{Limit: 100})
+	must(t, err)
+	var actions []string
+	for _, r := range got {
+		actions = append(actions, r.Action)
+	}
+	want := []string{audit.JWTRevoke, audit.KeyRevoke, audit.KeyCreate, audit.UserUpdate, audit.UserCreate}
+	if fmt.Sprint(actions) != fmt.Sprint(want) || next != "" {
+		t.Fatalf("audit = %v (next %q), want %v", actions, next, want)
+	}
+	r := got[4]
+	if r.ProjectID != p || r.Actor != "usr_admin" || r.TargetID != u.ID || r.TargetType != audit.TargetKey ||
+		r.SourceIP != "203.0.113.9" || r.RequestID != "req-1" || !r.Time.Equal(t0) || r.ID == "" {
+		t.Fatalf("record = %+v", r)
+	}
+}
+
+// auditList: newest first, by target, since, in pages, across days.
+func auditList(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	now := t0.Add(72 * time.Hour)
+	var users []user.User
+	for i := range 7 {
+		at := t0.Add(time.Duration(i) * 10 * time.Hour) // spans four days
+		u := newUser(p, fmt.Sprintf("u%d", i), at)
+		target := "usr_even"
+		if i%2 == 1 {
+			target = "usr_odd"
+		}
+		must(t, s.CreateUser(auditCtx(p, audit.UserCreate, target, at), u))
+		users = append(users, u)
+	}
+	times := func(rs []audit.Record) []int {
+		var out []int
+		for _, r := range rs {
+			out = append(out, int(r.Time.Sub(t0)/(10*time.Hour)))
+		}
+		return out
+	}
+	all, next, err := s.ListAudit(ctx, p, "", time.Time{}, now, store.Page{Limit: 100})
+	must(t, err)
+	if fmt.Sprint(times(all)) != "[6 5 4 3 2 1 0]" || next != "" {
+		t.Fatalf("all = %v, next %q", times(all), next)
+	}
+	var paged []audit.Record
+	cursor := ""
+	for range 10 {
+		got, next, err := s.ListAudit(ctx, p, "", time.Time{}, now, store.Page{Limit: 3, Cursor: cursor})
+		must(t, err)
+		paged = append(paged, got...)
+		if cursor = next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(times(paged)) != "[6 5 4 3 2 1 0]" {
+		t.Fatalf("paged = %v", times(paged))
+	}
+	since, _, err := s.ListAudit(ctx, p, "", t0.Add(30*time.Hour), now, store.Page{Limit: 100})
+	must(t, err)
+	if fmt.Sprint(times(since)) != "[6 5 4 3]" {
+		t.Fatalf("since = %v", times(since))
+	}
+	odd, _, err := s.ListAudit(ctx, p, "usr_odd", time.Time{}, now, store.Page{Limit: 100})
+	must(t, err)
+	if fmt.Sprint(times(odd)) != "[5 3 1]" {
+		t.Fatalf("odd = %v", times(odd))
+	}
+	paged, cursor = nil, ""
+	for range 10 {
+		got, next, err := s.ListAudit(ctx, p, "usr_even", t0.Add(time.Hour), now, store.Page{Limit: 1, Cursor: cursor})
+		must(t, err)
+		paged = append(paged, got...)
+		if cursor = next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(times(paged)) != "[6 4 2]" {
+		t.Fatalf("even since t0+1h, paged = %v", times(paged))
+	}
+	other, _, err := s.ListAudit(ctx, p+"x", "", time.Time{}, now, store.Page{Limit: 100})
+	must(t, err)
+	if len(other) != 0 {
+		t.Fatalf("another project listed %d records", len(other))
+	}
+	_, _, err = s.ListAudit(ctx, p, "", time.Time{}, now, store.Page{Limit: 3, Cursor: "bm9wZQ"})
+	wantErr(t, err, store.ErrBadCursor)
+}
