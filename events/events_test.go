@@ -48,6 +48,7 @@ import (
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/sweep"
 	"github.com/tollgate/tollgate/shared/user"
 )
 
@@ -544,7 +545,7 @@ func TestFixtureIDs(t *testing.T) {
 // TestEvents runs every sample and checks that every sample has an
 // expected outcome and every expected outcome has a sample.
 func TestEvents(t *testing.T) {
-	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}, "token": {}}
+	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}, "token": {}, "sweeper": {}}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
 			return err
@@ -579,6 +580,9 @@ func TestEvents(t *testing.T) {
 				}
 				runToken(t, path, want)
 			})
+		case "sweeper":
+			found[dir][name] = true
+			t.Run(path, func(t *testing.T) { runSweeper(t, path) })
 		default:
 			t.Errorf("%s: no handler is known for folder %q", path, dir)
 		}
@@ -1230,5 +1234,40 @@ func checkRevoked(t *testing.T, f *fixture, sid string) {
 	}
 	if s, err := f.store.GetSession(context.Background(), project, sid); err != nil || s.Status != credential.Revoked {
 		t.Errorf("session %s after the request: %+v, %v; want it revoked", sid, s, err)
+	}
+}
+
+// eventOutbox keeps the sweep's events.
+type eventOutbox struct{ events []sweep.Event }
+
+func (o *eventOutbox) Publish(_ context.Context, events []sweep.Event) error {
+	o.events = append(o.events, events...)
+	return nil
+}
+
+// runSweeper runs the scheduled sweep the sample triggers, at the sample's
+// time, over the fixtures plus one key that expired an hour before.
+func runSweeper(t *testing.T, path string) {
+	var ev events.EventBridgeEvent
+	decodeStrict(t, path, &ev)
+	if ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || !ev.Time.Equal(now) {
+		t.Fatalf("not a scheduled event at the fixtures' now: %+v", ev)
+	}
+	f := newFixture(t)
+	exp := now.Add(-time.Hour)
+	expired := apikey.Key{ProjectID: project, ID: "key_0000000000000EXPD", Name: "old", Owner: fixtureUsers[0].ID,
+		Status: apikey.Active, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: &exp}
+	if err := f.store.CreateKey(context.Background(), expired); err != nil {
+		t.Fatal(err)
+	}
+	out := &eventOutbox{}
+	s := &sweep.Sweeper{Store: f.store, Publisher: out, Clock: clock.NewFake(ev.Time), Options: sweep.Options{ProjectID: project,
+		Notice: sweep.DefaultNotice, Retention: sweep.DefaultRetention, MaxItems: sweep.DefaultMaxItems, Lookback: sweep.DefaultLookback}}
+	res, err := s.Handle(context.Background())
+	if err != nil || !res.Complete || res.Expired != 1 {
+		t.Fatalf("sweep = %+v, %v; want exactly the expired key", res, err)
+	}
+	if len(out.events) != 1 || out.events[0].Type != sweep.EventExpired || out.events[0].CredentialID != expired.ID {
+		t.Fatalf("events = %+v", out.events)
 	}
 }
