@@ -28,7 +28,8 @@ FUZZ_TARGETS := \
 	./shared/accesstoken:FuzzVerify \
 	./shared/sas:FuzzParse \
 	./shared/certbind:FuzzParse \
-	./shared/assertion:FuzzVerify
+	./shared/assertion:FuzzVerify \
+	./shared/jose:FuzzScanner
 
 .PHONY: run test ci tools check-java lambdas vet unit fuzz bench synth clean
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/jose"
 )
 
 // MaxTokenLen is the longest token Verify reads, in bytes, before any decoding.
@@ -98,7 +99,7 @@ func checkIssuable(c Claims) error {
 		c.ExpiresAt <= 0 || c.IssuedAt <= 0 {
 		return errIssueIncomplete
 	}
-	const maxTime = 1e15 - 1 // what Verify reads (maxDigits)
+	const maxTime = 1e15 - 1 // what Verify reads (jose.MaxUintDigits)
 	if c.ExpiresAt > maxTime || c.IssuedAt > maxTime || c.NotBefore < 0 || c.NotBefore > maxTime {
 		return fmt.Errorf("%w: times out of range", ErrClaims)
 	}
@@ -120,18 +121,6 @@ type Verifier struct {
 	Leeway   time.Duration // clock skew allowed on exp, nbf and iat; negative counts as 0
 }
 
-// b64Strict decodes base64url without padding and with zero trailing bits.
-var b64Strict = b64.Strict()
-
-// b64url marks the base64url alphabet (base64 decoders skip \r and \n, so
-// they are refused here first).
-var b64url = func() (t [256]bool) {
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = true
-	}
-	return t
-}()
-
 // Verify checks token and returns its claims. The header and the signature
 // are checked before any claim is read.
 func (v *Verifier) Verify(token string) (Claims, error) {
@@ -143,31 +132,21 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	// Shape: exactly three non-empty base64url segments (an empty signature
 	// is left to the signature length check).
-	d1, d2 := -1, -1
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if c == '.' {
-			switch {
-			case d1 < 0:
-				d1 = i
-			case d2 < 0:
-				d2 = i
-			default:
-				return Claims{}, errSegments
-			}
-		} else if !b64url[c] {
-			return Claims{}, errBase64
-		}
-	}
-	if d2 < 0 {
+	hSeg, pSeg, sSeg, err := jose.Split(token)
+	switch err {
+	case nil:
+	case jose.ErrBase64:
+		return Claims{}, errBase64
+	default: // jose.ErrSegments
 		return Claims{}, errSegments
 	}
-	if d1 == 0 || d2 == d1+1 {
+	if hSeg == "" || pSeg == "" {
 		return Claims{}, errEmptySegment
 	}
-	hLen := b64.DecodedLen(d1)
-	pLen := b64.DecodedLen(d2 - d1 - 1)
-	sLen := b64.DecodedLen(len(token) - d2 - 1)
+	d1, d2 := len(hSeg), len(hSeg)+1+len(pSeg)
+	hLen := jose.DecodedLen(len(hSeg))
+	pLen := jose.DecodedLen(len(pSeg))
+	sLen := jose.DecodedLen(len(sSeg))
 
 	// One buffer: the token's bytes (the signing input is its prefix), then
 	// the decoded header, payload and signature.
@@ -175,11 +154,11 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	copy(buf, token)
 	raw := buf[:len(token)]
 	dec := buf[len(token):]
-	if !decodeExact(dec[:hLen], raw[:d1]) || !decodeExact(dec[hLen:hLen+pLen], raw[d1+1:d2]) {
+	if !jose.DecodeTo(dec[:hLen], raw[:d1]) || !jose.DecodeTo(dec[hLen:hLen+pLen], raw[d1+1:d2]) {
 		return Claims{}, errBase64
 	}
 	sig := dec[hLen+pLen:]
-	if !decodeExact(sig, raw[d2+1:]) {
+	if !jose.DecodeTo(sig, raw[d2+1:]) {
 		return Claims{}, errBase64
 	}
 	text := string(dec[:hLen+pLen]) // header and payload JSON, one allocation
@@ -220,12 +199,6 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 		return Claims{}, err
 	}
 	return pc.Claims, nil
-}
-
-// decodeExact decodes src strictly into all of dst.
-func decodeExact(dst, src []byte) bool {
-	n, err := b64Strict.Decode(dst, src)
-	return err == nil && n == len(dst)
 }
 
 // check applies the claim rules to signed claims.

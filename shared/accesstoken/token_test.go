@@ -79,7 +79,7 @@ func TestIssueAudienceIsAString(t *testing.T) {
 
 func mustDecode(t testing.TB, seg string) string {
 	t.Helper()
-	b, err := b64Strict.DecodeString(seg)
+	b, err := b64.Strict().DecodeString(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +300,8 @@ func TestKeyringJWKS(t *testing.T) {
 // RFC 7638's own example is RSA; this is the EC key of RFC 7517 appendix A.1
 // with its published RFC 7638 thumbprint (jwx checks ours independently too).
 func TestThumbprintVector(t *testing.T) {
-	x, _ := b64Strict.DecodeString("MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4")
-	y, _ := b64Strict.DecodeString("4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM")
+	x, _ := b64.Strict().DecodeString("MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4")
+	y, _ := b64.Strict().DecodeString("4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM")
 	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/jose"
 )
 
 // MaxTokenLen is the longest assertion read, in bytes, before any decoding.
@@ -51,19 +52,7 @@ type Verifier struct {
 	Leeway      time.Duration // clock skew allowed on exp, iat, nbf and the certificate's dates; negative counts as 0
 }
 
-var (
-	b64       = base64.RawURLEncoding
-	b64Strict = base64.RawURLEncoding.Strict()
-)
-
-// b64url marks the base64url alphabet (the base64 decoder skips \r and \n,
-// so they are refused here first).
-var b64url = func() (t [256]bool) {
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = true
-	}
-	return t
-}()
+var b64 = base64.RawURLEncoding
 
 // parsed is a token split and decoded; nothing in it is verified.
 type parsed struct {
@@ -80,34 +69,23 @@ func split(token string) (parsed, error) {
 	if len(token) > MaxTokenLen {
 		return parsed{}, errTooLong
 	}
-	d1, d2 := -1, -1
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		if c == '.' {
-			switch {
-			case d1 < 0:
-				d1 = i
-			case d2 < 0:
-				d2 = i
-			default:
-				return parsed{}, errSegments
-			}
-		} else if !b64url[c] {
-			return parsed{}, errBase64
-		}
-	}
-	if d2 < 0 {
+	hSeg, pSeg, sSeg, err := jose.Split(token)
+	switch err {
+	case nil:
+	case jose.ErrBase64:
+		return parsed{}, errBase64
+	default: // jose.ErrSegments
 		return parsed{}, errSegments
 	}
-	hdrJSON, ok := decode(token[:d1])
+	hdrJSON, ok := jose.Decode(hSeg)
 	if !ok {
 		return parsed{}, errBase64
 	}
-	payload, ok := decode(token[d1+1 : d2])
+	payload, ok := jose.Decode(pSeg)
 	if !ok {
 		return parsed{}, errBase64
 	}
-	sig, ok := decode(token[d2+1:])
+	sig, ok := jose.Decode(sSeg)
 	if !ok {
 		return parsed{}, errBase64
 	}
@@ -123,21 +101,10 @@ func split(token string) (parsed, error) {
 	case h.hasTyp && !strings.EqualFold(h.typ, "JWT") && !strings.EqualFold(h.typ, "application/JWT"):
 		return parsed{}, errTyp
 	}
-	if raw, ok := decode(h.x5t); !ok || len(raw) != sha256.Size {
+	if raw, ok := jose.Decode(h.x5t); !ok || len(raw) != sha256.Size {
 		return parsed{}, errX5t
 	}
-	return parsed{hdr: h, signingInput: token[:d2], payload: string(payload), sig: sig}, nil
-}
-
-// decode decodes strict base64url without padding (trailing bits zero).
-func decode(s string) ([]byte, bool) {
-	for i := 0; i < len(s); i++ {
-		if !b64url[s[i]] {
-			return nil, false
-		}
-	}
-	b, err := b64Strict.DecodeString(s)
-	return b, err == nil
+	return parsed{hdr: h, signingInput: token[:len(hSeg)+1+len(pSeg)], payload: string(payload), sig: sig}, nil
 }
 
 // Thumbprint returns the header's x5t#S256 of an assertion without
