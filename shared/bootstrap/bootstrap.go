@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
@@ -23,6 +24,9 @@ var ErrDone = errors.New("already bootstrapped")
 // Username of the first admin.
 const Username = "admin"
 
+// Actor names the bootstrap in the audit log.
+const Actor = "tollgate-bootstrap"
+
 // Result is what a bootstrap created; Key is the only copy of the secret.
 type Result struct {
 	UserID, KeyID, Key string
@@ -39,6 +43,7 @@ func Run(ctx context.Context, s Store, projectID string, now time.Time) (Result,
 	if err != nil {
 		return Result{}, err
 	}
+	ctx = audit.With(ctx, audit.New(projectID, Actor, audit.UserCreate, audit.TargetUser, u.ID, "", "", now))
 	if err := s.Bootstrap(ctx, u, k); errors.Is(err, store.ErrConflict) {
 		return Result{}, ErrDone
 	} else if err != nil {

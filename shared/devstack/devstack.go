@@ -123,7 +123,7 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	if err := dynamo.EnsureTable(ctx, db, cfg.Table); err != nil {
 		return nil, err
 	}
-	st := dynamo.New(db, cfg.Table)
+	st := dynamo.New(db, cfg.Table).RequireAudit()
 	clk := clock.Real{}
 	if err := firstRun(ctx, st, cfg.ProjectID, opt); err != nil {
 		return nil, err

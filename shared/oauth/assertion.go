@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/assertion"
+	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
@@ -104,7 +105,8 @@ func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, n
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindAssertion)), Kind: credential.KindAssertion,
 		Owner: owner.ID, Name: "private_key_jwt sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp,
 		NotBefore: now.Truncate(time.Second)}
-	if err := h.store.CreateSession(ctx, s); err != nil {
+	actx := audit.Retarget(ctx, audit.JWTCreate, string(credential.KindAssertion), s.ID, now)
+	if err := h.store.CreateSession(actx, s); err != nil {
 		return grantee{}, err
 	}
 	return grantee{sub: owner.ID, sid: s.ID, owner: owner}, nil

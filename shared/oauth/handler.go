@@ -461,7 +461,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	kind, _ := credential.KindOf(claims.SessionID)
 	switch kind {
-	case credential.KindJWT, credential.KindPassword:
+	case credential.KindJWT, credential.KindPassword, credential.KindAssertion:
 		err = h.store.RevokeSession(audit.Retarget(ctx, audit.JWTRevoke, string(kind), claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)
 	case credential.KindRefresh:
 		err = h.store.RevokeSession(audit.Retarget(ctx, audit.RefreshRevoke, audit.TargetRefresh, claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)

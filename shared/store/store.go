@@ -11,6 +11,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrBadCursor: a list cursor that this store did not issue for this list.
 	ErrBadCursor = errors.New("invalid cursor")
+	// ErrUnaudited: a change made without its audit record, refused by a
+	// store that requires one.
+	ErrUnaudited = errors.New("change without an audit record")
 )
 
 // Page asks for one page of a list.

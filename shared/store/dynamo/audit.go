@@ -46,9 +46,13 @@ func auditDayPK(projectID string, t time.Time) string {
 
 func auditTargetPK(projectID, targetID string) string { return pk(projectID, "AUDITTARGET", targetID) }
 
-// auditPut is the Put of the record ctx carries; false if it carries none.
+// auditPut is the Put of the record ctx carries; false if it carries none
+// (store.ErrUnaudited instead when the store requires records).
 func (s *Store) auditPut(ctx context.Context) (types.TransactWriteItem, bool, error) {
 	r, ok := audit.From(ctx)
+	if !ok && s.requireAudit {
+		return types.TransactWriteItem{}, false, store.ErrUnaudited
+	}
 	if !ok {
 		return types.TransactWriteItem{}, false, nil
 	}

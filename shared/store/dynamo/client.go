@@ -34,13 +34,15 @@ func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 	}), nil
 }
 
-// Open returns a store over table, through NewClient(ctx, endpoint).
+// Open returns the store the functions and the local stack use: over
+// table, through NewClient(ctx, endpoint), refusing any change made
+// without its audit record.
 func Open(ctx context.Context, endpoint, table string) (*Store, error) {
 	db, err := NewClient(ctx, endpoint)
 	if err != nil {
 		return nil, err
 	}
-	return New(db, table), nil
+	return New(db, table).RequireAudit(), nil
 }
 
 // TableCreator is the part of the client EnsureTable uses.

@@ -25,12 +25,21 @@ type API interface {
 
 // Store reads and writes Tollgate's records in one DynamoDB table.
 type Store struct {
-	db    API
-	table *string
+	db           API
+	table        *string
+	requireAudit bool
 }
 
 // New returns a store over the named table.
 func New(db API, table string) *Store { return &Store{db: db, table: aws.String(table)} }
+
+// RequireAudit makes every change refuse to run without an audit record in
+// its context (store.ErrUnaudited): production stores use it, so no change
+// can be made without its record.
+func (s *Store) RequireAudit() *Store {
+	s.requireAudit = true
+	return s
+}
 
 // timeFormat is fixed-width so stored times sort as strings.
 const timeFormat = "2006-01-02T15:04:05.000000000Z"
