@@ -1,6 +1,7 @@
-// Command tollgate is Tollgate's CLI: `tollgate dev` runs the local stack,
+// Command tollgate is Tollgate's CLI: login, whoami, keys and sas call the
+// API (their logic is in shared/cli); `tollgate dev` runs the local stack,
 // `tollgate bootstrap` creates the first admin user and key in a deployed
-// table.
+// table. This file is wiring only.
 package main
 
 import (
@@ -14,48 +15,53 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/bootstrap"
+	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/devstack"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
-const usage = `usage: tollgate <command>
-
-commands:
-  dev         run the local stack (DynamoDB Local, authorizer, API) on TOLLGATE_LISTEN (127.0.0.1:8080)
-  bootstrap   create the first admin user and API key in TOLLGATE_TABLE, once; prints the key
-  rotate-signing-key
-              add a new local JWT signing key under TOLLGATE_STATE_DIR (.tollgate); it signs from the
-              next start, and the old keys keep verifying until you delete their files
-`
-
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var err error
-	switch os.Args[1] {
-	case "dev":
-		err = dev(ctx)
-	case "bootstrap":
-		err = runBootstrap(ctx)
-	case "rotate-signing-key":
-		dir := getenv(map[string]string{"TOLLGATE_STATE_DIR": ".tollgate"})("TOLLGATE_STATE_DIR")
-		err = accesstoken.RotateLocalKey(filepath.Join(dir, devstack.SigningKeysDir), time.Now().UTC())
-	default:
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tollgate:", err)
-		os.Exit(1)
-	}
+	code := cli.Execute(ctx, root(), os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// root is the CLI's command tree plus the commands that run Tollgate
+// itself.
+func root() *cobra.Command {
+	r := cli.NewRoot(&cli.Env{})
+	r.AddCommand(&cobra.Command{
+		Use:   "dev",
+		Short: "Run the local stack (DynamoDB Local, authorizer, API) on TOLLGATE_LISTEN (127.0.0.1:8080)",
+		Example: `  tollgate dev
+  TOLLGATE_LISTEN=127.0.0.1:9090 tollgate dev`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return dev(c.Context()) },
+	}, &cobra.Command{
+		Use:     "bootstrap",
+		Short:   "Create the first admin user and API key in TOLLGATE_TABLE, once; prints the key",
+		Example: "  TOLLGATE_TABLE=tollgate tollgate bootstrap",
+		Args:    cobra.NoArgs,
+		RunE:    func(c *cobra.Command, _ []string) error { return runBootstrap(c.Context()) },
+	}, &cobra.Command{
+		Use:   "rotate-signing-key",
+		Short: "Add a new local JWT signing key under TOLLGATE_STATE_DIR (.tollgate)",
+		Long: `Add a new local JWT signing key under TOLLGATE_STATE_DIR (.tollgate). It signs from the
+next start, and the old keys keep verifying until you delete their files.`,
+		Example: "  tollgate rotate-signing-key",
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			dir := getenv(map[string]string{"TOLLGATE_STATE_DIR": ".tollgate"})("TOLLGATE_STATE_DIR")
+			return accesstoken.RotateLocalKey(filepath.Join(dir, devstack.SigningKeysDir), time.Now().UTC())
+		},
+	})
+	return r
 }
 
 // getenv reads the environment with local-stack defaults.

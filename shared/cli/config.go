@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// EnvConfig names the environment variable overriding the config path.
+const EnvConfig = "TOLLGATE_CONFIG"
+
+// Profile kinds: how a profile authenticates.
+const (
+	KindToken    = "token"              // an API key or JWT, used as is
+	KindRefresh  = "refresh_token"      // a refresh token, exchanged and rotated
+	KindClient   = "client_credentials" // a client id and secret
+	KindPassword = "password"           // a password sign-in (testing only)
+)
+
+// Profile is one saved login.
+type Profile struct {
+	APIURL string `json:"apiUrl"`
+	Kind   string `json:"kind"`
+	// Token is the API key or JWT of a token profile.
+	Token string `json:"token,omitempty"`
+	// RefreshToken is the current (unspent) refresh token.
+	RefreshToken string `json:"refreshToken,omitempty"`
+	ClientID     string `json:"clientId,omitempty"`
+	ClientSecret string `json:"clientSecret,omitempty"`
+	Username     string `json:"username,omitempty"`
+	// AccessToken and AccessTokenExpiresAt cache the last OAuth access
+	// token of refresh, client and password profiles.
+	AccessToken          string    `json:"accessToken,omitempty"`
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt,omitzero"`
+}
+
+// Config is the whole configuration file.
+type Config struct {
+	Profiles map[string]*Profile `json:"profiles"`
+}
+
+// ConfigPath is TOLLGATE_CONFIG, or tollgate/config.json under the user's
+// configuration folder.
+func ConfigPath(getenv func(string) string) (string, error) {
+	if p := getenv(EnvConfig); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the configuration folder (set %s): %w", EnvConfig, err)
+	}
+	return filepath.Join(dir, "tollgate", "config.json"), nil
+}
+
+// LoadConfig reads the file at path; a missing file is an empty Config.
+func LoadConfig(path string) (*Config, error) {
+	cfg := &Config{Profiles: map[string]*Profile{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cfg, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, cfg); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if cfg.Profiles == nil {
+		cfg.Profiles = map[string]*Profile{}
+	}
+	return cfg, nil
+}
+
+// Save writes cfg to path atomically with mode 0600: a temporary file in
+// the same folder, synced, then renamed over path.
+func (cfg *Config) Save(path string) error {
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".config-*.json")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename there is nothing left to remove
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
