@@ -1,4 +1,4 @@
-// Command tollgate is Tollgate's CLI: login, whoami, keys and sas call the
+// Command tollgate is Tollgate's CLI: login, whoami, keys, tokens, clients, certs, users, audit and sas call the
 // API (their logic is in shared/cli); `tollgate dev` runs the local stack,
 // `tollgate bootstrap` creates the first admin user and key in a deployed
 // table. This file is wiring only.

@@ -17,8 +17,8 @@ type globals struct {
 	output  string
 }
 
-// NewRoot returns the tollgate command tree for login, whoami, keys and
-// sas; the caller adds any other commands (dev, bootstrap, …).
+// NewRoot returns the tollgate command tree for login, whoami, keys,
+// tokens, clients, certs, users, audit and sas; the caller adds any other commands (dev, bootstrap, …).
 func NewRoot(env *Env) *cobra.Command {
 	env.fill()
 	g := &globals{}
@@ -43,7 +43,8 @@ func NewRoot(env *Env) *cobra.Command {
 		}
 		return nil
 	}
-	root.AddCommand(loginCmd(env, g), whoamiCmd(env, g), keysCmd(env, g), sasCmd(env, g))
+	root.AddCommand(loginCmd(env, g), whoamiCmd(env, g), keysCmd(env, g), tokensCmd(env, g), clientsCmd(env, g),
+		certsCmd(env, g), usersCmd(env, g), auditCmd(env, g), sasCmd(env, g))
 	return root
 }
 
@@ -245,9 +246,8 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 		return printKeys(env, g, []key{k}, false, secret)
 	}
 
-	var name, owner, expiresIn string
-	var scopes []string
-	var inherit, noExpiry bool
+	var issue issueFlags
+	var owner string
 	create := &cobra.Command{
 		Use:   "create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION | --no-expiry] [--owner USER]",
 		Short: "Create an API key; its secret is printed once",
@@ -255,27 +255,9 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
   tollgate keys create --name laptop --inherit-scopes --owner usr_...`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if name == "" {
-				return usagef("--name is required")
-			}
-			body := map[string]any{"name": name}
-			switch {
-			case inherit && len(scopes) > 0:
-				return usagef("give --scopes or --inherit-scopes, not both")
-			case !inherit:
-				body["scopes"] = append([]string{}, scopes...)
-			}
-			switch {
-			case noExpiry && expiresIn != "":
-				return usagef("give --expires-in or --no-expiry, not both")
-			case noExpiry:
-				body["expiresAt"] = nil
-			case expiresIn != "":
-				d, err := time.ParseDuration(expiresIn)
-				if err != nil || d <= 0 {
-					return usagef("--expires-in: a positive duration such as 720h")
-				}
-				body["expiresAt"] = env.now().Add(d).Truncate(time.Second).Format(time.RFC3339)
+			body, err := issue.body(env)
+			if err != nil {
+				return err
 			}
 			if owner != "" {
 				body["owner"] = owner
@@ -283,11 +265,7 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 			return show(c, "POST", "/v1/keys", body, true)
 		},
 	}
-	create.Flags().StringVar(&name, "name", "", "the key's name")
-	create.Flags().StringSliceVar(&scopes, "scopes", nil, "the key's scopes, comma-separated (none: a key that can only call whoami)")
-	create.Flags().BoolVar(&inherit, "inherit-scopes", false, "the key follows its owner's scopes, live")
-	create.Flags().StringVar(&expiresIn, "expires-in", "", "lifetime, such as 720h (default: the server's, 90 days)")
-	create.Flags().BoolVar(&noExpiry, "no-expiry", false, "a key that never expires (if the server allows it)")
+	issue.register(create.Flags(), "key", true, true)
 	create.Flags().StringVar(&owner, "owner", "", "the owning user (admins only; default: yourself)")
 
 	var listOwner string
@@ -301,43 +279,24 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var all []key
-			cursor := ""
-			for {
-				q := url.Values{"limit": {"100"}}
-				if listOwner != "" {
-					q.Set("owner", listOwner)
-				}
-				if cursor != "" {
-					q.Set("cursor", cursor)
-				}
-				var page struct {
-					Items      []key   `json:"items"`
-					NextCursor *string `json:"nextCursor"`
-				}
-				if err := s.call(c.Context(), "GET", "/v1/keys?"+q.Encode(), nil, &page); err != nil {
-					return err
-				}
-				all = append(all, page.Items...)
-				if page.NextCursor == nil || *page.NextCursor == "" {
-					break
-				}
-				cursor = *page.NextCursor
+			q := url.Values{}
+			if listOwner != "" {
+				q.Set("owner", listOwner)
+			}
+			all, err := listAll[key](c.Context(), s, "/v1/keys", q, 0)
+			if err != nil {
+				return err
 			}
 			return printKeys(env, g, all, true, false)
 		},
 	}
 	list.Flags().StringVar(&listOwner, "owner", "", "another user's keys (admins only)")
 
-	byID := func(use, short, example string, run func(c *cobra.Command, id string) error) *cobra.Command {
-		return &cobra.Command{Use: use + " KEY_ID", Short: short, Example: example, Args: args(cobra.ExactArgs(1)),
-			RunE: func(c *cobra.Command, a []string) error { return run(c, url.PathEscape(a[0])) }}
-	}
-	get := byID("get", "Show one API key", "  tollgate keys get key_...", func(c *cobra.Command, id string) error {
+	get := byID("get", "KEY_ID", "Show one API key", "  tollgate keys get key_...", func(c *cobra.Command, id string) error {
 		return show(c, "GET", "/v1/keys/"+id, nil, false)
 	})
 	var overlap time.Duration
-	rotate := byID("rotate", "Replace a key with a new secret; the old one works for the overlap",
+	rotate := byID("rotate", "KEY_ID", "Replace a key with a new secret; the old one works for the overlap",
 		"  tollgate keys rotate key_... --overlap 24h\n  tollgate keys rotate key_... --overlap 0", func(c *cobra.Command, id string) error {
 			if overlap < 0 || overlap%time.Second != 0 {
 				return usagef("--overlap: whole seconds, 0 or more")
@@ -345,25 +304,17 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 			return show(c, "POST", "/v1/keys/"+id+"/rotate", map[string]any{"overlapSeconds": int64(overlap / time.Second)}, true)
 		})
 	rotate.Flags().DurationVar(&overlap, "overlap", 24*time.Hour, "how long the old key keeps working (0: it stops now; at most 720h)")
-	activate := byID("activate", "Make an inactive key work again", "  tollgate keys activate key_...", func(c *cobra.Command, id string) error {
+	activate := byID("activate", "KEY_ID", "Make an inactive key work again", "  tollgate keys activate key_...", func(c *cobra.Command, id string) error {
 		return show(c, "PATCH", "/v1/keys/"+id, map[string]string{"status": "active"}, false)
 	})
-	deactivate := byID("deactivate", "Stop a key until it is activated again", "  tollgate keys deactivate key_...", func(c *cobra.Command, id string) error {
+	deactivate := byID("deactivate", "KEY_ID", "Stop a key until it is activated again", "  tollgate keys deactivate key_...", func(c *cobra.Command, id string) error {
 		return show(c, "PATCH", "/v1/keys/"+id, map[string]string{"status": "inactive"}, false)
 	})
-	revoke := byID("revoke", "Delete a key for good", "  tollgate keys revoke key_...", func(c *cobra.Command, id string) error {
-		s, err := g.session(env)
-		if err != nil {
+	revoke := byID("revoke", "KEY_ID", "Delete a key for good", "  tollgate keys revoke key_...", func(c *cobra.Command, id string) error {
+		if err := g.do(c, env, "DELETE", "/v1/keys/"+id, nil, nil); err != nil {
 			return err
 		}
-		if err := s.call(c.Context(), "DELETE", "/v1/keys/"+id, nil, nil); err != nil {
-			return err
-		}
-		if g.output == "json" {
-			return printJSON(env, map[string]any{"keyId": id, "revoked": true})
-		}
-		fmt.Fprintf(env.Stdout, "Revoked %s.\n", id)
-		return nil
+		return printDone(env, g, "keyId", id, "Revoked")
 	})
 	keys.AddCommand(create, list, get, rotate, activate, deactivate, revoke)
 	return keys
@@ -375,7 +326,9 @@ func sasCmd(env *Env, g *globals) *cobra.Command {
 		Short:   "Shared access signatures",
 		Example: "  tollgate sas token --key primary --expiry 2026-12-31T17:00:00Z",
 		Args:    args(cobra.NoArgs),
-		RunE:    func(c *cobra.Command, _ []string) error { return usagef("sas needs a subcommand: sign, token") },
+		RunE: func(c *cobra.Command, _ []string) error {
+			return usagef("sas needs a subcommand: sign, token, show, regenerate, enable, disable")
+		},
 	}
 	var id, keyFlag, keyEnv, expiry string
 	sign := &cobra.Command{
@@ -439,6 +392,7 @@ RFC 3339, .NET round-trip (2014-08-04T22:03:00.0000000Z) or MM/DD/YYYY H:MM PM (
 	token.Flags().StringVar(&which, "key", "primary", "which SAS key signs: primary or secondary")
 	token.Flags().StringVar(&tokExpiry, "expiry", "", "when the signature expires")
 	sasc.AddCommand(sign, token)
+	sasc.AddCommand(sasManageCmds(env, g)...)
 	return sasc
 }
 

@@ -1,5 +1,6 @@
 // Package cli holds the logic of the tollgate command line: the cobra
-// command tree for login, whoami, keys and sas, the profile configuration
+// command tree for login, whoami, keys, tokens, clients, certs, users,
+// audit and sas, the profile configuration
 // file, and the HTTP session that calls the Tollgate API and renews OAuth
 // access tokens. cmd/tollgate only wires it up.
 //
@@ -13,8 +14,11 @@
 //     see them: every secret flag has an -env variant naming an environment
 //     variable, and the value "-" reads one line from standard input.
 //   - Secrets are never logged and never part of an error message. A new
-//     secret (a created or rotated key) is printed once, on standard
-//     output, with "store it now: it is not shown again" on standard error.
+//     secret (a created or rotated key, a JWT, a refresh token, a client
+//     secret) is printed once, on standard output, with "store it now: it
+//     is not shown again" on standard error.
+//   - certs upload refuses a file containing "PRIVATE KEY" before any
+//     request is made.
 //   - A password sign-in profile keeps only the access token, never the
 //     password; when the token expires, log in again.
 //   - A refresh-token profile saves the rotated refresh token before the
