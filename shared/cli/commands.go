@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -67,8 +68,10 @@ func (g *globals) session(env *Env) (*Session, error) {
 
 func loginCmd(env *Env, g *globals) *cobra.Command {
 	var apiURL, token, tokenEnv, refresh, refreshEnv, clientID, secret, secretEnv, username, password, passwordEnv string
+	var certFile, keyFile, userID, issuer string
+	var insecure bool
 	c := &cobra.Command{
-		Use:   "login --api-url URL (--token | --refresh-token | --client-id/--client-secret | --username/--password)",
+		Use:   "login --api-url URL (--token | --refresh-token | --client-id/--client-secret | --username/--password | --cert/--key/--user)",
 		Short: "Save a credential as a profile, after checking it with the API",
 		Long: `Save a credential as a profile (--profile, default "default") in the configuration
 file: os.UserConfigDir()/tollgate/config.json, or TOLLGATE_CONFIG. The file is written
@@ -80,6 +83,12 @@ Give exactly one credential:
   --client-id/--client-secret   a client (service account)
   --username/--password a password sign-in (for testing; the password is not saved,
                         log in again when the access token expires)
+  --cert/--key/--user   private_key_jwt (RFC 7523): the key of the certificate bound to
+                        the user signs a client assertion; the certificate-bound access
+                        token works only over mutual TLS, so the profile keeps the PEM
+                        files' paths and presents the certificate on every call. Use the
+                        HTTPS listener as --api-url and --issuer for the issuer whose
+                        token endpoint is the assertion's audience (default: --api-url).
 
 Keep secrets out of the command line, where other users can see them: every
 secret flag has an -env variant naming an environment variable, and the
@@ -93,7 +102,9 @@ reuse and revokes the family: log in again.`,
 		Example: `  tollgate login --api-url http://localhost:8080 --token-env TOLLGATE_KEY
   cat .tollgate/admin.key | tollgate login --api-url http://localhost:8080 --token -
   tollgate login --api-url https://api.example.com --refresh-token - --profile cli
-  tollgate login --api-url https://api.example.com --client-id cli_... --client-secret-env CLIENT_SECRET`,
+  tollgate login --api-url https://api.example.com --client-id cli_... --client-secret-env CLIENT_SECRET
+  tollgate login --api-url https://127.0.0.1:8443 --issuer http://localhost:8080 --insecure-skip-verify \
+    --cert alice.pem --key alice.key --user usr_...`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if apiURL == "" {
@@ -104,15 +115,27 @@ reuse and revokes the family: log in again.`,
 			}
 			n := 0
 			for _, set := range []bool{token != "" || tokenEnv != "", refresh != "" || refreshEnv != "",
-				clientID != "" || secret != "" || secretEnv != "", username != "" || password != "" || passwordEnv != ""} {
+				clientID != "" || secret != "" || secretEnv != "", username != "" || password != "" || passwordEnv != "",
+				certFile != "" || keyFile != "" || userID != ""} {
 				if set {
 					n++
 				}
 			}
 			if n != 1 {
-				return usagef("give exactly one of --token, --refresh-token, --client-id/--client-secret, --username/--password")
+				return usagef("give exactly one of --token, --refresh-token, --client-id/--client-secret, --username/--password, --cert/--key/--user")
 			}
-			p := &Profile{APIURL: strings.TrimRight(apiURL, "/")}
+			if issuer != "" {
+				if u, err := url.Parse(issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return usagef("--issuer must be an http(s) URL")
+				}
+				if certFile == "" {
+					return usagef("--issuer goes with --cert/--key/--user")
+				}
+			}
+			p := &Profile{APIURL: strings.TrimRight(apiURL, "/"), InsecureSkipVerify: insecure}
+			if insecure {
+				fmt.Fprintln(env.Stderr, "warning: --insecure-skip-verify: the API's server certificate is not checked (local stack only)")
+			}
 			var err error
 			switch {
 			case token != "" || tokenEnv != "":
@@ -130,9 +153,20 @@ reuse and revokes the family: log in again.`,
 				var pw string
 				if pw, err = env.readSecret("password", password, passwordEnv); err == nil && pw != "" {
 					var tok *tokenAnswer
-					if tok, err = env.exchange(c.Context(), p.APIURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {username}, "client_secret": {pw}}); err == nil {
+					if tok, err = env.exchange(c.Context(), env.httpClient(), p.APIURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {username}, "client_secret": {pw}}); err == nil {
 						p.AccessToken, p.AccessTokenExpiresAt = tok.AccessToken, env.now().Add(time.Duration(tok.ExpiresIn)*time.Second)
 					}
+				}
+			case certFile != "" || keyFile != "" || userID != "":
+				if certFile == "" || keyFile == "" || userID == "" {
+					return usagef("--cert, --key and --user go together")
+				}
+				p.Kind, p.UserID, p.Issuer = KindAssertion, userID, strings.TrimRight(issuer, "/")
+				if p.CertFile, err = filepath.Abs(certFile); err == nil {
+					p.KeyFile, err = filepath.Abs(keyFile)
+				}
+				if err == nil {
+					_, err = env.loadClientCert(p.CertFile, p.KeyFile)
 				}
 			default:
 				return usagef("--client-id and --username need their secret, and the other way round")
@@ -183,6 +217,11 @@ reuse and revokes the family: log in again.`,
 	f.StringVar(&username, "username", "", "a username (password sign-in, for testing)")
 	f.StringVar(&password, "password", "", `the password ("-": read from stdin)`)
 	f.StringVar(&passwordEnv, "password-env", "", "the environment variable holding the password")
+	f.StringVar(&certFile, "cert", "", "private_key_jwt: the PEM certificate bound to --user")
+	f.StringVar(&keyFile, "key", "", "private_key_jwt: its PEM private key (PKCS#8, PKCS#1 or SEC1)")
+	f.StringVar(&userID, "user", "", "private_key_jwt: the user id (usr_…) the certificate is bound to")
+	f.StringVar(&issuer, "issuer", "", "private_key_jwt: the issuer URL, whose /oauth/token is the assertion's audience (default: --api-url)")
+	f.BoolVar(&insecure, "insecure-skip-verify", false, "do not verify the API's server certificate (the local stack's self-signed one)")
 	return c
 }
 

@@ -15,10 +15,11 @@ const EnvConfig = "TOLLGATE_CONFIG"
 
 // Profile kinds: how a profile authenticates.
 const (
-	KindToken    = "token"              // an API key or JWT, used as is
-	KindRefresh  = "refresh_token"      // a refresh token, exchanged and rotated
-	KindClient   = "client_credentials" // a client id and secret
-	KindPassword = "password"           // a password sign-in (testing only)
+	KindToken     = "token"              // an API key or JWT, used as is
+	KindRefresh   = "refresh_token"      // a refresh token, exchanged and rotated
+	KindClient    = "client_credentials" // a client id and secret
+	KindPassword  = "password"           // a password sign-in (testing only)
+	KindAssertion = "private_key_jwt"    // a certificate's key signs an assertion (RFC 7523)
 )
 
 // Profile is one saved login.
@@ -32,6 +33,18 @@ type Profile struct {
 	ClientID     string `json:"clientId,omitempty"`
 	ClientSecret string `json:"clientSecret,omitempty"`
 	Username     string `json:"username,omitempty"`
+	// UserID, CertFile, KeyFile and Issuer are a private_key_jwt
+	// profile's: the user the certificate is bound to, the PATHS of the
+	// PEM certificate and key (presented over mutual TLS on every call),
+	// and the issuer whose token endpoint is the assertion's audience
+	// (default: APIURL).
+	UserID   string `json:"userId,omitempty"`
+	CertFile string `json:"certFile,omitempty"`
+	KeyFile  string `json:"keyFile,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// InsecureSkipVerify skips verifying the API's server certificate
+	// (the local stack's self-signed one).
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 	// AccessToken and AccessTokenExpiresAt cache the last OAuth access
 	// token of refresh, client and password profiles.
 	AccessToken          string    `json:"accessToken,omitempty"`

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,6 +57,8 @@ type Session struct {
 	cfg     *Config
 	name    string // the profile's name
 	profile *Profile
+	cert    *tls.Certificate // a private_key_jwt profile's, once loaded
+	hc      *http.Client     // the client presenting it
 }
 
 // token returns the bearer credential for the next request, renewing the
@@ -84,6 +87,11 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		form = url.Values{"grant_type": {"refresh_token"}, "refresh_token": {p.RefreshToken}}
 	case KindClient:
 		form = url.Values{"grant_type": {"client_credentials"}, "client_id": {p.ClientID}, "client_secret": {p.ClientSecret}}
+	case KindAssertion:
+		var err error
+		if form, err = s.assertionForm(); err != nil {
+			return "", err
+		}
 	case KindPassword:
 		if p.AccessToken != "" && now.Before(p.AccessTokenExpiresAt) {
 			return p.AccessToken, nil // cannot renew without the password: use it to the end
@@ -92,7 +100,11 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	default:
 		return "", fmt.Errorf("profile %q has an unknown kind %q: run tollgate login again", s.name, p.Kind)
 	}
-	tok, err := s.env.exchange(ctx, p.APIURL, form)
+	hc, err := s.client()
+	if err != nil {
+		return "", err
+	}
+	tok, err := s.env.exchange(ctx, hc, p.APIURL, form)
 	if err != nil {
 		return "", err
 	}
@@ -110,14 +122,14 @@ func (s *Session) token(ctx context.Context) (string, error) {
 }
 
 // exchange posts a form to the token endpoint.
-func (e *Env) exchange(ctx context.Context, apiURL string, form url.Values) (*tokenAnswer, error) {
+func (e *Env) exchange(ctx context.Context, hc *http.Client, apiURL string, form url.Values) (*tokenAnswer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(apiURL, "/")+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var tok tokenAnswer
-	if err := e.send(req, &tok); err != nil {
+	if err := e.send(hc, req, &tok); err != nil {
 		return nil, err
 	}
 	if tok.AccessToken == "" {
@@ -149,13 +161,17 @@ func (s *Session) call(ctx context.Context, method, path string, body, out any) 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+bearer)
-	return s.env.send(req, out)
+	hc, err := s.client()
+	if err != nil {
+		return err
+	}
+	return s.env.send(hc, req, out)
 }
 
 // send does req and decodes a 2xx JSON answer into out.
-func (e *Env) send(req *http.Request, out any) error {
+func (e *Env) send(hc *http.Client, req *http.Request, out any) error {
 	req.Header.Set("Accept", "application/json")
-	resp, err := e.httpClient().Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

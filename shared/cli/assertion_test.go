@@ -1,0 +1,159 @@
+package cli_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/cli"
+	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/devstack"
+	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/id"
+)
+
+// tlsStack serves a fresh local stack over HTTP and over HTTPS asking for
+// client certificates, as `make run` does (see devstack's certs_test.go).
+func tlsStack(t *testing.T) (httpURL, httpsURL, adminKey string) {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpURL = "http://" + l.Addr().String()
+	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID, AllowNonExpiringKeys: true,
+		StoreTimeout: config.DefaultStoreTimeout, Issuer: httpURL, Audience: httpURL, RefreshGrace: 10 * time.Second}
+	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: io.Discard, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
+	plain.Start()
+	t.Cleanup(plain.Close)
+	tlsCfg, err := devstack.TLSConfig(dir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secure := httptest.NewUnstartedServer(h)
+	secure.TLS = tlsCfg
+	secure.StartTLS()
+	t.Cleanup(secure.Close)
+	b, err := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpURL, secure.URL, strings.TrimSpace(string(b))
+}
+
+// clientCertFiles writes a self-signed, non-CA client certificate and its
+// SEC1 key (mode keyMode) and returns the certificate's PEM and the paths.
+func clientCertFiles(t *testing.T, keyMode os.FileMode) (certPEM, certFile, keyFile string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "alice"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	certFile, keyFile = filepath.Join(dir, "alice.pem"), filepath.Join(dir, "alice.key")
+	if err := os.WriteFile(certFile, []byte(certPEM), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(keyFile, keyMode); err != nil {
+		t.Fatal(err)
+	}
+	return certPEM, certFile, keyFile
+}
+
+func TestLoginByPrivateKeyJWT(t *testing.T) {
+	httpURL, httpsURL, admin := tlsStack(t)
+	aliceID, key := alice(t, httpURL, admin, `["certificates:read","certificates:write","echo:read"]`)
+	certPEM, certFile, keyFile := clientCertFiles(t, 0o644)
+	body, _ := json.Marshal(map[string]string{"certificate": certPEM})
+	api(t, 201, "PUT", httpURL+"/v1/users/"+aliceID+"/certificate", key, string(body))
+
+	tm := newTerm(t)
+	login := []string{"login", "--api-url", httpsURL, "--issuer", httpURL, "--insecure-skip-verify",
+		"--cert", certFile, "--key", keyFile, "--user", aliceID}
+	if code, _, errs := tm.run("", login[:len(login)-2]...); code != cli.ExitUsage || !strings.Contains(errs, "go together") {
+		t.Fatalf("without --user: %d %s", code, errs)
+	}
+	_, errs := tm.ok("", login...)
+	if !strings.Contains(errs, "insecure-skip-verify") || !strings.Contains(errs, "can be read by other users") {
+		t.Fatalf("login warnings = %q", errs)
+	}
+	p1 := tm.profile("default")
+	if p1.Kind != cli.KindAssertion || p1.CertFile != certFile || p1.KeyFile != keyFile || p1.UserID != aliceID ||
+		p1.Issuer != httpURL || !p1.InsecureSkipVerify || p1.AccessToken == "" {
+		t.Fatalf("profile: %+v", p1)
+	}
+	if raw, _ := os.ReadFile(tm.config); strings.Contains(string(raw), "PRIVATE KEY") || strings.Contains(string(raw), "CERTIFICATE") {
+		t.Fatal("the config holds the PEM contents, not the paths")
+	}
+	if err := os.Chmod(keyFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	who, errs := tm.ok("", "whoami", "--output", "json")
+	var m map[string]any
+	_ = json.Unmarshal([]byte(who), &m)
+	if m["principalId"] != aliceID || m["credentialType"] != "access_token" || errs != "" {
+		t.Fatalf("whoami = %v (stderr %q)", m, errs)
+	}
+	if p := tm.profile("default"); p.AccessToken != p1.AccessToken {
+		t.Fatal("renewed too early")
+	}
+
+	// Within the renewal window every call signs a fresh assertion (a
+	// replayed one would be refused) and gets a new bound token.
+	tm.renew = 2 * time.Hour
+	before := p1.AccessToken
+	for range 2 {
+		if m := tm.jsonOf("whoami"); m["principalId"] != aliceID || m["credentialType"] != "access_token" {
+			t.Fatalf("whoami after renewal = %v", m)
+		}
+		after := tm.profile("default").AccessToken
+		if after == before || after == "" {
+			t.Fatal("access token not renewed")
+		}
+		before = after
+	}
+
+	// The token is bound: without the certificate (plain HTTP) it is refused.
+	req, _ := http.NewRequest("GET", httpURL+"/v1/whoami", nil)
+	req.Header.Set("Authorization", "Bearer "+before)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("bound token without its certificate: %d", resp.StatusCode)
+	}
+}
