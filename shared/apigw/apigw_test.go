@@ -49,8 +49,6 @@ type target struct {
 	Labels  map[string]int `json:"labels"`
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // asProblem asserts that err is a *problem.Problem (not merely wrapping
 // one) answering 400, and returns it.
 func asProblem(t *testing.T, err error) *problem.Problem {
