@@ -50,6 +50,18 @@ func (t *Table) Lookup(method, resource string) (Route, bool) {
 	return r, ok
 }
 
+// Allowed lists the execute-api ARNs of every route p may call, under
+// arnPrefix ("arn:aws:execute-api:region:account:api/stage").
+func (t *Table) Allowed(arnPrefix string, p Principal) []string {
+	var out []string
+	for _, r := range t.routes {
+		if r.Permits(p) {
+			out = append(out, RouteARN(arnPrefix, r))
+		}
+	}
+	return out
+}
+
 // RouteARN is the execute-api ARN pattern of r: path parameters become "*".
 func RouteARN(arnPrefix string, r Route) string {
 	segs := strings.Split(strings.TrimPrefix(r.Resource, "/"), "/")
