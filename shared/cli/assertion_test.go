@@ -1,79 +1,36 @@
 package cli_test
 
 import (
-	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"io"
-	"math/big"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
+
 	"github.com/tollgate/tollgate/shared/cli"
-	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
-	"github.com/tollgate/tollgate/shared/id"
 )
 
 // tlsStack serves a fresh local stack over HTTP and over HTTPS asking for
-// client certificates, as `make run` does (see devstack's certs_test.go).
+// client certificates, as `make run` does.
 func tlsStack(t *testing.T) (httpURL, httpsURL, adminKey string) {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpURL = "http://" + l.Addr().String()
-	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID, AllowNonExpiringKeys: true,
-		StoreTimeout: config.DefaultStoreTimeout, Issuer: httpURL, Audience: httpURL, RefreshGrace: 10 * time.Second}
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: io.Discard, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
-	plain.Start()
-	t.Cleanup(plain.Close)
-	tlsCfg, err := devstack.TLSConfig(dir, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secure := httptest.NewUnstartedServer(h)
-	secure.TLS = tlsCfg
-	secure.StartTLS()
-	t.Cleanup(secure.Close)
-	b, err := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return httpURL, secure.URL, strings.TrimSpace(string(b))
+	s := devstacktest.Start(t)
+	return s.URL, s.TLSURL, s.AdminKey
 }
 
 // clientCertFiles writes a self-signed, non-CA client certificate and its
 // SEC1 key (mode keyMode) and returns the certificate's PEM and the paths.
 func clientCertFiles(t *testing.T, keyMode os.FileMode) (certPEM, certFile, keyFile string) {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "alice"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
+	c := devstacktest.ClientCert(t, "alice")
+	der := c.DER
+	keyDER, err := x509.MarshalECPrivateKey(c.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,54 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
+
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
-	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/sas"
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-// stack serves a fresh local stack (its own table) over real HTTP, as the
-// devstack tests do, and returns its URL and bootstrap admin key.
+// stack serves a fresh local stack over real HTTP and returns its URL and
+// bootstrap admin key.
 func stack(t *testing.T, settings ...func(*config.Config)) (url, adminKey string) {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url = "http://" + l.Addr().String()
-	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID,
-		AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout,
-		Issuer: url, Audience: url, RefreshGrace: 10 * time.Second}
-	for _, set := range settings {
-		set(&cfg)
-	}
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: io.Discard, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return url, strings.TrimSpace(string(b))
+	s := devstacktest.Start(t, settings...)
+	return s.URL, s.AdminKey
 }
 
 // api calls the API directly (setup), wanting status.

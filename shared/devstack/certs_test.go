@@ -1,21 +1,15 @@
 package devstack_test
 
 import (
-	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,9 +18,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
-	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
 	"github.com/tollgate/tollgate/shared/sas"
 )
 
@@ -34,46 +26,15 @@ import (
 // client certificates, as `make run` does.
 func tlsStack(t *testing.T) (httpURL, httpsURL, adminKey string) {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpURL = "http://" + l.Addr().String()
-	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID, AllowNonExpiringKeys: true,
-		StoreTimeout: config.DefaultStoreTimeout, Issuer: httpURL, Audience: httpURL, RefreshGrace: testGrace}
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: &strings.Builder{}, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
-	plain.Start()
-	t.Cleanup(plain.Close)
-	tlsCfg, err := devstack.TLSConfig(dir, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secure := httptest.NewUnstartedServer(h)
-	secure.TLS = tlsCfg
-	secure.StartTLS()
-	t.Cleanup(secure.Close)
-	b, _ := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
-	return httpURL, secure.URL, strings.TrimSpace(string(b))
+	s := devstacktest.Start(t, func(c *config.Config) { c.RefreshGrace = testGrace })
+	return s.URL, s.TLSURL, s.AdminKey
 }
 
 // userCert makes a self-signed client certificate and its key.
 func userCert(t *testing.T) (tls.Certificate, *ecdsa.PrivateKey, string) {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "alice"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, key,
-		string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	c := devstacktest.ClientCert(t, "alice")
+	return c.TLS, c.Key, c.PEM
 }
 
 // httpsClient presents cert (if any) and trusts the stack's self-signed server.

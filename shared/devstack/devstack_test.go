@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,43 +14,19 @@ import (
 
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/devstack"
+	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
 )
 
 func TestMain(m *testing.M) { dynamolocal.Main(m) }
 
-// stack serves a fresh local stack (its own table) over real HTTP.
+// stack serves a fresh local stack over real HTTP, with a short refresh
+// grace period.
 func stack(t *testing.T, settings ...func(*config.Config)) (url, adminKey string, out *bytes.Buffer) {
 	t.Helper()
-	dir := t.TempDir()
-	out = &bytes.Buffer{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url = "http://" + l.Addr().String()
-	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID,
-		AllowNonExpiringKeys: true, StoreTimeout: config.DefaultStoreTimeout,
-		Issuer: url, Audience: url, RefreshGrace: testGrace}
-	for _, set := range settings {
-		set(&cfg)
-	}
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: out, Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi, _ := os.Stat(filepath.Join(dir, devstack.AdminKeyFile)); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("admin.key mode %v, want 0600", fi.Mode().Perm())
-	}
-	return url, strings.TrimSpace(string(b)), out
+	s := devstacktest.Start(t, append([]func(*config.Config){func(c *config.Config) { c.RefreshGrace = testGrace }}, settings...)...)
+	return s.URL, s.AdminKey, s.Out
 }
 
 // testGrace is the refresh grace period of the test stacks: short, so a
