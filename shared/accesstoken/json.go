@@ -20,45 +20,30 @@ type header struct {
 // each a string and each at most once.
 func parseHeader(s string) (header, error) {
 	var h header
-	p := scanner{jose.NewScanner(s)}
-	if !p.Next('{') {
-		return h, errHeaderJSON
-	}
-	if !p.Next('}') {
-		for {
-			name, ok := p.Str()
-			if !ok || !p.Next(':') {
-				return h, errHeaderJSON
-			}
-			var dst *string
-			var seen *bool
-			switch name {
-			case "alg":
-				dst, seen = &h.alg, &h.hasAlg
-			case "kid":
-				dst, seen = &h.kid, &h.hasKid
-			case "typ":
-				dst, seen = &h.typ, &h.hasTyp
-			default:
-				return h, errHeaderMember
-			}
-			if *seen {
-				return h, errHeaderDup
-			}
-			*seen = true
-			if *dst, ok = p.Str(); !ok {
-				return h, errHeaderJSON
-			}
-			if p.Next(',') {
-				continue
-			}
-			if p.Next('}') {
-				break
-			}
+	m := jose.NewMembers(s)
+	for m.Next() {
+		var dst *string
+		var seen *bool
+		switch m.Name() {
+		case "alg":
+			dst, seen = &h.alg, &h.hasAlg
+		case "kid":
+			dst, seen = &h.kid, &h.hasKid
+		case "typ":
+			dst, seen = &h.typ, &h.hasTyp
+		default:
+			return h, errHeaderMember
+		}
+		if *seen {
+			return h, errHeaderDup
+		}
+		*seen = true
+		var ok bool
+		if *dst, ok = m.Value(); !ok {
 			return h, errHeaderJSON
 		}
 	}
-	if !p.End() {
+	if !m.OK() {
 		return h, errHeaderJSON
 	}
 	return h, nil
