@@ -33,17 +33,14 @@ import (
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
-	"github.com/tollgate/tollgate/shared/oauthform"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -123,7 +120,7 @@ var issuekeysWant = map[string]proxyWant{
 	"create-client.json":  {status: http.StatusCreated, body: `"clientSecret":"tgc_`},
 	"get-client.json":     {status: http.StatusOK, body: `"secretHint":"` + secret.Hint(aliceClientSecret) + `"`},
 	"rotate-client-secret.json": {status: http.StatusOK,
-		body: `"previousSecretExpiresAt":"` + now.Add(client.DefaultSecretGrace).Format(time.RFC3339) + `"`},
+		body: `"previousSecretExpiresAt":"` + now.Add(credential.DefaultSecretGrace).Format(time.RFC3339) + `"`},
 	"delete-client.json": {status: http.StatusNoContent, revokes: aliceClientID},
 
 	"get-sas.json": {status: http.StatusOK, body: `"identifier":"` + sasIdentifier + `"`, headers: noStore,
@@ -206,7 +203,7 @@ var tokenWant = map[string]oauthWant{
 	"client-credentials-basic.json": {status: http.StatusOK, body: `"scope":"echo:read"`, sid: aliceClientID},
 	"client-credentials-post.json":  {status: http.StatusOK, body: `"expires_in":3600`, sid: aliceClientID},
 	"client-credentials-bad-secret.json": {status: http.StatusUnauthorized, err: "invalid_client",
-		headers: map[string]string{"WWW-Authenticate": oauthform.BasicChallenge}},
+		headers: map[string]string{"WWW-Authenticate": oauth.BasicChallenge}},
 	"refresh-token.json":         {status: http.StatusOK, body: `"refresh_token":"tgr_`, sid: aliceFamilyID},
 	"refresh-token-unknown.json": {status: http.StatusBadRequest, err: "invalid_grant"},
 	"unsupported-grant.json":     {status: http.StatusBadRequest, err: "unsupported_grant_type"},
@@ -407,7 +404,7 @@ type fixture struct {
 	mgmt     *management.Handler
 	token    *oauth.Handler
 	verifier *accesstoken.Verifier
-	sealer   sascred.Sealer
+	sealer   sas.Sealer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -446,7 +443,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := sascred.Seal(ctx, sealer, sascred.Credential{ProjectID: project, Identifier: sasIdentifier, Owner: daveID,
+	sealed, err := sas.Seal(ctx, sealer, sas.Credential{ProjectID: project, Identifier: sasIdentifier, Owner: daveID,
 		Enabled: true, Primary: sasPrimary, Secondary: sasSecondary, CreatedAt: created.Add(2 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -486,7 +483,7 @@ func newVerifier() *accesstoken.Verifier {
 
 // seedSession stores a fixture session as the management API would have
 // made it, but with the fixed id and secret (refresh.NewFamily and
-// client.New draw fresh ones).
+// credential.NewClient draw fresh ones).
 func seedSession(t *testing.T, st *memory.Store, fx fixtureSession) {
 	t.Helper()
 	ctx := context.Background()
@@ -507,7 +504,7 @@ func seedSession(t *testing.T, st *memory.Store, fx fixtureSession) {
 		if _, err := secret.Check(fx.secret, secret.PrefixClientSecret); err != nil {
 			t.Fatalf("fixture client secret of %s: %v", fx.id, err)
 		}
-		err = st.CreateClient(ctx, client.Client{Session: sess, SecretHash: secret.Sum(fx.secret), SecretHint: secret.Hint(fx.secret)})
+		err = st.CreateClient(ctx, credential.Client{Session: sess, SecretHash: secret.Sum(fx.secret), SecretHint: secret.Hint(fx.secret)})
 	default:
 		t.Fatalf("fixture session %s: unknown kind", fx.id)
 	}
@@ -982,7 +979,7 @@ func runToken(t *testing.T, path string, want oauthWant) {
 		t.Errorf("a GET with a body")
 	case req.HTTPMethod == "POST" && filepath.Base(path) != "json-body.json":
 		// Every POST but the one about the wrong encoding is a valid form.
-		form, err := oauthform.Parse(req.Headers["Content-Type"], []byte(req.Body))
+		form, err := oauth.Parse(req.Headers["Content-Type"], []byte(req.Body))
 		if err != nil {
 			t.Fatalf("the body is not a valid form: %v", err)
 		}
@@ -1050,7 +1047,7 @@ func checkFormSecrets(t *testing.T, name string, req events.APIGatewayProxyReque
 	case "revoke-unknown.json":
 		tok, prefix, fixture = form["token"], secret.PrefixRefreshToken, aliceRefreshToken
 	case "client-credentials-bad-secret.json":
-		id, sec, ok, err := oauthform.BasicAuth(req.Headers["Authorization"])
+		id, sec, ok, err := oauth.BasicAuth(req.Headers["Authorization"])
 		if !ok || err != nil || id != aliceClientID {
 			t.Fatalf("%s should authenticate as %s over Basic: %q, %v, %v", name, aliceClientID, id, ok, err)
 		}
@@ -1083,7 +1080,7 @@ func sasAnswer(t *testing.T, resp events.APIGatewayProxyResponse) sasJSON {
 }
 
 // storedSAS opens dave's stored SAS credential with the fixture's sealer.
-func storedSAS(t *testing.T, f *fixture) sascred.Credential {
+func storedSAS(t *testing.T, f *fixture) sas.Credential {
 	t.Helper()
 	sealed, err := f.store.GetSAS(context.Background(), project, sasIdentifier)
 	if err != nil {
@@ -1094,7 +1091,7 @@ func storedSAS(t *testing.T, f *fixture) sascred.Credential {
 			t.Error("the stored SAS record holds a key in the clear")
 		}
 	}
-	c, err := sascred.Open(context.Background(), f.sealer, sealed)
+	c, err := sas.Open(context.Background(), f.sealer, sealed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/tollgate/tollgate/shared/problem"
 )
 
 // MaxBody is the largest JSON body accepted.
@@ -44,7 +43,7 @@ func Body(req events.APIGatewayProxyRequest) ([]byte, error) {
 	}
 	b, err := base64.StdEncoding.DecodeString(req.Body)
 	if err != nil {
-		return nil, problem.Invalid("body", "not valid base64")
+		return nil, Invalid("body", "not valid base64")
 	}
 	return b, nil
 }
@@ -53,10 +52,10 @@ func Body(req events.APIGatewayProxyRequest) ([]byte, error) {
 // fields, at most MaxBody bytes. Errors are problems naming the field.
 func DecodeJSON(body []byte, dst any) error {
 	if len(body) > MaxBody {
-		return problem.Invalid("body", "larger than %d bytes", MaxBody)
+		return Invalid("body", "larger than %d bytes", MaxBody)
 	}
 	if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' {
-		return problem.Invalid("body", "a JSON object is required")
+		return Invalid("body", "a JSON object is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -64,7 +63,7 @@ func DecodeJSON(body []byte, dst any) error {
 		return jsonProblem(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return problem.Invalid("body", "must hold a single JSON object")
+		return Invalid("body", "must hold a single JSON object")
 	}
 	return exactKeys(body, dst)
 }
@@ -90,27 +89,27 @@ func exactKeys(body []byte, dst any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if _, err := dec.Token(); err != nil { // the opening brace
-		return problem.Invalid("body", "malformed JSON")
+		return Invalid("body", "malformed JSON")
 	}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		key, ok := tok.(string)
 		if err != nil || !ok {
-			return problem.Invalid("body", "malformed JSON")
+			return Invalid("body", "malformed JSON")
 		}
 		switch {
 		case key == "":
-			return problem.Invalid("body", "unknown field with an empty name")
+			return Invalid("body", "unknown field with an empty name")
 		case !known[key]:
-			return problem.Invalid(key, "unknown field (names are case-sensitive)")
+			return Invalid(key, "unknown field (names are case-sensitive)")
 		case seen[key]:
-			return problem.Invalid(key, "given more than once")
+			return Invalid(key, "given more than once")
 		}
 		seen[key] = true
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return problem.Invalid("body", "malformed JSON")
+			return Invalid("body", "malformed JSON")
 		}
 	}
 	return nil
@@ -119,24 +118,24 @@ func exactKeys(body []byte, dst any) error {
 func jsonProblem(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
-	var p *problem.Problem
+	var p *Problem
 	switch {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return problem.Invalid(typeErr.Field, "must be %s", article(typeErr.Type.String()))
+		return Invalid(typeErr.Field, "must be %s", article(typeErr.Type.String()))
 	case errors.As(err, &typeErr):
-		return problem.Invalid("body", "must be a JSON object")
+		return Invalid("body", "must be a JSON object")
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return problem.Invalid("body", "malformed JSON")
+		return Invalid("body", "malformed JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if name == "" {
-			return problem.Invalid("body", "unknown field with an empty name")
+			return Invalid("body", "unknown field with an empty name")
 		}
-		return problem.Invalid(name, "unknown field")
+		return Invalid(name, "unknown field")
 	}
-	return problem.Invalid("body", "malformed JSON")
+	return Invalid("body", "malformed JSON")
 }
 
 // article names a Go type as JSON people know it.
@@ -161,7 +160,7 @@ func JSON(status int, v any, headers map[string]string) events.APIGatewayProxyRe
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return Problem(problem.New(http.StatusInternalServerError, "internal error"))
+		return ProblemResponse(NewProblem(http.StatusInternalServerError, "internal error"))
 	}
 	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	h := map[string]string{"Content-Type": "application/json"}
@@ -174,8 +173,8 @@ func JSON(status int, v any, headers map[string]string) events.APIGatewayProxyRe
 // NoStore marks a response that carries a secret.
 var NoStore = map[string]string{"Cache-Control": "no-store"}
 
-// Problem answers with an RFC 9457 problem detail.
-func Problem(p *problem.Problem) events.APIGatewayProxyResponse {
+// ProblemResponse answers with an RFC 9457 problem detail.
+func ProblemResponse(p *Problem) events.APIGatewayProxyResponse {
 	body, _ := json.Marshal(p)
 	return events.APIGatewayProxyResponse{
 		StatusCode: p.Status,

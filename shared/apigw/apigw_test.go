@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apigw"
-	"github.com/tollgate/tollgate/shared/problem"
 )
 
 // inner is a nested object in the decoding target.
@@ -26,11 +25,11 @@ type when struct{ t time.Time }
 func (w *when) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return problem.Invalid("when", "must be an RFC 3339 time")
+		return apigw.Invalid("when", "must be an RFC 3339 time")
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return problem.Invalid("when", "must be an RFC 3339 time")
+		return apigw.Invalid("when", "must be an RFC 3339 time")
 	}
 	w.t = t
 	return nil
@@ -49,13 +48,13 @@ type target struct {
 	Labels  map[string]int `json:"labels"`
 }
 
-// asProblem asserts that err is a *problem.Problem (not merely wrapping
+// asProblem asserts that err is a *apigw.Problem (not merely wrapping
 // one) answering 400, and returns it.
-func asProblem(t *testing.T, err error) *problem.Problem {
+func asProblem(t *testing.T, err error) *apigw.Problem {
 	t.Helper()
-	p, ok := err.(*problem.Problem)
+	p, ok := err.(*apigw.Problem)
 	if !ok {
-		t.Fatalf("error %T %q is not a *problem.Problem", err, err)
+		t.Fatalf("error %T %q is not a *apigw.Problem", err, err)
 	}
 	if p.Status != http.StatusBadRequest || p.Title != http.StatusText(http.StatusBadRequest) || p.Type == "" || p.Detail == "" {
 		t.Fatalf("problem = %+v, want a complete 400", p)
@@ -189,14 +188,14 @@ func TestDecodeJSON(t *testing.T) {
 func TestDecodeJSONErrorsAs(t *testing.T) {
 	var dst target
 	err := apigw.DecodeJSON([]byte(`{"bogus":1}`), &dst)
-	var p *problem.Problem
+	var p *apigw.Problem
 	if !errors.As(errors.Join(errors.New("context"), err), &p) || p.Status != http.StatusBadRequest {
 		t.Fatalf("errors.As(%v) = %+v", err, p)
 	}
 }
 
 // FuzzDecodeJSON feeds arbitrary bodies to DecodeJSON: it must never panic,
-// every error must be a 400 *problem.Problem whose detail names a field,
+// every error must be a 400 *apigw.Problem whose detail names a field,
 // and anything accepted must be valid JSON within MaxBody.
 func FuzzDecodeJSON(f *testing.F) {
 	seeds := []string{

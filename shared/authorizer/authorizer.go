@@ -18,7 +18,6 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -30,7 +29,7 @@ type Store interface {
 	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
-	GetSAS(ctx context.Context, projectID, identifier string) (sascred.Sealed, error)
+	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 }
@@ -65,7 +64,7 @@ type Options struct {
 	QueryTokens  bool
 	Routes       *authz.Table
 	Verifier     *accesstoken.Verifier // nil: JWTs are not accepted
-	Sealer       sascred.Sealer        // opens SAS keys; nil: SAS is not accepted
+	Sealer       sas.Sealer        // opens SAS keys; nil: SAS is not accepted
 	Clock        clock.Clock
 	Logger       *slog.Logger
 }
@@ -428,7 +427,7 @@ func (a *Authorizer) decideSAS(ctx context.Context, t sas.Token, h secret.Hash, 
 }
 
 type sasEntry struct {
-	cred    *sascred.Credential // nil: no such credential
+	cred    *sas.Credential // nil: no such credential
 	fetched time.Time
 }
 
@@ -442,7 +441,7 @@ func (a *Authorizer) sasCredential(ctx context.Context, identifier string, now t
 	sealed, err := a.store.GetSAS(ctx, a.opt.ProjectID, identifier)
 	switch {
 	case err == nil:
-		cred, err := sascred.Open(ctx, a.opt.Sealer, sealed)
+		cred, err := sas.Open(ctx, a.opt.Sealer, sealed)
 		if err != nil {
 			return nil, fmt.Errorf("authorizer: opening SAS keys: %w", err)
 		}

@@ -12,14 +12,13 @@ import (
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/sascred"
 )
 
 // sasFixture adds a SAS credential of the fixture's owner.
 type sasFixture struct {
 	*fixture
-	sealer sascred.Sealer
-	cred   sascred.Credential
+	sealer sas.Sealer
+	cred   sas.Credential
 }
 
 func newSASFixture(t testing.TB) *sasFixture {
@@ -31,7 +30,7 @@ func newSASFixture(t testing.TB) *sasFixture {
 	if f.sealer, err = envelope.NewLocal(key); err != nil {
 		t.Fatal(err)
 	}
-	f.cred = sascred.Credential{ProjectID: project, Identifier: "53d7e14aee681a0034030003", Owner: f.owner.ID, Enabled: true, CreatedAt: t0}
+	f.cred = sas.Credential{ProjectID: project, Identifier: "53d7e14aee681a0034030003", Owner: f.owner.ID, Enabled: true, CreatedAt: t0}
 	f.cred.Primary, _ = sas.GenerateKey()
 	f.cred.Secondary, _ = sas.GenerateKey()
 	f.save(t)
@@ -44,7 +43,7 @@ func newSASFixture(t testing.TB) *sasFixture {
 
 func (f *sasFixture) save(t testing.TB) {
 	t.Helper()
-	sealed, err := sascred.Seal(context.Background(), f.sealer, f.cred)
+	sealed, err := sas.Seal(context.Background(), f.sealer, f.cred)
 	if err != nil {
 		t.Fatal(err)
 	}

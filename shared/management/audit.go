@@ -9,7 +9,6 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/problem"
 )
 
 // revokeActions and targetTypes name the audit record of a session
@@ -46,7 +45,7 @@ type auditJSON struct {
 // ?since= (RFC 3339), ?limit= and ?cursor=.
 func (h *Handler) listAudit(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if !c.user.IsAdmin() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("only an admin may read the audit log")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("only an admin may read the audit log")
 	}
 	p, err := page(c.req)
 	if err != nil {
@@ -55,7 +54,7 @@ func (h *Handler) listAudit(ctx context.Context, c *call) (events.APIGatewayProx
 	var since time.Time
 	if v, ok := c.req.QueryStringParameters["since"]; ok {
 		if since, err = time.Parse(time.RFC3339, v); err != nil {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("since", "must be an RFC 3339 time")
+			return events.APIGatewayProxyResponse{}, apigw.Invalid("since", "must be an RFC 3339 time")
 		}
 	}
 	recs, next, err := h.store.ListAudit(ctx, h.opt.ProjectID, c.req.QueryStringParameters["targetId"], since, c.now, p)

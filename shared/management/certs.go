@@ -11,7 +11,6 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
 )
@@ -35,7 +34,7 @@ func showCert(b certbind.Binding) certJSON {
 // certificate (itself, or anyone for an admin); anything else is 404.
 func (h *Handler) certOwner(ctx context.Context, c *call) (user.User, error) {
 	userID := c.req.PathParameters["userId"]
-	notFound := problem.New(http.StatusNotFound, "no such user")
+	notFound := apigw.NewProblem(http.StatusNotFound, "no such user")
 	if !id.Valid(user.IDPrefix, userID) || userID != c.user.ID && !c.user.IsAdmin() {
 		return user.User{}, notFound
 	}
@@ -63,7 +62,7 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("binding a certificate needs the credential-issuer or admin role")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("binding a certificate needs the credential-issuer or admin role")
 	}
 	// A bound certificate acts with all of its owner's scopes.
 	if err := h.covers(ctx, c, owner.ID, nil); err != nil {
@@ -72,11 +71,11 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 	cert, err := certbind.Parse(body.Certificate, c.now)
 	if err != nil {
 		// The reason names what is wrong, never what was sent.
-		return events.APIGatewayProxyResponse{}, problem.Invalid("certificate", "%v", err)
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("certificate", "%v", err)
 	}
 	b := certbind.Binding{ProjectID: h.opt.ProjectID, Owner: owner.ID, Certificate: cert, CreatedAt: c.now}
 	if err := h.store.BindCertificate(h.audit(ctx, c, audit.CertificateBind, audit.TargetCertificate, b.Owner), b); errors.Is(err, store.ErrConflict) {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict,
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict,
 			"the user already has a certificate, or this certificate is bound to another user")
 	} else if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -91,7 +90,7 @@ func (h *Handler) certificateOf(ctx context.Context, c *call) (certbind.Binding,
 	}
 	b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return certbind.Binding{}, problem.New(http.StatusNotFound, "no certificate is bound to this user")
+		return certbind.Binding{}, apigw.NewProblem(http.StatusNotFound, "no certificate is bound to this user")
 	}
 	return b, err
 }

@@ -16,12 +16,10 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/refresh"
-	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -46,13 +44,13 @@ type Store interface {
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	CreateFamily(context.Context, refresh.Family, refresh.Token) error
 	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
-	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]client.Client, string, error)
-	CreateClient(context.Context, client.Client) error
-	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
-	UpdateClientSecret(context.Context, client.Client) error
-	CreateSAS(context.Context, sascred.Sealed) error
-	GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error)
-	UpdateSAS(context.Context, sascred.Sealed) error
+	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
+	CreateClient(context.Context, credential.Client) error
+	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
+	UpdateClientSecret(context.Context, credential.Client) error
+	CreateSAS(context.Context, sas.Sealed) error
+	GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error)
+	UpdateSAS(context.Context, sas.Sealed) error
 	BindCertificate(context.Context, certbind.Binding) error
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
@@ -69,7 +67,7 @@ type Options struct {
 	PasswordSignIn       bool               // users may be given a password
 	Issuer, Audience     string             // iss and aud of personal JWTs
 	Signer               accesstoken.Signer // signs personal JWTs
-	Sealer               sascred.Sealer     // seals SAS keys
+	Sealer               sas.Sealer     // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
 }
@@ -137,12 +135,12 @@ func New(s Store, opt Options) *Handler {
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp, err := h.serve(ctx, req)
 	if err != nil {
-		p, internal := problem.From(err)
+		p, internal := apigw.ProblemFrom(err)
 		if internal {
 			h.opt.Logger.Error("management: request failed", "method", req.HTTPMethod, "resource", req.Resource,
 				"requestId", req.RequestContext.RequestID, "error", err)
 		}
-		return apigw.Problem(p), nil
+		return apigw.ProblemResponse(p), nil
 	}
 	return resp, nil
 }
@@ -150,11 +148,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	route, ok := h.routes[req.HTTPMethod+" "+req.Resource]
 	if !ok {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusNotFound, "no such route")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusNotFound, "no such route")
 	}
 	caller, ok := apigw.CallerOf(req)
 	if !ok || caller.ProjectID != h.opt.ProjectID {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusUnauthorized, "no authenticated caller")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusUnauthorized, "no authenticated caller")
 	}
 	if req.Resource == "/v1/whoami" {
 		// Any valid credential, a client's included: nothing to read.
@@ -162,7 +160,7 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, caller.PrincipalID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && u.Disabled {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling user is disabled or deleted")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("the calling user is disabled or deleted")
 	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -172,7 +170,7 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	// The authorizer enforced the route table already; checking it again
 	// keeps the handler safe on its own.
 	if r, ok := h.table.Lookup(req.HTTPMethod, req.Resource); !ok || !r.Permits(authz.Principal{Scopes: scopes, Admin: u.IsAdmin()}) {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("the calling credential may not call this route")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("the calling credential may not call this route")
 	}
 	return route(ctx, &call{req: req, caller: caller, user: u, scopes: scopes, now: h.opt.Clock.Now()})
 }
@@ -194,7 +192,7 @@ func (h *Handler) listParams(c *call) (store.Page, string, error) {
 	owner := c.user.ID
 	if o, ok := c.req.QueryStringParameters["owner"]; ok && o != owner {
 		if !c.user.IsAdmin() {
-			return p, "", problem.Forbidden("only an admin may list another owner's credentials")
+			return p, "", apigw.Forbidden("only an admin may list another owner's credentials")
 		}
 		owner = o
 	}
@@ -212,7 +210,7 @@ func page(req events.APIGatewayProxyRequest) (store.Page, error) {
 		p.Limit = n
 	}
 	if len(p.Cursor) > 1024 {
-		return p, problem.Invalid("cursor", "not a cursor this list returned")
+		return p, apigw.Invalid("cursor", "not a cursor this list returned")
 	}
 	return p, nil
 }
@@ -221,12 +219,12 @@ func parseLimit(v string) (int, error) {
 	n := 0
 	for _, c := range v {
 		if c < '0' || c > '9' || n > 100 {
-			return 0, problem.Invalid("limit", "must be a whole number from 1 to 100")
+			return 0, apigw.Invalid("limit", "must be a whole number from 1 to 100")
 		}
 		n = n*10 + int(c-'0')
 	}
 	if n < 1 || n > 100 {
-		return 0, problem.Invalid("limit", "must be a whole number from 1 to 100")
+		return 0, apigw.Invalid("limit", "must be a whole number from 1 to 100")
 	}
 	return n, nil
 }
@@ -254,11 +252,11 @@ func validName(field, s string) error {
 	for _, r := range s {
 		n++
 		if r < 0x20 || r == 0x7f {
-			return problem.Invalid(field, "must not contain control characters")
+			return apigw.Invalid(field, "must not contain control characters")
 		}
 	}
 	if strings.TrimSpace(s) == "" || n > 100 {
-		return problem.Invalid(field, "must be 1 to 100 characters")
+		return apigw.Invalid(field, "must be 1 to 100 characters")
 	}
 	return nil
 }

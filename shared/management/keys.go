@@ -12,7 +12,6 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -65,11 +64,11 @@ func (o *optionalTime) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return problem.Invalid("expiresAt", "must be an RFC 3339 time or null")
+		return apigw.Invalid("expiresAt", "must be an RFC 3339 time or null")
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return problem.Invalid("expiresAt", "must be an RFC 3339 time such as 2026-11-23T19:30:00Z")
+		return apigw.Invalid("expiresAt", "must be an RFC 3339 time such as 2026-11-23T19:30:00Z")
 	}
 	o.Time = t.UTC()
 	return nil
@@ -115,14 +114,14 @@ func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.Us
 		return c.user, nil
 	}
 	if !c.user.IsAdmin() {
-		return user.User{}, problem.Forbidden("only an admin may act for another owner")
+		return user.User{}, apigw.Forbidden("only an admin may act for another owner")
 	}
 	if !id.Valid(user.IDPrefix, *named) {
-		return user.User{}, problem.Invalid("owner", "no such user")
+		return user.User{}, apigw.Invalid("owner", "no such user")
 	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, *named)
 	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, problem.Invalid("owner", "no such user")
+		return user.User{}, apigw.Invalid("owner", "no such user")
 	}
 	return u, err
 }
@@ -133,19 +132,19 @@ func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.Us
 func grantable(c *call, owner user.User, requested *[]string) (scope.Set, error) {
 	if requested == nil {
 		if !c.scopes.Covers(owner.EffectiveScopes()) {
-			return nil, problem.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
+			return nil, apigw.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
 		}
 		return nil, nil
 	}
 	s, err := scope.Parse(*requested)
 	if err != nil {
-		return nil, problem.Invalid("scopes", "%v", err)
+		return nil, apigw.Invalid("scopes", "%v", err)
 	}
 	if !owner.EffectiveScopes().Covers(s) {
-		return nil, problem.Invalid("scopes", "must be a subset of the owner's scopes")
+		return nil, apigw.Invalid("scopes", "must be a subset of the owner's scopes")
 	}
 	if !c.scopes.Covers(s) {
-		return nil, problem.Invalid("scopes", "must be a subset of the calling credential's scopes")
+		return nil, apigw.Invalid("scopes", "must be a subset of the calling credential's scopes")
 	}
 	return s, nil
 }
@@ -162,7 +161,7 @@ func (h *Handler) covers(ctx context.Context, c *call, owner string, scopes scop
 		scopes = o.EffectiveScopes()
 	}
 	if !c.scopes.Covers(scopes) {
-		return problem.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
+		return apigw.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
 	}
 	return nil
 }
@@ -174,11 +173,11 @@ func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
 		t := now.Add(apikey.DefaultLifetime)
 		return &t, nil
 	case o.Null && !h.opt.AllowNonExpiringKeys:
-		return nil, problem.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
+		return nil, apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
 	case o.Null:
 		return nil, nil
 	case o.Time.Unix() <= now.Unix():
-		return nil, problem.Invalid("expiresAt", "must be in the future (by at least a second)")
+		return nil, apigw.Invalid("expiresAt", "must be in the future (by at least a second)")
 	}
 	return &o.Time, nil
 }
@@ -187,7 +186,7 @@ func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
 // Anything else is 404, so key ids of others are not confirmed.
 func (h *Handler) keyFor(ctx context.Context, c *call) (apikey.Key, error) {
 	keyID := c.req.PathParameters["keyId"]
-	notFound := problem.New(http.StatusNotFound, "no such key")
+	notFound := apigw.NewProblem(http.StatusNotFound, "no such key")
 	if !id.Valid(apikey.IDPrefix, keyID) {
 		return apikey.Key{}, notFound
 	}
@@ -236,10 +235,10 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Status == nil && body.Name == nil {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("status", "status or name is required")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("status", "status or name is required")
 	}
 	if body.Status != nil && *body.Status != string(apikey.Active) && *body.Status != string(apikey.Inactive) {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("status", `must be "active" or "inactive"`)
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("status", `must be "active" or "inactive"`)
 	}
 	if body.Name != nil {
 		if err := validName("name", *body.Name); err != nil {
@@ -287,22 +286,22 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	overlap := apikey.DefaultOverlap
 	if body.OverlapSeconds != nil {
 		if *body.OverlapSeconds < 0 || *body.OverlapSeconds > int64(MaxOverlap/time.Second) {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("overlapSeconds", "must be from 0 to %d", int64(MaxOverlap/time.Second))
+			return events.APIGatewayProxyResponse{}, apigw.Invalid("overlapSeconds", "must be from 0 to %d", int64(MaxOverlap/time.Second))
 		}
 		overlap = time.Duration(*body.OverlapSeconds) * time.Second
 	}
 	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("rotating credentials needs the credential-issuer or admin role")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("rotating credentials needs the credential-issuer or admin role")
 	}
 	old, err := h.keyFor(ctx, c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if old.ExpiredAt(c.now) {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the key has expired; create a new one")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the key has expired; create a new one")
 	}
 	if old.Status != apikey.Active {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
 	}
 	// The successor's secret is handed to the caller, so the calling
 	// credential must hold every scope the successor will carry.

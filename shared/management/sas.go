@@ -9,9 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
@@ -29,51 +27,51 @@ type sasJSON struct {
 // sasFor returns the caller's SAS credential, opened, creating it on the
 // first call. Its keys sign for all of the caller's scopes, so the calling
 // credential must hold all of them.
-func (h *Handler) sasFor(ctx context.Context, c *call) (sascred.Credential, error) {
+func (h *Handler) sasFor(ctx context.Context, c *call) (sas.Credential, error) {
 	if err := h.covers(ctx, c, c.user.ID, nil); err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
 	sealed, err := h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return h.createSAS(ctx, c)
 	}
 	if err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
-	return sascred.Open(ctx, h.opt.Sealer, sealed)
+	return sas.Open(ctx, h.opt.Sealer, sealed)
 }
 
-func (h *Handler) createSAS(ctx context.Context, c *call) (sascred.Credential, error) {
+func (h *Handler) createSAS(ctx context.Context, c *call) (sas.Credential, error) {
 	if !c.user.MayIssue() {
-		return sascred.Credential{}, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
+		return sas.Credential{}, apigw.Forbidden("creating credentials needs the credential-issuer or admin role")
 	}
-	cred := sascred.Credential{ProjectID: h.opt.ProjectID, Owner: c.user.ID, Enabled: true, CreatedAt: c.now}
+	cred := sas.Credential{ProjectID: h.opt.ProjectID, Owner: c.user.ID, Enabled: true, CreatedAt: c.now}
 	var err error
 	if cred.Identifier, err = sas.NewIdentifier(); err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
 	if cred.Primary, err = sas.GenerateKey(); err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
 	if cred.Secondary, err = sas.GenerateKey(); err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
-	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
 	if err != nil {
-		return sascred.Credential{}, err
+		return sas.Credential{}, err
 	}
 	err = h.store.CreateSAS(h.audit(ctx, c, audit.SASCreate, audit.TargetSAS, sealed.Identifier), sealed)
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent first call made it: answer with that one.
 		if sealed, err = h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID); err != nil {
-			return sascred.Credential{}, err
+			return sas.Credential{}, err
 		}
-		return sascred.Open(ctx, h.opt.Sealer, sealed)
+		return sas.Open(ctx, h.opt.Sealer, sealed)
 	}
 	return cred, err
 }
 
-func showSAS(c sascred.Credential) sasJSON {
+func showSAS(c sas.Credential) sasJSON {
 	return sasJSON{Identifier: c.Identifier, Enabled: c.Enabled, PrimaryKey: c.Primary, SecondaryKey: c.Secondary}
 }
 
@@ -90,8 +88,8 @@ type sasKeyBody struct {
 }
 
 func validKeyName(k string) error {
-	if k != sascred.Primary && k != sascred.Secondary {
-		return problem.Invalid("key", `must be "primary" or "secondary"`)
+	if k != sas.Primary && k != sas.Secondary {
+		return apigw.Invalid("key", `must be "primary" or "secondary"`)
 	}
 	return nil
 }
@@ -105,7 +103,7 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("regenerating credentials needs the credential-issuer or admin role")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("regenerating credentials needs the credential-issuer or admin role")
 	}
 	cred, err := h.sasFor(ctx, c)
 	if err != nil {
@@ -115,12 +113,12 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if body.Key == sascred.Primary {
+	if body.Key == sas.Primary {
 		cred.Primary = key
 	} else {
 		cred.Secondary = key
 	}
-	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -142,14 +140,14 @@ func (h *Handler) patchSAS(ctx context.Context, c *call) (events.APIGatewayProxy
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Enabled == nil {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("enabled", "is required")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("enabled", "is required")
 	}
 	cred, err := h.sasFor(ctx, c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	cred.Enabled = *body.Enabled
-	sealed, err := sascred.Seal(ctx, h.opt.Sealer, cred)
+	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -174,23 +172,23 @@ func (h *Handler) sasToken(ctx context.Context, c *call) (events.APIGatewayProxy
 	}
 	expiry, err := sas.ParseExpiry(body.Expiry)
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be RFC 3339, .NET round-trip (2014-08-04T22:03:00.0000000Z) or MM/DD/YYYY H:MM PM (UTC)")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("expiry", "must be RFC 3339, .NET round-trip (2014-08-04T22:03:00.0000000Z) or MM/DD/YYYY H:MM PM (UTC)")
 	}
 	switch {
 	case !expiry.After(c.now):
-		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be in the future")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("expiry", "must be in the future")
 	case expiry.After(c.now.Add(MaxSASLifetime)):
-		return events.APIGatewayProxyResponse{}, problem.Invalid("expiry", "must be within 366 days")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("expiry", "must be within 366 days")
 	}
 	cred, err := h.sasFor(ctx, c)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if !cred.Enabled {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the SAS credential is disabled")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the SAS credential is disabled")
 	}
 	key := cred.Primary
-	if body.Key == sascred.Secondary {
+	if body.Key == sas.Secondary {
 		key = cred.Secondary
 	}
 	return apigw.JSON(http.StatusOK, map[string]string{"token": sas.Sign(cred.Identifier, key, expiry)}, apigw.NoStore), nil

@@ -34,7 +34,6 @@ import (
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/sascred"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -74,7 +73,7 @@ var identifierRE = regexp.MustCompile(`^[0-9a-f]{24}$`)
 // SAS credentials and certificate bindings.
 type scFixture struct {
 	*fixture
-	sealer  sascred.Sealer
+	sealer  sas.Sealer
 	logs    *bytes.Buffer
 	sasKeys []string // every SAS key seeded or answered so far
 	tokens  []string // every SAS token answered so far
@@ -131,15 +130,15 @@ func newSCFixture(t *testing.T) *scFixture {
 
 // seedSAS stores a SAS credential with the fixed keys for owner, as an
 // earlier GET /v1/sas would have.
-func (f *scFixture) seedSAS(t *testing.T, owner string, enabled bool) sascred.Credential {
+func (f *scFixture) seedSAS(t *testing.T, owner string, enabled bool) sas.Credential {
 	t.Helper()
 	ident, err := sas.NewIdentifier()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := sascred.Credential{ProjectID: project, Identifier: ident, Owner: f.users[owner].ID, Enabled: enabled,
+	c := sas.Credential{ProjectID: project, Identifier: ident, Owner: f.users[owner].ID, Enabled: enabled,
 		Primary: seedPrimary, Secondary: seedSecondary, CreatedAt: t0.Add(-time.Hour)}
-	sealed, err := sascred.Seal(context.Background(), f.sealer, c)
+	sealed, err := sas.Seal(context.Background(), f.sealer, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,16 +159,16 @@ func (f *scFixture) addSASKeys(keys ...string) {
 
 // storedSAS reads and opens the SAS credential of a user id; false when
 // there is none.
-func (f *scFixture) storedSAS(t *testing.T, owner string) (sascred.Sealed, sascred.Credential, bool) {
+func (f *scFixture) storedSAS(t *testing.T, owner string) (sas.Sealed, sas.Credential, bool) {
 	t.Helper()
 	sealed, err := f.store.Store.GetSASByOwner(context.Background(), project, owner)
 	if errors.Is(err, store.ErrNotFound) {
-		return sealed, sascred.Credential{}, false
+		return sealed, sas.Credential{}, false
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred, err := sascred.Open(context.Background(), f.sealer, sealed)
+	cred, err := sas.Open(context.Background(), f.sealer, sealed)
 	if err != nil {
 		t.Fatalf("the stored SAS credential of %s does not open: %v", owner, err)
 	}
@@ -315,7 +314,7 @@ func (f *scFixture) send(t *testing.T, who string, r request) response {
 }
 
 // redacted describes a credential without its keys.
-func redacted(c sascred.Credential) string {
+func redacted(c sas.Credential) string {
 	return "{identifier " + c.Identifier + ", owner " + c.Owner + ", enabled " + map[bool]string{true: "true", false: "false"}[c.Enabled] + "}"
 }
 
@@ -377,7 +376,7 @@ type sasCase struct {
 	status int
 	field  string // the field a 400 names
 	detail string // a substring of the problem detail, when set
-	check  func(t *testing.T, f *scFixture, r response, seeded sascred.Credential)
+	check  func(t *testing.T, f *scFixture, r response, seeded sas.Credential)
 }
 
 func runSAS(t *testing.T, cases []sasCase) {
@@ -386,7 +385,7 @@ func runSAS(t *testing.T, cases []sasCase) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newSCFixture(t)
 			owner := f.callers[tt.who].principal
-			var seeded sascred.Credential
+			var seeded sas.Credential
 			if tt.seed != noSAS {
 				name := ""
 				for n, u := range f.users {
@@ -433,7 +432,7 @@ func sasToken(body string) request {
 func TestGetSAS(t *testing.T) {
 	runSAS(t, []sasCase{
 		{name: "first GET creates, second returns the same", who: "dave", req: sasGet(), status: http.StatusOK,
-			check: func(t *testing.T, f *scFixture, r response, _ sascred.Credential) {
+			check: func(t *testing.T, f *scFixture, r response, _ sas.Credential) {
 				if string(r.fields["enabled"]) != "true" {
 					t.Errorf("a new SAS credential is not enabled: %s", r.Body)
 				}
@@ -455,21 +454,21 @@ func TestGetSAS(t *testing.T) {
 				}
 			}},
 		{name: "returns the stored credential", who: "dave", seed: enabledSAS, req: sasGet(), status: http.StatusOK,
-			check: func(t *testing.T, f *scFixture, r response, seeded sascred.Credential) {
+			check: func(t *testing.T, f *scFixture, r response, seeded sas.Credential) {
 				if r.str(t, "identifier") != seeded.Identifier || r.str(t, "primaryKey") != seedPrimary ||
 					r.str(t, "secondaryKey") != seedSecondary || string(r.fields["enabled"]) != "true" {
 					t.Errorf("GET answered another credential than the stored one")
 				}
 			}},
 		{name: "disabled credential shows enabled false", who: "dave", seed: disabledSAS, req: sasGet(), status: http.StatusOK,
-			check: func(t *testing.T, f *scFixture, r response, _ sascred.Credential) {
+			check: func(t *testing.T, f *scFixture, r response, _ sas.Credential) {
 				if string(r.fields["enabled"]) != "false" {
 					t.Errorf("enabled = %s, want false", r.fields["enabled"])
 				}
 			}},
 		{name: "admin, own credential", who: "admin", req: sasGet(), status: http.StatusOK},
 		{name: "users have different credentials", who: "dave", req: sasGet(), status: http.StatusOK,
-			check: func(t *testing.T, f *scFixture, r response, _ sascred.Credential) {
+			check: func(t *testing.T, f *scFixture, r response, _ sas.Credential) {
 				other := f.send(t, "admin", sasGet())
 				other.want(t, http.StatusOK, "")
 				for _, k := range []string{"identifier", "primaryKey", "secondaryKey"} {
@@ -489,19 +488,19 @@ func TestGetSAS(t *testing.T) {
 }
 
 func TestRegenerateSAS(t *testing.T) {
-	changesOnly := func(which string) func(*testing.T, *scFixture, response, sascred.Credential) {
-		return func(t *testing.T, f *scFixture, r response, seeded sascred.Credential) {
+	changesOnly := func(which string) func(*testing.T, *scFixture, response, sas.Credential) {
+		return func(t *testing.T, f *scFixture, r response, seeded sas.Credential) {
 			t.Helper()
 			p, s := r.str(t, "primaryKey"), r.str(t, "secondaryKey")
 			if r.str(t, "identifier") != seeded.Identifier || string(r.fields["enabled"]) != "true" {
 				t.Errorf("regenerate changed the identifier or enabled: %s", r.Body)
 			}
 			switch which {
-			case sascred.Primary:
+			case sas.Primary:
 				if p == seedPrimary || s != seedSecondary {
 					t.Error("regenerating the primary key must change it and only it")
 				}
-			case sascred.Secondary:
+			case sas.Secondary:
 				if s == seedSecondary || p != seedPrimary {
 					t.Error("regenerating the secondary key must change it and only it")
 				}
@@ -516,11 +515,11 @@ func TestRegenerateSAS(t *testing.T) {
 	}
 	runSAS(t, []sasCase{
 		{name: "primary", who: "dave", seed: enabledSAS, req: sasRegenerate(`{"key":"primary"}`), status: http.StatusOK,
-			check: changesOnly(sascred.Primary)},
+			check: changesOnly(sas.Primary)},
 		{name: "secondary", who: "dave", seed: enabledSAS, req: sasRegenerate(`{"key":"secondary"}`), status: http.StatusOK,
-			check: changesOnly(sascred.Secondary)},
+			check: changesOnly(sas.Secondary)},
 		{name: "primary twice gives two new keys", who: "dave", seed: enabledSAS, req: sasRegenerate(`{"key":"primary"}`),
-			status: http.StatusOK, check: func(t *testing.T, f *scFixture, r response, _ sascred.Credential) {
+			status: http.StatusOK, check: func(t *testing.T, f *scFixture, r response, _ sas.Credential) {
 				again := f.send(t, "dave", sasRegenerate(`{"key":"primary"}`))
 				again.want(t, http.StatusOK, "")
 				if again.str(t, "primaryKey") == r.str(t, "primaryKey") || again.str(t, "secondaryKey") != seedSecondary {
@@ -528,7 +527,7 @@ func TestRegenerateSAS(t *testing.T) {
 				}
 			}},
 		{name: "disabled credential stays disabled", who: "dave", seed: disabledSAS, req: sasRegenerate(`{"key":"secondary"}`),
-			status: http.StatusOK, check: func(t *testing.T, f *scFixture, r response, _ sascred.Credential) {
+			status: http.StatusOK, check: func(t *testing.T, f *scFixture, r response, _ sas.Credential) {
 				if string(r.fields["enabled"]) != "false" {
 					t.Errorf("enabled = %s after regenerate, want false", r.fields["enabled"])
 				}
@@ -551,8 +550,8 @@ func TestRegenerateSAS(t *testing.T) {
 }
 
 func TestPatchSAS(t *testing.T) {
-	stored := func(enabled bool) func(*testing.T, *scFixture, response, sascred.Credential) {
-		return func(t *testing.T, f *scFixture, r response, seeded sascred.Credential) {
+	stored := func(enabled bool) func(*testing.T, *scFixture, response, sas.Credential) {
+		return func(t *testing.T, f *scFixture, r response, seeded sas.Credential) {
 			t.Helper()
 			if got := fieldsOf(r); !slices.Equal(got, sasPatchFields) {
 				t.Errorf("PATCH fields = %v, want exactly %v (no keys)", got, sasPatchFields)
@@ -593,8 +592,8 @@ func TestPatchSAS(t *testing.T) {
 
 func TestSASToken(t *testing.T) {
 	// verifies checks the token against the right key, and not the other.
-	verifies := func(key string, at time.Time) func(*testing.T, *scFixture, response, sascred.Credential) {
-		return func(t *testing.T, f *scFixture, r response, seeded sascred.Credential) {
+	verifies := func(key string, at time.Time) func(*testing.T, *scFixture, response, sas.Credential) {
+		return func(t *testing.T, f *scFixture, r response, seeded sas.Credential) {
 			t.Helper()
 			tok := r.str(t, "token")
 			want := sas.Scheme + " uid=" + seeded.Identifier + "&ex=" + sas.FormatExpiry(at) + "&sn="
@@ -609,7 +608,7 @@ func TestSASToken(t *testing.T) {
 				t.Errorf("token expires %v, want %v", parsed.ExpiresAt, at)
 			}
 			right, wrong := seedPrimary, seedSecondary
-			if key == sascred.Secondary {
+			if key == sas.Secondary {
 				right, wrong = wrong, right
 			}
 			if err := sas.Verify(parsed, f.clock.Now(), right); err != nil {
@@ -757,17 +756,17 @@ func TestSASKeysSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sascred.Open(context.Background(), other, sealed); err == nil {
+	if _, err := sas.Open(context.Background(), other, sealed); err == nil {
 		t.Error("the sealed keys open with another key")
 	}
 	moved := sealed
 	moved.Identifier = strings.Repeat("0", 24)
-	if _, err := sascred.Open(context.Background(), f.sealer, moved); err == nil {
+	if _, err := sas.Open(context.Background(), f.sealer, moved); err == nil {
 		t.Error("the sealed keys open under another identifier")
 	}
 	moved = sealed
 	moved.ProjectID = "elsewhere"
-	if _, err := sascred.Open(context.Background(), f.sealer, moved); err == nil {
+	if _, err := sas.Open(context.Background(), f.sealer, moved); err == nil {
 		t.Error("the sealed keys open in another project")
 	}
 	// A regeneration reseals: the new record holds neither key in the clear.

@@ -10,10 +10,8 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
@@ -79,7 +77,7 @@ type issuing struct {
 
 func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
 	if !c.user.MayIssue() {
-		return user.User{}, nil, nil, problem.Forbidden("creating credentials needs the credential-issuer or admin role")
+		return user.User{}, nil, nil, apigw.Forbidden("creating credentials needs the credential-issuer or admin role")
 	}
 	if err := validName("name", in.name); err != nil {
 		return user.User{}, nil, nil, err
@@ -96,7 +94,7 @@ func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.Use
 		return owner, scopes, nil, nil
 	}
 	if in.expiresAt.Null && !in.mayNever {
-		return user.User{}, nil, nil, problem.Invalid("expiresAt", "must be a time: this credential always expires")
+		return user.User{}, nil, nil, apigw.Invalid("expiresAt", "must be a time: this credential always expires")
 	}
 	expires, err := h.expiry(in.expiresAt, c.now)
 	return owner, scopes, expires, err
@@ -118,7 +116,7 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if expires.After(c.now.Add(MaxJWTLifetime)) {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
 	}
 	sess := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindJWT)), Kind: credential.KindJWT,
 		Owner: owner.ID, Name: body.Name, Scopes: scopes, Status: credential.Active, CreatedAt: c.now, ExpiresAt: expires,
@@ -161,7 +159,7 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	if body.AccessTokenTTL != nil {
 		secs := *body.AccessTokenTTL
 		if secs < int64(MinAccessTokenTTL/time.Second) || secs > int64(MaxAccessTokenTTL/time.Second) {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("accessTokenTTL", "must be from %d to %d seconds",
+			return events.APIGatewayProxyResponse{}, apigw.Invalid("accessTokenTTL", "must be from %d to %d seconds",
 				int64(MinAccessTokenTTL/time.Second), int64(MaxAccessTokenTTL/time.Second))
 		}
 		ttl = time.Duration(secs) * time.Second
@@ -196,7 +194,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	cl, sec, err := client.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now)
+	cl, sec, err := credential.NewClient(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -212,7 +210,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 // the caller may see (its own, or any for an admin); anything else is 404.
 func (h *Handler) sessionFor(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Session, error) {
 	sid := c.req.PathParameters[param]
-	notFound := problem.New(http.StatusNotFound, "no such credential")
+	notFound := apigw.NewProblem(http.StatusNotFound, "no such credential")
 	if !id.Valid(string(kind), sid) {
 		return credential.Session{}, notFound
 	}
@@ -233,7 +231,7 @@ func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 		}
 		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], targetTypes[kind], s.ID), h.opt.ProjectID, s.ID, c.now); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return events.APIGatewayProxyResponse{}, problem.New(http.StatusNotFound, "no such credential")
+				return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusNotFound, "no such credential")
 			}
 			return events.APIGatewayProxyResponse{}, err
 		}
@@ -304,18 +302,18 @@ func (h *Handler) getClient(ctx context.Context, c *call) (events.APIGatewayProx
 }
 
 // rotateClientSecret gives a client a new secret; the old one keeps
-// working for client.DefaultSecretGrace. It answers 200: the client stays
+// working for credential.DefaultSecretGrace. It answers 200: the client stays
 // the same resource.
 func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, problem.Forbidden("rotating credentials needs the credential-issuer or admin role")
+		return events.APIGatewayProxyResponse{}, apigw.Forbidden("rotating credentials needs the credential-issuer or admin role")
 	}
 	s, err := h.sessionFor(ctx, c, credential.KindClient, "clientId")
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if s.Status != credential.Active {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "the client is revoked")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the client is revoked")
 	}
 	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
 	if err != nil {
@@ -326,7 +324,7 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	if err := h.covers(ctx, c, cl.Owner, cl.Scopes); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	rotated, sec, err := cl.RotateSecret(c.now, client.DefaultSecretGrace)
+	rotated, sec, err := cl.RotateSecret(c.now, credential.DefaultSecretGrace)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
@@ -194,7 +193,7 @@ func (f *tokFixture) session(t *testing.T, sid string) credential.Session {
 	return s
 }
 
-func (f *tokFixture) storedClient(t *testing.T, clientID string) client.Client {
+func (f *tokFixture) storedClient(t *testing.T, clientID string) credential.Client {
 	t.Helper()
 	c, err := f.store.Store.GetClient(context.Background(), project, clientID)
 	if err != nil {
@@ -204,9 +203,9 @@ func (f *tokFixture) storedClient(t *testing.T, clientID string) client.Client {
 }
 
 // seedClient stores a client directly, as another process would have.
-func (f *tokFixture) seedClient(t *testing.T, owner string, scopes scope.Set) (client.Client, string) {
+func (f *tokFixture) seedClient(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
-	c, sec, err := client.New(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
+	c, sec, err := credential.NewClient(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

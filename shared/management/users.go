@@ -13,7 +13,6 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/password"
-	"github.com/tollgate/tollgate/shared/problem"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -59,7 +58,7 @@ func setAccess(u *user.User, roles, scopes *[]string) error {
 	}
 	if scopes != nil {
 		if u.Scopes, err = scope.Parse(*scopes); err != nil {
-			return problem.Invalid("scopes", "%v", err)
+			return apigw.Invalid("scopes", "%v", err)
 		}
 	}
 	return nil
@@ -68,7 +67,7 @@ func setAccess(u *user.User, roles, scopes *[]string) error {
 func parseRoles(in []string) ([]string, error) {
 	for _, r := range in {
 		if r != user.RoleAdmin && r != user.RoleCredentialIssuer {
-			return nil, problem.Invalid("roles", "%q is not a role (admin, credential-issuer)", r)
+			return nil, apigw.Invalid("roles", "%q is not a role (admin, credential-issuer)", r)
 		}
 	}
 	out := append([]string{}, in...)
@@ -82,16 +81,16 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if !usernamePattern.MatchString(body.Username) {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("username", "must be 1 to 100 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("username", "must be 1 to 100 characters of A-Z a-z 0-9 . _ @ + -, starting with a letter or digit")
 	}
 	u := user.User{ProjectID: h.opt.ProjectID, ID: id.New(user.IDPrefix), Username: body.Username, CreatedAt: c.now,
 		Roles: []string{}, Scopes: scope.Set{}}
 	if body.Password != nil {
 		if !h.opt.PasswordSignIn {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("password", "password sign-in is not enabled in this deployment")
+			return events.APIGatewayProxyResponse{}, apigw.Invalid("password", "password sign-in is not enabled in this deployment")
 		}
 		if err := password.Validate(*body.Password); err != nil {
-			return events.APIGatewayProxyResponse{}, problem.Invalid("password", "must be %d to %d characters", password.MinLen, password.MaxLen)
+			return events.APIGatewayProxyResponse{}, apigw.Invalid("password", "must be %d to %d characters", password.MinLen, password.MaxLen)
 		}
 	}
 	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
@@ -107,7 +106,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 		u.PasswordHash = hash
 	}
 	if err := h.store.CreateUser(h.audit(ctx, c, audit.UserCreate, audit.TargetUser, u.ID), u); errors.Is(err, store.ErrConflict) {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "username %q is taken", u.Username)
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "username %q is taken", u.Username)
 	} else if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -118,11 +117,11 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 func (h *Handler) userFor(ctx context.Context, c *call) (user.User, error) {
 	userID := c.req.PathParameters["userId"]
 	if !id.Valid(user.IDPrefix, userID) {
-		return user.User{}, problem.New(http.StatusNotFound, "no such user")
+		return user.User{}, apigw.NewProblem(http.StatusNotFound, "no such user")
 	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, problem.New(http.StatusNotFound, "no such user")
+		return user.User{}, apigw.NewProblem(http.StatusNotFound, "no such user")
 	}
 	return u, err
 }
@@ -163,7 +162,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Roles == nil && body.Scopes == nil && body.Disabled == nil {
-		return events.APIGatewayProxyResponse{}, problem.Invalid("roles", "roles, scopes or disabled is required")
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("roles", "roles, scopes or disabled is required")
 	}
 	u, err := h.userFor(ctx, c)
 	if err != nil {
@@ -176,7 +175,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 		u.Disabled = *body.Disabled
 	}
 	if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
 	}
 	if err := h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.TargetUser, u.ID), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -190,7 +189,7 @@ func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayPro
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if u.ID == c.user.ID {
-		return events.APIGatewayProxyResponse{}, problem.New(http.StatusConflict, "an admin cannot delete itself; ask another admin")
+		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot delete itself; ask another admin")
 	}
 	if err := h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.TargetUser, u.ID), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err

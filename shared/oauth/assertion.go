@@ -11,10 +11,8 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/assertion"
 	"github.com/tollgate/tollgate/shared/audit"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/oauthform"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 )
@@ -34,17 +32,17 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	tok := form["client_assertion"]
 	x5t, err := assertion.Thumbprint(tok)
 	if err != nil || form["client_assertion_type"] != AssertionType {
-		return nil, oauthform.InvalidClient(false)
+		return nil, InvalidClient(false)
 	}
 	thumbprint, ok := hexThumbprint(x5t)
 	if !ok {
-		return nil, oauthform.InvalidClient(false)
+		return nil, InvalidClient(false)
 	}
 	window := now.Truncate(FailureWindow)
 	if n, err := h.store.Failures(ctx, h.opt.ProjectID, "x5t:"+thumbprint, window); err != nil {
 		return nil, err
 	} else if n >= MaxFailures {
-		return nil, oauthform.TooManyRequests(window.Add(FailureWindow).Sub(now))
+		return nil, TooManyRequests(window.Add(FailureWindow).Sub(now))
 	}
 	g, err := h.verifyAssertion(ctx, tok, thumbprint, now)
 	if errors.Is(err, errBadAssertion) {
@@ -52,7 +50,7 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 			return nil, err
 		}
 		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
-		return nil, oauthform.InvalidClient(false)
+		return nil, InvalidClient(false)
 	}
 	if err != nil {
 		return nil, err
@@ -61,7 +59,7 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err != nil {
 		return nil, err
 	}
-	exp := now.Add(client.AccessTokenTTL)
+	exp := now.Add(credential.AccessTokenTTL)
 	at, err := accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
 		Issuer: h.opt.Issuer, Subject: g.sub, Audience: h.opt.Audience, ExpiresAt: exp.Unix(), IssuedAt: now.Unix(),
 		ID: id.New("at"), Scope: scopes.String(), SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t},
@@ -69,7 +67,7 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err != nil {
 		return nil, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(client.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(credential.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
 }
 
 var errBadAssertion = errors.New("bad client assertion")
@@ -101,7 +99,7 @@ func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, n
 	} else if err != nil {
 		return grantee{}, err
 	}
-	exp := now.Add(client.AccessTokenTTL)
+	exp := now.Add(credential.AccessTokenTTL)
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindAssertion)), Kind: credential.KindAssertion,
 		Owner: owner.ID, Name: "private_key_jwt sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp,
 		NotBefore: now.Truncate(time.Second)}

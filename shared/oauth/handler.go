@@ -13,11 +13,9 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/oauthform"
 	"github.com/tollgate/tollgate/shared/password"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -31,7 +29,7 @@ type Store interface {
 	refresh.Store
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
-	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
+	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
 	CreateSession(context.Context, credential.Session) error
@@ -107,13 +105,13 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 // client must not see.
 func (h *Handler) respond(req events.APIGatewayProxyRequest, v any, err error) events.APIGatewayProxyResponse {
 	if err == nil {
-		return oauthform.TokenResponse(v)
+		return TokenResponse(v)
 	}
-	var oe *oauthform.Error
+	var oe *Error
 	if !errors.As(err, &oe) {
 		h.opt.Logger.Error("oauth: request failed", "resource", req.Resource, "requestId", req.RequestContext.RequestID, "error", err)
 	}
-	return oauthform.ErrorResponse(err)
+	return ErrorResponse(err)
 }
 
 func (h *Handler) metadata() map[string]any {
@@ -147,21 +145,21 @@ func (h *Handler) token(ctx context.Context, req events.APIGatewayProxyRequest) 
 	}
 	switch form["grant_type"] {
 	case "":
-		return nil, oauthform.InvalidRequest("grant_type is required")
+		return nil, InvalidRequest("grant_type is required")
 	case grantRefresh:
 		return h.refreshGrant(ctx, req, form)
 	case grantClient:
 		return h.clientGrant(ctx, req, form)
 	}
-	return nil, oauthform.UnsupportedGrantType()
+	return nil, UnsupportedGrantType()
 }
 
 func parse(req events.APIGatewayProxyRequest) (map[string]string, error) {
 	body, err := apigw.Body(req)
 	if err != nil {
-		return nil, oauthform.InvalidRequest("the body is not valid base64")
+		return nil, InvalidRequest("the body is not valid base64")
 	}
-	return oauthform.Parse(header(req, "Content-Type"), body)
+	return Parse(header(req, "Content-Type"), body)
 }
 
 // header reads a request header case-insensitively.
@@ -182,7 +180,7 @@ func requestedScopes(form map[string]string) (scope.Set, error) {
 	}
 	s, err := scope.Parse(strings.Fields(v))
 	if err != nil {
-		return nil, oauthform.InvalidScope("scope is malformed")
+		return nil, InvalidScope("scope is malformed")
 	}
 	return s, nil
 }
@@ -195,7 +193,7 @@ func grant(granted, ownerScopes, requested scope.Set) (scope.Set, error) {
 	}
 	if requested != nil {
 		if !granted.Covers(requested) {
-			return nil, oauthform.InvalidScope("scope exceeds what was granted")
+			return nil, InvalidScope("scope exceeds what was granted")
 		}
 		granted = requested
 	}
@@ -205,7 +203,7 @@ func grant(granted, ownerScopes, requested scope.Set) (scope.Set, error) {
 func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRequest, form map[string]string) (any, error) {
 	presented := form["refresh_token"]
 	if presented == "" {
-		return nil, oauthform.InvalidRequest("refresh_token is required")
+		return nil, InvalidRequest("refresh_token is required")
 	}
 	requested, err := requestedScopes(form)
 	if err != nil {
@@ -232,9 +230,9 @@ func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRe
 	switch {
 	case errors.Is(err, refresh.ErrReuse):
 		h.opt.Logger.Warn("oauth: refresh token reuse detected; family revoked", "familyId", fam.ID, "hint", secret.Hint(presented))
-		return nil, oauthform.InvalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	case errors.Is(err, refresh.ErrInvalidGrant):
-		return nil, oauthform.InvalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	case err != nil:
 		return nil, err
 	}
@@ -279,15 +277,15 @@ type clientAuth struct {
 // authenticateClient reads the client's credentials; present is false when
 // the request carries none.
 func authenticateClient(req events.APIGatewayProxyRequest, form map[string]string) (a clientAuth, present bool, err error) {
-	id, sec, basic, err := oauthform.BasicAuth(header(req, "Authorization"))
+	id, sec, basic, err := BasicAuth(header(req, "Authorization"))
 	if err != nil {
-		return a, false, oauthform.InvalidClient(true)
+		return a, false, InvalidClient(true)
 	}
 	_, postID := form["client_id"]
 	_, postSecret := form["client_secret"]
 	switch {
 	case basic && (postID || postSecret):
-		return a, false, oauthform.InvalidRequest("use one client authentication method, not both")
+		return a, false, InvalidRequest("use one client authentication method, not both")
 	case basic:
 		return clientAuth{id: id, secret: sec, basic: true}, true, nil
 	case postID || postSecret:
@@ -305,7 +303,7 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	_, hasAssertionType := form["client_assertion_type"]
 	if hasAssertion || hasAssertionType {
 		if present {
-			return nil, oauthform.InvalidRequest("use one client authentication method, not both")
+			return nil, InvalidRequest("use one client authentication method, not both")
 		}
 		requested, err := requestedScopes(form)
 		if err != nil {
@@ -314,7 +312,7 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		return h.assertionGrant(ctx, form, requested)
 	}
 	if !present {
-		return nil, oauthform.InvalidClient(false)
+		return nil, InvalidClient(false)
 	}
 	requested, err := requestedScopes(form)
 	if err != nil {
@@ -329,12 +327,12 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
-	exp := now.Add(client.AccessTokenTTL)
+	exp := now.Add(credential.AccessTokenTTL)
 	at, err := h.issue(ctx, g.sub, g.clientID, g.sid, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(client.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(credential.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
 }
 
 // grantee is who authenticated at the token endpoint: an OAuth client, or
@@ -360,7 +358,7 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Ti
 		return grantee{}, err
 	}
 	if n >= MaxFailures {
-		return grantee{}, oauthform.TooManyRequests(window.Add(FailureWindow).Sub(now))
+		return grantee{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
 	}
 	lookup := h.lookupClient
 	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
@@ -375,14 +373,14 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Ti
 			return grantee{}, err
 		}
 		h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
-		return grantee{}, oauthform.InvalidClient(auth.basic)
+		return grantee{}, InvalidClient(auth.basic)
 	}
 	return g, nil
 }
 
 // dummy stands in for an unknown client so that every failure costs the
 // same work.
-var dummy = client.Client{SecretHash: secret.Sum("tgc_dummy")}
+var dummy = credential.Client{SecretHash: secret.Sum("tgc_dummy")}
 
 func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
 	c := dummy
@@ -418,7 +416,7 @@ func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, now time.Time
 	// Each sign-in is a session of its own, so its token can be revoked. It
 	// starts at the same now the token's iat is taken from: a later clock
 	// reading could fall in the next second and refuse the token.
-	exp := now.Add(client.AccessTokenTTL)
+	exp := now.Add(credential.AccessTokenTTL)
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,
 		Owner: u.ID, Name: "password sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
 	actx := audit.Retarget(ctx, audit.JWTCreate, string(credential.KindPassword), s.ID, now)
@@ -435,7 +433,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	}
 	tok := form["token"]
 	if tok == "" {
-		return nil, oauthform.InvalidRequest("token is required")
+		return nil, InvalidRequest("token is required")
 	}
 	now := h.opt.Clock.Now()
 	var caller string // the authenticated client, if any
@@ -457,7 +455,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 		return struct{}{}, nil // unknown, invalid or expired: nothing to revoke (RFC 7009 §2.2)
 	}
 	if caller != "" && claims.ClientID != caller {
-		return nil, oauthform.UnauthorizedClient("the token was not issued to this client")
+		return nil, UnauthorizedClient("the token was not issued to this client")
 	}
 	kind, _ := credential.KindOf(claims.SessionID)
 	switch kind {
@@ -480,7 +478,7 @@ func (h *Handler) revokeRefresh(ctx context.Context, tok, caller string, now tim
 	if caller != "" {
 		// Refresh tokens are never issued to a client; answered before any
 		// lookup, so the answer says nothing about the token.
-		return oauthform.UnauthorizedClient("the token was not issued to this client")
+		return UnauthorizedClient("the token was not issued to this client")
 	}
 	if _, err := secret.Check(tok, secret.PrefixRefreshToken); err != nil {
 		return nil

@@ -21,13 +21,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/oauth"
-	"github.com/tollgate/tollgate/shared/oauthform"
 	"github.com/tollgate/tollgate/shared/password"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -163,9 +161,9 @@ func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl
 }
 
 // client stores an OAuth client of owner and returns its secret.
-func (f *fixture) client(t *testing.T, owner string, scopes scope.Set) (client.Client, string) {
+func (f *fixture) client(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
-	c, sec, err := client.New(project, f.users[owner].ID, "svc", scopes, f.clock.Now())
+	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +243,7 @@ func basic(clientID, sec string) string {
 // event is a proxy event for method and resource with a form body; headers
 // are "Name: value" lines, and "Name: " removes a default header.
 func event(method, resource, body string, headers ...string) events.APIGatewayProxyRequest {
-	h := map[string]string{"Content-Type": oauthform.FormType}
+	h := map[string]string{"Content-Type": oauth.FormType}
 	for _, line := range headers {
 		name, value, _ := strings.Cut(line, ": ")
 		if value == "" {
@@ -357,7 +355,7 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	_, challenge := raw.Headers["WWW-Authenticate"]
 	if wantChallenge := raw.StatusCode == http.StatusUnauthorized && usedBasic(req); challenge != wantChallenge {
 		t.Errorf("status %d, Basic used %v: WWW-Authenticate %q", raw.StatusCode, usedBasic(req), raw.Headers["WWW-Authenticate"])
-	} else if challenge && raw.Headers["WWW-Authenticate"] != oauthform.BasicChallenge {
+	} else if challenge && raw.Headers["WWW-Authenticate"] != oauth.BasicChallenge {
 		t.Errorf("WWW-Authenticate = %q", raw.Headers["WWW-Authenticate"])
 	}
 	if _, retry := raw.Headers["Retry-After"]; retry != (raw.StatusCode == http.StatusTooManyRequests) {
@@ -1034,7 +1032,7 @@ func TestClientCredentials(t *testing.T) {
 				t.Errorf("scope %q expires_in %d", a.str(t, "scope"), a.num(t, "expires_in"))
 			}
 			if cl := a.claims; cl.Subject != want || cl.ClientID != want || cl.SessionID != want ||
-				cl.ExpiresAt != t0.Add(client.AccessTokenTTL).Unix() || cl.Confirmation != nil {
+				cl.ExpiresAt != t0.Add(credential.AccessTokenTTL).Unix() || cl.Confirmation != nil {
 				t.Errorf("claims %+v, want sub, client_id and sid %s", cl, want)
 			}
 		})
@@ -1105,7 +1103,7 @@ func TestClientSecretRotationGrace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			c, old := f.client(t, "alice", scope.Set{"echo:read"})
-			rotated, fresh, err := c.RotateSecret(f.clock.Now(), client.DefaultSecretGrace)
+			rotated, fresh, err := c.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1121,7 +1119,7 @@ func TestClientSecretRotationGrace(t *testing.T) {
 			f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, fresh))).wantOK(t)
 
 			// A second rotation ends the first secret at once.
-			again, newest, err := rotated.RotateSecret(f.clock.Now(), client.DefaultSecretGrace)
+			again, newest, err := rotated.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
@@ -31,22 +31,22 @@ type sasItem struct {
 
 func sasPK(projectID, identifier string) string { return pk(projectID, "SAS", identifier) }
 
-func fromSASItem(av map[string]types.AttributeValue) (sascred.Sealed, error) {
+func fromSASItem(av map[string]types.AttributeValue) (sas.Sealed, error) {
 	var it sasItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return sascred.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
+		return sas.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
 	}
 	created, err := parseTime(it.CreatedAt)
 	if err != nil {
-		return sascred.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
+		return sas.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
 	}
-	return sascred.Sealed{ProjectID: it.ProjectID, Identifier: it.Identifier, Owner: it.Owner, Enabled: it.Enabled,
+	return sas.Sealed{ProjectID: it.ProjectID, Identifier: it.Identifier, Owner: it.Owner, Enabled: it.Enabled,
 		Keys: it.Keys, CreatedAt: created}, nil
 }
 
 // CreateSAS stores a user's SAS credential; ErrConflict if the user has one
 // already (or the identifier is taken).
-func (s *Store) CreateSAS(ctx context.Context, c sascred.Sealed) error {
+func (s *Store) CreateSAS(ctx context.Context, c sas.Sealed) error {
 	it := sasItem{Type: "sas", ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner, Enabled: c.Enabled,
 		Keys: c.Keys, CreatedAt: formatTime(c.CreatedAt)}
 	var puts []types.TransactWriteItem
@@ -62,26 +62,26 @@ func (s *Store) CreateSAS(ctx context.Context, c sascred.Sealed) error {
 }
 
 // GetSAS reads a SAS credential by identifier: the authorizer's one read.
-func (s *Store) GetSAS(ctx context.Context, projectID, identifier string) (sascred.Sealed, error) {
+func (s *Store) GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error) {
 	av, err := s.get(ctx, key(sasPK(projectID, identifier), skSAS))
 	if err != nil {
-		return sascred.Sealed{}, fmt.Errorf("SAS credential: %w", err)
+		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", err)
 	}
 	return fromSASItem(av)
 }
 
 // GetSASByOwner reads a user's SAS credential.
-func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error) {
+func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error) {
 	av, err := s.get(ctx, key(userPK(projectID, owner), skSAS))
 	if err != nil {
-		return sascred.Sealed{}, fmt.Errorf("SAS credential: %w", err)
+		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", err)
 	}
 	return fromSASItem(av)
 }
 
 // UpdateSAS writes a credential's keys and enabled flag to both of its
 // items; ErrNotFound if it does not exist.
-func (s *Store) UpdateSAS(ctx context.Context, c sascred.Sealed) error {
+func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) error {
 	var items []types.TransactWriteItem
 	for _, k := range [][2]string{{sasPK(c.ProjectID, c.Identifier), skSAS}, {userPK(c.ProjectID, c.Owner), skSAS}} {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -382,7 +381,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh
 }
 
 // CreateClient stores a new OAuth client.
-func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
+func (s *Store) CreateClient(ctx context.Context, c credential.Client) error {
 	put, err := s.putSession(toClientItem(c))
 	if err != nil {
 		return err
@@ -390,7 +389,7 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 	return s.transact(ctx, []types.TransactWriteItem{put}, func(int) error { return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict) })
 }
 
-func toClientItem(c client.Client) sessionItem {
+func toClientItem(c credential.Client) sessionItem {
 	it := toSessionItem(c.Session)
 	it.SecretHash, it.SecretHint = hashString(c.SecretHash), c.SecretHint
 	it.PreviousHash = hashString(c.PreviousHash)
@@ -401,23 +400,23 @@ func toClientItem(c client.Client) sessionItem {
 }
 
 // GetClient reads an OAuth client.
-func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (client.Client, error) {
+func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error) {
 	it, err := s.getSessionItem(ctx, projectID, clientID)
 	if err != nil {
-		return client.Client{}, err
+		return credential.Client{}, err
 	}
 	if it.Type != string(credential.KindClient) {
-		return client.Client{}, fmt.Errorf("client %s: %w", clientID, store.ErrNotFound)
+		return credential.Client{}, fmt.Errorf("client %s: %w", clientID, store.ErrNotFound)
 	}
 	return fromClientItem(it)
 }
 
-func fromClientItem(it sessionItem) (client.Client, error) {
+func fromClientItem(it sessionItem) (credential.Client, error) {
 	sess, err := fromSessionItem(it)
 	if err != nil {
-		return client.Client{}, err
+		return credential.Client{}, err
 	}
-	c := client.Client{Session: sess, SecretHint: it.SecretHint}
+	c := credential.Client{Session: sess, SecretHint: it.SecretHint}
 	var errs [3]error
 	c.SecretHash, errs[0] = parseHash(it.SecretHash)
 	c.PreviousHash, errs[1] = parseHash(it.PreviousHash)
@@ -426,19 +425,19 @@ func fromClientItem(it sessionItem) (client.Client, error) {
 	}
 	for _, err := range errs {
 		if err != nil {
-			return client.Client{}, fmt.Errorf("decoding client %s: %w", it.ID, err)
+			return credential.Client{}, fmt.Errorf("decoding client %s: %w", it.ID, err)
 		}
 	}
 	return c, nil
 }
 
 // ListClients lists an owner's clients, newest first.
-func (s *Store) ListClients(ctx context.Context, projectID, owner string, page store.Page) ([]client.Client, string, error) {
+func (s *Store) ListClients(ctx context.Context, projectID, owner string, page store.Page) ([]credential.Client, string, error) {
 	items, next, err := s.listSessionItems(ctx, projectID, owner, credential.KindClient, page)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]client.Client, len(items))
+	out := make([]credential.Client, len(items))
 	for i, it := range items {
 		if out[i], err = fromClientItem(it); err != nil {
 			return nil, "", err
@@ -450,7 +449,7 @@ func (s *Store) ListClients(ctx context.Context, projectID, owner string, page s
 // UpdateClientSecret writes a rotated secret, on condition that the secret
 // it replaces is still current (so two rotations cannot both win) and the
 // client is active; ErrConflict otherwise.
-func (s *Store) UpdateClientSecret(ctx context.Context, c client.Client) error {
+func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {
 	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(c.ProjectID, c.ID), skSession),
 		UpdateExpression:    aws.String("SET #h = :h, #hint = :hint, #ph = :ph, #pu = :pu"),

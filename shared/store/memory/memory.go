@@ -15,7 +15,7 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/refresh"
-	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -34,7 +34,7 @@ type Store struct {
 	sessions     map[projectKey]sessionRecord
 	refresh      map[projectKey]refresh.Token // project+hash
 	failures     map[throttleKey]int
-	sas          map[projectKey]sascred.Sealed   // project+identifier
+	sas          map[projectKey]sas.Sealed   // project+identifier
 	sasOwners    map[projectKey]string           // project+owner -> identifier
 	assertions   map[projectKey]bool             // project+issuer#jti seen
 	certs        map[projectKey]certbind.Binding // project+thumbprint

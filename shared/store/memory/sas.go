@@ -5,22 +5,22 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
-func cloneSAS(c sascred.Sealed) sascred.Sealed {
+func cloneSAS(c sas.Sealed) sas.Sealed {
 	c.Keys = clone(c.Keys)
 	return c
 }
 
 // CreateSAS stores a user's SAS credential.
-func (s *Store) CreateSAS(ctx context.Context, c sascred.Sealed) (err error) {
+func (s *Store) CreateSAS(ctx context.Context, c sas.Sealed) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() { s.audit(ctx, err) }()
 	if s.sas == nil {
-		s.sas, s.sasOwners = map[projectKey]sascred.Sealed{}, map[projectKey]string{}
+		s.sas, s.sasOwners = map[projectKey]sas.Sealed{}, map[projectKey]string{}
 	}
 	_, idTaken := s.sas[projectKey{c.ProjectID, c.Identifier}]
 	_, ownerHas := s.sasOwners[projectKey{c.ProjectID, c.Owner}]
@@ -33,30 +33,30 @@ func (s *Store) CreateSAS(ctx context.Context, c sascred.Sealed) (err error) {
 }
 
 // GetSAS reads a SAS credential by identifier.
-func (s *Store) GetSAS(_ context.Context, projectID, identifier string) (sascred.Sealed, error) {
+func (s *Store) GetSAS(_ context.Context, projectID, identifier string) (sas.Sealed, error) {
 	s.Reads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.sas[projectKey{projectID, identifier}]
 	if !ok {
-		return sascred.Sealed{}, fmt.Errorf("SAS credential: %w", store.ErrNotFound)
+		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", store.ErrNotFound)
 	}
 	return cloneSAS(c), nil
 }
 
 // GetSASByOwner reads a user's SAS credential.
-func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error) {
+func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error) {
 	s.mu.Lock()
 	identifier, ok := s.sasOwners[projectKey{projectID, owner}]
 	s.mu.Unlock()
 	if !ok {
-		return sascred.Sealed{}, fmt.Errorf("SAS credential: %w", store.ErrNotFound)
+		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", store.ErrNotFound)
 	}
 	return s.GetSAS(ctx, projectID, identifier)
 }
 
 // UpdateSAS writes a credential's keys and enabled flag.
-func (s *Store) UpdateSAS(ctx context.Context, c sascred.Sealed) (err error) {
+func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() { s.audit(ctx, err) }()

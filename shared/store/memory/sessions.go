@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -16,7 +14,7 @@ import (
 type sessionRecord struct {
 	credential.Session
 	accessTokenTTL time.Duration
-	client         client.Client
+	client         credential.Client
 }
 
 func cloneSession(s credential.Session) credential.Session {
@@ -211,7 +209,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh
 }
 
 // CreateClient stores a new client.
-func (s *Store) CreateClient(ctx context.Context, c client.Client) (err error) {
+func (s *Store) CreateClient(ctx context.Context, c credential.Client) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() { s.audit(ctx, err) }()
@@ -219,7 +217,7 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) (err error) {
 }
 
 // GetClient reads a client.
-func (s *Store) GetClient(_ context.Context, projectID, clientID string) (client.Client, error) {
+func (s *Store) GetClient(_ context.Context, projectID, clientID string) (credential.Client, error) {
 	s.Reads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -233,9 +231,9 @@ func (s *Store) GetClient(_ context.Context, projectID, clientID string) (client
 }
 
 // ListClients lists an owner's clients, newest first.
-func (s *Store) ListClients(_ context.Context, projectID, owner string, page store.Page) ([]client.Client, string, error) {
+func (s *Store) ListClients(_ context.Context, projectID, owner string, page store.Page) ([]credential.Client, string, error) {
 	records, next, err := s.listRecords(projectID, owner, credential.KindClient, page)
-	out := make([]client.Client, len(records))
+	out := make([]credential.Client, len(records))
 	for i, r := range records {
 		out[i] = r.client
 		out[i].Session = r.Session
@@ -244,7 +242,7 @@ func (s *Store) ListClients(_ context.Context, projectID, owner string, page sto
 }
 
 // UpdateClientSecret writes a rotated secret if the replaced one is current.
-func (s *Store) UpdateClientSecret(ctx context.Context, c client.Client) (err error) {
+func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() { s.audit(ctx, err) }()

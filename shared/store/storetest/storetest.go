@@ -12,11 +12,10 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/client"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
-	"github.com/tollgate/tollgate/shared/sascred"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -52,16 +51,16 @@ type Store interface {
 	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
 	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error)
 	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error
-	CreateClient(context.Context, client.Client) error
-	GetClient(ctx context.Context, projectID, clientID string) (client.Client, error)
-	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]client.Client, string, error)
-	UpdateClientSecret(context.Context, client.Client) error
+	CreateClient(context.Context, credential.Client) error
+	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
+	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
+	UpdateClientSecret(context.Context, credential.Client) error
 	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
 	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
-	CreateSAS(context.Context, sascred.Sealed) error
-	GetSAS(ctx context.Context, projectID, identifier string) (sascred.Sealed, error)
-	GetSASByOwner(ctx context.Context, projectID, owner string) (sascred.Sealed, error)
-	UpdateSAS(context.Context, sascred.Sealed) error
+	CreateSAS(context.Context, sas.Sealed) error
+	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
+	GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error)
+	UpdateSAS(context.Context, sas.Sealed) error
 	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
 	BindCertificate(context.Context, certbind.Binding) error
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
@@ -544,7 +543,7 @@ func rotationRacesRevoke(t *testing.T, s Store, p string) {
 
 func clientSecretRotation(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c, sec, err := client.New(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
+	c, sec, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
 	must(t, err)
 	must(t, s.CreateClient(ctx, c))
 	got, err := s.GetClient(ctx, p, c.ID)
@@ -614,7 +613,7 @@ func failureCounts(t *testing.T, s Store, p string) {
 
 func sasCredential(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c := sascred.Sealed{ProjectID: p, Identifier: "53d7e14aee681a0034030003", Owner: "usr_a", Enabled: true, Keys: []byte("sealed"), CreatedAt: t0}
+	c := sas.Sealed{ProjectID: p, Identifier: "53d7e14aee681a0034030003", Owner: "usr_a", Enabled: true, Keys: []byte("sealed"), CreatedAt: t0}
 	must(t, s.CreateSAS(ctx, c))
 	other := c
 	other.Identifier = "53d7e14aee681a0034030004"
@@ -626,7 +625,7 @@ func sasCredential(t *testing.T, s Store, p string) {
 	must(t, err)
 	byOwner, err := s.GetSASByOwner(ctx, p, "usr_a")
 	must(t, err)
-	for _, got := range []sascred.Sealed{byID, byOwner} {
+	for _, got := range []sas.Sealed{byID, byOwner} {
 		if got.Owner != "usr_a" || !got.Enabled || string(got.Keys) != "sealed" || !got.CreatedAt.Equal(t0) {
 			t.Fatalf("read back %+v", got)
 		}

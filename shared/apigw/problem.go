@@ -1,4 +1,4 @@
-package problem
+package apigw
 
 import (
 	"errors"
@@ -19,35 +19,35 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Detail }
 
-// New makes a problem with the standard title for status.
-func New(status int, format string, args ...any) *Problem {
+// NewProblem makes a problem with the standard title for status.
+func NewProblem(status int, format string, args ...any) *Problem {
 	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: fmt.Sprintf(format, args...)}
 }
 
 // Invalid reports a bad request naming the field at fault.
 func Invalid(field, format string, args ...any) *Problem {
-	return New(http.StatusBadRequest, "%s: "+format, append([]any{field}, args...)...)
+	return NewProblem(http.StatusBadRequest, "%s: "+format, append([]any{field}, args...)...)
 }
 
 // Forbidden reports an action the caller may not take.
 func Forbidden(format string, args ...any) *Problem {
-	return New(http.StatusForbidden, format, args...)
+	return NewProblem(http.StatusForbidden, format, args...)
 }
 
-// From maps err to the problem a client sees; internal reports whether err
+// ProblemFrom maps err to the problem a client sees; internal reports whether err
 // was unexpected (to be logged, and answered with a generic 500).
-func From(err error) (p *Problem, internal bool) {
+func ProblemFrom(err error) (p *Problem, internal bool) {
 	switch {
 	case errors.As(err, &p):
 		return p, false
 	case errors.Is(err, store.ErrNotFound):
-		return New(http.StatusNotFound, "no such resource"), false
+		return NewProblem(http.StatusNotFound, "no such resource"), false
 	case errors.Is(err, store.ErrBadCursor):
 		return Invalid("cursor", "not a cursor this list returned"), false
 	case errors.Is(err, apikey.ErrRotated):
-		return New(http.StatusConflict, "the key has already been rotated"), false
+		return NewProblem(http.StatusConflict, "the key has already been rotated"), false
 	case errors.Is(err, store.ErrConflict):
-		return New(http.StatusConflict, "the resource changed or already exists"), false
+		return NewProblem(http.StatusConflict, "the resource changed or already exists"), false
 	}
-	return New(http.StatusInternalServerError, "internal error"), true
+	return NewProblem(http.StatusInternalServerError, "internal error"), true
 }

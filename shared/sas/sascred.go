@@ -1,4 +1,4 @@
-package sascred
+package sas
 
 import (
 	"context"

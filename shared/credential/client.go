@@ -1,10 +1,8 @@
-package client
+package credential
 
 import (
 	"crypto/subtle"
 	"time"
-
-	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -18,7 +16,7 @@ const (
 
 // Client is an OAuth client for the client_credentials grant.
 type Client struct {
-	credential.Session
+	Session
 	SecretHash secret.Hash
 	SecretHint string
 	// PreviousHash is the secret replaced by the last rotation, accepted
@@ -27,16 +25,16 @@ type Client struct {
 	PreviousUntil time.Time
 }
 
-// New makes a client and returns its secret, the only copy.
-func New(projectID, owner, name string, scopes scope.Set, now time.Time) (Client, string, error) {
+// NewClient makes a client and returns its secret, the only copy.
+func NewClient(projectID, owner, name string, scopes scope.Set, now time.Time) (Client, string, error) {
 	sec, err := secret.Generate(secret.PrefixClientSecret)
 	if err != nil {
 		return Client{}, "", err
 	}
 	return Client{
-		Session: credential.Session{
-			ProjectID: projectID, ID: id.New(string(credential.KindClient)), Kind: credential.KindClient,
-			Owner: owner, Name: name, Scopes: scopes, Status: credential.Active, CreatedAt: now,
+		Session: Session{
+			ProjectID: projectID, ID: id.New(string(KindClient)), Kind: KindClient,
+			Owner: owner, Name: name, Scopes: scopes, Status: Active, CreatedAt: now,
 		},
 		SecretHash: secret.Sum(sec), SecretHint: secret.Hint(sec),
 	}, sec, nil

@@ -1,4 +1,4 @@
-package oauthform
+package oauth
 
 import (
 	"bytes"
