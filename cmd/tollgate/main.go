@@ -17,7 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/bootstrap"
+	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/devstack"
@@ -103,8 +103,8 @@ func runBootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := bootstrap.Run(ctx, st, cfg.ProjectID, time.Now().UTC())
-	if errors.Is(err, bootstrap.ErrDone) {
+	res, err := management.Bootstrap(ctx, st, cfg.ProjectID, time.Now().UTC())
+	if errors.Is(err, management.ErrBootstrapped) {
 		return errors.New("this project was bootstrapped already; its admin key was shown then")
 	}
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/authz"
-	"github.com/tollgate/tollgate/shared/bootstrap"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
@@ -216,9 +215,9 @@ func sweepEvery(ctx context.Context, endpoint string, opt Options) (stop func(),
 
 // firstRun bootstraps the project once, printing the admin key and
 // writing it to the state folder with mode 0600.
-func firstRun(ctx context.Context, st bootstrap.Store, projectID string, opt Options) error {
-	res, err := bootstrap.Run(ctx, st, projectID, time.Now().UTC())
-	if errors.Is(err, bootstrap.ErrDone) {
+func firstRun(ctx context.Context, st management.BootstrapStore, projectID string, opt Options) error {
+	res, err := management.Bootstrap(ctx, st, projectID, time.Now().UTC())
+	if errors.Is(err, management.ErrBootstrapped) {
 		fmt.Fprintf(opt.Out, "Already bootstrapped; the admin key was written to %s\n", filepath.Join(opt.StateDir, AdminKeyFile))
 		return nil
 	}

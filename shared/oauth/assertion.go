@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/assertion"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
@@ -30,7 +29,7 @@ const MaxAssertionLifetime = 5 * time.Minute
 func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, requested scope.Set) (any, error) {
 	now := h.opt.Clock.Now()
 	tok := form["client_assertion"]
-	x5t, err := assertion.Thumbprint(tok)
+	x5t, err := AssertionThumbprint(tok)
 	if err != nil || form["client_assertion_type"] != AssertionType {
 		return nil, InvalidClient(false)
 	}
@@ -82,7 +81,7 @@ func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, n
 	if err != nil {
 		return grantee{}, err
 	}
-	v := assertion.Verifier{Audiences: []string{h.opt.Issuer, h.opt.Issuer + "/oauth/token"}, MaxLifetime: MaxAssertionLifetime, Clock: h.opt.Clock}
+	v := AssertionVerifier{Audiences: []string{h.opt.Issuer, h.opt.Issuer + "/oauth/token"}, MaxLifetime: MaxAssertionLifetime, Clock: h.opt.Clock}
 	claims, err := v.Verify(tok, b.Certificate)
 	if err != nil || claims.Subject != b.Owner || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
 		return grantee{}, errBadAssertion

@@ -1,4 +1,4 @@
-package assertion
+package oauth
 
 import (
 	"crypto"
@@ -20,17 +20,17 @@ import (
 	"github.com/tollgate/tollgate/shared/jose"
 )
 
-// MaxTokenLen is the longest assertion read, in bytes, before any decoding.
-const MaxTokenLen = 8 << 10
+// MaxAssertionLen is the longest assertion read, in bytes, before any decoding.
+const MaxAssertionLen = 8 << 10
 
-// MaxIDLen is the longest jti accepted, in bytes: the caller stores it.
-const MaxIDLen = 256
+// MaxAssertionIDLen is the longest jti accepted, in bytes: the caller stores it.
+const MaxAssertionIDLen = 256
 
-// DefaultMaxLifetime is the MaxLifetime used when a Verifier leaves it zero.
-const DefaultMaxLifetime = 5 * time.Minute
+// DefaultAssertionLifetime is the MaxLifetime used when a AssertionVerifier leaves it zero.
+const DefaultAssertionLifetime = 5 * time.Minute
 
-// Claims of a verified assertion.
-type Claims struct {
+// AssertionClaims of a verified assertion.
+type AssertionClaims struct {
 	Issuer    string // equal to Subject: the client, here the user the certificate is bound to
 	Subject   string
 	ID        string    // jti: record it until ExpiresAt (plus Leeway) and refuse it again
@@ -38,15 +38,15 @@ type Claims struct {
 	IssuedAt  time.Time // iat; zero when absent
 }
 
-// Verifier checks an assertion signed with the private key of a bound
+// AssertionVerifier checks an assertion signed with the private key of a bound
 // certificate. It holds no state and is safe for concurrent use.
-type Verifier struct {
+type AssertionVerifier struct {
 	// Audiences are the values aud may take (the issuer identifier and the
 	// token endpoint URL); aud must be exactly one of them, as its only value
 	// (a string, or an array with one element).
 	Audiences []string
 	// MaxLifetime bounds how far ahead of now exp may be; zero means
-	// DefaultMaxLifetime (5 minutes, as API.md says).
+	// DefaultAssertionLifetime (5 minutes, as API.md says).
 	MaxLifetime time.Duration
 	Clock       clock.Clock   // nil means clock.Real
 	Leeway      time.Duration // clock skew allowed on exp, iat, nbf and the certificate's dates; negative counts as 0
@@ -56,17 +56,17 @@ var b64 = base64.RawURLEncoding
 
 // parsed is a token split and decoded; nothing in it is verified.
 type parsed struct {
-	hdr          header
+	hdr          assertionHeader
 	signingInput string // the first two segments and the dot between them
 	payload      string // decoded claims JSON
 	sig          []byte
 }
 
-// split checks the token's shape and header: at most MaxTokenLen bytes,
+// split checks the token's shape and header: at most MaxAssertionLen bytes,
 // three segments of strict base64url, a header of allowed members with alg
 // and x5t#S256 (a base64url SHA-256) present and typ, if any, JWT.
 func split(token string) (parsed, error) {
-	if len(token) > MaxTokenLen {
+	if len(token) > MaxAssertionLen {
 		return parsed{}, errTooLong
 	}
 	hSeg, pSeg, sSeg, err := jose.Split(token)
@@ -107,11 +107,11 @@ func split(token string) (parsed, error) {
 	return parsed{hdr: h, signingInput: token[:len(hSeg)+1+len(pSeg)], payload: string(payload), sig: sig}, nil
 }
 
-// Thumbprint returns the header's x5t#S256 of an assertion without
+// AssertionThumbprint returns the header's x5t#S256 of an assertion without
 // verifying it, so the caller can look up the bound certificate (one store
-// read). It returns ErrMalformed if the token is not a well-formed JWS with
+// read). It returns ErrAssertionMalformed if the token is not a well-formed JWS with
 // an allowed header whose x5t#S256 is a base64url SHA-256 (43 characters).
-func Thumbprint(token string) (string, error) {
+func AssertionThumbprint(token string) (string, error) {
 	t, err := split(token)
 	if err != nil {
 		return "", err
@@ -125,48 +125,48 @@ func Thumbprint(token string) (string, error) {
 // signature, the certificate's validity, and then the claims. The caller
 // must still check that Subject is the user the certificate is bound to and
 // record ID to refuse a replay.
-func (v *Verifier) Verify(token string, cert certbind.Certificate) (Claims, error) {
+func (v *AssertionVerifier) Verify(token string, cert certbind.Certificate) (AssertionClaims, error) {
 	if v == nil || len(v.Audiences) == 0 || v.MaxLifetime < 0 {
-		return Claims{}, errNotConfigured
+		return AssertionClaims{}, errNotConfigured
 	}
 	for _, a := range v.Audiences {
 		if a == "" {
-			return Claims{}, errNotConfigured
+			return AssertionClaims{}, errNotConfigured
 		}
 	}
 	t, err := split(token)
 	if err != nil {
-		return Claims{}, err
+		return AssertionClaims{}, err
 	}
 
 	// The certificate: its DER decides, not the fields beside it.
 	sum := sha256.Sum256(cert.DER)
 	x5t := b64.EncodeToString(sum[:])
 	if cert.X5tS256 != x5t {
-		return Claims{}, errCertificate
+		return AssertionClaims{}, errCertificate
 	}
 	x, err := x509.ParseCertificate(cert.DER)
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %w", errCertificate, err)
+		return AssertionClaims{}, fmt.Errorf("%w: %w", errCertificate, err)
 	}
 	pub, err := cert.PublicKey()
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %w", errCertificate, err)
+		return AssertionClaims{}, fmt.Errorf("%w: %w", errCertificate, err)
 	}
 
 	// Header, then signature.
 	hash, sigLen, err := algorithm(t.hdr.alg, pub)
 	if err != nil {
-		return Claims{}, err
+		return AssertionClaims{}, err
 	}
 	if t.hdr.x5t != x5t {
-		return Claims{}, errThumbprint
+		return AssertionClaims{}, errThumbprint
 	}
 	if sigLen != 0 && len(t.sig) != sigLen {
-		return Claims{}, errSigLen
+		return AssertionClaims{}, errSigLen
 	}
 	if !verifySignature(t.hdr.alg, hash, pub, t.signingInput, t.sig) {
-		return Claims{}, errSigVerify
+		return AssertionClaims{}, errSigVerify
 	}
 
 	// Signed with the certificate's key: now the dates and the claims.
@@ -176,19 +176,19 @@ func (v *Verifier) Verify(token string, cert certbind.Certificate) (Claims, erro
 	}
 	now, leeway := clk.Now(), max(v.Leeway, 0)
 	if now.After(x.NotAfter.Add(leeway)) {
-		return Claims{}, errCertExpired
+		return AssertionClaims{}, errCertExpired
 	}
 	if now.Before(x.NotBefore.Add(-leeway)) {
-		return Claims{}, errCertNotValid
+		return AssertionClaims{}, errCertNotValid
 	}
 	c, err := parseClaims(t.payload)
 	if err != nil {
-		return Claims{}, err
+		return AssertionClaims{}, err
 	}
 	if err := v.check(&c, now, leeway); err != nil {
-		return Claims{}, err
+		return AssertionClaims{}, err
 	}
-	out := Claims{Issuer: c.iss, Subject: c.sub, ID: c.jti, ExpiresAt: time.Unix(c.exp, 0).UTC()}
+	out := AssertionClaims{Issuer: c.iss, Subject: c.sub, ID: c.jti, ExpiresAt: time.Unix(c.exp, 0).UTC()}
 	if c.present&cIat != 0 {
 		out.IssuedAt = time.Unix(c.iat, 0).UTC()
 	}
@@ -197,12 +197,12 @@ func (v *Verifier) Verify(token string, cert certbind.Certificate) (Claims, erro
 
 // Algorithm refusals, one per key type, naming what that key takes.
 var (
-	errAlgRSA     = fmt.Errorf("%w: an RSA key takes RS256 or PS256", ErrAlgorithm)
-	errAlgP256    = fmt.Errorf("%w: a P-256 key takes ES256", ErrAlgorithm)
-	errAlgP384    = fmt.Errorf("%w: a P-384 key takes ES384", ErrAlgorithm)
-	errAlgP521    = fmt.Errorf("%w: a P-521 key takes ES512", ErrAlgorithm)
-	errAlgEd25519 = fmt.Errorf("%w: an Ed25519 key takes EdDSA", ErrAlgorithm)
-	errAlgKey     = fmt.Errorf("%w: unsupported key type", ErrAlgorithm)
+	errAlgRSA     = fmt.Errorf("%w: an RSA key takes RS256 or PS256", ErrAssertionAlgorithm)
+	errAlgP256    = fmt.Errorf("%w: a P-256 key takes ES256", ErrAssertionAlgorithm)
+	errAlgP384    = fmt.Errorf("%w: a P-384 key takes ES384", ErrAssertionAlgorithm)
+	errAlgP521    = fmt.Errorf("%w: a P-521 key takes ES512", ErrAssertionAlgorithm)
+	errAlgEd25519 = fmt.Errorf("%w: an Ed25519 key takes EdDSA", ErrAssertionAlgorithm)
+	errAlgKey     = fmt.Errorf("%w: unsupported key type", ErrAssertionAlgorithm)
 )
 
 // algorithm pins alg to the key: it returns the hash to sign with (0 for
@@ -275,14 +275,14 @@ func verifySignature(alg string, hash crypto.Hash, pub crypto.PublicKey, input s
 }
 
 // check applies the claim rules to signed claims.
-func (v *Verifier) check(c *rawClaims, now time.Time, leeway time.Duration) error {
+func (v *AssertionVerifier) check(c *rawClaims, now time.Time, leeway time.Duration) error {
 	if c.iss == "" || c.iss != c.sub {
 		return errIssSub
 	}
 	if len(c.aud) != 1 || !v.accepts(c.aud[0]) {
 		return errAud
 	}
-	if c.jti == "" || len(c.jti) > MaxIDLen {
+	if c.jti == "" || len(c.jti) > MaxAssertionIDLen {
 		return errJti
 	}
 	if c.present&cExp == 0 {
@@ -294,7 +294,7 @@ func (v *Verifier) check(c *rawClaims, now time.Time, leeway time.Duration) erro
 	}
 	lifetime := v.MaxLifetime
 	if lifetime == 0 {
-		lifetime = DefaultMaxLifetime
+		lifetime = DefaultAssertionLifetime
 	}
 	if exp.After(now.Add(lifetime + leeway)) {
 		return errExpFar
@@ -308,7 +308,7 @@ func (v *Verifier) check(c *rawClaims, now time.Time, leeway time.Duration) erro
 	return nil
 }
 
-func (v *Verifier) accepts(aud string) bool {
+func (v *AssertionVerifier) accepts(aud string) bool {
 	for _, a := range v.Audiences {
 		if aud == a {
 			return true

@@ -1,4 +1,4 @@
-package assertion
+package oauth
 
 import (
 	"math"
@@ -117,15 +117,15 @@ func (p *scanner) members(value func(name string) error) error {
 }
 
 // header is the decoded JOSE header; has* tell which members were present.
-type header struct {
+type assertionHeader struct {
 	alg, typ, kid, x5t           string
 	hasAlg, hasTyp, hasKid, has5 bool
 }
 
 // parseHeader reads a JSON object whose only members are alg, typ, kid and
 // x5t#S256, each a string and each at most once.
-func parseHeader(s string) (header, error) {
-	var h header
+func parseHeader(s string) (assertionHeader, error) {
+	var h assertionHeader
 	m := jose.NewMembers(s)
 	for m.Next() {
 		var dst *string
@@ -183,7 +183,7 @@ type rawClaims struct {
 const maxDate = 1e12
 
 // parseClaims reads the claims object strictly. Registered claims of the
-// wrong type are ErrClaims; other claims are checked as JSON and ignored.
+// wrong type are ErrAssertionClaims; other claims are checked as JSON and ignored.
 func parseClaims(s string) (rawClaims, error) {
 	var c rawClaims
 	p := scanner{jose.NewScanner(s)}

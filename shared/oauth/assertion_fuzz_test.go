@@ -1,4 +1,4 @@
-package assertion
+package oauth
 
 import (
 	"crypto/ed25519"
@@ -14,8 +14,8 @@ import (
 	gjwt "github.com/golang-jwt/jwt/v5"
 )
 
-// FuzzVerify: Thumbprint and Verify never panic and fail only with a
-// sentinel (Thumbprint only with ErrMalformed); an accepted assertion is
+// FuzzVerify: AssertionThumbprint and Verify never panic and fail only with a
+// sentinel (AssertionThumbprint only with ErrAssertionMalformed); an accepted assertion is
 // checked again the slow way, with encoding/json and golang-jwt or
 // crypto/ed25519 rather than the package's own decoding.
 func FuzzVerify(f *testing.F) {
@@ -41,13 +41,13 @@ func FuzzVerify(f *testing.F) {
 
 	v := newVerifier()
 	f.Fuzz(func(t *testing.T, tok string) {
-		x5t, terr := Thumbprint(tok)
+		x5t, terr := AssertionThumbprint(tok)
 		if terr != nil {
-			if !errors.Is(terr, ErrMalformed) || x5t != "" {
-				t.Fatalf("Thumbprint = %q, %v", x5t, terr)
+			if !errors.Is(terr, ErrAssertionMalformed) || x5t != "" {
+				t.Fatalf("AssertionThumbprint = %q, %v", x5t, terr)
 			}
 		} else if raw, err := base64.RawURLEncoding.Strict().DecodeString(x5t); err != nil || len(raw) != 32 {
-			t.Fatalf("Thumbprint returned %q", x5t)
+			t.Fatalf("AssertionThumbprint returned %q", x5t)
 		}
 		for _, kt := range []string{"P-256", "Ed25519", "RSA"} {
 			p := ps[kt]
@@ -60,10 +60,10 @@ func FuzzVerify(f *testing.F) {
 				if !known {
 					t.Fatalf("error %v is no sentinel", err)
 				}
-				if terr != nil && !errors.Is(err, ErrMalformed) {
-					t.Fatalf("Thumbprint says malformed, Verify %v", err)
+				if terr != nil && !errors.Is(err, ErrAssertionMalformed) {
+					t.Fatalf("AssertionThumbprint says malformed, Verify %v", err)
 				}
-				if c != (Claims{}) {
+				if c != (AssertionClaims{}) {
 					t.Fatalf("refused assertion returned %+v", c)
 				}
 				if len(tok) >= 16 && strings.Contains(err.Error(), tok) {
@@ -72,7 +72,7 @@ func FuzzVerify(f *testing.F) {
 				continue
 			}
 			if terr != nil || x5t != p.cert.X5tS256 {
-				t.Fatalf("accepted, but Thumbprint = %q, %v", x5t, terr)
+				t.Fatalf("accepted, but AssertionThumbprint = %q, %v", x5t, terr)
 			}
 			checkAccepted(t, tok, p, c)
 		}
@@ -80,9 +80,9 @@ func FuzzVerify(f *testing.F) {
 }
 
 // checkAccepted verifies an accepted assertion independently.
-func checkAccepted(t *testing.T, tok string, p *party, c Claims) {
+func checkAccepted(t *testing.T, tok string, p *party, c AssertionClaims) {
 	t.Helper()
-	if len(tok) > MaxTokenLen {
+	if len(tok) > MaxAssertionLen {
 		t.Fatalf("accepted %d bytes", len(tok))
 	}
 	parts := strings.Split(tok, ".")
@@ -165,10 +165,10 @@ func FuzzParseClaims(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseClaims(s)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrClaims) {
-				t.Fatalf("error %v is neither ErrMalformed nor ErrClaims", err)
+			if !errors.Is(err, ErrAssertionMalformed) && !errors.Is(err, ErrAssertionClaims) {
+				t.Fatalf("error %v is neither ErrAssertionMalformed nor ErrAssertionClaims", err)
 			}
-			if !json.Valid([]byte(s)) && !errors.Is(err, ErrMalformed) && !errors.Is(err, errClaimType) {
+			if !json.Valid([]byte(s)) && !errors.Is(err, ErrAssertionMalformed) && !errors.Is(err, errClaimType) {
 				t.Fatalf("invalid JSON refused with %v", err)
 			}
 			return

@@ -1,4 +1,4 @@
-package assertion
+package oauth
 
 import (
 	"testing"
@@ -93,8 +93,8 @@ func TestInteropJWX(t *testing.T) {
 			if got.Issuer != testUser || got.ID != "jwx-"+c.alg.String() || !got.IssuedAt.Equal(testNow) {
 				t.Fatalf("claims %+v", got)
 			}
-			if x5t, err := Thumbprint(string(signed)); err != nil || x5t != p.cert.X5tS256 {
-				t.Fatalf("Thumbprint = %q, %v", x5t, err)
+			if x5t, err := AssertionThumbprint(string(signed)); err != nil || x5t != p.cert.X5tS256 {
+				t.Fatalf("AssertionThumbprint = %q, %v", x5t, err)
 			}
 
 			ours := signAs(t, p, c.alg.String(), claimsJSON(nil))

@@ -1,4 +1,4 @@
-package assertion
+package oauth
 
 import (
 	"crypto"
@@ -95,8 +95,8 @@ func bind(key crypto.Signer, notBefore, notAfter time.Time) certbind.Certificate
 	return c
 }
 
-func newVerifier() *Verifier {
-	return &Verifier{Audiences: []string{testIssuer, testEndpoint}, MaxLifetime: 5 * time.Minute, Clock: clock.NewFake(testNow)}
+func newVerifier() *AssertionVerifier {
+	return &AssertionVerifier{Audiences: []string{testIssuer, testEndpoint}, MaxLifetime: 5 * time.Minute, Clock: clock.NewFake(testNow)}
 }
 
 func enc(s string) string  { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
