@@ -28,10 +28,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -51,8 +51,8 @@ import (
 
 // Outcomes of an authorizer event.
 const (
-	allow        = authz.Allow
-	deny         = authz.Deny
+	allow        = authorizer.Allow
+	deny         = authorizer.Deny
 	unauthorized = "Unauthorized"
 )
 
@@ -463,7 +463,7 @@ func newFixture(t *testing.T) *fixture {
 		store: st,
 		auth: authorizer.New(st, authorizer.Options{
 			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
-			Routes: authz.NewTable(authz.Routes), Clock: clk,
+			Routes: access.NewTable(access.Routes), Clock: clk,
 			Verifier: newVerifier(), Sealer: sealer,
 		}),
 		mgmt: management.New(st, management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
@@ -656,7 +656,7 @@ func runAuthorizer(t *testing.T, path, want string) {
 	if got == deny {
 		denied := false
 		for _, st := range resp.PolicyDocument.Statement {
-			denied = denied || st.Effect == authz.Deny && slices.Contains(st.Resource, req.MethodArn)
+			denied = denied || st.Effect == authorizer.Deny && slices.Contains(st.Resource, req.MethodArn)
 		}
 		if !denied {
 			t.Errorf("no explicit Deny statement on %s: %+v", req.MethodArn, resp.PolicyDocument)
@@ -827,10 +827,10 @@ func effect(resp events.APIGatewayCustomAuthorizerResponse, methodARN string) st
 			if !arnMatch(r, methodARN) {
 				continue
 			}
-			if st.Effect == authz.Deny {
+			if st.Effect == authorizer.Deny {
 				return deny
 			}
-			if st.Effect == authz.Allow {
+			if st.Effect == authorizer.Allow {
 				out = allow
 			}
 		}
@@ -895,8 +895,8 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 	rc := req.RequestContext
 	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
 		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
-	if _, ok := authz.NewTable(authz.Routes).Lookup(req.HTTPMethod, req.Resource); !ok {
-		t.Errorf("%s %s is not in authz.Routes", req.HTTPMethod, req.Resource)
+	if _, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource); !ok {
+		t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
 	}
 	f := newFixture(t)
 
@@ -965,11 +965,11 @@ func runToken(t *testing.T, path string, want oauthWant) {
 	rc := req.RequestContext
 	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
 		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
-	if _, ok := authz.NewTable(authz.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !ok {
-		t.Errorf("%s %s is not in authz.PublicRoutes", req.HTTPMethod, req.Resource)
+	if _, ok := access.NewTable(access.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !ok {
+		t.Errorf("%s %s is not in access.PublicRoutes", req.HTTPMethod, req.Resource)
 	}
-	if _, ok := authz.NewTable(authz.Routes).Lookup(req.HTTPMethod, req.Resource); ok {
-		t.Errorf("%s %s is in authz.Routes, behind the authorizer", req.HTTPMethod, req.Resource)
+	if _, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource); ok {
+		t.Errorf("%s %s is in access.Routes, behind the authorizer", req.HTTPMethod, req.Resource)
 	}
 	if rc.Authorizer != nil {
 		t.Errorf("requestContext.authorizer is set; API Gateway sends none on a public route")

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/awsdeps"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
@@ -32,7 +32,7 @@ func main() {
 	}
 	a := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
-		Routes: authz.NewTable(authz.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Routes: access.NewTable(access.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 		Verifier: &accesstoken.Verifier{Keys: t.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clock.Real{}},
 		Sealer:   t.Sealer,
 	})

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 // Stage throttling defaults (requests per second, burst), applied to every
@@ -34,14 +34,14 @@ type APIProps struct {
 	// Authorizer is the Lambda REQUEST authorizer that guards every method
 	// of Routes.
 	Authorizer awslambda.IFunction
-	// Functions serve the routes, keyed by authz.Route.Function.
+	// Functions serve the routes, keyed by access.Route.Function.
 	Functions map[string]awslambda.IFunction
-	// Routes is the route table; nil means authz.Routes.
-	Routes []authz.Route
+	// Routes is the route table; nil means access.Routes.
+	Routes []access.Route
 	// PublicRoutes are served without the authorizer; nil means
-	// authz.PublicRoutes, an empty slice none. Their functions authenticate
+	// access.PublicRoutes, an empty slice none. Their functions authenticate
 	// callers themselves where needed.
-	PublicRoutes []authz.Route
+	PublicRoutes []access.Route
 	// RateLimit and BurstLimit default to DefaultRateLimit and DefaultBurstLimit.
 	RateLimit, BurstLimit float64
 	// LogRetention of the access logs defaults to DefaultLogRetention.
@@ -109,10 +109,10 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	}
 	routes, public := props.Routes, props.PublicRoutes
 	if routes == nil {
-		routes = authz.Routes
+		routes = access.Routes
 	}
 	if public == nil {
-		public = authz.PublicRoutes
+		public = access.PublicRoutes
 	}
 	rate, burst, retention := props.RateLimit, props.BurstLimit, props.LogRetention
 	if rate == 0 {
@@ -182,7 +182,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	integrations := map[string]awsapigateway.Integration{}
 	resources := map[string]awsapigateway.IResource{"/": api.Root()}
 	seen := map[string]bool{}
-	addMethod := func(r authz.Route, options *awsapigateway.MethodOptions) awsapigateway.Method {
+	addMethod := func(r access.Route, options *awsapigateway.MethodOptions) awsapigateway.Method {
 		where := fmt.Sprintf("stack.NewAPI %s: route %s %s", id, r.Method, r.Resource)
 		key := r.Method + " " + r.Resource
 		if seen[key] {

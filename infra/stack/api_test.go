@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 const testAccount = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -25,42 +25,42 @@ func importedFunction(s awscdk.Stack, name string) awslambda.IFunction {
 	})
 }
 
-// appFunctions stands in for the functions that serve authz.Routes and
-// authz.PublicRoutes.
+// appFunctions stands in for the functions that serve access.Routes and
+// access.PublicRoutes.
 func appFunctions(s awscdk.Stack) map[string]awslambda.IFunction {
 	return map[string]awslambda.IFunction{
-		authz.FnIssueKeys: importedFunction(s, authz.FnIssueKeys),
-		authz.FnToken:     importedFunction(s, authz.FnToken),
+		access.FnIssueKeys: importedFunction(s, access.FnIssueKeys),
+		access.FnToken:     importedFunction(s, access.FnToken),
 	}
 }
 
 func TestAPIRoutes(t *testing.T) {
 	tests := []struct {
 		name   string
-		routes []authz.Route // nil: authz.Routes
-		public []authz.Route // nil: authz.PublicRoutes
+		routes []access.Route // nil: access.Routes
+		public []access.Route // nil: access.PublicRoutes
 		fns    []string
 	}{
-		{name: "authz.Routes and authz.PublicRoutes", fns: []string{authz.FnIssueKeys, authz.FnToken}},
+		{name: "access.Routes and access.PublicRoutes", fns: []string{access.FnIssueKeys, access.FnToken}},
 		{
 			name: "nested, root and several functions, no public routes",
-			routes: []authz.Route{
+			routes: []access.Route{
 				{Method: "GET", Resource: "/", Function: "a"},
 				{Method: "GET", Resource: "/x/{id}/y/{other}", Function: "a"},
 				{Method: "POST", Resource: "/x", Function: "b"},
 				{Method: "DELETE", Resource: "/x/{id}", Function: "b"},
 				{Method: "GET", Resource: "/z", Function: "b"},
 			},
-			public: []authz.Route{},
+			public: []access.Route{},
 			fns:    []string{"a", "b"},
 		},
 		{
 			name: "public routes sharing resources and a function with protected ones",
-			routes: []authz.Route{
+			routes: []access.Route{
 				{Method: "GET", Resource: "/x", Function: "a"},
 				{Method: "POST", Resource: "/x/{id}", Function: "b"},
 			},
-			public: []authz.Route{
+			public: []access.Route{
 				{Method: "POST", Resource: "/x", Function: "a"},
 				{Method: "GET", Resource: "/x/{id}/public", Function: "p"},
 				{Method: "GET", Resource: "/.well-known/thing.json", Function: "p"},
@@ -81,10 +81,10 @@ func TestAPIRoutes(t *testing.T) {
 			tpl := assertions.Template_FromStack(s, nil)
 			routes, public := tc.routes, tc.public
 			if routes == nil {
-				routes = authz.Routes
+				routes = access.Routes
 			}
 			if public == nil {
-				public = authz.PublicRoutes
+				public = access.PublicRoutes
 			}
 
 			var want []string
@@ -244,23 +244,23 @@ func TestAPIExistingAccountLogRole(t *testing.T) {
 func TestAPIRejectsBadRoutes(t *testing.T) {
 	tests := []struct {
 		name           string
-		routes, public []authz.Route
+		routes, public []access.Route
 		want           string
 	}{
-		{"unknown function", []authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, nil, `function "nope" is not in Functions`},
-		{"relative path", []authz.Route{{Method: "GET", Resource: "x", Function: "f"}}, nil, "must start with /"},
-		{"trailing slash", []authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, nil, "no empty segments"},
-		{"empty segment", []authz.Route{{Method: "GET", Resource: "/x//y", Function: "f"}}, nil, "no empty segments"},
-		{"duplicate", []authz.Route{
+		{"unknown function", []access.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, nil, `function "nope" is not in Functions`},
+		{"relative path", []access.Route{{Method: "GET", Resource: "x", Function: "f"}}, nil, "must start with /"},
+		{"trailing slash", []access.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, nil, "no empty segments"},
+		{"empty segment", []access.Route{{Method: "GET", Resource: "/x//y", Function: "f"}}, nil, "no empty segments"},
+		{"duplicate", []access.Route{
 			{Method: "GET", Resource: "/x", Function: "f"},
 			{Method: "GET", Resource: "/x", Function: "f"},
 		}, nil, "duplicate route"},
-		{"public duplicates protected", []authz.Route{{Method: "GET", Resource: "/x", Function: "f"}},
-			[]authz.Route{{Method: "GET", Resource: "/x", Function: "f"}}, "duplicate route"},
-		{"public route of an unknown function", []authz.Route{},
-			[]authz.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, `function "nope" is not in Functions`},
-		{"public route with a bad path", []authz.Route{},
-			[]authz.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, "no empty segments"},
+		{"public duplicates protected", []access.Route{{Method: "GET", Resource: "/x", Function: "f"}},
+			[]access.Route{{Method: "GET", Resource: "/x", Function: "f"}}, "duplicate route"},
+		{"public route of an unknown function", []access.Route{},
+			[]access.Route{{Method: "GET", Resource: "/x", Function: "nope"}}, `function "nope" is not in Functions`},
+		{"public route with a bad path", []access.Route{},
+			[]access.Route{{Method: "GET", Resource: "/x/", Function: "f"}}, "no empty segments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
 )
 
@@ -28,13 +28,13 @@ func TestFunction(t *testing.T) {
 		},
 		{
 			name:        "issuekeys",
-			props:       FunctionProps{Name: authz.FnIssueKeys, Timeout: 10 * time.Second},
+			props:       FunctionProps{Name: access.FnIssueKeys, Timeout: 10 * time.Second},
 			wantTimeout: 10, wantMemory: DefaultMemoryMB,
 			wantEnv: map[string]any{config.EnvProjectID: "default", config.EnvAuthorizerCacheTTL: "0s"},
 		},
 		{
 			name:        "defaults and extra environment",
-			props:       FunctionProps{Name: authz.FnIssueKeys, MemoryMB: 512, Environment: map[string]string{config.EnvRevocationBound: "10s"}},
+			props:       FunctionProps{Name: access.FnIssueKeys, MemoryMB: 512, Environment: map[string]string{config.EnvRevocationBound: "10s"}},
 			wantTimeout: DefaultTimeout.Seconds(), wantMemory: 512,
 			wantEnv: map[string]any{config.EnvProjectID: "default", config.EnvAuthorizerCacheTTL: "0s", config.EnvRevocationBound: "10s"},
 		},

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 // cdkContext is cdk.json's context, so tests synthesize with the same
@@ -20,7 +20,7 @@ import (
 var cdkContext map[string]any
 
 func TestMain(m *testing.M) {
-	for _, fn := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken, FnSweeper} {
+	for _, fn := range []string{FnAuthorizer, access.FnIssueKeys, access.FnToken, FnSweeper} {
 		if _, err := LambdaAssetDir(fn); err != nil {
 			fmt.Fprintf(os.Stderr, "infra tests need the Lambda binaries: %v\n", err)
 			os.Exit(1)

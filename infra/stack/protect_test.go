@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 const foreignAuthorizerArn = "arn:aws:lambda:us-east-1:123456789012:function:Tollgate-Authorizer"
@@ -155,28 +155,28 @@ func TestTollgateAuthorizerRejectsBadProps(t *testing.T) {
 // policy names them under the calling API's ARN prefix, and Tollgate's own
 // API does not declare them.
 func TestForeignRoutes(t *testing.T) {
-	orders := authz.Route{Method: "GET", Resource: "/orders/{orderId}", Scope: "orders:read", Function: "orders"}
-	table := append(append([]authz.Route{}, authz.Routes...), orders)
+	orders := access.Route{Method: "GET", Resource: "/orders/{orderId}", Scope: "orders:read", Function: "orders"}
+	table := append(append([]access.Route{}, access.Routes...), orders)
 
 	const methodArn = "arn:aws:execute-api:us-east-1:123456789012:ordersapi/prod/GET/orders/o-1"
-	prefix, ok := authz.ARNPrefix(methodArn)
+	prefix, ok := access.ARNPrefix(methodArn)
 	if !ok || prefix != "arn:aws:execute-api:us-east-1:123456789012:ordersapi/prod" {
 		t.Fatalf("ARNPrefix(%s) = %q %v", methodArn, prefix, ok)
 	}
-	if got, want := authz.RouteARN(prefix, orders), prefix+"/GET/orders/*"; got != want {
+	if got, want := access.RouteARN(prefix, orders), prefix+"/GET/orders/*"; got != want {
 		t.Errorf("RouteARN = %s, want %s", got, want)
 	}
-	if _, ok := authz.NewTable(table).Lookup("GET", "/orders/{orderId}"); !ok {
+	if _, ok := access.NewTable(table).Lookup("GET", "/orders/{orderId}"); !ok {
 		t.Error("the authorizer would not find the foreign route")
 	}
 
-	fns := map[string]awslambda.IFunction{authz.FnIssueKeys: nil, authz.FnToken: nil}
+	fns := map[string]awslambda.IFunction{access.FnIssueKeys: nil, access.FnToken: nil}
 	s := newStack()
-	fns[authz.FnIssueKeys] = importedFunction(s, authz.FnIssueKeys)
-	fns[authz.FnToken] = importedFunction(s, authz.FnToken)
+	fns[access.FnIssueKeys] = importedFunction(s, access.FnIssueKeys)
+	fns[access.FnToken] = importedFunction(s, access.FnToken)
 	served := ServedRoutes(table, fns)
-	if len(served) != len(authz.Routes) {
-		t.Errorf("ServedRoutes kept %d routes, want Tollgate's %d", len(served), len(authz.Routes))
+	if len(served) != len(access.Routes) {
+		t.Errorf("ServedRoutes kept %d routes, want Tollgate's %d", len(served), len(access.Routes))
 	}
 	for _, r := range served {
 		if r.Function == "orders" {

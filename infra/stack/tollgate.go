@@ -16,7 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/sweep"
@@ -229,8 +229,8 @@ func EventBusArn(s awscdk.Stack, bus string) *string {
 
 // ServedRoutes returns the routes of table served by one of functions, in
 // order: the routes a Tollgate API declares methods for.
-func ServedRoutes(table []authz.Route, functions map[string]awslambda.IFunction) []authz.Route {
-	out := []authz.Route{}
+func ServedRoutes(table []access.Route, functions map[string]awslambda.IFunction) []access.Route {
+	out := []access.Route{}
 	for _, r := range table {
 		if functions[r.Function] != nil {
 			out = append(out, r)
@@ -312,11 +312,11 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		MemoryMB: AuthorizerMemoryMB, Timeout: AuthorizerTimeout,
 	})
 	issueKeys := NewFunction(s, "IssueKeys", &FunctionProps{
-		Name: authz.FnIssueKeys, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
+		Name: access.FnIssueKeys, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
 		MemoryMB: float64(issueKeysMemory), Timeout: IssueKeysTimeout,
 	})
 	token := NewFunction(s, "Token", &FunctionProps{
-		Name: authz.FnToken, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
+		Name: access.FnToken, Table: table.Table, GatewayCacheTTL: ttl, Environment: with(passwordEnv),
 		MemoryMB: float64(tokenMemory), Timeout: TokenTimeout,
 	})
 	// The sweeper gets the deployment-wide settings too (config.Parse checks
@@ -408,14 +408,14 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	apiProps.Authorizer = authorizer.Function
 	apiProps.MutualTLS = props.MutualTLS
 	apiProps.Functions = map[string]awslambda.IFunction{
-		authz.FnIssueKeys: issueKeys.Function,
-		authz.FnToken:     token.Function,
+		access.FnIssueKeys: issueKeys.Function,
+		access.FnToken:     token.Function,
 	}
 	if apiProps.Routes == nil {
-		// authz.Routes also lists the routes of other teams' APIs guarded by
+		// access.Routes also lists the routes of other teams' APIs guarded by
 		// the same authorizer (NewTollgateAuthorizer); this API serves only
 		// those of its own functions.
-		apiProps.Routes = ServedRoutes(authz.Routes, apiProps.Functions)
+		apiProps.Routes = ServedRoutes(access.Routes, apiProps.Functions)
 	}
 	api := NewAPI(s, "Api", &apiProps)
 	var topic awssns.ITopic

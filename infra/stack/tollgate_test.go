@@ -14,7 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
 )
 
@@ -28,7 +28,7 @@ func TestTollgate(t *testing.T) {
 		}
 		got := methods(t, tpl, logicalID(ts.Stack, ts.API.RestApi), logicalID(ts.Stack, ts.API.Authorizer), fnIDs)
 		var want []string
-		for _, r := range authz.Routes {
+		for _, r := range access.Routes {
 			want = append(want, r.Method+" "+r.Resource+" -> IssueKeys CUSTOM")
 		}
 		for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
@@ -90,8 +90,8 @@ func TestTollgate(t *testing.T) {
 				t.Errorf("method %s (%v): suppressions %q, want %q", id, props(m)["AuthorizationType"], got, want)
 			}
 		}
-		if public != len(authz.PublicRoutes) {
-			t.Errorf("%d public methods, want %d", public, len(authz.PublicRoutes))
+		if public != len(access.PublicRoutes) {
+			t.Errorf("%d public methods, want %d", public, len(access.PublicRoutes))
 		}
 	})
 
@@ -207,7 +207,7 @@ func TestTollgateIssuer(t *testing.T) {
 			ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{Issuer: tc.issuer, Audience: tc.audience})
 			tpl := assertions.Template_FromStack(ts.Stack, nil)
 			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
-			for _, name := range []string{FnAuthorizer, authz.FnIssueKeys, authz.FnToken} {
+			for _, name := range []string{FnAuthorizer, access.FnIssueKeys, access.FnToken} {
 				check(t, func() {
 					tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 						"Description": "Tollgate " + name,
@@ -363,12 +363,12 @@ func TestIssuerWithoutCycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStack()
 			table := NewTable(s, "Table", nil)
-			fn := NewFunction(s, "Fn", &FunctionProps{Name: authz.FnToken, Table: table.Table})
+			fn := NewFunction(s, "Fn", &FunctionProps{Name: access.FnToken, Table: table.Table})
 			api := NewAPI(s, "Api", &APIProps{
 				Authorizer:   importedFunction(s, "authorizer"),
 				Functions:    map[string]awslambda.IFunction{"f": fn.Function},
-				Routes:       []authz.Route{{Method: "GET", Resource: "/x", Function: "f"}},
-				PublicRoutes: []authz.Route{},
+				Routes:       []access.Route{{Method: "GET", Resource: "/x", Function: "f"}},
+				PublicRoutes: []access.Route{},
 			})
 			fn.Function.AddEnvironment(jsii.String(config.EnvIssuer), tc.url(api), nil)
 			msg, panicked := panics(func() { assertions.Template_FromStack(s, nil) })

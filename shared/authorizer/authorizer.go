@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apikey"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -62,9 +62,9 @@ type Options struct {
 	CacheTTL     time.Duration // at most the revocation bound
 	StoreTimeout time.Duration
 	QueryTokens  bool
-	Routes       *authz.Table
+	Routes       *access.Table
 	Verifier     *accesstoken.Verifier // nil: JWTs are not accepted
-	Sealer       sas.Sealer        // opens SAS keys; nil: SAS is not accepted
+	Sealer       sas.Sealer            // opens SAS keys; nil: SAS is not accepted
 	Clock        clock.Clock
 	Logger       *slog.Logger
 }
@@ -87,7 +87,7 @@ type Authorizer struct {
 // decision is a cached answer for one credential: nil principal means the
 // credential is unknown (negative caching).
 type decision struct {
-	principal *authz.Principal
+	principal *access.Principal
 	expiresAt *time.Time // the credential's own expiry
 	keyID     string
 	prefix    string // the ARN prefix the response was built for
@@ -150,7 +150,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 			return none, a.deny("malformed credential", "", req)
 		}
 	}
-	prefix, ok := authz.ARNPrefix(req.MethodArn)
+	prefix, ok := access.ARNPrefix(req.MethodArn)
 	if !ok {
 		return none, fmt.Errorf("authorizer: unexpected methodArn")
 	}
@@ -282,7 +282,7 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 		if granted == nil {
 			granted = ownerScopes
 		}
-		d.principal = &authz.Principal{
+		d.principal = &access.Principal{
 			ProjectID: a.opt.ProjectID, ID: k.Owner, CredentialType: TypeAPIKey, CredentialID: k.ID,
 			Scopes: scope.Intersect(granted, ownerScopes), Admin: o.user.IsAdmin(),
 		}
@@ -299,7 +299,7 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 // on the prefix, the effective scopes and the admin role, which many
 // credentials share, so it is computed once per combination (the slice is
 // shared read-only by every response built from it).
-func (a *Authorizer) allowed(prefix string, p authz.Principal) []string {
+func (a *Authorizer) allowed(prefix string, p access.Principal) []string {
 	k := prefix + "\x00" + p.Scopes.String()
 	if p.Admin {
 		k += "\x00admin"
@@ -346,7 +346,7 @@ func (a *Authorizer) decideCert(ctx context.Context, cert certbind.Certificate, 
 		fetched = earlier(fetched, o.fetched)
 		if o.user != nil && !o.user.Disabled {
 			d.expiresAt = &b.NotAfter
-			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeCertificate,
+			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeCertificate,
 				CredentialID: b.Thumbprint, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
 			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
@@ -416,7 +416,7 @@ func (a *Authorizer) decideSAS(ctx context.Context, t sas.Token, h secret.Hash, 
 		}
 		fetched = earlier(fetched, o.fetched)
 		if o.user != nil && !o.user.Disabled {
-			d.principal = &authz.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeSAS,
+			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeSAS,
 				CredentialID: t.Identifier, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
 			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
@@ -503,13 +503,13 @@ func earlier(a, b time.Time) time.Time {
 // scope claim records the grant at issue); an access token is further
 // bounded by its scope claim, which a refresh may have narrowed. A
 // client's token is the client's: never an admin.
-func jwtPrincipal(projectID string, c accesstoken.Claims, s credential.Session, owner user.User) *authz.Principal {
+func jwtPrincipal(projectID string, c accesstoken.Claims, s credential.Session, owner user.User) *access.Principal {
 	ownerScopes := owner.EffectiveScopes()
 	granted := s.Scopes
 	if granted == nil {
 		granted = ownerScopes
 	}
-	p := &authz.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: TypeJWT, CredentialID: s.ID,
+	p := &access.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: TypeJWT, CredentialID: s.ID,
 		Scopes: scope.Intersect(granted, ownerScopes), Admin: owner.IsAdmin()}
 	if s.Kind == credential.KindJWT {
 		return p
@@ -604,10 +604,10 @@ func (a *Authorizer) deny(reason, who string, req events.APIGatewayCustomAuthori
 
 // response is the authorizer's answer for p: every route p may call, plus
 // an explicit Deny of denied when set.
-func response(p authz.Principal, allowed []string, denied string) events.APIGatewayCustomAuthorizerResponse {
+func response(p access.Principal, allowed []string, denied string) events.APIGatewayCustomAuthorizerResponse {
 	return events.APIGatewayCustomAuthorizerResponse{
 		PrincipalID:    p.ID,
-		PolicyDocument: authz.Policy(allowed, denied),
+		PolicyDocument: Policy(allowed, denied),
 		Context: map[string]any{
 			"principalId":    p.ID,
 			"credentialType": p.CredentialType,

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -53,7 +53,7 @@ func newFixture(t testing.TB, query bool, keyScopes scope.Set) *fixture {
 	}
 	f.auth = authorizer.New(f.store, authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second, QueryTokens: query,
-		Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+		Routes: access.NewTable(access.Routes), Clock: f.clock,
 	})
 	return f
 }
@@ -75,10 +75,10 @@ func effect(resp events.APIGatewayCustomAuthorizerResponse, methodARN string) st
 	for _, st := range resp.PolicyDocument.Statement {
 		for _, r := range st.Resource {
 			if r == methodARN || (len(r) > 0 && r[len(r)-1] == '*' && len(methodARN) >= len(r)-1 && methodARN[:len(r)-1] == r[:len(r)-1]) {
-				if st.Effect == authz.Deny {
-					return authz.Deny
+				if st.Effect == authorizer.Deny {
+					return authorizer.Deny
 				}
-				out = authz.Allow
+				out = authorizer.Allow
 			}
 		}
 	}
@@ -121,7 +121,7 @@ func TestPresentations(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
 			if c.want == nil {
-				if effect(resp, req.MethodArn) != authz.Allow || resp.PrincipalID != "usr_alice" {
+				if effect(resp, req.MethodArn) != authorizer.Allow || resp.PrincipalID != "usr_alice" {
 					t.Fatalf("not allowed: %+v", resp)
 				}
 				ctx := resp.Context
@@ -183,15 +183,15 @@ func TestScopes(t *testing.T) {
 		resource  string
 		want      string
 	}{
-		{"inherited scope", nil, nil, "GET", "/v1/keys", authz.Allow},
-		{"scope not held", nil, nil, "POST", "/v1/keys", authz.Deny},
-		{"key narrower than owner", scope.Set{"echo:read"}, nil, "GET", "/v1/keys", authz.Deny},
-		{"key wider than owner is cut", scope.Set{"credentials:write"}, nil, "POST", "/v1/keys", authz.Deny},
-		{"whoami needs no scope", scope.Set{}, nil, "GET", "/v1/whoami", authz.Allow},
-		{"admin route needs admin role", nil, nil, "GET", "/v1/users", authz.Deny},
-		{"admin holds every scope", nil, []string{user.RoleAdmin}, "POST", "/v1/users", authz.Allow},
-		{"admin key narrowed", scope.Set{"credentials:read"}, []string{user.RoleAdmin}, "POST", "/v1/users", authz.Deny},
-		{"route not in table", nil, []string{user.RoleAdmin}, "GET", "/v1/nowhere", authz.Deny},
+		{"inherited scope", nil, nil, "GET", "/v1/keys", authorizer.Allow},
+		{"scope not held", nil, nil, "POST", "/v1/keys", authorizer.Deny},
+		{"key narrower than owner", scope.Set{"echo:read"}, nil, "GET", "/v1/keys", authorizer.Deny},
+		{"key wider than owner is cut", scope.Set{"credentials:write"}, nil, "POST", "/v1/keys", authorizer.Deny},
+		{"whoami needs no scope", scope.Set{}, nil, "GET", "/v1/whoami", authorizer.Allow},
+		{"admin route needs admin role", nil, nil, "GET", "/v1/users", authorizer.Deny},
+		{"admin holds every scope", nil, []string{user.RoleAdmin}, "POST", "/v1/users", authorizer.Allow},
+		{"admin key narrowed", scope.Set{"credentials:read"}, []string{user.RoleAdmin}, "POST", "/v1/users", authorizer.Deny},
+		{"route not in table", nil, []string{user.RoleAdmin}, "GET", "/v1/nowhere", authorizer.Deny},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,9 +221,9 @@ func TestPolicyCoversEveryPermittedRoute(t *testing.T) {
 	// alice holds credentials:read and echo:read: every route needing one
 	// of those, or nothing, and no other.
 	var want []string
-	for _, r := range authz.Routes {
+	for _, r := range access.Routes {
 		if r.Role == "" && (r.Scope == "" || r.Scope == "credentials:read" || r.Scope == "echo:read") {
-			want = append(want, authz.RouteARN(arnBase, r))
+			want = append(want, access.RouteARN(arnBase, r))
 		}
 	}
 	got := resp.PolicyDocument.Statement[0].Resource
@@ -324,7 +324,7 @@ func TestFailsClosed(t *testing.T) {
 		f := newFixture(t, false, nil)
 		a := authorizer.New(failing{f.store, hang}, authorizer.Options{
 			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 20 * time.Millisecond,
-			Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+			Routes: access.NewTable(access.Routes), Clock: f.clock,
 		})
 		resp, err := a.Handle(context.Background(), whoami(map[string]string{"x-api-key": f.token}))
 		if err == nil || errors.Is(err, authorizer.ErrUnauthorized) || len(resp.PolicyDocument.Statement) != 0 {

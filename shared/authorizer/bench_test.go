@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
@@ -56,7 +56,7 @@ func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
 func (f *dynamoFixture) authorizer() *authorizer.Authorizer {
 	return authorizer.New(f.store, authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
-		Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+		Routes: access.NewTable(access.Routes), Clock: f.clock,
 	})
 }
 

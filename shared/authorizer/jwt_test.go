@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
 )
@@ -53,7 +53,7 @@ func newJWTFixture(t testing.TB) *jwtFixture {
 	}
 	f.auth = authorizer.New(f.store, authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
-		Routes: authz.NewTable(authz.Routes), Clock: f.clock,
+		Routes: access.NewTable(access.Routes), Clock: f.clock,
 		Verifier: &accesstoken.Verifier{Keys: accesstoken.NewKeyring(&f.key.PublicKey), Issuer: issuer, Audience: audience, Clock: f.clock},
 	})
 	return f
@@ -225,7 +225,7 @@ func TestJWTScopes(t *testing.T) {
 	// A personal JWT follows its session (inheriting here) and its owner,
 	// live, whatever its scope claim says.
 	req := request("GET", "/v1/keys", map[string]string{"Authorization": "Bearer " + f.issue(t, f.claims())})
-	if resp, err := f.auth.Handle(ctx, req); err != nil || effect(resp, req.MethodArn) != authz.Allow {
+	if resp, err := f.auth.Handle(ctx, req); err != nil || effect(resp, req.MethodArn) != authorizer.Allow {
 		t.Fatalf("inheriting JWT: %v %v", err, resp.PolicyDocument)
 	}
 	// An access token is also bounded by its scope claim.
@@ -237,7 +237,7 @@ func TestJWTScopes(t *testing.T) {
 	at.SessionID, at.Scope = fam.ID, "echo:read"
 	req = request("GET", "/v1/keys", map[string]string{"Authorization": "Bearer " + f.issue(t, at)})
 	resp, err := f.auth.Handle(ctx, req)
-	if err != nil || effect(resp, req.MethodArn) != authz.Deny || resp.Context["credentialType"] != "access_token" {
+	if err != nil || effect(resp, req.MethodArn) != authorizer.Deny || resp.Context["credentialType"] != "access_token" {
 		t.Fatalf("narrowed access token: %v %v %v", err, resp.Context, resp.PolicyDocument)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/sas"
 )
@@ -36,7 +36,7 @@ func newSASFixture(t testing.TB) *sasFixture {
 	f.save(t)
 	f.auth = authorizer.New(f.store, authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
-		Routes: authz.NewTable(authz.Routes), Clock: f.clock, Sealer: f.sealer,
+		Routes: access.NewTable(access.Routes), Clock: f.clock, Sealer: f.sealer,
 	})
 	return f
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/dynamolocal"
@@ -143,7 +143,7 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	}
 	auth := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout,
-		QueryTokens: cfg.QueryTokens, Routes: authz.NewTable(authz.Routes), Clock: clk, Logger: opt.Logger,
+		QueryTokens: cfg.QueryTokens, Routes: access.NewTable(access.Routes), Clock: clk, Logger: opt.Logger,
 		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
 		Sealer:   sealer,
 	})
@@ -156,10 +156,10 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 		Sealer: sealer, Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: opt.Logger,
 	})
 	gw := &gateway.Gateway{
-		Protected:  authz.Routes,
-		Public:     authz.PublicRoutes,
+		Protected:  access.Routes,
+		Public:     access.PublicRoutes,
 		Authorizer: auth.Handle,
-		Functions:  map[string]gateway.Handler{authz.FnIssueKeys: mgmt.Handle, authz.FnToken: tokens.Handle},
+		Functions:  map[string]gateway.Handler{access.FnIssueKeys: mgmt.Handle, access.FnToken: tokens.Handle},
 		Stage:      "local",
 		Logger:     opt.Logger,
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 // Authorizer is a Lambda REQUEST authorizer handler.
@@ -38,8 +38,8 @@ const (
 // Gateway serves a REST API the way API Gateway does. Set its fields before
 // the first request and do not change them afterwards.
 type Gateway struct {
-	Protected  []authz.Route      // routes behind the authorizer
-	Public     []authz.Route      // routes served without it (Scope/Role ignored)
+	Protected  []access.Route      // routes behind the authorizer
+	Public     []access.Route      // routes served without it (Scope/Role ignored)
 	Authorizer Authorizer         // the REQUEST authorizer of the protected routes
 	Functions  map[string]Handler // keyed by Route.Function
 	Stage      string             // e.g. "local"; "local" if empty
@@ -79,7 +79,7 @@ func (g *Gateway) logger() *slog.Logger {
 
 func (g *Gateway) build() {
 	g.root = newResource("/")
-	add := func(routes []authz.Route, protected bool) {
+	add := func(routes []access.Route, protected bool) {
 		for _, r := range routes {
 			if c := g.root.insert(r, protected); c != "" {
 				g.logger().Warn("gateway: route conflict", slog.String("detail", c))

@@ -21,7 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 const arnPrefix = "arn:aws:execute-api:us-east-1:123456789012:local/local"
@@ -73,7 +73,7 @@ func ok(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyR
 }
 
 var (
-	testProtected = []authz.Route{
+	testProtected = []access.Route{
 		{Method: "GET", Resource: "/v1/whoami", Function: "fn"},
 		{Method: "GET", Resource: "/v1/keys/{keyId}", Function: "fn"},
 		{Method: "GET", Resource: "/v1/keys/me", Function: "fn"},
@@ -81,7 +81,7 @@ var (
 		{Method: "POST", Resource: "/v1/echo", Function: "fn"},
 		{Method: "GET", Resource: "/v1/nofn", Function: "missing"},
 	}
-	testPublic = []authz.Route{
+	testPublic = []access.Route{
 		{Method: "GET", Resource: "/", Function: "fn"},
 		{Method: "GET", Resource: "/healthz", Function: "fn"},
 		{Method: "ANY", Resource: "/any", Function: "fn"},
@@ -376,7 +376,7 @@ func TestRequestMapping(t *testing.T) {
 	c := &capture{}
 	g := newGateway(c, allowAll, ok)
 	g.Stage, g.APIID, g.Region, g.AccountID = "dev", "abc123", "eu-west-1", "111122223333"
-	g.Protected = []authz.Route{{Method: "GET", Resource: "/v1/keys/{keyId}", Function: "fn"}}
+	g.Protected = []access.Route{{Method: "GET", Resource: "/v1/keys/{keyId}", Function: "fn"}}
 	g.Authorizer = c.authorizer(func(context.Context, events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 		return policy("u", "Allow", "arn:aws:execute-api:eu-west-1:111122223333:abc123/dev/*"), nil
 	})
@@ -751,7 +751,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 
 func ExampleGateway() {
 	g := &Gateway{
-		Public: []authz.Route{{Method: "GET", Resource: "/healthz", Function: "health"}},
+		Public: []access.Route{{Method: "GET", Resource: "/healthz", Function: "health"}},
 		Functions: map[string]Handler{"health": func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 			return events.APIGatewayProxyResponse{StatusCode: 200, Body: `{"status":"ok"}`}, nil
 		}},

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 )
 
 // methodAny is API Gateway's catch-all method: it serves every HTTP method
@@ -13,7 +13,7 @@ const methodAny = "ANY"
 
 // method is one method defined on a resource.
 type method struct {
-	route     authz.Route
+	route     access.Route
 	protected bool
 }
 
@@ -45,7 +45,7 @@ func splitPath(p string) []string {
 // method defined twice, or two parameter names at one level); the first
 // definition is kept, except that a protected method replaces a public one,
 // so a route listed in both tables is never served without the authorizer.
-func (root *resource) insert(r authz.Route, protected bool) (conflict string) {
+func (root *resource) insert(r access.Route, protected bool) (conflict string) {
 	n := root
 	for _, seg := range splitPath(r.Resource) {
 		var name string

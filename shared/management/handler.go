@@ -14,7 +14,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
-	"github.com/tollgate/tollgate/shared/authz"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -76,7 +76,7 @@ type Options struct {
 type Handler struct {
 	store  Store
 	opt    Options
-	table  *authz.Table
+	table  *access.Table
 	routes map[string]route
 }
 
@@ -94,7 +94,7 @@ func New(s Store, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{store: s, opt: opt, table: authz.NewTable(authz.Routes)}
+	h := &Handler{store: s, opt: opt, table: access.NewTable(access.Routes)}
 	h.routes = map[string]route{
 		"GET /v1/whoami":                        whoami,
 		"GET /v1/keys":                          h.listKeys,
@@ -169,7 +169,7 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	slices.Sort(scopes)
 	// The authorizer enforced the route table already; checking it again
 	// keeps the handler safe on its own.
-	if r, ok := h.table.Lookup(req.HTTPMethod, req.Resource); !ok || !r.Permits(authz.Principal{Scopes: scopes, Admin: u.IsAdmin()}) {
+	if r, ok := h.table.Lookup(req.HTTPMethod, req.Resource); !ok || !r.Permits(access.Principal{Scopes: scopes, Admin: u.IsAdmin()}) {
 		return events.APIGatewayProxyResponse{}, apigw.Forbidden("the calling credential may not call this route")
 	}
 	return route(ctx, &call{req: req, caller: caller, user: u, scopes: scopes, now: h.opt.Clock.Now()})

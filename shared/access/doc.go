@@ -3,4 +3,4 @@
 // scopes into an API Gateway policy. A route missing from the table is never
 // allowed, and the policy lists every route the principal may call, so a
 // cached policy is safe for any route.
-package authz
+package access

@@ -1,9 +1,8 @@
-package authz
+package access
 
 import (
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/user"
 )
@@ -88,27 +87,4 @@ func ARNPrefix(methodARN string) (string, bool) {
 		return "", false
 	}
 	return methodARN[:first+1+second], true
-}
-
-// Statement effects.
-const (
-	Allow = "Allow"
-	Deny  = "Deny"
-)
-
-// Policy builds the IAM policy for allowed ARNs, with an explicit Deny of
-// denied (the request's own method ARN) when it is not "".
-func Policy(allowed []string, denied string) events.APIGatewayCustomAuthorizerPolicy {
-	p := events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17"}
-	if len(allowed) > 0 {
-		p.Statement = append(p.Statement, events.IAMPolicyStatement{
-			Action: []string{"execute-api:Invoke"}, Effect: Allow, Resource: allowed,
-		})
-	}
-	if denied != "" {
-		p.Statement = append(p.Statement, events.IAMPolicyStatement{
-			Action: []string{"execute-api:Invoke"}, Effect: Deny, Resource: []string{denied},
-		})
-	}
-	return p
 }

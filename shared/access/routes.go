@@ -1,4 +1,4 @@
-package authz
+package access
 
 import "github.com/tollgate/tollgate/shared/user"
 
