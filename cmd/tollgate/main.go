@@ -17,11 +17,11 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/local/devstack"
+	"github.com/tollgate/tollgate/shared/local/services"
+	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
@@ -84,7 +84,7 @@ func dev(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	jar, err := dynamolocal.FindJar(".")
+	jar, err := services.FindDynamoDB(".")
 	if err != nil {
 		return err
 	}

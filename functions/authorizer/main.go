@@ -8,17 +8,17 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/access"
-	"github.com/tollgate/tollgate/shared/awsdeps"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
 func main() {
-	cfg, err := config.FromEnv()
+	cfg, err := config.TokensFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -26,15 +26,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	t, err := awsdeps.LoadTokens(context.Background(), cfg)
+	_, keys, kc, err := accesstoken.OpenKMS(context.Background(), cfg.SigningKeys)
 	if err != nil {
 		log.Fatal(err)
 	}
+	sealer := envelope.NewKMS(kc, cfg.SealKey)
 	a := authorizer.New(st, authorizer.Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
 		Routes: access.NewTable(access.Routes), Clock: clock.Real{}, Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
-		Verifier: &accesstoken.Verifier{Keys: t.Keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clock.Real{}},
-		Sealer:   t.Sealer,
+		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clock.Real{}},
+		Sealer:   sealer,
 	})
 	lambda.Start(a.Handle)
 }

@@ -8,15 +8,16 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/tollgate/tollgate/shared/awsdeps"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
 func main() {
-	cfg, err := config.FromEnv()
+	cfg, err := config.TokensFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -24,13 +25,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	t, err := awsdeps.LoadTokens(context.Background(), cfg)
+	signer, _, kc, err := accesstoken.OpenKMS(context.Background(), cfg.SigningKeys)
 	if err != nil {
 		log.Fatal(err)
 	}
+	sealer := envelope.NewKMS(kc, cfg.SealKey)
 	h := management.New(st, management.Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clock.Real{},
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: t.Signer, PasswordSignIn: cfg.PasswordSignIn, Sealer: t.Sealer,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, PasswordSignIn: cfg.PasswordSignIn, Sealer: sealer,
 		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
 	})
 	lambda.Start(h.Handle)

@@ -6,7 +6,6 @@ import (
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/tollgate/tollgate/shared/awsdeps"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -23,7 +22,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bus, err := awsdeps.NewEventBridge(ctx, cfg.EventBus)
+	bus, err := sweep.NewEventBridge(ctx, cfg.EventBus)
 	if err != nil {
 		log.Fatal(err)
 	}

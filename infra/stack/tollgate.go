@@ -371,7 +371,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Actions:      jsii.Strings("dynamodb:Query"),
 		ResourceArns: jsii.Strings(*table.Table.TableArn() + "/index/" + dynamo.IndexExpiry),
 	})
-	// shared/awsdeps.EventBridge publishes to the named bus, or to the
+	// sweep.EventBridge publishes to the named bus, or to the
 	// default bus without one.
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      sweeper.Function,
@@ -393,7 +393,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		})},
 	})
 
-	// KMS, as shared/awsdeps calls it: every function reads the signing
+	// KMS, as accesstoken.OpenKMS and envelope call it: every function reads the signing
 	// keys' public keys at cold start; token and issuekeys sign JWTs; token
 	// seals and opens secrets; issuekeys seals and opens SAS keys; the
 	// authorizer only opens them (kms:Decrypt) to check signatures.
@@ -443,7 +443,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	if props.Audience != "" {
 		audience = jsii.String(props.Audience)
 	}
-	// Every function calls awsdeps.LoadTokens at cold start, which requires
+	// Every function calls accesstoken.OpenKMS at cold start, which requires
 	// the issuer, the signing keys and the seal key, so all three get them.
 	for _, fn := range []*Function{authorizer, issueKeys, token} {
 		for _, kv := range [][2]*string{

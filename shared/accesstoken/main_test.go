@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/clock"
-	"github.com/tollgate/tollgate/shared/localkms"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 )
 
-func TestMain(m *testing.M) { localkms.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 const (
 	testIssuer   = "https://tollgate.example"

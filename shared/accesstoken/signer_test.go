@@ -16,7 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/tollgate/tollgate/shared/localkms"
+	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/local/services"
 )
 
 func hexBytes(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }
@@ -113,9 +114,9 @@ func TestRawToDERMatchesStdlib(t *testing.T) {
 }
 
 func TestKMSSigner(t *testing.T) {
-	endpoint := localkms.Endpoint(t)
+	endpoint := localtest.KMS(t)
 	ctx := context.Background()
-	client, err := localkms.Client(ctx, endpoint)
+	client, err := services.KMSClient(ctx, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,9 +186,9 @@ func TestKMSSigner(t *testing.T) {
 }
 
 func TestNewKMSSignerRejectsWrongKeys(t *testing.T) {
-	endpoint := localkms.Endpoint(t)
+	endpoint := localtest.KMS(t)
 	ctx := context.Background()
-	client, err := localkms.Client(ctx, endpoint)
+	client, err := services.KMSClient(ctx, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,18 +11,18 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/clock"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/user"
 )
 
-func TestMain(m *testing.M) { dynamolocal.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 // dynamoFixture is an owner with n keys in a fresh DynamoDB Local table.
 type dynamoFixture struct {
-	api    *dynamolocal.Counting
+	api    *localtest.Counting
 	store  *dynamo.Store
 	clock  *clock.Fake
 	tokens []string
@@ -31,8 +31,8 @@ type dynamoFixture struct {
 func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
 	tb.Helper()
 	ctx := context.Background()
-	db, table := dynamolocal.NewTable(tb)
-	f := &dynamoFixture{api: &dynamolocal.Counting{API: db}, clock: clock.NewFake(t0)}
+	db, table := localtest.NewTable(tb)
+	f := &dynamoFixture{api: &localtest.Counting{API: db}, clock: clock.NewFake(t0)}
 	f.store = dynamo.New(f.api, table)
 	owner := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: "bench", Roles: []string{user.RoleCredentialIssuer},
 		Scopes: scope.Set{"credentials:read", "echo:read"}, CreatedAt: t0}

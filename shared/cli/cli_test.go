@@ -11,15 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
+	"github.com/tollgate/tollgate/shared/local/devstacktest"
 
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/sas"
 )
 
-func TestMain(m *testing.M) { dynamolocal.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 // stack serves a fresh local stack over real HTTP and returns its URL and
 // bootstrap admin key.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
+	"github.com/tollgate/tollgate/shared/local/devstacktest"
 
 	"github.com/tollgate/tollgate/shared/cli"
 )

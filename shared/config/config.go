@@ -93,6 +93,13 @@ const (
 // FromEnv parses the configuration from the process environment.
 func FromEnv() (Config, error) { return Parse(os.Getenv) }
 
+// TokensFromEnv is FromEnv for the functions that sign or verify JWTs and
+// seal secrets in AWS: it also reports what they need and is missing.
+func TokensFromEnv() (Config, error) {
+	c, err := FromEnv()
+	return c, errors.Join(err, c.requireTokens())
+}
+
 // Parse reads the configuration through getenv, reporting every problem at once.
 func Parse(getenv func(string) string) (Config, error) {
 	c := Config{
@@ -182,9 +189,9 @@ func boolean(getenv func(string) string, name string, dst *bool) error {
 	return nil
 }
 
-// RequireTokens reports what is missing for the functions that sign or
+// requireTokens reports what is missing for the functions that sign or
 // verify JWTs and seal secrets in AWS.
-func (c Config) RequireTokens() error {
+func (c Config) requireTokens() error {
 	var errs []error
 	if c.Issuer == "" {
 		errs = append(errs, fmt.Errorf("%s is required", EnvIssuer))

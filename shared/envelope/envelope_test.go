@@ -11,10 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/tollgate/tollgate/shared/envelope"
-	"github.com/tollgate/tollgate/shared/localkms"
+	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/local/services"
 )
 
-func TestMain(m *testing.M) { localkms.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 // realKMS is a client of the test binary's local-kms and two keys in it.
 var realKMS struct {
@@ -28,10 +29,10 @@ var realKMS struct {
 // shared local-kms, skipping (or failing) the test when it is not installed.
 func localKMS(t *testing.T) (*kms.Client, string, string) {
 	t.Helper()
-	endpoint := localkms.Endpoint(t)
+	endpoint := localtest.KMS(t)
 	realKMS.once.Do(func() {
 		ctx := context.Background()
-		c, err := localkms.Client(ctx, endpoint)
+		c, err := services.KMSClient(ctx, endpoint)
 		if err != nil {
 			realKMS.err = err
 			return

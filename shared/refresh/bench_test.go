@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/shared/dynamolocal"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
@@ -14,8 +14,8 @@ import (
 // its family, then one transaction) against DynamoDB Local, along a chain of
 // successors.
 func BenchmarkExchangeDynamoDBLocal(b *testing.B) {
-	db, table := dynamolocal.NewTable(b)
-	api := &dynamolocal.Counting{API: db}
+	db, table := localtest.NewTable(b)
+	api := &localtest.Counting{API: db}
 	s := dynamo.New(api, table)
 	_, tok := newFamily(b, s)
 	e := &refresh.Exchanger{Store: s, Sealer: sealer(b), Grace: refresh.DefaultGrace}

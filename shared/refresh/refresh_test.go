@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/envelope"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -18,7 +18,7 @@ import (
 	"github.com/tollgate/tollgate/shared/store/memory"
 )
 
-func TestMain(m *testing.M) { dynamolocal.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 const project = "default"
 
@@ -38,7 +38,7 @@ func sealer(t testing.TB) refresh.Sealer {
 // stores runs f against the memory store and DynamoDB Local.
 func stores(t *testing.T, f func(t *testing.T, s refresh.Store)) {
 	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
-	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(dynamolocal.NewTable(t))) })
+	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(localtest.NewTable(t))) })
 }
 
 func newFamily(t testing.TB, s refresh.Store) (refresh.Family, string) {

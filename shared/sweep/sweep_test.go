@@ -8,15 +8,15 @@ import (
 
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/store/memory"
 	"github.com/tollgate/tollgate/shared/sweep"
 )
 
-func TestMain(m *testing.M) { dynamolocal.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 const project = "default"
 
@@ -36,7 +36,7 @@ type Store interface {
 
 func stores(t *testing.T, f func(t *testing.T, s Store)) {
 	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
-	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(dynamolocal.NewTable(t))) })
+	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(localtest.NewTable(t))) })
 }
 
 // outbox keeps published events.

@@ -1,7 +1,7 @@
 // Package devstacktest starts local stacks for end-to-end tests: the real
 // handlers behind the API Gateway emulation, over real HTTP and over HTTPS
 // asking for client certificates, each with its own table in the test
-// binary's shared DynamoDB Local (run the binary through dynamolocal.Main).
+// binary's shared DynamoDB Local (run the binary through localtest.Main).
 // It also makes throwaway client certificates. It is for tests only.
 package devstacktest
 
@@ -26,9 +26,9 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/devstack"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 )
 
 // Stack is a running local stack.
@@ -54,7 +54,7 @@ func Start(t testing.TB, settings ...func(*config.Config)) Stack {
 	for _, set := range settings {
 		set(&cfg)
 	}
-	h, err := devstack.Build(context.Background(), dynamolocal.Endpoint(t), devstack.Options{StateDir: dir, Out: s.Out, Config: cfg})
+	h, err := devstack.Build(context.Background(), localtest.DynamoDB(t), devstack.Options{StateDir: dir, Out: s.Out, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

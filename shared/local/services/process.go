@@ -1,4 +1,4 @@
-package localsvc
+package services
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"testing"
 	"time"
 )
 
@@ -51,9 +49,9 @@ type Process struct {
 	done chan struct{}
 }
 
-// Start runs cmd and waits up to within for 127.0.0.1:port to accept
+// startProcess runs cmd and waits up to within for 127.0.0.1:port to accept
 // connections; name is for error messages.
-func Start(ctx context.Context, name string, cmd *exec.Cmd, port int, within time.Duration) (*Process, error) {
+func startProcess(ctx context.Context, name string, cmd *exec.Cmd, port int, within time.Duration) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
@@ -95,43 +93,5 @@ func (p *Process) Stop() {
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.done
-	}
-}
-
-// Shared is a server a test binary starts on first use and stops at the
-// end (call Stop from TestMain after m.Run).
-type Shared struct {
-	// Start starts the server and returns its endpoint and how to stop it.
-	Start func() (endpoint string, stop func(), err error)
-	// RequireEnv names the variable that turns a server that cannot start
-	// (not installed) from a skip into a failure.
-	RequireEnv string
-
-	once     sync.Once
-	endpoint string
-	stop     func()
-	err      error
-}
-
-// Endpoint returns the server's endpoint, starting it on first use; when
-// it cannot start, the test skips, or fails if RequireEnv is set.
-func (s *Shared) Endpoint(t testing.TB) string {
-	t.Helper()
-	s.once.Do(func() { s.endpoint, s.stop, s.err = s.Start() })
-	switch {
-	case s.err == nil:
-		return s.endpoint
-	case os.Getenv(s.RequireEnv) != "":
-		t.Fatal(s.err)
-	default:
-		t.Skip(s.err)
-	}
-	return ""
-}
-
-// Stop stops the server if it was started.
-func (s *Shared) Stop() {
-	if s.stop != nil {
-		s.stop()
 	}
 }

@@ -13,14 +13,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
-	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/envelope"
-	"github.com/tollgate/tollgate/shared/gateway"
+	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -55,7 +54,7 @@ const (
 func Run(ctx context.Context, opt Options) error {
 	endpoint := opt.Endpoint
 	if endpoint == "" {
-		db, err := dynamolocal.Start(ctx, opt.Jar, filepath.Join(opt.StateDir, "dynamodb"))
+		db, err := services.StartDynamoDB(ctx, opt.Jar, filepath.Join(opt.StateDir, "dynamodb"))
 		if err != nil {
 			return err
 		}
@@ -155,11 +154,11 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys,
 		Sealer: sealer, Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: opt.Logger,
 	})
-	gw := &gateway.Gateway{
+	gw := &Gateway{
 		Protected:  access.Routes,
 		Public:     access.PublicRoutes,
 		Authorizer: auth.Handle,
-		Functions:  map[string]gateway.Handler{access.FnIssueKeys: mgmt.Handle, access.FnToken: tokens.Handle},
+		Functions:  map[string]Handler{access.FnIssueKeys: mgmt.Handle, access.FnToken: tokens.Handle},
 		Stage:      "local",
 		Logger:     opt.Logger,
 	}

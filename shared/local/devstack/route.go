@@ -1,4 +1,4 @@
-package gateway
+package devstack
 
 import (
 	"net/url"

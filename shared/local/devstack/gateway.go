@@ -1,4 +1,4 @@
-package gateway
+package devstack
 
 import (
 	"context"
@@ -38,8 +38,8 @@ const (
 // Gateway serves a REST API the way API Gateway does. Set its fields before
 // the first request and do not change them afterwards.
 type Gateway struct {
-	Protected  []access.Route      // routes behind the authorizer
-	Public     []access.Route      // routes served without it (Scope/Role ignored)
+	Protected  []access.Route     // routes behind the authorizer
+	Public     []access.Route     // routes served without it (Scope/Role ignored)
 	Authorizer Authorizer         // the REQUEST authorizer of the protected routes
 	Functions  map[string]Handler // keyed by Route.Function
 	Stage      string             // e.g. "local"; "local" if empty

@@ -1,8 +1,7 @@
-package awsdeps
+package sweep
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
 
@@ -10,45 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/tollgate/tollgate/shared/accesstoken"
-	tgconfig "github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/envelope"
-	"github.com/tollgate/tollgate/shared/sweep"
 )
-
-// Tokens is what the functions that sign, verify and seal need.
-type Tokens struct {
-	Signer accesstoken.Signer
-	Keys   *accesstoken.Keyring
-	Sealer envelope.Sealer
-}
-
-// LoadTokens reads every signing key's public key from KMS: the first
-// key signs, all verify.
-func LoadTokens(ctx context.Context, c tgconfig.Config) (Tokens, error) {
-	if err := c.RequireTokens(); err != nil {
-		return Tokens{}, err
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return Tokens{}, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	client := kms.NewFromConfig(awsCfg)
-	var signer accesstoken.Signer
-	var pubs []*ecdsa.PublicKey
-	for i, id := range c.SigningKeys {
-		s, err := accesstoken.NewKMSSigner(ctx, client, id)
-		if err != nil {
-			return Tokens{}, fmt.Errorf("signing key %s: %w", id, err)
-		}
-		if i == 0 {
-			signer = s
-		}
-		pubs = append(pubs, s.PublicKey())
-	}
-	return Tokens{Signer: signer, Keys: accesstoken.NewKeyring(pubs...), Sealer: envelope.NewKMS(client, c.SealKey)}, nil
-}
 
 // EventBridge publishes sweep events to an event bus: source "tollgate",
 // detail-type the event type, detail the event.
@@ -68,7 +29,7 @@ func NewEventBridge(ctx context.Context, bus string) (*EventBridge, error) {
 
 // Publish sends events, ten to a call (EventBridge's limit); any entry it
 // refuses is an error, so the sweep retries on its next run.
-func (p *EventBridge) Publish(ctx context.Context, events []sweep.Event) error {
+func (p *EventBridge) Publish(ctx context.Context, events []Event) error {
 	for start := 0; start < len(events); start += 10 {
 		batch := events[start:min(start+10, len(events))]
 		entries := make([]ebtypes.PutEventsRequestEntry, len(batch))

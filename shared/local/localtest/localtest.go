@@ -1,0 +1,167 @@
+// Package localtest gives integration tests the local stand-ins for AWS
+// services, each started once per test binary on first use and stopped by
+// Main: an in-memory DynamoDB Local (with a fresh table per test) and a
+// local-kms. Without them installed a test skips, or fails when `make test`
+// sets the Require variables.
+package localtest
+
+import (
+	"context"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/services"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+)
+
+// Variables that make a stand-in that cannot start (not installed) a
+// failure instead of a skip (`make test` sets both).
+const (
+	RequireDynamoDB = "TOLLGATE_REQUIRE_DYNAMODB_LOCAL"
+	RequireKMS      = "TOLLGATE_REQUIRE_LOCAL_KMS"
+)
+
+var dynamoDB = &shared{
+	requireEnv: RequireDynamoDB,
+	start: func() (string, func(), error) {
+		jar, err := services.FindDynamoDB(".")
+		if err != nil {
+			return "", nil, err
+		}
+		srv, err := services.StartDynamoDB(context.Background(), jar, "")
+		if err != nil {
+			return "", nil, err
+		}
+		return srv.Endpoint, srv.Stop, nil
+	},
+}
+
+var localKMS = &shared{
+	requireEnv: RequireKMS,
+	start: func() (string, func(), error) {
+		bin, err := services.FindKMS(".")
+		if err != nil {
+			return "", nil, err
+		}
+		dir, err := os.MkdirTemp("", "localkms")
+		if err != nil {
+			return "", nil, err
+		}
+		srv, err := services.StartKMS(context.Background(), bin, dir)
+		if err != nil {
+			return "", nil, err
+		}
+		return srv.Endpoint, func() { srv.Stop(); _ = os.RemoveAll(dir) }, nil
+	},
+}
+
+// Main runs a test binary and stops whatever stand-ins its tests started.
+func Main(m *testing.M) {
+	code := m.Run()
+	dynamoDB.stopNow()
+	localKMS.stopNow()
+	os.Exit(code)
+}
+
+// DynamoDB returns the endpoint of an in-memory DynamoDB Local shared by
+// the test binary, starting it on first use. Use it only in binaries run
+// through Main.
+func DynamoDB(t testing.TB) string {
+	t.Helper()
+	return dynamoDB.endpointFor(t)
+}
+
+// KMS returns the endpoint of a local-kms shared by the test binary,
+// starting it on first use. Use it only in binaries run through Main.
+func KMS(t testing.TB) string {
+	t.Helper()
+	return localKMS.endpointFor(t)
+}
+
+// NewTable creates a fresh Tollgate table in the shared DynamoDB Local and
+// returns a client for it and its name.
+func NewTable(t testing.TB) (*dynamodb.Client, string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := dynamo.NewClient(ctx, DynamoDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := id.New("tollgate")
+	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
+		t.Fatal(err)
+	}
+	return db, table
+}
+
+// shared is a server a test binary starts on first use and stops at the end.
+type shared struct {
+	start      func() (endpoint string, stop func(), err error)
+	requireEnv string
+
+	once     sync.Once
+	endpoint string
+	stop     func()
+	err      error
+}
+
+func (s *shared) endpointFor(t testing.TB) string {
+	t.Helper()
+	s.once.Do(func() { s.endpoint, s.stop, s.err = s.start() })
+	switch {
+	case s.err == nil:
+		return s.endpoint
+	case os.Getenv(s.requireEnv) != "":
+		t.Fatal(s.err)
+	default:
+		t.Skip(s.err)
+	}
+	return ""
+}
+
+func (s *shared) stopNow() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+// Counting wraps a DynamoDB client and counts the calls a benchmark or
+// test makes, by operation.
+type Counting struct {
+	dynamo.API
+	Gets, Puts, Updates, Queries, Transactions atomic.Int64
+}
+
+// GetItem counts and forwards.
+func (c *Counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.Gets.Add(1)
+	return c.API.GetItem(ctx, in, o...)
+}
+
+// PutItem counts and forwards.
+func (c *Counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.Puts.Add(1)
+	return c.API.PutItem(ctx, in, o...)
+}
+
+// UpdateItem counts and forwards.
+func (c *Counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.Updates.Add(1)
+	return c.API.UpdateItem(ctx, in, o...)
+}
+
+// Query counts and forwards.
+func (c *Counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.Queries.Add(1)
+	return c.API.Query(ctx, in, o...)
+}
+
+// TransactWriteItems counts and forwards.
+func (c *Counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.Transactions.Add(1)
+	return c.API.TransactWriteItems(ctx, in, o...)
+}
