@@ -277,14 +277,9 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 	// constant time guards against a store answering with another record.
 	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
 	if match && o.user != nil && !o.user.Disabled && k.Status == apikey.Active && k.ProjectID == a.opt.ProjectID {
-		ownerScopes := o.user.EffectiveScopes()
-		granted := k.Scopes
-		if granted == nil {
-			granted = ownerScopes
-		}
 		d.principal = &access.Principal{
 			ProjectID: a.opt.ProjectID, ID: k.Owner, CredentialType: TypeAPIKey, CredentialID: k.ID,
-			Scopes: scope.Intersect(granted, ownerScopes), Admin: o.user.IsAdmin(),
+			Scopes: o.user.ScopesFor(k.Scopes), Admin: o.user.IsAdmin(),
 		}
 		d.prefix = prefix
 		d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
@@ -504,13 +499,8 @@ func earlier(a, b time.Time) time.Time {
 // bounded by its scope claim, which a refresh may have narrowed. A
 // client's token is the client's: never an admin.
 func jwtPrincipal(projectID string, c accesstoken.Claims, s credential.Session, owner user.User) *access.Principal {
-	ownerScopes := owner.EffectiveScopes()
-	granted := s.Scopes
-	if granted == nil {
-		granted = ownerScopes
-	}
 	p := &access.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: TypeJWT, CredentialID: s.ID,
-		Scopes: scope.Intersect(granted, ownerScopes), Admin: owner.IsAdmin()}
+		Scopes: owner.ScopesFor(s.Scopes), Admin: owner.IsAdmin()}
 	if s.Kind == credential.KindJWT {
 		return p
 	}

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
-	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -67,7 +67,7 @@ type Options struct {
 	PasswordSignIn       bool               // users may be given a password
 	Issuer, Audience     string             // iss and aud of personal JWTs
 	Signer               accesstoken.Signer // signs personal JWTs
-	Sealer               sas.Sealer     // seals SAS keys
+	Sealer               sas.Sealer         // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
 }

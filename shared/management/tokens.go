@@ -123,13 +123,9 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 		NotBefore: c.now.Truncate(time.Second)}
 	// The scope claim says what was granted at issue; an inheriting JWT
 	// follows its owner live through its session, whatever the claim says.
-	granted := scopes
-	if granted == nil {
-		granted = owner.EffectiveScopes()
-	}
 	tok, err := accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
 		Issuer: h.opt.Issuer, Subject: owner.ID, Audience: h.opt.Audience, ExpiresAt: expires.Unix(), IssuedAt: c.now.Unix(),
-		ID: sess.ID, Scope: granted.String(), SessionID: sess.ID,
+		ID: sess.ID, Scope: owner.GrantOf(scopes).String(), SessionID: sess.ID,
 	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

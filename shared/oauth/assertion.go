@@ -54,7 +54,7 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := grant(nil, g.owner.EffectiveScopes(), requested)
+	scopes, err := grant(g.owner, nil, requested)
 	if err != nil {
 		return nil, err
 	}

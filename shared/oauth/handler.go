@@ -3,11 +3,12 @@ package oauth
 import (
 	"context"
 	"errors"
-	"github.com/tollgate/tollgate/shared/audit"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/audit"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/accesstoken"
@@ -187,17 +188,14 @@ func requestedScopes(form map[string]string) (scope.Set, error) {
 
 // grant narrows what a session grants by what was requested (never
 // widening: invalid_scope) and by the owner's current scopes.
-func grant(granted, ownerScopes, requested scope.Set) (scope.Set, error) {
-	if granted == nil {
-		granted = ownerScopes
-	}
+func grant(owner user.User, granted, requested scope.Set) (scope.Set, error) {
 	if requested != nil {
-		if !granted.Covers(requested) {
+		if !owner.GrantOf(granted).Covers(requested) {
 			return nil, InvalidScope("scope exceeds what was granted")
 		}
 		granted = requested
 	}
-	return scope.Intersect(granted, ownerScopes), nil
+	return owner.ScopesFor(granted), nil
 }
 
 func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRequest, form map[string]string) (any, error) {
@@ -223,7 +221,7 @@ func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRe
 			return err
 		}
 		owner = o
-		scopes, err = grant(fam.Scopes, o.EffectiveScopes(), requested)
+		scopes, err = grant(o, fam.Scopes, requested)
 		return err
 	}
 	fam, successor, err := h.exchange.Exchange(ctx, h.opt.ProjectID, presented, now, admit)
@@ -323,7 +321,7 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := grant(g.scopes, g.owner.EffectiveScopes(), requested)
+	scopes, err := grant(g.owner, g.scopes, requested)
 	if err != nil {
 		return nil, err
 	}

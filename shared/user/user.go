@@ -51,6 +51,22 @@ func (u User) EffectiveScopes() scope.Set {
 	return u.Scopes
 }
 
+// GrantOf is what a credential granted scopes holds: those scopes, or, when
+// it inherits (nil), the user's current ones.
+func (u User) GrantOf(granted scope.Set) scope.Set {
+	if granted == nil {
+		return u.EffectiveScopes()
+	}
+	return granted
+}
+
+// ScopesFor is the effective-scope rule, written only here: what a
+// credential of this user that was granted scopes (nil: inherits) may do
+// now, its grant bounded by the user's current scopes.
+func (u User) ScopesFor(granted scope.Set) scope.Set {
+	return scope.Intersect(u.GrantOf(granted), u.EffectiveScopes())
+}
+
 func hasRole(roles []string, r string) bool {
 	for _, x := range roles {
 		if x == r {

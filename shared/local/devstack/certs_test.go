@@ -228,7 +228,7 @@ func TestCertificateFlowScript(t *testing.T) {
 	u := c.want(201, "POST", "/v1/users", "x-api-key: "+admin,
 		`{"username":"pat","roles":["credential-issuer"],"scopes":["certificates:read","certificates:write"]}`)
 	key := c.want(201, "POST", "/v1/keys", "x-api-key: "+admin, `{"name":"pat","owner":"`+u["userId"].(string)+`"}`)["key"].(string)
-	script, _ := filepath.Abs("../../examples/certificate-flow.sh")
+	script, _ := filepath.Abs("../../../examples/certificate-flow.sh")
 	cmd := exec.Command("bash", script)
 	cmd.Env = append(os.Environ(), "TOLLGATE_URL="+httpURL, "TOLLGATE_TLS_URL="+httpsURL, "KEY="+key, "USER_ID="+u["userId"].(string))
 	out, err := cmd.CombinedOutput()
