@@ -34,7 +34,7 @@ type Store struct {
 	sessions     map[projectKey]sessionRecord
 	refresh      map[projectKey]refresh.Token // project+hash
 	failures     map[throttleKey]int
-	sas          map[projectKey]sas.Sealed   // project+identifier
+	sas          map[projectKey]sas.Sealed       // project+identifier
 	sasOwners    map[projectKey]string           // project+owner -> identifier
 	assertions   map[projectKey]bool             // project+issuer#jti seen
 	certs        map[projectKey]certbind.Binding // project+thumbprint
