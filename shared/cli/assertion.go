@@ -16,12 +16,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/tollgate/tollgate/shared/oauth"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/oauth"
 )
 
 // assertionLifetime is how far ahead a client assertion's exp is (the

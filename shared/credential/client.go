@@ -2,10 +2,11 @@ package credential
 
 import (
 	"crypto/subtle"
+	"time"
+
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
-	"time"
 )
 
 // Defaults.

@@ -3,11 +3,12 @@ package memory
 import (
 	"context"
 	"fmt"
+	"time"
+
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
-	"time"
 )
 
 // sessionRecord is every kind of session with its kind-specific fields.
