@@ -2,6 +2,9 @@
 // Azure API Management's "SharedAccessSignature uid=…&ex=…&sn=…": an
 // HMAC-SHA512, keyed with the UTF-8 bytes of a base64 key string, over
 // identifier + "\n" + expiry exactly as the token carries it.
+// It also holds the SAS credential (one per user: an identifier and a
+// primary and secondary key), whose keys are stored only sealed by envelope
+// encryption bound to the project and identifier.
 // Parse is strict and allocation-light on hostile input (length cap, the
 // three fields once each and in Azure's order, an identifier alphabet without
 // separators so the string-to-sign cannot be forged, canonical padded base64
