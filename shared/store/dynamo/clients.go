@@ -86,17 +86,7 @@ func fromClientItem(it sessionItem) (credential.Client, error) {
 
 // ListClients lists an owner's clients, newest first.
 func (s *Store) ListClients(ctx context.Context, projectID, owner string, page store.Page) ([]credential.Client, string, error) {
-	items, next, err := s.listSessionItems(ctx, projectID, owner, credential.KindClient, page)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]credential.Client, len(items))
-	for i, it := range items {
-		if out[i], err = fromClientItem(it); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return listSessions(ctx, s, projectID, owner, credential.KindClient, page, fromClientItem)
 }
 
 // UpdateClientSecret writes a rotated secret, on condition that the secret

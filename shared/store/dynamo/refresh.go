@@ -51,17 +51,7 @@ func (s *Store) RevokeFamily(ctx context.Context, projectID, familyID string, at
 
 // ListFamilies lists an owner's refresh-token families, newest first.
 func (s *Store) ListFamilies(ctx context.Context, projectID, owner string, page store.Page) ([]refresh.Family, string, error) {
-	items, next, err := s.listSessionItems(ctx, projectID, owner, credential.KindRefresh, page)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]refresh.Family, len(items))
-	for i, it := range items {
-		if out[i], err = fromFamilyItem(it); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return listSessions(ctx, s, projectID, owner, credential.KindRefresh, page, fromFamilyItem)
 }
 
 func fromFamilyItem(it sessionItem) (refresh.Family, error) {

@@ -143,20 +143,13 @@ func (s *Store) GetSession(ctx context.Context, projectID, id string) (credentia
 
 // ListSessions lists an owner's sessions of one kind, newest first.
 func (s *Store) ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]credential.Session, string, error) {
-	items, next, err := s.listSessionItems(ctx, projectID, owner, kind, page)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]credential.Session, len(items))
-	for i, it := range items {
-		if out[i], err = fromSessionItem(it); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return listSessions(ctx, s, projectID, owner, kind, page, fromSessionItem)
 }
 
-func (s *Store) listSessionItems(ctx context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]sessionItem, string, error) {
+// listSessions lists an owner's sessions of one kind, newest first, each
+// decoded by from.
+func listSessions[T any](ctx context.Context, s *Store, projectID, owner string, kind credential.Kind, page store.Page,
+	from func(sessionItem) (T, error)) ([]T, string, error) {
 	avs, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), sessionKindPrefix(kind), page, func(sk string) (map[string]types.AttributeValue, bool) {
 		id, ok := lastSegment(sk)
 		return key(sessionPK(projectID, id), skSession), ok
@@ -164,10 +157,16 @@ func (s *Store) listSessionItems(ctx context.Context, projectID, owner string, k
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]sessionItem, len(avs))
+	items := make([]sessionItem, len(avs))
 	for i, av := range avs {
-		if err := attributevalue.UnmarshalMap(av, &out[i]); err != nil {
+		if err := attributevalue.UnmarshalMap(av, &items[i]); err != nil {
 			return nil, "", fmt.Errorf("decoding credential: %w", err)
+		}
+	}
+	out := make([]T, len(items))
+	for i, it := range items {
+		if out[i], err = from(it); err != nil {
+			return nil, "", err
 		}
 	}
 	return out, next, nil
