@@ -21,13 +21,15 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/tollgate/tollgate/shared/oauth"
 )
 
 // assertionLifetime is how far ahead a client assertion's exp is (the
 // server accepts at most 5 minutes).
 const assertionLifetime = 2 * time.Minute
+
+// assertionType is RFC 7523's client_assertion_type of a JWT client
+// assertion, the value the token endpoint requires.
+const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 // readPEMFile reads a PEM file, warning on stderr when warnPerm and group
 // or other can read it.
@@ -192,7 +194,7 @@ func (s *Session) assertionForm() (url.Values, error) {
 	if err != nil {
 		return nil, err
 	}
-	return url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {oauth.AssertionType}, "client_assertion": {tok}}, nil
+	return url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {assertionType}, "client_assertion": {tok}}, nil
 }
 
 // clientCert loads the profile's certificate and key once per session.

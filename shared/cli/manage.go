@@ -203,6 +203,19 @@ func (f *issueFlags) register(fs *pflag.FlagSet, what string, expiry, allowNoExp
 	}
 }
 
+// createCmd is a create subcommand: it sends the body issue's flags make
+// through send, which may add to it.
+func createCmd(env *Env, issue *issueFlags, use, short, example string, send func(c *cobra.Command, body map[string]any) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Example: example, Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			body, err := issue.body(env)
+			if err != nil {
+				return err
+			}
+			return send(c, body)
+		}}
+}
+
 // body is the creation's JSON body.
 func (f *issueFlags) body(env *Env) (map[string]any, error) {
 	if f.name == "" {

@@ -67,6 +67,7 @@ type Store interface {
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
 	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
+	ExpiryIndex
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -132,6 +133,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CertificateUniquenessRace", certificateRace},
 		{"AuditWithChange", auditWithChange},
 		{"AuditList", auditList},
+		{"ExpiryPage", expiryPage},
+		{"ExpiryPages", expiryPages},
+		{"MarkExpired", markExpired},
+		{"MarkNotified", markNotified},
+		{"SweepCursor", sweepCursor},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

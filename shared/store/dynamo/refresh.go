@@ -1,0 +1,141 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// skRefresh is the sort key of a refresh token's record (under its hash).
+const skRefresh = "REFRESH"
+
+// CreateFamily stores a refresh-token family and its first token.
+func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
+	it := toSessionItem(f.Session)
+	it.AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
+	put, err := s.putSession(it)
+	if err != nil {
+		return err
+	}
+	tok, err := s.refreshPut(first)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, []types.TransactWriteItem{put, tok}, func(int) error { return fmt.Errorf("family %s: %w", f.ID, store.ErrConflict) })
+}
+
+// GetFamily reads a refresh-token family.
+func (s *Store) GetFamily(ctx context.Context, projectID, familyID string) (refresh.Family, error) {
+	it, err := s.getSessionItem(ctx, projectID, familyID)
+	if err != nil {
+		return refresh.Family{}, err
+	}
+	if it.Type != string(credential.KindRefresh) {
+		return refresh.Family{}, fmt.Errorf("family %s: %w", familyID, store.ErrNotFound)
+	}
+	return fromFamilyItem(it)
+}
+
+// RevokeFamily revokes an active family; ErrNotFound if there is none.
+func (s *Store) RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error {
+	return s.RevokeSession(ctx, projectID, familyID, at)
+}
+
+// ListFamilies lists an owner's refresh-token families, newest first.
+func (s *Store) ListFamilies(ctx context.Context, projectID, owner string, page store.Page) ([]refresh.Family, string, error) {
+	return listSessions(ctx, s, projectID, owner, credential.KindRefresh, page, fromFamilyItem)
+}
+
+func fromFamilyItem(it sessionItem) (refresh.Family, error) {
+	sess, err := fromSessionItem(it)
+	return refresh.Family{Session: sess, AccessTokenTTL: time.Duration(it.AccessTokenTTL) * time.Second}, err
+}
+
+type refreshItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	ProjectID  string `dynamodbav:"projectId"`
+	FamilyID   string `dynamodbav:"familyId"`
+	Generation int    `dynamodbav:"generation"`
+	ExpiresAt  string `dynamodbav:"expiresAt"`
+	Spent      bool   `dynamodbav:"spent"`
+	SpentAt    string `dynamodbav:"spentAt,omitempty"`
+	Successor  []byte `dynamodbav:"successor,omitempty"`
+	TTL        int64  `dynamodbav:"ttl"`
+}
+
+func (s *Store) refreshPut(t refresh.Token) (types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(refreshItem{
+		PK: hashPK(t.ProjectID, t.Hash), SK: skRefresh, Type: "refresh_token", ProjectID: t.ProjectID,
+		FamilyID: t.FamilyID, Generation: t.Generation, ExpiresAt: formatTime(t.ExpiresAt),
+		TTL: t.ExpiresAt.Add(retention).Unix(),
+	})
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encoding refresh token: %w", err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}, nil
+}
+
+// GetRefreshToken reads a refresh token's record by its hash.
+func (s *Store) GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error) {
+	av, err := s.get(ctx, key(hashPK(projectID, h), skRefresh))
+	if err != nil {
+		return refresh.Token{}, fmt.Errorf("refresh token: %w", err)
+	}
+	var it refreshItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return refresh.Token{}, fmt.Errorf("decoding refresh token: %w", err)
+	}
+	t := refresh.Token{ProjectID: it.ProjectID, Hash: h, FamilyID: it.FamilyID, Generation: it.Generation,
+		Spent: it.Spent, Successor: it.Successor}
+	var errs [2]error
+	t.ExpiresAt, errs[0] = parseTime(it.ExpiresAt)
+	if it.SpentAt != "" {
+		t.SpentAt, errs[1] = parseTime(it.SpentAt)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return refresh.Token{}, fmt.Errorf("decoding refresh token: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// RotateRefreshToken spends a token and stores its successor in one
+// transaction, on condition that the token was not spent and the family is
+// active; ErrConflict otherwise.
+func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+	next, err := s.refreshPut(successor)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: s.table, Key: key(hashPK(spent.ProjectID, spent.Hash), skRefresh),
+			UpdateExpression:         aws.String("SET #spent = :true, #at = :at, #succ = :succ"),
+			ConditionExpression:      aws.String("attribute_exists(PK) AND #spent = :false"),
+			ExpressionAttributeNames: map[string]string{"#spent": "spent", "#at": "spentAt", "#succ": "successor"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":true": &types.AttributeValueMemberBOOL{Value: true}, ":false": &types.AttributeValueMemberBOOL{Value: false},
+				":at": &types.AttributeValueMemberS{Value: formatTime(spent.SpentAt)}, ":succ": &types.AttributeValueMemberB{Value: spent.Successor},
+			},
+		}},
+		next,
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: s.table, Key: key(sessionPK(spent.ProjectID, spent.FamilyID), skSession),
+			ConditionExpression:       aws.String("#st = :active"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":active": &types.AttributeValueMemberS{Value: string(credential.Active)}},
+		}},
+	}
+	return s.transact(ctx, items, func(int) error { return fmt.Errorf("refresh token rotation: %w", store.ErrConflict) })
+}
