@@ -89,6 +89,9 @@ type call struct {
 	now    time.Time
 }
 
+// acting is the caller as the issuance rules see it.
+func (c *call) acting() user.Caller { return user.Caller{User: c.user, Scopes: c.scopes} }
+
 // New returns the management handler.
 func New(s Store, opt Options) *Handler {
 	if opt.Logger == nil {

@@ -2,7 +2,6 @@ package management
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -50,30 +49,6 @@ func showKey(k apikey.Key, token string, now time.Time) keyJSON {
 	}
 }
 
-// optionalTime tells an omitted field from null and from a time.
-type optionalTime struct {
-	Set, Null bool
-	Time      time.Time
-}
-
-func (o *optionalTime) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return apigw.Invalid("expiresAt", "must be an RFC 3339 time or null")
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return apigw.Invalid("expiresAt", "must be an RFC 3339 time such as 2026-11-23T19:30:00Z")
-	}
-	o.Time = t.UTC()
-	return nil
-}
-
 type createKeyBody struct {
 	Name      string       `json:"name"`
 	Scopes    *[]string    `json:"scopes"`
@@ -86,7 +61,6 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	// Whether a key may never expire is the deployment's choice (h.expiry).
 	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes,
 		expiresAt: body.ExpiresAt, mayNever: true})
 	if err != nil {
@@ -105,81 +79,6 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 // created answers 201 with Location, for a body that holds a secret.
 func created(location string, v any) events.APIGatewayProxyResponse {
 	return apigw.JSON(http.StatusCreated, v, map[string]string{"Location": location, "Cache-Control": "no-store"})
-}
-
-// ownerFor resolves the owner named in a request: the caller by default;
-// anyone else only for an admin.
-func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.User, error) {
-	if named == nil || *named == c.user.ID {
-		return c.user, nil
-	}
-	if !c.user.IsAdmin() {
-		return user.User{}, apigw.Forbidden("only an admin may act for another owner")
-	}
-	if !id.Valid(user.IDPrefix, *named) {
-		return user.User{}, apigw.Invalid("owner", "no such user")
-	}
-	u, err := h.store.GetUser(ctx, h.opt.ProjectID, *named)
-	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, apigw.Invalid("owner", "no such user")
-	}
-	return u, err
-}
-
-// grantable checks requested scopes against the owner and the calling
-// credential. Omitted scopes inherit the owner's, which only a credential
-// that itself holds all of the owner's scopes may grant.
-func grantable(c *call, owner user.User, requested *[]string) (scope.Set, error) {
-	if requested == nil {
-		if !c.scopes.Covers(owner.EffectiveScopes()) {
-			return nil, apigw.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
-		}
-		return nil, nil
-	}
-	s, err := scope.Parse(*requested)
-	if err != nil {
-		return nil, apigw.Invalid("scopes", "%v", err)
-	}
-	if !owner.EffectiveScopes().Covers(s) {
-		return nil, apigw.Invalid("scopes", "must be a subset of the owner's scopes")
-	}
-	if !c.scopes.Covers(s) {
-		return nil, apigw.Invalid("scopes", "must be a subset of the calling credential's scopes")
-	}
-	return s, nil
-}
-
-// covers refuses to hand the caller a new secret for a credential of
-// owner granting scopes (nil: the owner's) unless the calling credential
-// holds all of them.
-func (h *Handler) covers(ctx context.Context, c *call, owner string, scopes scope.Set) error {
-	if scopes == nil {
-		o, err := h.ownerFor(ctx, c, &owner)
-		if err != nil {
-			return err
-		}
-		scopes = o.EffectiveScopes()
-	}
-	if !c.scopes.Covers(scopes) {
-		return apigw.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
-	}
-	return nil
-}
-
-// expiry applies the default lifetime and the deployment's policy.
-func (h *Handler) expiry(o optionalTime, now time.Time) (*time.Time, error) {
-	switch {
-	case !o.Set:
-		t := now.Add(apikey.DefaultLifetime)
-		return &t, nil
-	case o.Null && !h.opt.AllowNonExpiringKeys:
-		return nil, apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
-	case o.Null:
-		return nil, nil
-	case o.Time.Unix() <= now.Unix():
-		return nil, apigw.Invalid("expiresAt", "must be in the future (by at least a second)")
-	}
-	return &o.Time, nil
 }
 
 // keyFor reads a key the caller may see: its own, or any for an admin.

@@ -63,43 +63,6 @@ func showSession(s credential.Session, now time.Time) sessionJSON {
 	return j
 }
 
-// issuing is what every credential creation checks, in order: role, name,
-// owner (only an admin names another), scopes (against the owner and the
-// calling credential) and expiry (never-expiring only where allowed).
-type issuing struct {
-	name      string
-	owner     *string
-	scopes    *[]string
-	expiresAt optionalTime
-	mayNever  bool // expiresAt may be null (deployment permitting)
-	noExpiry  bool // the credential has no expiry at all (clients)
-}
-
-func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
-	if !c.user.MayIssue() {
-		return user.User{}, nil, nil, apigw.Forbidden("creating credentials needs the credential-issuer or admin role")
-	}
-	if err := validName("name", in.name); err != nil {
-		return user.User{}, nil, nil, err
-	}
-	owner, err := h.ownerFor(ctx, c, in.owner)
-	if err != nil {
-		return user.User{}, nil, nil, err
-	}
-	scopes, err := grantable(c, owner, in.scopes)
-	if err != nil {
-		return user.User{}, nil, nil, err
-	}
-	if in.noExpiry {
-		return owner, scopes, nil, nil
-	}
-	if in.expiresAt.Null && !in.mayNever {
-		return user.User{}, nil, nil, apigw.Invalid("expiresAt", "must be a time: this credential always expires")
-	}
-	expires, err := h.expiry(in.expiresAt, c.now)
-	return owner, scopes, expires, err
-}
-
 type createJWTBody struct {
 	Name      string       `json:"name"`
 	Scopes    *[]string    `json:"scopes"`
@@ -111,12 +74,10 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: body.ExpiresAt})
+	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: body.ExpiresAt,
+		maxLife: MaxJWTLifetime})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
-	}
-	if expires.After(c.now.Add(MaxJWTLifetime)) {
-		return events.APIGatewayProxyResponse{}, apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
 	}
 	sess := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindJWT)), Kind: credential.KindJWT,
 		Owner: owner.ID, Name: body.Name, Scopes: scopes, Status: credential.Active, CreatedAt: c.now, ExpiresAt: expires,

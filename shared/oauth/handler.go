@@ -189,13 +189,11 @@ func requestedScopes(form map[string]string) (scope.Set, error) {
 // grant narrows what a session grants by what was requested (never
 // widening: invalid_scope) and by the owner's current scopes.
 func grant(owner user.User, granted, requested scope.Set) (scope.Set, error) {
-	if requested != nil {
-		if !owner.GrantOf(granted).Covers(requested) {
-			return nil, InvalidScope("scope exceeds what was granted")
-		}
-		granted = requested
+	s, err := owner.Narrow(granted, requested)
+	if errors.Is(err, user.ErrBeyondGrant) {
+		return nil, InvalidScope("scope exceeds what was granted")
 	}
-	return owner.ScopesFor(granted), nil
+	return s, err
 }
 
 func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRequest, form map[string]string) (any, error) {

@@ -1,0 +1,140 @@
+package management
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/apigw"
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// optionalTime tells an omitted field from null and from a time.
+type optionalTime user.Expiry
+
+func (o *optionalTime) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Never = true
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return apigw.Invalid("expiresAt", "must be an RFC 3339 time or null")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return apigw.Invalid("expiresAt", "must be an RFC 3339 time such as 2026-11-23T19:30:00Z")
+	}
+	o.At = t.UTC()
+	return nil
+}
+
+// issuing is what every credential creation checks, in order: role, name,
+// owner (only an admin names another), scopes (against the owner and the
+// calling credential) and expiry (never-expiring only where allowed).
+type issuing struct {
+	name      string
+	owner     *string
+	scopes    *[]string
+	expiresAt optionalTime
+	mayNever  bool          // expiresAt may be null (deployment permitting)
+	noExpiry  bool          // the credential has no expiry at all (clients)
+	maxLife   time.Duration // the latest expiresAt, from now; 0: no bound
+}
+
+func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
+	if !c.user.MayIssue() {
+		return user.User{}, nil, nil, apigw.Forbidden("creating credentials needs the credential-issuer or admin role")
+	}
+	if err := validName("name", in.name); err != nil {
+		return user.User{}, nil, nil, err
+	}
+	owner, err := h.ownerFor(ctx, c, in.owner)
+	if err != nil {
+		return user.User{}, nil, nil, err
+	}
+	var requested scope.Set // nil: inherits the owner's
+	if in.scopes != nil {
+		if requested, err = scope.Parse(*in.scopes); err != nil {
+			return user.User{}, nil, nil, apigw.Invalid("scopes", "%v", err)
+		}
+	}
+	if err := c.acting().Grantable(owner, requested); err != nil {
+		return user.User{}, nil, nil, refusal(err)
+	}
+	if in.noExpiry {
+		return owner, requested, nil, nil
+	}
+	// Whether a key may never expire is the deployment's choice.
+	life := user.Lifetime{Default: apikey.DefaultLifetime, Max: in.maxLife, MayNever: in.mayNever, AllowNever: h.opt.AllowNonExpiringKeys}
+	expires, err := life.ExpiresAt(user.Expiry(in.expiresAt), c.now)
+	if err != nil {
+		return user.User{}, nil, nil, refusal(err)
+	}
+	return owner, requested, expires, nil
+}
+
+// ownerFor resolves the owner named in a request: the caller by default;
+// anyone else only for an admin.
+func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.User, error) {
+	if named == nil || *named == c.user.ID {
+		return c.user, nil
+	}
+	if err := c.acting().ActFor(*named); err != nil {
+		return user.User{}, refusal(err)
+	}
+	if !id.Valid(user.IDPrefix, *named) {
+		return user.User{}, apigw.Invalid("owner", "no such user")
+	}
+	u, err := h.store.GetUser(ctx, h.opt.ProjectID, *named)
+	if errors.Is(err, store.ErrNotFound) {
+		return user.User{}, apigw.Invalid("owner", "no such user")
+	}
+	return u, err
+}
+
+// covers refuses to hand the caller a new secret for a credential of
+// owner granting scopes (nil: the owner's) unless the calling credential
+// holds all of them.
+func (h *Handler) covers(ctx context.Context, c *call, owner string, scopes scope.Set) error {
+	var o user.User // read only when the credential inherits its scopes
+	if scopes == nil {
+		var err error
+		if o, err = h.ownerFor(ctx, c, &owner); err != nil {
+			return err
+		}
+	}
+	return refusal(c.acting().Covers(o, scopes))
+}
+
+// refusal answers an issuance rule's refusal; nil and other errors pass.
+func refusal(err error) error {
+	switch {
+	case errors.Is(err, user.ErrOtherOwner):
+		return apigw.Forbidden("only an admin may act for another owner")
+	case errors.Is(err, user.ErrInheritNotHeld):
+		return apigw.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
+	case errors.Is(err, user.ErrBeyondOwner):
+		return apigw.Invalid("scopes", "must be a subset of the owner's scopes")
+	case errors.Is(err, user.ErrBeyondCaller):
+		return apigw.Invalid("scopes", "must be a subset of the calling credential's scopes")
+	case errors.Is(err, user.ErrNotCovered):
+		return apigw.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
+	case errors.Is(err, user.ErrAlwaysExpires):
+		return apigw.Invalid("expiresAt", "must be a time: this credential always expires")
+	case errors.Is(err, user.ErrNeverRefused):
+		return apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
+	case errors.Is(err, user.ErrExpiryPast):
+		return apigw.Invalid("expiresAt", "must be in the future (by at least a second)")
+	case errors.Is(err, user.ErrExpiryTooLate):
+		// Only personal JWTs have a longest lifetime.
+		return apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
+	}
+	return err
+}
