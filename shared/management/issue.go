@@ -113,28 +113,30 @@ func (h *Handler) covers(ctx context.Context, c *call, owner string, scopes scop
 	return refusal(c.acting().Covers(o, scopes))
 }
 
+// refusals are the API's answers to the issuance rules' refusals.
+var refusals = []struct {
+	err    error
+	answer *apigw.Problem
+}{
+	{user.ErrOtherOwner, apigw.Forbidden("only an admin may act for another owner")},
+	{user.ErrInheritNotHeld, apigw.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")},
+	{user.ErrBeyondOwner, apigw.Invalid("scopes", "must be a subset of the owner's scopes")},
+	{user.ErrBeyondCaller, apigw.Invalid("scopes", "must be a subset of the calling credential's scopes")},
+	{user.ErrNotCovered, apigw.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")},
+	{user.ErrAlwaysExpires, apigw.Invalid("expiresAt", "must be a time: this credential always expires")},
+	{user.ErrNeverRefused, apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")},
+	{user.ErrExpiryPast, apigw.Invalid("expiresAt", "must be in the future (by at least a second)")},
+	// Only personal JWTs have a longest lifetime.
+	{user.ErrExpiryTooLate, apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")},
+}
+
 // refusal answers an issuance rule's refusal; nil and other errors pass.
 func refusal(err error) error {
-	switch {
-	case errors.Is(err, user.ErrOtherOwner):
-		return apigw.Forbidden("only an admin may act for another owner")
-	case errors.Is(err, user.ErrInheritNotHeld):
-		return apigw.Invalid("scopes", "required: the calling credential holds fewer scopes than the owner, so it cannot grant the owner's scopes")
-	case errors.Is(err, user.ErrBeyondOwner):
-		return apigw.Invalid("scopes", "must be a subset of the owner's scopes")
-	case errors.Is(err, user.ErrBeyondCaller):
-		return apigw.Invalid("scopes", "must be a subset of the calling credential's scopes")
-	case errors.Is(err, user.ErrNotCovered):
-		return apigw.Forbidden("the calling credential holds fewer scopes than the credential whose new secret it asks for")
-	case errors.Is(err, user.ErrAlwaysExpires):
-		return apigw.Invalid("expiresAt", "must be a time: this credential always expires")
-	case errors.Is(err, user.ErrNeverRefused):
-		return apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")
-	case errors.Is(err, user.ErrExpiryPast):
-		return apigw.Invalid("expiresAt", "must be in the future (by at least a second)")
-	case errors.Is(err, user.ErrExpiryTooLate):
-		// Only personal JWTs have a longest lifetime.
-		return apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			p := *r.answer
+			return &p
+		}
 	}
 	return err
 }

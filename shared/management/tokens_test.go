@@ -2,9 +2,6 @@ package management_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -18,17 +15,10 @@ import (
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
-	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
-)
-
-const (
-	tokIssuer   = "https://tollgate.example.test"
-	tokAudience = "tollgate"
 )
 
 // Field sets of JWTs, refresh families and clients as the API shows them.
@@ -42,182 +32,8 @@ var (
 	rotatedClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "previousSecretExpiresAt", "scopes", "secretHint", "status"}
 )
 
-// tokFixture is the management fixture with a JWT signer.
-type tokFixture struct {
-	*fixture
-	signer   accesstoken.Signer
-	verifier *accesstoken.Verifier
-}
-
-func newTokFixture(t *testing.T, opts ...fixtureOption) *tokFixture {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer := accesstoken.NewLocalSigner(key)
-	withSigner := func(o *management.Options) { o.Signer, o.Issuer, o.Audience = signer, tokIssuer, tokAudience }
-	f := &tokFixture{fixture: newFixture(t, append([]fixtureOption{withSigner}, opts...)...), signer: signer}
-	f.verifier = &accesstoken.Verifier{Keys: accesstoken.NewKeyring(&key.PublicKey), Issuer: tokIssuer, Audience: tokAudience, Clock: f.clock}
-	return f
-}
-
-// sessionSnapshot is every JWT session, refresh family and client the
-// store holds, to prove a call wrote none.
-func (f *tokFixture) sessionSnapshot(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	var out []any
-	for _, owner := range slices.Sorted(maps.Keys(f.owners)) {
-		for _, kind := range []credential.Kind{credential.KindJWT, credential.KindRefresh, credential.KindClient} {
-			for cursor := ""; ; {
-				page, next, err := f.store.Store.ListSessions(ctx, project, owner, kind, store.Page{Limit: 100, Cursor: cursor})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range page {
-					out = append(out, s)
-					switch kind {
-					case credential.KindClient:
-						c, err := f.store.Store.GetClient(ctx, project, s.ID)
-						if err != nil {
-							t.Fatal(err)
-						}
-						out = append(out, c)
-					case credential.KindRefresh:
-						fam, err := f.store.Store.GetFamily(ctx, project, s.ID)
-						if err != nil {
-							t.Fatal(err)
-						}
-						out = append(out, fam.AccessTokenTTL)
-					}
-				}
-				if cursor = next; cursor == "" {
-					break
-				}
-			}
-		}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// clientHashes are the forms in which a stored client-secret hash could leak.
-func (f *tokFixture) clientHashes(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for owner := range f.owners {
-		cs, _, err := f.store.Store.ListClients(context.Background(), project, owner, store.Page{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range cs {
-			c, err := f.store.Store.GetClient(context.Background(), project, s.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, h := range []secret.Hash{c.SecretHash, c.PreviousHash} {
-				if h != (secret.Hash{}) {
-					out = append(out, h.String(), strings.ToUpper(h.String()),
-						base64.StdEncoding.EncodeToString(h[:]), base64.RawURLEncoding.EncodeToString(h[:]))
-				}
-			}
-		}
-	}
-	return out
-}
-
-// send is fixture.do, with the same invariants extended to sessions: a
-// 4xx writes no session, family or client; no body holds a client-secret
-// hash; token, refreshToken and clientSecret appear only in the answer
-// that creates (or, for a client secret, rotates) them, once, well-formed
-// and with Cache-Control: no-store, and never in a later body.
-func (f *tokFixture) send(t *testing.T, who string, r request) response {
-	t.Helper()
-	before := f.sessionSnapshot(t)
-	resp := f.do(t, who, r)
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
-		if after := f.sessionSnapshot(t); after != before {
-			t.Errorf("%s %s answered %d but changed the sessions:\nbefore %s\nafter  %s", r.method, r.resource, resp.StatusCode, before, after)
-		}
-	}
-	for _, h := range f.clientHashes(t) {
-		if strings.Contains(resp.Body, h) {
-			t.Errorf("%s %s: body holds a stored client-secret hash: %s", r.method, r.resource, resp.Body)
-		}
-	}
-	for _, field := range []string{"token", "refreshToken", "clientSecret"} {
-		if _, ok := resp.fields[field]; !ok {
-			continue
-		}
-		s := resp.str(t, field)
-		creates := r.method == http.MethodPost && (resp.StatusCode == http.StatusCreated ||
-			resp.StatusCode == http.StatusOK && r.resource == "/v1/clients/{clientId}/secret")
-		if !creates {
-			t.Errorf("%s %s answered %d with %s", r.method, r.resource, resp.StatusCode, field)
-		}
-		if got := resp.Headers["Cache-Control"]; got != "no-store" {
-			t.Errorf("answer with %s has Cache-Control %q, want no-store", field, got)
-		}
-		if n := strings.Count(resp.Body, s); n != 1 {
-			t.Errorf("%s appears %d times in %s", field, n, resp.Body)
-		}
-		switch field {
-		case "token":
-			if _, err := f.verifier.Verify(s); err != nil {
-				t.Errorf("token does not verify: %v", err)
-			}
-		case "refreshToken":
-			if _, err := secret.Check(s, secret.PrefixRefreshToken); err != nil {
-				t.Errorf("refreshToken %q: %v", s, err)
-			}
-		case "clientSecret":
-			if _, err := secret.Check(s, secret.PrefixClientSecret); err != nil {
-				t.Errorf("clientSecret %q: %v", s, err)
-			}
-		}
-		f.secrets = append(f.secrets, s)
-	}
-	return resp
-}
-
-func (f *tokFixture) session(t *testing.T, sid string) credential.Session {
-	t.Helper()
-	s, err := f.store.Store.GetSession(context.Background(), project, sid)
-	if err != nil {
-		t.Fatalf("GetSession(%s): %v", sid, err)
-	}
-	return s
-}
-
-func (f *tokFixture) storedClient(t *testing.T, clientID string) credential.Client {
-	t.Helper()
-	c, err := f.store.Store.GetClient(context.Background(), project, clientID)
-	if err != nil {
-		t.Fatalf("GetClient(%s): %v", clientID, err)
-	}
-	return c
-}
-
-// seedClient stores a client directly, as another process would have.
-func (f *tokFixture) seedClient(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
-	t.Helper()
-	c, sec, err := credential.NewClient(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
-	f.secrets = append(f.secrets, sec)
-	return c, sec
-}
-
 // claimsOf verifies a personal JWT and checks its RFC 9068 header.
-func (f *tokFixture) claimsOf(t *testing.T, tok string) accesstoken.Claims {
+func (f *fixture) claimsOf(t *testing.T, tok string) accesstoken.Claims {
 	t.Helper()
 	c, err := f.verifier.Verify(tok)
 	if err != nil {
@@ -250,8 +66,6 @@ func secretReq(clientID string) request {
 
 const aliceScopes = "credentials:read credentials:write echo:read echo:write"
 
-// ------------------------------------------------------------------- JWTs
-
 func TestCreateJWT(t *testing.T) {
 	ninety := t0.Add(90 * 24 * time.Hour)
 	tests := []struct {
@@ -264,10 +78,10 @@ func TestCreateJWT(t *testing.T) {
 		field  string
 		scope  string // the token's scope claim, on 201
 		exp    time.Time
-		check  func(t *testing.T, f *tokFixture, r response)
+		check  func(t *testing.T, f *fixture, r response)
 	}{
 		{name: "defaults", who: "alice", body: `{"name":"laptop"}`, status: http.StatusCreated, scope: aliceScopes, exp: ninety,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if !r.isNull("scopes") {
 					t.Errorf("scopes = %s, want null (inherits)", r.fields["scopes"])
 				}
@@ -279,13 +93,13 @@ func TestCreateJWT(t *testing.T) {
 			}},
 		{name: "scopes sorted and deduplicated", who: "alice", body: `{"name":"laptop","scopes":["echo:read","credentials:read","echo:read"]}`,
 			status: http.StatusCreated, scope: "credentials:read echo:read", exp: ninety,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if got := r.strs(t, "scopes"); !slices.Equal(got, []string{"credentials:read", "echo:read"}) {
 					t.Errorf("scopes = %v", got)
 				}
 			}},
 		{name: "empty scopes stay empty", who: "alice", body: `{"name":"laptop","scopes":[]}`, status: http.StatusCreated, scope: "", exp: ninety,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if string(r.fields["scopes"]) != "[]" || f.session(t, r.str(t, "tokenId")).Scopes == nil {
 					t.Errorf("scopes = %s: an empty grant must not become an inheriting one", r.fields["scopes"])
 				}
@@ -332,7 +146,7 @@ func TestCreateJWT(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTokFixture(t, tt.opts...)
+			f := newFixture(t, tt.opts...)
 			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/tokens/jwt", body: tt.body, base64: tt.base64})
 			r.want(t, tt.status, tt.field)
 			if tt.status != http.StatusCreated {
@@ -372,7 +186,7 @@ func TestCreateJWT(t *testing.T) {
 // ahead is in the future but leaves the JWT no whole second (exp = iat);
 // the caller must get a 4xx naming expiresAt (or a token), never a 500.
 func TestCreateJWTExpiringWithinTheSecond(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	r := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop","expiresAt":"2026-11-23T19:30:00.5Z"}`})
 	if r.StatusCode >= 500 {
 		t.Fatal("POST /v1/tokens/jwt with expiresAt half a second ahead answers " + strconv.Itoa(r.StatusCode) +
@@ -384,7 +198,7 @@ func TestCreateJWTExpiringWithinTheSecond(t *testing.T) {
 }
 
 func TestListJWTs(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	create := func(who, name, body string) string {
 		t.Helper()
 		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: body})
@@ -441,7 +255,7 @@ func TestListJWTs(t *testing.T) {
 }
 
 func TestRevokeJWT(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	mk := func(who string) (string, accesstoken.Claims) {
 		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
 		r.want(t, http.StatusCreated, "")
@@ -486,8 +300,6 @@ func TestRevokeJWT(t *testing.T) {
 	}
 }
 
-// ---------------------------------------------------------- refresh tokens
-
 func TestCreateRefresh(t *testing.T) {
 	ninety := t0.Add(90 * 24 * time.Hour)
 	tests := []struct {
@@ -498,10 +310,10 @@ func TestCreateRefresh(t *testing.T) {
 		field  string
 		ttl    int64  // accessTokenTTL, on 201
 		owner  string // on 201; default the caller
-		check  func(t *testing.T, f *tokFixture, r response)
+		check  func(t *testing.T, f *fixture, r response)
 	}{
 		{name: "defaults", who: "alice", body: `{"name":"cli"}`, status: http.StatusCreated, ttl: 10800,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if !r.isNull("scopes") || r.str(t, "expiresAt") != rfc3339(ninety) {
 					t.Errorf("body %s", r.Body)
 				}
@@ -516,13 +328,13 @@ func TestCreateRefresh(t *testing.T) {
 				}
 			}},
 		{name: "scopes", who: "alice", body: `{"name":"cli","scopes":["echo:read","credentials:read"]}`, status: http.StatusCreated, ttl: 10800,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if got := r.strs(t, "scopes"); !slices.Equal(got, []string{"credentials:read", "echo:read"}) {
 					t.Errorf("scopes %v", got)
 				}
 			}},
 		{name: "shortest access-token TTL", who: "alice", body: `{"name":"cli","accessTokenTTL":60}`, status: http.StatusCreated, ttl: 60,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if fam, _ := f.store.Store.GetFamily(context.Background(), project, r.str(t, "tokenId")); fam.AccessTokenTTL != time.Minute {
 					t.Errorf("stored TTL %v", fam.AccessTokenTTL)
 				}
@@ -530,7 +342,7 @@ func TestCreateRefresh(t *testing.T) {
 		{name: "longest access-token TTL", who: "alice", body: `{"name":"cli","accessTokenTTL":86400}`, status: http.StatusCreated, ttl: 86400},
 		{name: "access-token TTL null", who: "alice", body: `{"name":"cli","accessTokenTTL":null}`, status: http.StatusCreated, ttl: 10800},
 		{name: "expiresAt given", who: "alice", body: `{"name":"cli","expiresAt":"2027-01-01T00:00:00Z"}`, status: http.StatusCreated, ttl: 10800,
-			check: func(t *testing.T, f *tokFixture, r response) {
+			check: func(t *testing.T, f *fixture, r response) {
 				if r.str(t, "expiresAt") != "2027-01-01T00:00:00Z" {
 					t.Errorf("expiresAt %s", r.fields["expiresAt"])
 				}
@@ -564,7 +376,7 @@ func TestCreateRefresh(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTokFixture(t)
+			f := newFixture(t)
 			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/tokens/refresh", body: tt.body})
 			if tt.name == "access-token TTL that overflows into the range" && r.StatusCode == http.StatusCreated {
 				t.Fatal("accessTokenTTL 36028797018967568 (= 2^55 + 3600) is accepted as " + string(r.fields["accessTokenTTL"]) +
@@ -608,7 +420,7 @@ func cmpOr(v, def string) string {
 }
 
 func TestListAndRevokeRefresh(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	first := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"one","accessTokenTTL":600}`})
 	first.want(t, http.StatusCreated, "")
 	f.clock.Advance(time.Second)
@@ -677,8 +489,6 @@ func TestListAndRevokeRefresh(t *testing.T) {
 	}
 }
 
-// ----------------------------------------------------------------- clients
-
 func TestCreateClient(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -709,7 +519,7 @@ func TestCreateClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTokFixture(t)
+			f := newFixture(t)
 			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/clients", body: tt.body})
 			r.want(t, tt.status, tt.field)
 			if tt.status != http.StatusCreated {
@@ -740,7 +550,7 @@ func TestCreateClient(t *testing.T) {
 }
 
 func TestGetAndListClients(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
 	created.want(t, http.StatusCreated, "")
 	clientID := created.str(t, "clientId")
@@ -814,7 +624,7 @@ func TestGetAndListClients(t *testing.T) {
 }
 
 func TestRotateClientSecret(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
 	created.want(t, http.StatusCreated, "")
 	clientID, first := created.str(t, "clientId"), created.str(t, "clientSecret")
@@ -908,7 +718,7 @@ func TestRotateClientSecretNeedsCoveringCredential(t *testing.T) {
 		{"inheriting client", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTokFixture(t)
+			f := newFixture(t)
 			c, _ := f.seedClient(t, "alice", tt.scopes)
 			f.send(t, "alice:narrow", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:write"]}`}).
 				want(t, http.StatusBadRequest, "scopes")
@@ -923,7 +733,7 @@ func TestRotateClientSecretNeedsCoveringCredential(t *testing.T) {
 }
 
 func TestDeleteClient(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
 	created.want(t, http.StatusCreated, "")
 	clientID, sec := created.str(t, "clientId"), created.str(t, "clientSecret")
@@ -992,7 +802,7 @@ func TestSessionIDInPath(t *testing.T) {
 			id.New(string(other)), id.New(user.IDPrefix), strings.Repeat("x", 2048)}
 		for _, sid := range malformed {
 			t.Run(rt.name+" "+strconv.Quote(sid[:min(len(sid), 24)]), func(t *testing.T) {
-				f := newTokFixture(t)
+				f := newFixture(t)
 				r := f.send(t, "alice", rt.req(sid))
 				r.want(t, http.StatusNotFound, "")
 				if r.reads != 1 {
@@ -1006,7 +816,7 @@ func TestSessionIDInPath(t *testing.T) {
 // TestTokenSecretsAppearOnlyAtCreation walks every token and client route
 // after secrets were handed out; send() fails if a later body holds one.
 func TestTokenSecretsAppearOnlyAtCreation(t *testing.T) {
-	f := newTokFixture(t)
+	f := newFixture(t)
 	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
 	rt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"cli"}`})
 	cl := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc"}`})
@@ -1069,7 +879,7 @@ func TestTokenRoutesNeedRoleAndScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.who+" "+tt.req.method+" "+tt.req.resource, func(t *testing.T) {
-			f := newTokFixture(t)
+			f := newFixture(t)
 			f.send(t, tt.who, tt.req).want(t, tt.status, "")
 		})
 	}

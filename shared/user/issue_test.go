@@ -42,14 +42,29 @@ func TestActFor(t *testing.T) {
 	}
 }
 
+// scopeCase is one check of a rule over the calling credential's scopes,
+// an owner and the scopes asked for (nil: the owner's).
+type scopeCase struct {
+	name   string
+	held   scope.Set // the calling credential's scopes
+	owner  user.User
+	scopes scope.Set
+	want   error
+}
+
+func runScopeRule(t *testing.T, rule func(user.Caller, user.User, scope.Set) error, cases []scopeCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := rule(user.Caller{User: alice, Scopes: tt.held}, tt.owner, tt.scopes); !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestGrantable(t *testing.T) {
-	tests := []struct {
-		name      string
-		held      scope.Set // the calling credential's scopes
-		owner     user.User
-		requested scope.Set
-		want      error
-	}{
+	runScopeRule(t, user.Caller.Grantable, []scopeCase{
 		{"inherit, holding all of the owner's", scope.Set{"echo:read", "echo:write"}, alice, nil, nil},
 		{"inherit, holding more", scope.Set{scope.All}, alice, nil, nil},
 		{"inherit, holding fewer", scope.Set{"echo:read"}, alice, nil, user.ErrInheritNotHeld},
@@ -63,25 +78,11 @@ func TestGrantable(t *testing.T) {
 		{"beyond the caller's", scope.Set{"echo:read"}, alice, scope.Set{"echo:write"}, user.ErrBeyondCaller},
 		{"anything an admin owner", scope.Set{scope.All}, admin, scope.Set{"billing:read"}, nil},
 		{"from a disabled owner", scope.Set{scope.All}, gone, scope.Set{"echo:read"}, user.ErrBeyondOwner},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := user.Caller{User: admin, Scopes: tt.held}
-			if err := c.Grantable(tt.owner, tt.requested); !errors.Is(err, tt.want) {
-				t.Errorf("Grantable = %v, want %v", err, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestCovers(t *testing.T) {
-	tests := []struct {
-		name    string
-		held    scope.Set
-		owner   user.User
-		granted scope.Set
-		want    error
-	}{
+	runScopeRule(t, user.Caller.Covers, []scopeCase{
 		{"granted, held", scope.Set{"echo:read"}, alice, scope.Set{"echo:read"}, nil},
 		{"granted, not held", scope.Set{"echo:read"}, alice, scope.Set{"echo:read", "echo:write"}, user.ErrNotCovered},
 		{"granted beyond the owner's now, held", scope.Set{"echo:read", "echo:write"}, bob, scope.Set{"echo:write"}, nil},
@@ -92,15 +93,7 @@ func TestCovers(t *testing.T) {
 		{"inherits from an admin", scope.Set{"users:admin"}, admin, nil, user.ErrNotCovered},
 		{"inherits from an admin, all held", scope.Set{scope.All}, admin, nil, nil},
 		{"inherits from a disabled owner", scope.Set{}, gone, nil, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := user.Caller{User: alice, Scopes: tt.held}
-			if err := c.Covers(tt.owner, tt.granted); !errors.Is(err, tt.want) {
-				t.Errorf("Covers = %v, want %v", err, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestNarrow(t *testing.T) {
