@@ -1,0 +1,116 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+// Throttling of failed client authentications, per client id.
+const (
+	MaxFailures   = 5
+	FailureWindow = time.Minute
+)
+
+// clientAuth is how a client authenticated (RFC 6749 §2.3.1).
+type clientAuth struct {
+	id, secret string
+	basic      bool
+}
+
+// authenticateClient reads the client's credentials; present is false when
+// the request carries none.
+func authenticateClient(req events.APIGatewayProxyRequest, form map[string]string) (a clientAuth, present bool, err error) {
+	id, sec, basic, err := BasicAuth(header(req, "Authorization"))
+	if err != nil {
+		return a, false, InvalidClient(true)
+	}
+	_, postID := form["client_id"]
+	_, postSecret := form["client_secret"]
+	switch {
+	case basic && (postID || postSecret):
+		return a, false, InvalidRequest("use one client authentication method, not both")
+	case basic:
+		return clientAuth{id: id, secret: sec, basic: true}, true, nil
+	case postID || postSecret:
+		return clientAuth{id: form["client_id"], secret: form["client_secret"]}, true, nil
+	}
+	return a, false, nil
+}
+
+// grantee is who authenticated at the token endpoint: an OAuth client, or
+// (with password sign-in on) a user by username and password.
+type grantee struct {
+	sub, clientID, sid string
+	scopes             scope.Set // what the credential grants; nil: the owner's
+	owner              user.User
+}
+
+// verifyClient checks a client's secret (or a user's password), throttling
+// repeated failures per client id. Unknown client, wrong secret, revoked
+// client and disabled owner are one answer.
+func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
+	window := now.Truncate(FailureWindow)
+	// Usernames match regardless of case, so failures are counted that way.
+	throttleKey := strings.ToLower(auth.id)
+	if len(throttleKey) > 100 {
+		throttleKey = "too-long"
+	}
+	n, err := h.store.Failures(ctx, h.opt.ProjectID, throttleKey, window)
+	if err != nil {
+		return grantee{}, err
+	}
+	if n >= MaxFailures {
+		return grantee{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
+	}
+	lookup := h.lookupClient
+	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
+		lookup = h.lookupUser
+	}
+	g, ok, err := lookup(ctx, auth, now)
+	if err != nil {
+		return grantee{}, err
+	}
+	if !ok {
+		if _, err := h.store.AddFailure(ctx, h.opt.ProjectID, throttleKey, window, FailureWindow); err != nil {
+			return grantee{}, err
+		}
+		h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
+		return grantee{}, InvalidClient(auth.basic)
+	}
+	return g, nil
+}
+
+// dummy stands in for an unknown client so that every failure costs the
+// same work.
+var dummy = credential.Client{SecretHash: secret.Sum("tgc_dummy")}
+
+func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
+	c := dummy
+	if id.Valid(string(credential.KindClient), auth.id) {
+		got, err := h.store.GetClient(ctx, h.opt.ProjectID, auth.id)
+		switch {
+		case err == nil:
+			c = got
+		case !errors.Is(err, store.ErrNotFound):
+			return grantee{}, false, err
+		}
+	}
+	if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
+		return grantee{}, false, nil
+	}
+	owner, err := h.activeOwner(ctx, c.Owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return grantee{}, false, nil
+	}
+	return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
+}

@@ -1,0 +1,50 @@
+package oauth
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/credential"
+)
+
+func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyRequest, form map[string]string) (any, error) {
+	auth, present, err := authenticateClient(req, form)
+	if err != nil {
+		return nil, err
+	}
+	_, hasAssertion := form["client_assertion"]
+	_, hasAssertionType := form["client_assertion_type"]
+	if hasAssertion || hasAssertionType {
+		if present {
+			return nil, InvalidRequest("use one client authentication method, not both")
+		}
+		requested, err := requestedScopes(form)
+		if err != nil {
+			return nil, err
+		}
+		return h.assertionGrant(ctx, form, requested)
+	}
+	if !present {
+		return nil, InvalidClient(false)
+	}
+	requested, err := requestedScopes(form)
+	if err != nil {
+		return nil, err
+	}
+	now := h.opt.Clock.Now()
+	g, err := h.verifyClient(ctx, auth, now)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := grant(g.owner, g.scopes, requested)
+	if err != nil {
+		return nil, err
+	}
+	exp := now.Add(credential.AccessTokenTTL)
+	at, err := h.issue(ctx, g.sub, g.clientID, g.sid, scopes, now, exp)
+	if err != nil {
+		return nil, err
+	}
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(credential.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+}

@@ -1,0 +1,62 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
+)
+
+func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRequest, form map[string]string) (any, error) {
+	presented := form["refresh_token"]
+	if presented == "" {
+		return nil, InvalidRequest("refresh_token is required")
+	}
+	requested, err := requestedScopes(form)
+	if err != nil {
+		return nil, err
+	}
+	now := h.opt.Clock.Now()
+	// The owner and the scope are checked before the token is spent, so a
+	// refused request leaves it usable.
+	var owner user.User
+	var scopes scope.Set
+	admit := func(fam refresh.Family) error {
+		o, err := h.activeOwner(ctx, fam.Owner)
+		if errors.Is(err, store.ErrNotFound) {
+			return refresh.ErrInvalidGrant
+		}
+		if err != nil {
+			return err
+		}
+		owner = o
+		scopes, err = grant(o, fam.Scopes, requested)
+		return err
+	}
+	fam, successor, err := h.exchange.Exchange(ctx, h.opt.ProjectID, presented, now, admit)
+	switch {
+	case errors.Is(err, refresh.ErrReuse):
+		h.opt.Logger.Warn("oauth: refresh token reuse detected; family revoked", "familyId", fam.ID, "hint", secret.Hint(presented))
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
+	case errors.Is(err, refresh.ErrInvalidGrant):
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
+	case err != nil:
+		return nil, err
+	}
+	exp := now.Add(fam.AccessTokenTTL)
+	if fam.ExpiresAt != nil && fam.ExpiresAt.Before(exp) {
+		exp = *fam.ExpiresAt
+	}
+	at, err := h.issue(ctx, owner.ID, "", fam.ID, scopes, now, exp)
+	if err != nil {
+		return nil, err
+	}
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second),
+		RefreshToken: successor, Scope: scopes.String()}, nil
+}
