@@ -71,6 +71,16 @@ func (h *Handler) createSAS(ctx context.Context, c *call) (sas.Credential, error
 	return cred, err
 }
 
+// updateSAS seals the caller's changed SAS credential and stores it,
+// audited as action.
+func (h *Handler) updateSAS(ctx context.Context, c *call, action string, cred sas.Credential) error {
+	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
+	if err != nil {
+		return err
+	}
+	return h.store.UpdateSAS(h.audit(ctx, c, action, audit.TargetSAS, sealed.Identifier), sealed)
+}
+
 func showSAS(c sas.Credential) sasJSON {
 	return sasJSON{Identifier: c.Identifier, Enabled: c.Enabled, PrimaryKey: c.Primary, SecondaryKey: c.Secondary}
 }
@@ -118,11 +128,7 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 	} else {
 		cred.Secondary = key
 	}
-	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if err := h.store.UpdateSAS(h.audit(ctx, c, audit.SASRegenerate, audit.TargetSAS, sealed.Identifier), sealed); err != nil {
+	if err := h.updateSAS(ctx, c, audit.SASRegenerate, cred); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
@@ -147,11 +153,7 @@ func (h *Handler) patchSAS(ctx context.Context, c *call) (events.APIGatewayProxy
 		return events.APIGatewayProxyResponse{}, err
 	}
 	cred.Enabled = *body.Enabled
-	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if err := h.store.UpdateSAS(h.audit(ctx, c, audit.SASUpdate, audit.TargetSAS, sealed.Identifier), sealed); err != nil {
+	if err := h.updateSAS(ctx, c, audit.SASUpdate, cred); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, sasJSON{Identifier: cred.Identifier, Enabled: cred.Enabled}, nil), nil

@@ -63,6 +63,14 @@ func showSession(s credential.Session, now time.Time) sessionJSON {
 	return j
 }
 
+// showClient is a client as the API shows it, with its secret sec only
+// when it was just made.
+func showClient(cl credential.Client, sec string, now time.Time) sessionJSON {
+	j := showSession(cl.Session, now)
+	j.ClientSecret, j.SecretHint = sec, cl.SecretHint
+	return j
+}
+
 type createJWTBody struct {
 	Name      string       `json:"name"`
 	Scopes    *[]string    `json:"scopes"`
@@ -158,9 +166,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err := h.store.CreateClient(h.audit(ctx, c, audit.ClientCreate, audit.TargetClient, cl.ID), cl); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	j := showSession(cl.Session, c.now)
-	j.ClientSecret, j.SecretHint = sec, cl.SecretHint
-	return created("/v1/clients/"+cl.ID, j), nil
+	return created("/v1/clients/"+cl.ID, showClient(cl, sec, c.now)), nil
 }
 
 // sessionFor reads a session of kind named in the path under param that
@@ -238,8 +244,7 @@ func (h *Handler) listClients(ctx context.Context, owner string, p store.Page, n
 	clients, next, err := h.store.ListClients(ctx, h.opt.ProjectID, owner, p)
 	out := make([]sessionJSON, len(clients))
 	for i, cl := range clients {
-		out[i] = showSession(cl.Session, now)
-		out[i].SecretHint = cl.SecretHint
+		out[i] = showClient(cl, "", now)
 	}
 	return out, next, err
 }
@@ -253,9 +258,7 @@ func (h *Handler) getClient(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	j := showSession(cl.Session, c.now)
-	j.SecretHint = cl.SecretHint
-	return apigw.JSON(http.StatusOK, j, nil), nil
+	return apigw.JSON(http.StatusOK, showClient(cl, "", c.now), nil), nil
 }
 
 // rotateClientSecret gives a client a new secret; the old one keeps
@@ -288,10 +291,8 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.TargetClient, rotated.ID), rotated); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	j := showSession(rotated.Session, c.now)
-	j.ClientSecret, j.SecretHint = sec, rotated.SecretHint
 	return apigw.JSON(http.StatusOK, struct {
 		sessionJSON
 		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
-	}{j, rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.NoStore), nil
+	}{showClient(rotated, sec, c.now), rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.NoStore), nil
 }

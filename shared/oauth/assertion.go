@@ -37,15 +37,12 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if !ok {
 		return nil, InvalidClient(false)
 	}
-	window := now.Truncate(FailureWindow)
-	if n, err := h.store.Failures(ctx, h.opt.ProjectID, "x5t:"+thumbprint, window); err != nil {
+	if err := h.throttled(ctx, "x5t:"+thumbprint, now); err != nil {
 		return nil, err
-	} else if n >= MaxFailures {
-		return nil, TooManyRequests(window.Add(FailureWindow).Sub(now))
 	}
 	g, err := h.verifyAssertion(ctx, tok, thumbprint, now)
 	if errors.Is(err, errBadAssertion) {
-		if _, err := h.store.AddFailure(ctx, h.opt.ProjectID, "x5t:"+thumbprint, window, FailureWindow); err != nil {
+		if err := h.failed(ctx, "x5t:"+thumbprint, now); err != nil {
 			return nil, err
 		}
 		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
@@ -58,15 +55,8 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err != nil {
 		return nil, err
 	}
-	exp := now.Add(credential.AccessTokenTTL)
-	at, err := accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
-		Issuer: h.opt.Issuer, Subject: g.sub, Audience: h.opt.Audience, ExpiresAt: exp.Unix(), IssuedAt: now.Unix(),
-		ID: id.New("at"), Scope: scopes.String(), SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(credential.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t}},
+		scopes, now, now.Add(credential.AccessTokenTTL))
 }
 
 var errBadAssertion = errors.New("bad client assertion")

@@ -59,18 +59,13 @@ type grantee struct {
 // repeated failures per client id. Unknown client, wrong secret, revoked
 // client and disabled owner are one answer.
 func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
-	window := now.Truncate(FailureWindow)
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
 	if len(throttleKey) > 100 {
 		throttleKey = "too-long"
 	}
-	n, err := h.store.Failures(ctx, h.opt.ProjectID, throttleKey, window)
-	if err != nil {
+	if err := h.throttled(ctx, throttleKey, now); err != nil {
 		return grantee{}, err
-	}
-	if n >= MaxFailures {
-		return grantee{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
 	}
 	lookup := h.lookupClient
 	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
@@ -81,13 +76,33 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Ti
 		return grantee{}, err
 	}
 	if !ok {
-		if _, err := h.store.AddFailure(ctx, h.opt.ProjectID, throttleKey, window, FailureWindow); err != nil {
+		if err := h.failed(ctx, throttleKey, now); err != nil {
 			return grantee{}, err
 		}
 		h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
 		return grantee{}, InvalidClient(auth.basic)
 	}
 	return g, nil
+}
+
+// throttled refuses an authentication counted under key once it failed
+// MaxFailures times in the current window.
+func (h *Handler) throttled(ctx context.Context, key string, now time.Time) error {
+	window := now.Truncate(FailureWindow)
+	n, err := h.store.Failures(ctx, h.opt.ProjectID, key, window)
+	if err != nil {
+		return err
+	}
+	if n >= MaxFailures {
+		return TooManyRequests(window.Add(FailureWindow).Sub(now))
+	}
+	return nil
+}
+
+// failed counts a failed authentication under key in the current window.
+func (h *Handler) failed(ctx context.Context, key string, now time.Time) error {
+	_, err := h.store.AddFailure(ctx, h.opt.ProjectID, key, now.Truncate(FailureWindow), FailureWindow)
+	return err
 }
 
 // dummy stands in for an unknown client so that every failure costs the

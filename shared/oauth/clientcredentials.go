@@ -2,9 +2,9 @@ package oauth
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/credential"
 )
 
@@ -41,10 +41,5 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
-	exp := now.Add(credential.AccessTokenTTL)
-	at, err := h.issue(ctx, g.sub, g.clientID, g.sid, scopes, now, exp)
-	if err != nil {
-		return nil, err
-	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(credential.AccessTokenTTL / time.Second), Scope: scopes.String()}, nil
+	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL))
 }

@@ -187,12 +187,16 @@ func (h *Handler) activeOwner(ctx context.Context, userID string) (user.User, er
 	return u, nil
 }
 
-// issue signs an access token.
-func (h *Handler) issue(ctx context.Context, sub, clientID, sid string, scopes scope.Set, now, exp time.Time) (string, error) {
-	return accesstoken.Issue(ctx, h.opt.Signer, accesstoken.Claims{
-		Issuer: h.opt.Issuer, Subject: sub, Audience: h.opt.Audience, ExpiresAt: exp.Unix(), IssuedAt: now.Unix(),
-		ID: id.New("at"), Scope: scopes.String(), ClientID: clientID, SessionID: sid,
-	})
+// issue answers with an access token granting scopes from now to exp;
+// claims names whom it is for (sub, and client_id, sid, cnf as they apply).
+func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time) (tokenResponse, error) {
+	claims.Issuer, claims.Audience, claims.ID = h.opt.Issuer, h.opt.Audience, id.New("at")
+	claims.ExpiresAt, claims.IssuedAt, claims.Scope = exp.Unix(), now.Unix(), scopes.String()
+	at, err := accesstoken.Issue(ctx, h.opt.Signer, claims)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second), Scope: scopes.String()}, nil
 }
 
 // template puts in ctx the audit template of this request (who, from where;

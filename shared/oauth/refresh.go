@@ -3,9 +3,9 @@ package oauth
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -53,10 +53,10 @@ func (h *Handler) refreshGrant(ctx context.Context, req events.APIGatewayProxyRe
 	if fam.ExpiresAt != nil && fam.ExpiresAt.Before(exp) {
 		exp = *fam.ExpiresAt
 	}
-	at, err := h.issue(ctx, owner.ID, "", fam.ID, scopes, now, exp)
+	resp, err := h.issue(ctx, accesstoken.Claims{Subject: owner.ID, SessionID: fam.ID}, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second),
-		RefreshToken: successor, Scope: scopes.String()}, nil
+	resp.RefreshToken = successor
+	return resp, nil
 }

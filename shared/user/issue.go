@@ -7,30 +7,22 @@ import (
 	"github.com/tollgate/tollgate/shared/scope"
 )
 
-// Refusals of the issuance rules; each caller answers them in its own terms.
+// Refusals of the issuance rules; test with errors.Is. Each caller answers
+// them in its own terms: who may act for whom (ErrOtherOwner), which scopes
+// a new credential may be granted (ErrInheritNotHeld, ErrBeyondOwner,
+// ErrBeyondCaller) or a token asks for (ErrBeyondGrant), whether the caller
+// may be handed a credential's new secret (ErrNotCovered), and its expiry.
 var (
-	// ErrOtherOwner refuses a non-admin acting for another owner.
-	ErrOtherOwner = errors.New("only an admin may act for another owner")
-	// ErrInheritNotHeld refuses an inheriting credential whose owner holds
-	// scopes the calling credential does not.
-	ErrInheritNotHeld = errors.New("the calling credential holds fewer scopes than the owner")
-	// ErrBeyondOwner refuses scopes the owner does not hold.
-	ErrBeyondOwner = errors.New("scopes beyond the owner's")
-	// ErrBeyondCaller refuses scopes the calling credential does not hold.
-	ErrBeyondCaller = errors.New("scopes beyond the calling credential's")
-	// ErrNotCovered refuses a new secret for a credential granting scopes
-	// the calling credential does not hold.
-	ErrNotCovered = errors.New("the calling credential holds fewer scopes than the credential")
-	// ErrBeyondGrant refuses a token asking for more than its session grants.
-	ErrBeyondGrant = errors.New("scopes beyond what was granted")
-	// ErrAlwaysExpires refuses "never" for a kind that always expires.
-	ErrAlwaysExpires = errors.New("this kind of credential always expires")
-	// ErrNeverRefused refuses "never" where the deployment does not allow it.
-	ErrNeverRefused = errors.New("non-expiring credentials are not allowed")
-	// ErrExpiryPast refuses an expiry not at least a second ahead.
-	ErrExpiryPast = errors.New("expiry is not in the future")
-	// ErrExpiryTooLate refuses an expiry beyond the kind's longest lifetime.
-	ErrExpiryTooLate = errors.New("expiry is beyond the longest lifetime")
+	ErrOtherOwner     = errors.New("user: only an admin may act for another owner")
+	ErrInheritNotHeld = errors.New("user: the calling credential holds fewer scopes than the owner")
+	ErrBeyondOwner    = errors.New("user: scopes beyond the owner's")
+	ErrBeyondCaller   = errors.New("user: scopes beyond the calling credential's")
+	ErrNotCovered     = errors.New("user: the calling credential holds fewer scopes than the credential")
+	ErrBeyondGrant    = errors.New("user: scopes beyond what was granted")
+	ErrAlwaysExpires  = errors.New("user: this kind of credential always expires")
+	ErrNeverRefused   = errors.New("user: non-expiring credentials are not allowed in this deployment")
+	ErrExpiryPast     = errors.New("user: expiry is not at least a second ahead")
+	ErrExpiryTooLate  = errors.New("user: expiry is beyond the longest lifetime")
 )
 
 // Caller is a user acting through one of its credentials.
