@@ -131,12 +131,12 @@ func TestRefreshTokenReuseMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(root, "shared", "oauth", "handler.go"))
+	src, err := os.ReadFile(filepath.Join(root, "shared", "oauth", "refresh.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(src, []byte(strconv.Quote(RefreshTokenReuseMessage))) {
-		t.Errorf("shared/oauth/handler.go no longer logs %q: update RefreshTokenReuseMessage", RefreshTokenReuseMessage)
+		t.Errorf("shared/oauth/refresh.go no longer logs %q: update RefreshTokenReuseMessage", RefreshTokenReuseMessage)
 	}
 	var line bytes.Buffer
 	slog.New(slog.NewJSONHandler(&line, nil)).Warn(RefreshTokenReuseMessage, "familyId", "rf_x", "hint", "tgr_...")

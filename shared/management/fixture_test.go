@@ -155,13 +155,9 @@ func sasCertUsers(t *testing.T, f *fixture, _ *management.Options) {
 func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	sealer, err := envelope.NewLocal(sealKey[:])
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	f := &fixture{
 		store: &countingStore{Store: memory.New()}, clock: clock.NewFake(t0),
 		signer: accesstoken.NewLocalSigner(key), sealer: sealer, logs: &bytes.Buffer{},
@@ -201,9 +197,7 @@ func (f *fixture) addUser(t *testing.T, name string, roles []string, scopes scop
 	t.Helper()
 	u := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: name, Roles: roles, Scopes: scopes,
 		CreatedAt: t0.Add(-age)}
-	if err := f.store.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
+	must(t, f.store.CreateUser(context.Background(), u))
 	f.users[name] = u
 	f.owners[u.ID] = true
 }
@@ -482,9 +476,7 @@ func (f *fixture) checkSealed(t *testing.T) {
 			continue
 		}
 		record, err := json.Marshal(sealed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		for _, k := range f.sasKeys {
 			raw, _ := base64.StdEncoding.DecodeString(k)
 			if len(raw) != sas.KeyLen {
@@ -547,9 +539,7 @@ func collect[T any](t *testing.T, list func(store.Page) ([]T, string, error)) []
 	var out []T
 	for cursor := ""; ; {
 		page, next, err := list(store.Page{Limit: 100, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		out = append(out, page...)
 		if cursor = next; cursor == "" {
 			return out
@@ -564,16 +554,12 @@ func (f *fixture) storedHashes(t *testing.T) []string {
 	var hashes []secret.Hash
 	for owner := range f.owners {
 		ks, _, err := f.store.Store.ListKeys(context.Background(), project, owner, store.Page{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		for _, k := range ks {
 			hashes = append(hashes, k.Hash)
 		}
 		cs, _, err := f.store.Store.ListClients(context.Background(), project, owner, store.Page{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
+		must(t, err)
 		for _, s := range cs {
 			c := f.storedClient(t, s.ID)
 			hashes = append(hashes, c.SecretHash, c.PreviousHash)
@@ -641,12 +627,8 @@ func (r response) items(t *testing.T, fields []string) (items []map[string]json.
 	if string(r.fields["items"]) == "null" {
 		t.Fatalf("items is null, want an array: %s", r.Body)
 	}
-	if err := json.Unmarshal(r.fields["items"], &items); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(r.fields["nextCursor"], &next); err != nil {
-		t.Fatal(err)
-	}
+	must(t, json.Unmarshal(r.fields["items"], &items))
+	must(t, json.Unmarshal(r.fields["nextCursor"], &next))
 	for _, it := range items {
 		if got := slices.Sorted(maps.Keys(it)); !slices.Equal(got, fields) {
 			t.Errorf("item members = %v, want %v", got, fields)
@@ -685,12 +667,8 @@ func fieldsOf(r response) []string { return slices.Sorted(maps.Keys(r.fields)) }
 func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created time.Time, expires *time.Time) apikey.Key {
 	t.Helper()
 	k, tok, err := apikey.New(project, f.users[owner].ID, owner+"'s key", scopes, created, expires)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateKey(context.Background(), k); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateKey(context.Background(), k))
 	f.secrets = append(f.secrets, tok)
 	return k
 }
@@ -699,12 +677,8 @@ func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created 
 func (f *fixture) seedClient(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
 	c, sec, err := credential.NewClient(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateClient(context.Background(), c))
 	f.secrets = append(f.secrets, sec)
 	return c, sec
 }
@@ -726,18 +700,12 @@ var (
 func (f *fixture) seedSAS(t *testing.T, owner string, enabled bool) sas.Credential {
 	t.Helper()
 	ident, err := sas.NewIdentifier()
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	c := sas.Credential{ProjectID: project, Identifier: ident, Owner: f.users[owner].ID, Enabled: enabled,
 		Primary: seedPrimary, Secondary: seedSecondary, CreatedAt: t0.Add(-time.Hour)}
 	sealed, err := sas.Seal(context.Background(), f.sealer, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateSAS(context.Background(), sealed); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateSAS(context.Background(), sealed))
 	f.addSASKeys(c.Primary, c.Secondary)
 	return c
 }
@@ -807,4 +775,12 @@ func (f *fixture) storedSAS(t *testing.T, owner string) (sas.Sealed, sas.Credent
 func (f *fixture) binding(t *testing.T, owner string) (certbind.Binding, bool) {
 	t.Helper()
 	return lookup(t, f.store.Store.GetCertificateByOwner, owner)
+}
+
+// must fails the test on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

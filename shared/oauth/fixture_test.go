@@ -89,17 +89,13 @@ func passwordSignIn(o *oauth.Options) { o.PasswordSignIn = true }
 func newFixture(t *testing.T, opts ...option) *fixture {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	sealKey := make([]byte, 32)
 	if _, err := rand.Read(sealKey); err != nil {
 		t.Fatal(err)
 	}
 	sealer, err := envelope.NewLocal(sealKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	f := &fixture{store: memory.New(), clock: clock.NewFake(t0), signer: accesstoken.NewLocalSigner(key),
 		users: map[string]user.User{}, logs: &logBuffer{}}
 	keys := accesstoken.NewKeyring(&key.PublicKey)
@@ -107,9 +103,7 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	add := func(name string, roles []string, scopes scope.Set, pwHash string) {
 		u := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: name, Roles: roles, Scopes: scopes,
 			CreatedAt: t0.Add(-time.Hour), PasswordHash: pwHash}
-		if err := f.store.CreateUser(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
+		must(t, f.store.CreateUser(context.Background(), u))
 		f.users[name] = u
 	}
 	add("alice", []string{user.RoleCredentialIssuer}, scope.Set{"echo:read", "echo:write", "files:read"}, "")
@@ -148,12 +142,8 @@ func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl
 	t.Helper()
 	now := f.clock.Now()
 	fam, first, tok, err := refresh.NewFamily(project, f.users[owner].ID, "cli", scopes, now, now.Add(life), ttl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateFamily(context.Background(), fam, first); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateFamily(context.Background(), fam, first))
 	f.remember(tok)
 	return fam, tok
 }
@@ -162,12 +152,8 @@ func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl
 func (f *fixture) client(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
 	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateClient(context.Background(), c); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateClient(context.Background(), c))
 	f.remember(sec)
 	return c, sec
 }
@@ -183,12 +169,8 @@ func (f *fixture) personalJWT(t *testing.T, owner string, life time.Duration) (c
 		NotBefore: now.Truncate(time.Second)}
 	tok, err := accesstoken.Issue(context.Background(), f.signer, accesstoken.Claims{Issuer: issuer, Subject: s.Owner,
 		Audience: audience, ExpiresAt: exp.Unix(), IssuedAt: now.Unix(), ID: s.ID, Scope: "echo:read", SessionID: s.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.CreateSession(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
+	must(t, f.store.CreateSession(context.Background(), s))
 	f.remember(tok)
 	return s, tok
 }
@@ -197,17 +179,13 @@ func (f *fixture) setUser(t *testing.T, name string, change func(*user.User)) {
 	t.Helper()
 	u := f.users[name]
 	change(&u)
-	if err := f.store.UpdateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
+	must(t, f.store.UpdateUser(context.Background(), u))
 	f.users[name] = u
 }
 
 func (f *fixture) deleteUser(t *testing.T, name string) {
 	t.Helper()
-	if err := f.store.DeleteUser(context.Background(), f.users[name]); err != nil {
-		t.Fatal(err)
-	}
+	must(t, f.store.DeleteUser(context.Background(), f.users[name]))
 }
 
 func (f *fixture) session(t *testing.T, sid string) credential.Session {
@@ -425,13 +403,9 @@ func (f *fixture) verify(t *testing.T, tok string) accesstoken.Claims {
 	}
 	seg, _, _ := strings.Cut(tok, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	var h map[string]string
-	if err := json.Unmarshal(raw, &h); err != nil {
-		t.Fatal(err)
-	}
+	must(t, json.Unmarshal(raw, &h))
 	if !maps.Equal(h, map[string]string{"alg": "ES256", "kid": f.signer.KeyID(), "typ": "at+jwt"}) {
 		t.Errorf("JOSE header = %v", h)
 	}
@@ -452,4 +426,12 @@ func flipLast(s string) string {
 
 func exchange(rt string, kv ...string) events.APIGatewayProxyRequest {
 	return tokenReq(form(append([]string{"grant_type", "refresh_token", "refresh_token", rt}, kv...)...))
+}
+
+// must fails the test on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
