@@ -1,8 +1,10 @@
 // Package management is the management API (users, API keys, personal
 // JWTs, refresh tokens, clients, certificates, SAS, audit) as one API
-// Gateway proxy handler, and the one-time bootstrap of the first admin. It trusts only what the authorizer put in the
-// request context, re-reads the caller's roles, and writes nothing on any
-// 4xx: every request is validated in full before its single store write.
+// Gateway proxy handler, and the one-time bootstrap of the first admin. It
+// trusts only what the authorizer put in the request context, re-reads the
+// caller's roles, applies the issuance rules of package user (issue.go
+// answers their refusals), and writes nothing on any 4xx: every request is
+// validated in full before its single store write.
 // Secrets appear only in the response that creates them, marked no-store;
 // someone else's credential is answered 404, never 403.
 package management

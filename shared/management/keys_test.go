@@ -634,7 +634,7 @@ func TestKeyIDInPath(t *testing.T) {
 }
 
 // TestSecretsAppearOnlyAtCreation walks every key route after keys were
-// created and rotated; do() fails if any later body holds a secret or hash.
+// created and rotated; send() fails if any later body holds a secret or hash.
 func TestSecretsAppearOnlyAtCreation(t *testing.T) {
 	f := newFixture(t)
 	c := f.send(t, "alice", request{method: "POST", resource: "/v1/keys", body: `{"name":"ci"}`})
