@@ -20,39 +20,11 @@ const (
 	RequireKMS      = "TOLLGATE_REQUIRE_LOCAL_KMS"
 )
 
-var dynamoDB = &shared{
-	requireEnv: RequireDynamoDB,
-	start: func() (string, func(), error) {
-		jar, err := services.FindDynamoDB(".")
-		if err != nil {
-			return "", nil, err
-		}
-		srv, err := services.StartDynamoDB(context.Background(), jar, "")
-		if err != nil {
-			return "", nil, err
-		}
-		return srv.Endpoint, srv.Stop, nil
-	},
-}
-
-var localKMS = &shared{
-	requireEnv: RequireKMS,
-	start: func() (string, func(), error) {
-		bin, err := services.FindKMS(".")
-		if err != nil {
-			return "", nil, err
-		}
-		dir, err := os.MkdirTemp("", "localkms")
-		if err != nil {
-			return "", nil, err
-		}
-		srv, err := services.StartKMS(context.Background(), bin, dir)
-		if err != nil {
-			return "", nil, err
-		}
-		return srv.Endpoint, func() { srv.Stop(); _ = os.RemoveAll(dir) }, nil
-	},
-}
+var (
+	dynamoDB = &shared{requireEnv: RequireDynamoDB, find: services.FindDynamoDB, start: services.StartDynamoDB}
+	// local-kms keeps its data in a temporary folder, removed at the end.
+	localKMS = &shared{requireEnv: RequireKMS, find: services.FindKMS, start: services.StartKMS, tempDir: true}
+)
 
 // Main runs a test binary and stops whatever stand-ins its tests started.
 func Main(m *testing.M) {
@@ -95,8 +67,10 @@ func NewTable(t testing.TB) (*dynamodb.Client, string) {
 
 // shared is a server a test binary starts on first use and stops at the end.
 type shared struct {
-	start      func() (endpoint string, stop func(), err error)
 	requireEnv string
+	find       func(dir string) (string, error)
+	start      func(ctx context.Context, installed, dataDir string) (*services.Server, error)
+	tempDir    bool // keep the data in a temporary folder (else in memory)
 
 	once     sync.Once
 	endpoint string
@@ -106,7 +80,7 @@ type shared struct {
 
 func (s *shared) endpointFor(t testing.TB) string {
 	t.Helper()
-	s.once.Do(func() { s.endpoint, s.stop, s.err = s.start() })
+	s.once.Do(func() { s.endpoint, s.stop, s.err = s.run() })
 	switch {
 	case s.err == nil:
 		return s.endpoint
@@ -116,6 +90,29 @@ func (s *shared) endpointFor(t testing.TB) string {
 		t.Skip(s.err)
 	}
 	return ""
+}
+
+func (s *shared) run() (string, func(), error) {
+	installed, err := s.find(".")
+	if err != nil {
+		return "", nil, err
+	}
+	dir := ""
+	if s.tempDir {
+		if dir, err = os.MkdirTemp("", "tollgate-local"); err != nil {
+			return "", nil, err
+		}
+	}
+	srv, err := s.start(context.Background(), installed, dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return srv.Endpoint, func() {
+		srv.Stop()
+		if dir != "" {
+			_ = os.RemoveAll(dir)
+		}
+	}, nil
 }
 
 func (s *shared) stopNow() {
@@ -133,30 +130,30 @@ type Counting struct {
 
 // GetItem counts and forwards.
 func (c *Counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.Gets.Add(1)
-	return c.API.GetItem(ctx, in, o...)
+	return count(&c.Gets, c.API.GetItem, ctx, in, o)
 }
 
 // PutItem counts and forwards.
 func (c *Counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.Puts.Add(1)
-	return c.API.PutItem(ctx, in, o...)
+	return count(&c.Puts, c.API.PutItem, ctx, in, o)
 }
 
 // UpdateItem counts and forwards.
 func (c *Counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.Updates.Add(1)
-	return c.API.UpdateItem(ctx, in, o...)
+	return count(&c.Updates, c.API.UpdateItem, ctx, in, o)
 }
 
 // Query counts and forwards.
 func (c *Counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.Queries.Add(1)
-	return c.API.Query(ctx, in, o...)
+	return count(&c.Queries, c.API.Query, ctx, in, o)
 }
 
 // TransactWriteItems counts and forwards.
 func (c *Counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.Transactions.Add(1)
-	return c.API.TransactWriteItems(ctx, in, o...)
+	return count(&c.Transactions, c.API.TransactWriteItems, ctx, in, o)
+}
+
+func count[I, O any](n *atomic.Int64, call func(context.Context, I, ...func(*dynamodb.Options)) (O, error), ctx context.Context, in I, o []func(*dynamodb.Options)) (O, error) {
+	n.Add(1)
+	return call(ctx, in, o...)
 }

@@ -25,26 +25,16 @@ func FindDynamoDB(dir string) (string, error) {
 	return FindUp(dir, EnvDynamoDBJar, jarGlob, ErrNoDynamoDB)
 }
 
-// DynamoDB is a running DynamoDB Local.
-type DynamoDB struct {
-	*Process
-	Endpoint string
-}
-
 // StartDynamoDB runs the jar on a free loopback port, in memory when dataDir is ""
 // or keeping its files in dataDir, and waits until it accepts connections.
-func StartDynamoDB(ctx context.Context, jar, dataDir string) (*DynamoDB, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	jar, err = filepath.Abs(jar)
+func StartDynamoDB(ctx context.Context, jar, dataDir string) (*Server, error) {
+	jar, err := filepath.Abs(jar)
 	if err != nil {
 		return nil, err
 	}
 	// -sharedDb: one database whatever the access key and region.
 	args := []string{"-Xmx256m", "-Djava.library.path=" + filepath.Join(filepath.Dir(jar), "DynamoDBLocal_lib"),
-		"-jar", jar, "-port", strconv.Itoa(port), "-disableTelemetry", "-sharedDb"}
+		"-jar", jar, "-disableTelemetry", "-sharedDb"}
 	if dataDir == "" {
 		args = append(args, "-inMemory")
 	} else {
@@ -57,11 +47,9 @@ func StartDynamoDB(ctx context.Context, jar, dataDir string) (*DynamoDB, error) 
 		}
 		args = append(args, "-dbPath", abs)
 	}
-	cmd := exec.Command("java", args...)
-	cmd.Dir = filepath.Dir(jar)
-	p, err := startProcess(ctx, "DynamoDB Local (needs Java 17)", cmd, port, 60*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	return &DynamoDB{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+	return startServer(ctx, "DynamoDB Local (needs Java 17)", 60*time.Second, func(port int) *exec.Cmd {
+		cmd := exec.Command("java", append(args, "-port", strconv.Itoa(port))...)
+		cmd.Dir = filepath.Dir(jar)
+		return cmd
+	})
 }

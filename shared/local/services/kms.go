@@ -27,25 +27,13 @@ func FindKMS(dir string) (string, error) {
 	return FindUp(dir, EnvKMS, filepath.Join(".tools", "bin", "local-kms"), ErrNoKMS)
 }
 
-// KMS is a running local-kms.
-type KMS struct {
-	*Process
-	Endpoint string
-}
-
 // StartKMS runs local-kms on a free port keeping its data in dataDir.
-func StartKMS(ctx context.Context, binary, dataDir string) (*KMS, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "KMS_DATA_PATH="+dataDir, "KMS_REGION=us-east-1", "KMS_ACCOUNT_ID=111122223333")
-	p, err := startProcess(ctx, "local-kms", cmd, port, 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	return &KMS{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+func StartKMS(ctx context.Context, binary, dataDir string) (*Server, error) {
+	return startServer(ctx, "local-kms", 30*time.Second, func(port int) *exec.Cmd {
+		cmd := exec.Command(binary)
+		cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "KMS_DATA_PATH="+dataDir, "KMS_REGION=us-east-1", "KMS_ACCOUNT_ID=111122223333")
+		return cmd
+	})
 }
 
 // KMSClient returns a KMS client for endpoint with static test credentials.

@@ -42,7 +42,27 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Process is a started server.
+// Server is a started stand-in and the endpoint it answers on.
+type Server struct {
+	*Process
+	Endpoint string
+}
+
+// startServer picks a free loopback port, runs the command cmdFor gives for
+// it, and waits up to within for the port to accept connections.
+func startServer(ctx context.Context, name string, within time.Duration, cmdFor func(port int) *exec.Cmd) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProcess(ctx, name, cmdFor(port), port, within)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+}
+
+// Process is a started server process.
 type Process struct {
 	name string
 	cmd  *exec.Cmd
