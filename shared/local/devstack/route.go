@@ -41,6 +41,19 @@ func splitPath(p string) []string {
 	return strings.Split(p, "/")
 }
 
+// paramChild returns the parameter child in slot, made for name at path if
+// there is none yet; a child standing for another name is kept and reported
+// in conflict (suffix is "+" for greedy parameters).
+func (n *resource) paramChild(slot **resource, name, suffix, path string, conflict *string) *resource {
+	if *slot == nil {
+		*slot = newResource(path)
+		(*slot).name = name
+	} else if (*slot).name != name {
+		*conflict = "parameter {" + name + suffix + "} conflicts with {" + (*slot).name + suffix + "} under " + n.path
+	}
+	return *slot
+}
+
 // insert adds r under the template r.Resource. It reports a conflict (a
 // method defined twice, or two parameter names at one level); the first
 // definition is kept, except that a protected method replaces a public one,
@@ -65,21 +78,9 @@ func (root *resource) insert(r access.Route, protected bool) (conflict string) {
 			}
 			n = next
 		case greedy:
-			if n.greedy == nil {
-				n.greedy = newResource(child)
-				n.greedy.name = name
-			} else if n.greedy.name != name {
-				conflict = "parameter {" + name + "+} conflicts with {" + n.greedy.name + "+} under " + n.path
-			}
-			n = n.greedy
+			n = n.paramChild(&n.greedy, name, "+", child, &conflict)
 		default:
-			if n.param == nil {
-				n.param = newResource(child)
-				n.param.name = name
-			} else if n.param.name != name {
-				conflict = "parameter {" + name + "} conflicts with {" + n.param.name + "} under " + n.path
-			}
-			n = n.param
+			n = n.paramChild(&n.param, name, "", child, &conflict)
 		}
 	}
 	if old, ok := n.methods[r.Method]; ok && (old.protected || !protected) {
