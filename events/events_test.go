@@ -34,6 +34,7 @@ import (
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
@@ -1259,7 +1260,7 @@ func runSweeper(t *testing.T, path string) {
 	}
 	out := &eventOutbox{}
 	s := &sweep.Sweeper{Store: f.store, Publisher: out, Clock: clock.NewFake(ev.Time), Options: sweep.Options{ProjectID: project,
-		Notice: sweep.DefaultNotice, Retention: sweep.DefaultRetention, MaxItems: sweep.DefaultMaxItems, Lookback: sweep.DefaultLookback}}
+		Notice: config.DefaultSweepNotice, Retention: config.DefaultSweepRetention, MaxItems: config.DefaultSweepMaxItems, Lookback: sweep.DefaultLookback}}
 	res, err := s.Handle(context.Background())
 	if err != nil || !res.Complete || res.Expired != 1 {
 		t.Fatalf("sweep = %+v, %v; want exactly the expired key", res, err)

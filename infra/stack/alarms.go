@@ -23,7 +23,7 @@ const RefreshTokenReuseMessage = "oauth: refresh token reuse detected; family re
 const AlarmPeriod = 5 // minutes
 
 // SweeperAlarmPeriod is the period of the SweeperErrors alarm's metric: the
-// default sweep schedule's, and the longest TollgateProps.SweepSchedule
+// default sweep schedule's, and the longest SweeperProps.Schedule
 // allows, so each period holds at least one run.
 const SweeperAlarmPeriod = 60 // minutes
 
@@ -125,30 +125,9 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		panic(fmt.Sprintf("stack.NewAlarms %s: Authorizer, TokenLogs and Stage are required", id))
 	}
 	this := constructs.NewConstruct(scope, &id)
-	period := awscdk.Duration_Minutes(jsii.Number(AlarmPeriod))
-	sum := &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Sum")}
+	sum := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(AlarmPeriod)), Statistic: jsii.String("Sum")}
 	a := &Alarms{Construct: this}
-
-	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String(fmt.Sprintf("IF(invocations >= %d, 100 * errors / invocations, 0)", AuthorizerErrorMinInvocations)),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			"errors":      props.Authorizer.MetricErrors(sum),
-			"invocations": props.Authorizer.MetricInvocations(sum),
-		},
-		Label:  jsii.String("Failed authorizer invocations (%), refused credentials included"),
-		Period: period,
-	})
-	a.AuthorizerErrors = errorRate.CreateAlarm(this, jsii.String("AuthorizerErrors"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: at least %d%% of authorizer invocations failed (Unauthorized counts as a failure) "+
-			"in %d consecutive %d-minute periods of %d or more invocations: a broken authorizer, or someone trying credentials.",
-			AuthorizerErrorPercent, AuthorizerErrorPeriods, AlarmPeriod, AuthorizerErrorMinInvocations)),
-		Threshold:          jsii.Number(AuthorizerErrorPercent),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(AuthorizerErrorPeriods),
-		DatapointsToAlarm:  jsii.Number(AuthorizerErrorPeriods),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-
+	a.AuthorizerErrors = newAuthorizerErrorsAlarm(this, props.Authorizer, sum)
 	a.AuthorizerThrottles = props.Authorizer.MetricThrottles(sum).CreateAlarm(this, jsii.String("AuthorizerThrottles"), &awscloudwatch.CreateAlarmOptions{
 		AlarmDescription: jsii.String("Tollgate: the authorizer function was throttled; API Gateway answered those requests with 500. " +
 			"The account's Lambda concurrency in this region is exhausted."),
@@ -157,7 +136,6 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-
 	a.API5XX = props.Stage.MetricServerError(sum).CreateAlarm(this, jsii.String("Api5XX"), &awscloudwatch.CreateAlarmOptions{
 		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: at least %d 5xx answers per %d minutes in %d of %d periods "+
 			"(authorizer errors or throttles, function errors, timeouts).", API5XXErrors, AlarmPeriod, API5XXPeriodsToAlarm, API5XXPeriods)),
@@ -167,45 +145,11 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		DatapointsToAlarm:  jsii.Number(API5XXPeriodsToAlarm),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-
-	namespace := props.MetricNamespace
-	if namespace == "" {
-		namespace = "Tollgate"
-		if name := awscdk.Stack_Of(scope).StackName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
-			namespace += "/" + *name
-		}
-	}
-	a.RefreshTokenReuseFilter = awslogs.NewMetricFilter(this, jsii.String("RefreshTokenReuseFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        props.TokenLogs,
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(RefreshTokenReuseMessage)),
-		MetricNamespace: jsii.String(namespace),
-		MetricName:      jsii.String("RefreshTokenReuse"),
-		MetricValue:     jsii.String("1"),
-		// No default value: a period without reuse has no data point, which
-		// the alarm treats as not breaching.
-	})
-	a.RefreshTokenReuse = a.RefreshTokenReuseFilter.Metric(sum).CreateAlarm(this, jsii.String("RefreshTokenReuse"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription: jsii.String("Tollgate: a spent refresh token was presented again and its family revoked (possible token theft); " +
-			"search the token function's logs for \"" + RefreshTokenReuseMessage + "\" to find the family."),
-		Threshold:          jsii.Number(RefreshTokenReuses),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
+	a.RefreshTokenReuseFilter, a.RefreshTokenReuse = newRefreshTokenReuseAlarm(this, props, sum)
 
 	all := []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse}
 	if props.Sweeper != nil {
-		hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(SweeperAlarmPeriod)), Statistic: jsii.String("Sum")}
-		a.SweeperErrors = props.Sweeper.MetricErrors(hourly).CreateAlarm(this, jsii.String("SweeperErrors"), &awscloudwatch.CreateAlarmOptions{
-			AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: the expiry sweeper failed (an error, a timeout or a crash) in each of "+
-				"%d consecutive %d-minute periods, so credentials are not being marked expired and credential.expired and "+
-				"credential.expiring events are not being sent; the sweeper's log group has the error.", SweeperErrorPeriods, SweeperAlarmPeriod)),
-			Threshold:          jsii.Number(SweeperErrors),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(SweeperErrorPeriods),
-			DatapointsToAlarm:  jsii.Number(SweeperErrorPeriods),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
+		a.SweeperErrors = newSweeperErrorsAlarm(this, props.Sweeper)
 		all = append(all, a.SweeperErrors)
 	}
 	if props.Topic != nil {
@@ -216,4 +160,71 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		}
 	}
 	return a
+}
+
+// newAuthorizerErrorsAlarm is the AuthorizerErrors alarm (see NewAlarms).
+func newAuthorizerErrorsAlarm(scope constructs.Construct, authorizer awslambda.IFunction, sum *awscloudwatch.MetricOptions) awscloudwatch.Alarm {
+	errorRate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(invocations >= %d, 100 * errors / invocations, 0)", AuthorizerErrorMinInvocations)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors":      authorizer.MetricErrors(sum),
+			"invocations": authorizer.MetricInvocations(sum),
+		},
+		Label:  jsii.String("Failed authorizer invocations (%), refused credentials included"),
+		Period: sum.Period,
+	})
+	return errorRate.CreateAlarm(scope, jsii.String("AuthorizerErrors"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: at least %d%% of authorizer invocations failed (Unauthorized counts as a failure) "+
+			"in %d consecutive %d-minute periods of %d or more invocations: a broken authorizer, or someone trying credentials.",
+			AuthorizerErrorPercent, AuthorizerErrorPeriods, AlarmPeriod, AuthorizerErrorMinInvocations)),
+		Threshold:          jsii.Number(AuthorizerErrorPercent),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(AuthorizerErrorPeriods),
+		DatapointsToAlarm:  jsii.Number(AuthorizerErrorPeriods),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}
+
+// newRefreshTokenReuseAlarm is the RefreshTokenReuse alarm and the metric
+// filter it counts (see NewAlarms).
+func newRefreshTokenReuseAlarm(scope constructs.Construct, props *AlarmsProps, sum *awscloudwatch.MetricOptions) (awslogs.MetricFilter, awscloudwatch.Alarm) {
+	namespace := props.MetricNamespace
+	if namespace == "" {
+		namespace = "Tollgate"
+		if name := awscdk.Stack_Of(scope).StackName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
+			namespace += "/" + *name
+		}
+	}
+	filter := awslogs.NewMetricFilter(scope, jsii.String("RefreshTokenReuseFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        props.TokenLogs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(RefreshTokenReuseMessage)),
+		MetricNamespace: jsii.String(namespace),
+		MetricName:      jsii.String("RefreshTokenReuse"),
+		MetricValue:     jsii.String("1"),
+		// No default value: a period without reuse has no data point, which
+		// the alarm treats as not breaching.
+	})
+	return filter, filter.Metric(sum).CreateAlarm(scope, jsii.String("RefreshTokenReuse"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String("Tollgate: a spent refresh token was presented again and its family revoked (possible token theft); " +
+			"search the token function's logs for \"" + RefreshTokenReuseMessage + "\" to find the family."),
+		Threshold:          jsii.Number(RefreshTokenReuses),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}
+
+// newSweeperErrorsAlarm is the SweeperErrors alarm (see NewAlarms).
+func newSweeperErrorsAlarm(scope constructs.Construct, sweeper awslambda.IFunction) awscloudwatch.Alarm {
+	hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(SweeperAlarmPeriod)), Statistic: jsii.String("Sum")}
+	return sweeper.MetricErrors(hourly).CreateAlarm(scope, jsii.String("SweeperErrors"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: the expiry sweeper failed (an error, a timeout or a crash) in each of "+
+			"%d consecutive %d-minute periods, so credentials are not being marked expired and credential.expired and "+
+			"credential.expiring events are not being sent; the sweeper's log group has the error.", SweeperErrorPeriods, SweeperAlarmPeriod)),
+		Threshold:          jsii.Number(SweeperErrors),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(SweeperErrorPeriods),
+		DatapointsToAlarm:  jsii.Number(SweeperErrorPeriods),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -107,112 +106,30 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	if props == nil || props.Authorizer == nil {
 		panic(fmt.Sprintf("stack.NewAPI %s: Authorizer is required", id))
 	}
-	routes, public := props.Routes, props.PublicRoutes
-	if routes == nil {
-		routes = access.Routes
-	}
-	if public == nil {
-		public = access.PublicRoutes
-	}
-	rate, burst, retention := props.RateLimit, props.BurstLimit, props.LogRetention
-	if rate == 0 {
-		rate = DefaultRateLimit
-	}
-	if burst == 0 {
-		burst = DefaultBurstLimit
-	}
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
-	var disableExecuteAPI *bool
-	if props.MutualTLS != nil {
-		if err := props.MutualTLS.validate(); err != nil {
-			panic(fmt.Sprintf("stack.NewAPI %s: %v", id, err))
-		}
-		// The execute-api endpoint never carries a client certificate.
-		disableExecuteAPI = jsii.Bool(true)
-	}
-
-	this := constructs.NewConstruct(scope, &id)
-	accessLogs := awslogs.NewLogGroup(this, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
-		Retention: retention,
-	})
-	api := awsapigateway.NewRestApi(this, jsii.String("Resource"), &awsapigateway.RestApiProps{
-		// Named after the stack: API Gateway's metrics (and the 5XX alarm)
-		// are keyed by API name, and CDK would name it after the construct
-		// id, the same "Resource" in every stack.
-		RestApiName:               jsii.String(restAPIName(this, id)),
-		Description:               jsii.String("Tollgate API"),
-		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole:            jsii.Bool(!props.ExistingAccountLogRole),
-		DisableExecuteApiEndpoint: disableExecuteAPI,
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String(StageName),
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
-			AccessLogFormat:      accessLogFormat(),
-			// Execution logs at ERROR only. Never turn on data tracing: it
-			// logs request headers and query strings, which carry credentials.
-			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
-			DataTraceEnabled:     jsii.Bool(false),
-			ThrottlingRateLimit:  jsii.Number(rate),
-			ThrottlingBurstLimit: jsii.Number(burst),
-		},
-	})
-
-	// No identity sources and no API Gateway cache by default: credentials
-	// may arrive in Authorization, x-api-key, a query parameter or as the
-	// mutual TLS certificate alone, and a REQUEST authorizer with identity
-	// sources answers 401 without invoking the function when any listed
-	// source is missing; API Gateway can only cache results keyed on identity
-	// sources. The authorizer caches decisions in process instead, bounded
-	// by TOLLGATE_REVOCATION_BOUND (see APIProps.AuthorizerCacheTTL).
-	if err := validateAuthorizerCache(props.AuthorizerCacheTTL, props.AuthorizerIdentitySources); err != nil {
+	if err := props.validate(); err != nil {
 		panic(fmt.Sprintf("stack.NewAPI %s: %v", id, err))
 	}
-	if props.MutualTLS != nil && props.AuthorizerCacheTTL > 0 && !namesClientCert(props.AuthorizerIdentitySources) {
-		panic(fmt.Sprintf("stack.NewAPI %s: with MutualTLS, an authorizer cache TTL needs a context.identity.clientCert identity source: "+
-			"a cached policy keyed on the token alone would let a certificate-bound token through over another certificate", id))
-	}
-	authorizer := NewTollgateAuthorizer(this, "Authorizer", &TollgateAuthorizerProps{
-		AuthorizerFunction: props.Authorizer,
-		ResultsCacheTtl:    props.AuthorizerCacheTTL,
-		IdentitySources:    props.AuthorizerIdentitySources,
+	p := props.withDefaults()
+	this := constructs.NewConstruct(scope, &id)
+	accessLogs := awslogs.NewLogGroup(this, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention: p.LogRetention,
 	})
-
-	integrations := map[string]awsapigateway.Integration{}
-	resources := map[string]awsapigateway.IResource{"/": api.Root()}
-	seen := map[string]bool{}
-	addMethod := func(r access.Route, options *awsapigateway.MethodOptions) awsapigateway.Method {
-		where := fmt.Sprintf("stack.NewAPI %s: route %s %s", id, r.Method, r.Resource)
-		key := r.Method + " " + r.Resource
-		if seen[key] {
-			panic(where + ": duplicate route")
-		}
-		seen[key] = true
-		integration, ok := integrations[r.Function]
-		if !ok {
-			fn := props.Functions[r.Function]
-			if fn == nil {
-				panic(fmt.Sprintf("%s: function %q is not in Functions", where, r.Function))
-			}
-			integration = lambdaProxy(this, api, r.Function, fn)
-			integrations[r.Function] = integration
-		}
-		resource, err := resourceFor(resources, r.Resource)
-		if err != nil {
-			panic(where + ": " + err.Error())
-		}
-		return resource.AddMethod(jsii.String(r.Method), integration, options)
-	}
-	for _, r := range routes {
-		method := addMethod(r, &awsapigateway.MethodOptions{
+	api := newRestAPI(this, id, &p, accessLogs)
+	authorizer := NewTollgateAuthorizer(this, "Authorizer", &TollgateAuthorizerProps{
+		AuthorizerFunction: p.Authorizer,
+		ResultsCacheTtl:    p.AuthorizerCacheTTL,
+		IdentitySources:    p.AuthorizerIdentitySources,
+	})
+	m := newMethodBuilder(this, api, "stack.NewAPI "+id, p.Functions)
+	for _, r := range p.Routes {
+		method := m.add(r, &awsapigateway.MethodOptions{
 			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 			Authorizer:        authorizer,
 		})
 		suppress(method, "AwsSolutions-COG4", "Cognito is not used: the Lambda REQUEST authorizer is the product and guards every protected method.")
 	}
-	for _, r := range public {
-		method := addMethod(r, &awsapigateway.MethodOptions{
+	for _, r := range p.PublicRoutes {
+		method := m.add(r, &awsapigateway.MethodOptions{
 			AuthorizationType: awsapigateway.AuthorizationType_NONE,
 		})
 		suppressPublic(method)
@@ -220,7 +137,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 
 	// Gateway responses: none is customized, on purpose. API Gateway's own
 	// bodies ({"message": ...}, application/json) are what the local stack
-	// (shared/gateway) reproduces byte for byte, 401 {"message":"Unauthorized"}
+	// (shared/local/devstack) reproduces byte for byte, 401 {"message":"Unauthorized"}
 	// and the 403s included, so clients see one behaviour everywhere.
 	// DEFAULT_4XX and DEFAULT_5XX would not help either: API Gateway's
 	// defaults for them already have that shape and content type, and a
@@ -234,14 +151,91 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	// functions refuse JSON bodies over 64 KiB themselves (apigw.MaxBody in
 	// shared/apigw), so nothing here pretends to limit them.
 
-	suppressAPIFindings(api, props.ExistingAccountLogRole)
+	suppressAPIFindings(api, p.ExistingAccountLogRole)
 	a := &API{Construct: this, RestApi: api, Authorizer: authorizer, AccessLogs: accessLogs}
-	if props.MutualTLS != nil {
-		a.Domain = newMutualTLSDomain(this, api, props.MutualTLS)
+	if p.MutualTLS != nil {
+		a.Domain = newMutualTLSDomain(this, api, p.MutualTLS)
 		// RestApi's own output names the disabled execute-api URL.
 		api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	}
 	return a
+}
+
+// validate reports the first problem with the props that API Gateway would
+// find at deploy.
+func (p *APIProps) validate() error {
+	if p.MutualTLS != nil {
+		if err := p.MutualTLS.validate(); err != nil {
+			return err
+		}
+	}
+	// No identity sources and no API Gateway cache by default: credentials
+	// may arrive in Authorization, x-api-key, a query parameter or as the
+	// mutual TLS certificate alone, and a REQUEST authorizer with identity
+	// sources answers 401 without invoking the function when any listed
+	// source is missing; API Gateway can only cache results keyed on identity
+	// sources. The authorizer caches decisions in process instead, bounded
+	// by TOLLGATE_REVOCATION_BOUND (see APIProps.AuthorizerCacheTTL).
+	if err := validateAuthorizerCache(p.AuthorizerCacheTTL, p.AuthorizerIdentitySources); err != nil {
+		return err
+	}
+	if p.MutualTLS != nil && p.AuthorizerCacheTTL > 0 && !namesClientCert(p.AuthorizerIdentitySources) {
+		return fmt.Errorf("with MutualTLS, an authorizer cache TTL needs a context.identity.clientCert identity source: " +
+			"a cached policy keyed on the token alone would let a certificate-bound token through over another certificate")
+	}
+	return nil
+}
+
+// withDefaults is a copy of the props with the defaults filled in.
+func (p *APIProps) withDefaults() APIProps {
+	out := *p
+	if out.Routes == nil {
+		out.Routes = access.Routes
+	}
+	if out.PublicRoutes == nil {
+		out.PublicRoutes = access.PublicRoutes
+	}
+	if out.RateLimit == 0 {
+		out.RateLimit = DefaultRateLimit
+	}
+	if out.BurstLimit == 0 {
+		out.BurstLimit = DefaultBurstLimit
+	}
+	if out.LogRetention == "" {
+		out.LogRetention = DefaultLogRetention
+	}
+	return out
+}
+
+// newRestAPI declares the regional REST API and its stage, which logs
+// access to accessLogs and errors only to execution logs.
+func newRestAPI(scope constructs.Construct, id string, p *APIProps, accessLogs awslogs.LogGroup) awsapigateway.RestApi {
+	var disableExecuteAPI *bool
+	if p.MutualTLS != nil {
+		// The execute-api endpoint never carries a client certificate.
+		disableExecuteAPI = jsii.Bool(true)
+	}
+	return awsapigateway.NewRestApi(scope, jsii.String("Resource"), &awsapigateway.RestApiProps{
+		// Named after the stack: API Gateway's metrics (and the 5XX alarm)
+		// are keyed by API name, and CDK would name it after the construct
+		// id, the same "Resource" in every stack.
+		RestApiName:               jsii.String(restAPIName(scope, id)),
+		Description:               jsii.String("Tollgate API"),
+		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:            jsii.Bool(!p.ExistingAccountLogRole),
+		DisableExecuteApiEndpoint: disableExecuteAPI,
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(StageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      accessLogFormat(),
+			// Execution logs at ERROR only. Never turn on data tracing: it
+			// logs request headers and query strings, which carry credentials.
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled:     jsii.Bool(false),
+			ThrottlingRateLimit:  jsii.Number(p.RateLimit),
+			ThrottlingBurstLimit: jsii.Number(p.BurstLimit),
+		},
+	})
 }
 
 // restAPIName is "<stack name>-<id>", or id when the stack's name is a token.
@@ -262,47 +256,6 @@ func namesClientCert(sources []string) bool {
 		}
 	}
 	return false
-}
-
-// lambdaProxy is an AWS_PROXY integration with fn plus one invoke permission
-// for the whole API. LambdaIntegration would add two permissions per method
-// instead, and a function's resource policy is capped at 20 KB, which a
-// growing route table would reach. API Gateway only invokes fn from the
-// methods integrated with it, so the API-wide source ARN grants nothing more.
-func lambdaProxy(scope constructs.Construct, api awsapigateway.RestApi, name string, fn awslambda.IFunction) awsapigateway.Integration {
-	fn.AddPermission(jsii.String("Invoke"+name), &awslambda.Permission{
-		Scope:     scope,
-		Principal: awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
-		SourceArn: api.ArnForExecuteApi(jsii.String("*"), jsii.String("/*"), jsii.String("*")),
-	})
-	return awsapigateway.NewAwsIntegration(&awsapigateway.AwsIntegrationProps{
-		Proxy:   jsii.Bool(true),
-		Service: jsii.String("lambda"),
-		Path:    jsii.String("2015-03-31/functions/" + *fn.FunctionArn() + "/invocations"),
-	})
-}
-
-// resourceFor returns the resource for path, creating it and any missing
-// parents; {name} segments become path-parameter resources.
-func resourceFor(resources map[string]awsapigateway.IResource, path string) (awsapigateway.IResource, error) {
-	if r, ok := resources[path]; ok {
-		return r, nil
-	}
-	if !strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") || strings.Contains(path, "//") {
-		return nil, fmt.Errorf("resource path %q must start with / and have no empty segments", path)
-	}
-	i := strings.LastIndex(path, "/")
-	parentPath := path[:i]
-	if parentPath == "" {
-		parentPath = "/"
-	}
-	parent, err := resourceFor(resources, parentPath)
-	if err != nil {
-		return nil, err
-	}
-	r := parent.AddResource(jsii.String(path[i+1:]), nil)
-	resources[path] = r
-	return r, nil
 }
 
 // accessLogFormat is a JSON access log line. It records the resource path,

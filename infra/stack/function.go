@@ -1,7 +1,9 @@
 package stack
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,7 +18,7 @@ import (
 )
 
 // FnAuthorizer and FnSweeper are the names of the functions that serve no
-// route (authz has the others).
+// route (access has the others).
 const (
 	FnAuthorizer = "authorizer"
 	FnSweeper    = "sweeper"
@@ -38,7 +40,7 @@ const (
 // FunctionProps configures one Go Lambda function.
 type FunctionProps struct {
 	// Name is the function's folder under build/lambda, such as FnAuthorizer
-	// or authz.FnIssueKeys; it must hold a linux/arm64 bootstrap binary.
+	// or access.FnIssueKeys; it must hold a linux/arm64 bootstrap binary.
 	Name string
 	// Table goes into TOLLGATE_TABLE. Access is not granted here: the caller
 	// grants each function only the actions it uses.
@@ -74,7 +76,9 @@ type Function struct {
 }
 
 // NewFunction declares the function. It panics if the bootstrap binary has not
-// been built, since synthesis would fail later with a vaguer message.
+// been built, since synthesis would fail later with a vaguer message, and on
+// an environment config.Check refuses (such as an authorizer cache TTL above
+// the revocation bound), which the function would refuse at cold start.
 func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *Function {
 	if props == nil || props.Name == "" || props.Table == nil {
 		panic(fmt.Sprintf("stack.NewFunction %s: Name and Table are required", id))
@@ -83,20 +87,13 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 	if err != nil {
 		panic(fmt.Sprintf("stack.NewFunction %s: %v", id, err))
 	}
-	timeout, memory, retention := props.Timeout, props.MemoryMB, props.LogRetention
-	if timeout == 0 {
-		timeout = DefaultTimeout
+	// What the function would refuse at cold start is refused here.
+	if err := config.Check(literalEnv(props)); err != nil {
+		panic(fmt.Sprintf("stack.NewFunction %s: %v", id, err))
 	}
-	if memory == 0 {
-		memory = DefaultMemoryMB
-	}
-	if retention == "" {
-		retention = DefaultLogRetention
-	}
-
 	this := constructs.NewConstruct(scope, &id)
 	logs := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention: retention,
+		Retention: cmp.Or(props.LogRetention, DefaultLogRetention),
 	})
 	// An explicit role, so the function does not get the AWS managed
 	// AWSLambdaBasicExecutionRole policy: it may write to its own log group
@@ -105,21 +102,25 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("Tollgate " + props.Name + " function"),
 	})
+	fn := awslambda.NewFunction(this, jsii.String("Resource"), lambdaProps(props, dir, role, logs))
+	logs.GrantWrite(fn)
+	return &Function{Construct: this, Function: fn, LogGroup: logs}
+}
 
-	env := map[string]*string{
-		config.EnvTable:              props.Table.TableName(),
-		config.EnvProjectID:          jsii.String(config.DefaultProjectID),
-		config.EnvAuthorizerCacheTTL: jsii.String(props.GatewayCacheTTL.String()),
-	}
-	for k, v := range props.Environment {
+// lambdaProps are the function's properties: the bootstrap in dir on
+// provided.al2023 and arm64, role, JSON logs to logs, and the props'
+// memory, timeout, environment and reserved concurrency.
+func lambdaProps(props *FunctionProps, dir string, role awsiam.IRole, logs awslogs.ILogGroup) *awslambda.FunctionProps {
+	env := map[string]*string{config.EnvTable: props.Table.TableName()}
+	for k, v := range literalEnv(props) {
 		env[k] = jsii.String(v)
 	}
-
 	var reserved *float64
 	if props.ReservedConcurrency > 0 {
 		reserved = jsii.Number(props.ReservedConcurrency)
 	}
-	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
+	timeout := cmp.Or(props.Timeout, DefaultTimeout)
+	return &awslambda.FunctionProps{
 		Description:  jsii.String("Tollgate " + props.Name),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -127,7 +128,7 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
 		Role:         role,
 		LogGroup:     logs,
-		MemorySize:   jsii.Number(memory),
+		MemorySize:   jsii.Number(cmp.Or(props.MemoryMB, DefaultMemoryMB)),
 		Timeout:      awscdk.Duration_Millis(jsii.Number(float64(timeout.Milliseconds()))),
 		Environment:  &env,
 		// nil: no reservation.
@@ -146,7 +147,16 @@ func NewFunction(scope constructs.Construct, id string, props *FunctionProps) *F
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
 		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
-	})
-	logs.GrantWrite(fn)
-	return &Function{Construct: this, Function: fn, LogGroup: logs}
+	}
+}
+
+// literalEnv is the function's environment but TOLLGATE_TABLE (a reference
+// to the table): the standard variables, then props.Environment.
+func literalEnv(props *FunctionProps) map[string]string {
+	env := map[string]string{
+		config.EnvProjectID:          config.DefaultProjectID,
+		config.EnvAuthorizerCacheTTL: props.GatewayCacheTTL.String(),
+	}
+	maps.Copy(env, props.Environment)
+	return env
 }

@@ -155,6 +155,25 @@ func TestKeysRotation(t *testing.T) {
 // sortByJSON order).
 func policyGrants(tpl assertions.Template, role, prefix string) map[string][]any {
 	out := map[string][]any{}
+	for _, st := range roleStatements(tpl, role) {
+		for _, a := range st.actions {
+			if a, _ := a.(string); strings.HasPrefix(a, prefix) {
+				out[a] = append(out[a], st.arns...)
+			}
+		}
+	}
+	for _, arns := range out {
+		sortByJSON(arns)
+	}
+	return out
+}
+
+// statement is a policy statement's actions and resources.
+type statement struct{ actions, arns []any }
+
+// roleStatements returns the statements of the policies attached to role.
+func roleStatements(tpl assertions.Template, role string) []statement {
+	var out []statement
 	for _, policy := range resources(tpl, "AWS::IAM::Policy") {
 		p := props(policy)
 		if jsonString(p["Roles"]) != jsonString([]any{map[string]any{"Ref": role}}) {
@@ -164,25 +183,18 @@ func policyGrants(tpl assertions.Template, role, prefix string) map[string][]any
 		stmts, _ := doc["Statement"].([]any)
 		for _, st := range stmts {
 			st, _ := st.(map[string]any)
-			actions, ok := st["Action"].([]any)
-			if !ok {
-				actions = []any{st["Action"]}
-			}
-			arns, ok := st["Resource"].([]any)
-			if !ok {
-				arns = []any{st["Resource"]}
-			}
-			for _, a := range actions {
-				if a, _ := a.(string); strings.HasPrefix(a, prefix) {
-					out[a] = append(out[a], arns...)
-				}
-			}
+			out = append(out, statement{actions: asList(st["Action"]), arns: asList(st["Resource"])})
 		}
 	}
-	for _, arns := range out {
-		sortByJSON(arns)
-	}
 	return out
+}
+
+// asList is v if it is a list, else a list of v.
+func asList(v any) []any {
+	if list, ok := v.([]any); ok {
+		return list
+	}
+	return []any{v}
 }
 
 // sortByJSON sorts CloudFormation values by their JSON, so lists of ARNs

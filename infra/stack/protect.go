@@ -67,10 +67,10 @@ type TollgateAuthorizerProps struct {
 //		Authorizer:        auth,
 //	})
 //
-// The authorizer decides from Tollgate's route table (shared/authz/routes.go),
+// The authorizer decides from Tollgate's route table (shared/access/routes.go),
 // compiled into the function: it denies (403) every method it does not find
 // there by HTTP method and resource path, so each of the other API's routes
-// must be added to authz.Routes, with the scope (and role) a credential needs
+// must be added to access.Routes, with the scope (and role) a credential needs
 // and a Function name of that team's own (Tollgate's API only declares the
 // routes its own functions serve), and Tollgate's functions redeployed. The
 // resource path is the other API's resource template, such as

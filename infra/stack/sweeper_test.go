@@ -24,18 +24,20 @@ func busArn(name string) map[string]any {
 	}}}
 }
 
-// TestTollgateSweeper checks the expiry sweeper with the default settings:
-// the function, its exact permissions, its schedule and its alarm, with the
-// AwsSolutions checks clean.
-func TestTollgateSweeper(t *testing.T) {
-	ts, tpl := checkedTollgate(t, nil)
-	fnID := logicalID(ts.Stack, ts.Sweeper.Function)
+// TestSweeper checks the expiry sweeper with the default settings: the
+// function, its exact permissions and its schedule.
+func TestSweeper(t *testing.T) {
+	s := newStack()
+	table := NewTable(s, "Table", nil)
+	sw := NewSweeper(s, "Sweeper", &SweeperProps{Table: table})
+	tpl := assertions.Template_FromStack(s, nil)
+	fnID := logicalID(s, sw.Function.Function)
 	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
-	tableArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Table.Table), "Arn"}}
+	tableArn := map[string]any{"Fn::GetAtt": []any{logicalID(s, table.Table), "Arn"}}
 
 	t.Run("function: arm64 provided.al2023, 256 MB, 2 min, one at a time, the sweep settings", func(t *testing.T) {
 		env := map[string]any{
-			config.EnvTable:              map[string]any{"Ref": logicalID(ts.Stack, ts.Table.Table)},
+			config.EnvTable:              map[string]any{"Ref": logicalID(s, table.Table)},
 			config.EnvProjectID:          config.DefaultProjectID,
 			config.EnvAuthorizerCacheTTL: "0s",
 			config.EnvSweepNotice:        "168h0m0s",
@@ -54,16 +56,9 @@ func TestTollgateSweeper(t *testing.T) {
 				"Environment":                  map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
 			})
 		})
-		// No other function reserves concurrency (the authorizer's throttle
-		// alarm assumes so).
-		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
-			if r, ok := props(fn)["ReservedConcurrentExecutions"]; ok && id != fnID {
-				t.Errorf("%s reserves %v", id, r)
-			}
-		}
 	})
 
-	t.Run("the stack's sweep defaults are config's", func(t *testing.T) {
+	t.Run("the sweep defaults are config's", func(t *testing.T) {
 		env := props(resources(tpl, "AWS::Lambda::Function")[fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
 		getenv := func(only bool) func(string) string {
 			return func(k string) string {
@@ -87,8 +82,8 @@ func TestTollgateSweeper(t *testing.T) {
 	})
 
 	t.Run("IAM: exactly its table actions, Query on the expiry index only, PutEvents on the default bus only, no KMS", func(t *testing.T) {
-		got := policyGrants(tpl, logicalID(ts.Stack, ts.Sweeper.Function.Role()), "")
-		logs := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Sweeper.LogGroup), "Arn"}}
+		got := policyGrants(tpl, logicalID(s, sw.Function.Function.Role()), "")
+		logs := map[string]any{"Fn::GetAtt": []any{logicalID(s, sw.Function.LogGroup), "Arn"}}
 		want := map[string][]any{
 			"logs:CreateLogStream": {logs},
 			"logs:PutLogEvents":    {logs},
@@ -106,7 +101,7 @@ func TestTollgateSweeper(t *testing.T) {
 				t.Errorf("the sweeper may call %s", action)
 			}
 		}
-		policy := resources(tpl, "AWS::IAM::Policy")[logicalID(ts.Stack, ts.Sweeper.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")))]
+		policy := resources(tpl, "AWS::IAM::Policy")[logicalID(s, sw.Function.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")))]
 		if policy == nil {
 			t.Fatal("no default policy on the sweeper's role")
 		}
@@ -137,7 +132,7 @@ func TestTollgateSweeper(t *testing.T) {
 				"RetryPolicy": map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2},
 			}},
 		}
-		p := props(rules[logicalID(ts.Stack, ts.SweepRule)])
+		p := props(rules[logicalID(s, sw.Rule)])
 		for k, v := range want {
 			if jsonString(p[k]) != jsonString(v) {
 				t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
@@ -146,7 +141,7 @@ func TestTollgateSweeper(t *testing.T) {
 		check(t, func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
 				"Action": "lambda:InvokeFunction", "FunctionName": fnArn, "Principal": "events.amazonaws.com",
-				"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.SweepRule), "Arn"}},
+				"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(s, sw.Rule), "Arn"}},
 			})
 		})
 		check(t, func() {
@@ -155,6 +150,22 @@ func TestTollgateSweeper(t *testing.T) {
 				"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
 			})
 		})
+	})
+}
+
+// TestTollgateSweeper checks the expiry sweeper in the stack with the
+// default settings: the only reserved concurrency and its alarm, with the
+// AwsSolutions checks clean.
+func TestTollgateSweeper(t *testing.T) {
+	ts, tpl := checkedTollgate(t, nil)
+	fnID := logicalID(ts.Stack, ts.Sweeper.Function)
+
+	t.Run("no other function reserves concurrency (the authorizer's throttle alarm assumes so)", func(t *testing.T) {
+		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+			if r, ok := props(fn)["ReservedConcurrentExecutions"]; ok && id != fnID {
+				t.Errorf("%s reserves %v", id, r)
+			}
+		}
 	})
 
 	t.Run("alarm: errors in two consecutive hours", func(t *testing.T) {

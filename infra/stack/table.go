@@ -3,8 +3,11 @@ package stack
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
@@ -15,10 +18,12 @@ import (
 type TableProps struct{}
 
 // Table is Tollgate's single DynamoDB table, declared with the same keys and
-// indexes as dynamo.CreateTableInput.
+// indexes as dynamo.CreateTableInput. Grant access with GrantLookup,
+// GrantData and GrantSweep, which give each function exactly the access
+// pattern it uses.
 type Table struct {
 	constructs.Construct
-	// Table is the DynamoDB table; grant access through its Grant* methods.
+	// Table is the DynamoDB table.
 	Table awsdynamodb.Table
 }
 
@@ -53,4 +58,44 @@ func NewTable(scope constructs.Construct, id string, _ *TableProps) *Table {
 		})
 	}
 	return &Table{Construct: this, Table: table}
+}
+
+// GrantLookup lets grantee read a credential with GetItem and stamp its
+// lastUsedAt with UpdateItem, on the base table only (no Query, no index
+// access): the authorizer's access.
+func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("dynamodb:GetItem", "dynamodb:UpdateItem"),
+		ResourceArns: jsii.Strings(*t.Table.TableArn()),
+	})
+}
+
+// GrantData lets fn read and write data, indexes included
+// (GrantReadWriteData), and suppresses cdk-nag's IAM5 finding on the index
+// wildcard in fn's policy, giving why fn needs the indexes.
+func (t *Table) GrantData(fn awslambda.Function, why string) {
+	t.Table.GrantReadWriteData(fn)
+	suppress(fn.Role().Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+		"GrantReadWriteData covers this one table's indexes as <table>/index/*; "+why,
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<\w+\.Arn>\/index\/\*$/`)})
+}
+
+// GrantSweep lets grantee run the expiry sweep
+// (shared/store/dynamo/expiry.go): Query on the expiry index, and GetItem
+// (an API key, the sweep cursor), PutItem (the cursor) and UpdateItem
+// (marking a credential expired or notified; TransactWriteItems is
+// authorized as the UpdateItem of each of its items) on the base table.
+// Exactly those, so no wildcard and nothing for cdk-nag's IAM5 to flag.
+func (t *Table) GrantSweep(grantee awsiam.IGrantable) {
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+		ResourceArns: jsii.Strings(*t.Table.TableArn()),
+	})
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("dynamodb:Query"),
+		ResourceArns: jsii.Strings(*t.Table.TableArn() + "/index/" + dynamo.IndexExpiry),
+	})
 }

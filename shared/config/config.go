@@ -83,11 +83,15 @@ type Config struct {
 	EventBus string
 }
 
-// Defaults for the optional settings.
+// Defaults for the optional settings, the functions' at start and the CDK
+// app's at synth.
 const (
 	DefaultRevocationBound = 30 * time.Second
 	DefaultStoreTimeout    = 2 * time.Second
 	DefaultRefreshGrace    = 10 * time.Second
+	DefaultSweepNotice     = 7 * 24 * time.Hour
+	DefaultSweepRetention  = 30 * 24 * time.Hour
+	DefaultSweepMaxItems   = 1000
 )
 
 // FromEnv parses the configuration from the process environment.
@@ -102,22 +106,46 @@ func TokensFromEnv() (Config, error) {
 
 // Parse reads the configuration through getenv, reporting every problem at once.
 func Parse(getenv func(string) string) (Config, error) {
+	c, err := parse(getenv)
+	if c.Table == "" {
+		err = errors.Join(fmt.Errorf("%s is required", EnvTable), err)
+	}
+	return c, err
+}
+
+// Check reports every problem Parse would find in env apart from a missing
+// TOLLGATE_TABLE: the CDK app checks each function's environment with it at
+// synth, where the table's name is not known yet.
+func Check(env map[string]string) error {
+	_, err := parse(func(name string) string { return env[name] })
+	return err
+}
+
+// checkCacheTTL reports an API Gateway authorizer cache TTL longer than the
+// revocation bound, which the cached policies would then outlive.
+func checkCacheTTL(gatewayTTL, bound time.Duration) error {
+	if gatewayTTL > bound {
+		return fmt.Errorf("%s (%s) must not exceed the revocation bound, %s (%s)",
+			EnvAuthorizerCacheTTL, gatewayTTL, EnvRevocationBound, bound)
+	}
+	return nil
+}
+
+// parse is Parse without its check that the table is named.
+func parse(getenv func(string) string) (Config, error) {
 	c := Config{
 		ProjectID:            DefaultProjectID,
 		RevocationBound:      DefaultRevocationBound,
 		AllowNonExpiringKeys: true,
 		StoreTimeout:         DefaultStoreTimeout,
 		RefreshGrace:         DefaultRefreshGrace,
-		SweepNotice:          7 * 24 * time.Hour,
-		SweepRetention:       30 * 24 * time.Hour,
-		SweepMaxItems:        1000,
+		SweepNotice:          DefaultSweepNotice,
+		SweepRetention:       DefaultSweepRetention,
+		SweepMaxItems:        DefaultSweepMaxItems,
 		SweepInterval:        time.Minute,
 	}
 	var errs []error
 	c.Table = getenv(EnvTable)
-	if c.Table == "" {
-		errs = append(errs, fmt.Errorf("%s is required", EnvTable))
-	}
 	if v := getenv(EnvProjectID); v != "" {
 		c.ProjectID = v
 	}
@@ -153,10 +181,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 		boolean(getenv, EnvPasswordSignIn, &c.PasswordSignIn),
 	)
-	if c.GatewayCacheTTL > c.RevocationBound {
-		errs = append(errs, fmt.Errorf("%s (%s) must not be longer than %s (%s)",
-			EnvAuthorizerCacheTTL, c.GatewayCacheTTL, EnvRevocationBound, c.RevocationBound))
-	}
+	errs = append(errs, checkCacheTTL(c.GatewayCacheTTL, c.RevocationBound))
 	return c, errors.Join(errs...)
 }
 

@@ -39,3 +39,33 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string
+	}{
+		{"no table needed", map[string]string{}, nil},
+		{"deployment settings", map[string]string{EnvRevocationBound: "1m0s", EnvAuthorizerCacheTTL: "20s",
+			EnvSweepNotice: "48h0m0s", EnvSweepRetention: "24h0m0s", EnvSweepMaxItems: "5000"}, nil},
+		{"gateway cache longer than the default bound", map[string]string{EnvAuthorizerCacheTTL: "31s"},
+			[]string{EnvAuthorizerCacheTTL, "must not exceed the revocation bound"}},
+		{"negative sweep settings", map[string]string{EnvSweepNotice: "-1h0m0s", EnvSweepRetention: "-1h0m0s", EnvSweepMaxItems: "-1"},
+			[]string{EnvSweepNotice, EnvSweepRetention, EnvSweepMaxItems}},
+		{"negative bound", map[string]string{EnvRevocationBound: "-1s"}, []string{EnvRevocationBound}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Check(c.env)
+			if (err != nil) != (c.wantErr != nil) {
+				t.Fatalf("Check = %v, want errors naming %v", err, c.wantErr)
+			}
+			for _, w := range c.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want it to name %s", err, w)
+				}
+			}
+		})
+	}
+}

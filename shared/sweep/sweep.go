@@ -74,14 +74,13 @@ type Options struct {
 	Lookback  time.Duration // how far back the very first run looks
 }
 
-// Defaults.
+// DefaultLookback is Options.Lookback's usual value. The defaults of the
+// settings a deployment chooses (Notice, Retention, MaxItems) are config's.
+const DefaultLookback = 31 * 24 * time.Hour
+
 const (
-	DefaultNotice    = 7 * 24 * time.Hour
-	DefaultRetention = 30 * 24 * time.Hour
-	DefaultMaxItems  = 1000
-	DefaultLookback  = 31 * 24 * time.Hour
-	pageSize         = 100
-	day              = 24 * time.Hour
+	pageSize = 100
+	day      = 24 * time.Hour
 )
 
 // Result counts what a run did.

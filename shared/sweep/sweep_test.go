@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/local/localtest"
@@ -87,8 +88,8 @@ func jwtSession(t *testing.T, s Store, expires time.Time) credential.Session {
 }
 
 func sweeper(s Store, o *outbox, max int) *sweep.Sweeper {
-	return &sweep.Sweeper{Store: s, Publisher: o, Options: sweep.Options{ProjectID: project, Notice: sweep.DefaultNotice,
-		Retention: sweep.DefaultRetention, MaxItems: max, Lookback: sweep.DefaultLookback}}
+	return &sweep.Sweeper{Store: s, Publisher: o, Options: sweep.Options{ProjectID: project, Notice: config.DefaultSweepNotice,
+		Retention: config.DefaultSweepRetention, MaxItems: max, Lookback: sweep.DefaultLookback}}
 }
 
 func TestSweep(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
@@ -217,7 +218,7 @@ func markExpired(t *testing.T, s Store, p string) {
 			for range tc.calls {
 				clk.Advance(time.Second)
 				actx := audit.With(ctx, audit.New(p, audit.Sweeper, audit.CredentialExpired, e.Kind, e.ID, "", "", clk.Now()))
-				err = s.MarkExpired(actx, p, e, clk.Now().Add(sweep.DefaultRetention))
+				err = s.MarkExpired(actx, p, e, clk.Now().Add(config.DefaultSweepRetention))
 			}
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("MarkExpired = %v, want %v", err, tc.wantErr)
