@@ -22,7 +22,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bus, err := sweep.NewEventBridge(ctx, cfg.EventBus)
+	bus, err := newEventBridge(ctx, cfg.EventBus)
 	if err != nil {
 		log.Fatal(err)
 	}

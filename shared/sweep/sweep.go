@@ -60,7 +60,8 @@ type Store interface {
 	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
 }
 
-// Publisher delivers events (EventBridge in AWS, an outbox locally).
+// Publisher delivers events (EventBridge in AWS, see functions/sweeper; an
+// outbox locally).
 type Publisher interface {
 	Publish(ctx context.Context, events []Event) error
 }

@@ -1,4 +1,4 @@
-package sweep
+package main
 
 import (
 	"context"
@@ -6,30 +6,34 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
-// EventBridge publishes sweep events to an event bus: source "tollgate",
-// detail-type the event type, detail the event.
-type EventBridge struct {
-	Client *eventbridge.Client
-	Bus    string
+// eventBridge publishes sweep events to an event bus: source "tollgate",
+// detail-type the event type, detail the event. It lives with the one
+// binary that sends events: package sweep, whose types the store imports,
+// would link the EventBridge client into every function.
+type eventBridge struct {
+	client *eventbridge.Client
+	bus    string
 }
 
-// NewEventBridge returns a publisher to the named bus ("" for the default).
-func NewEventBridge(ctx context.Context, bus string) (*EventBridge, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+// newEventBridge returns a publisher to the named bus ("" for the default).
+func newEventBridge(ctx context.Context, bus string) (*eventBridge, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	return &EventBridge{Client: eventbridge.NewFromConfig(awsCfg), Bus: bus}, nil
+	return &eventBridge{client: eventbridge.NewFromConfig(awsCfg), bus: bus}, nil
 }
 
 // Publish sends events, ten to a call (EventBridge's limit); any entry it
 // refuses is an error, so the sweep retries on its next run.
-func (p *EventBridge) Publish(ctx context.Context, events []Event) error {
+func (p *eventBridge) Publish(ctx context.Context, events []sweep.Event) error {
 	for start := 0; start < len(events); start += 10 {
 		batch := events[start:min(start+10, len(events))]
 		entries := make([]ebtypes.PutEventsRequestEntry, len(batch))
@@ -40,11 +44,11 @@ func (p *EventBridge) Publish(ctx context.Context, events []Event) error {
 			}
 			entries[i] = ebtypes.PutEventsRequestEntry{Source: aws.String("tollgate"), DetailType: aws.String(e.Type),
 				Detail: aws.String(string(detail)), Time: aws.Time(e.Time)}
-			if p.Bus != "" {
-				entries[i].EventBusName = aws.String(p.Bus)
+			if p.bus != "" {
+				entries[i].EventBusName = aws.String(p.bus)
 			}
 		}
-		out, err := p.Client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
+		out, err := p.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
 		if err != nil {
 			return fmt.Errorf("publishing events: %w", err)
 		}
