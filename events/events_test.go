@@ -688,14 +688,14 @@ func checkContext(t *testing.T, resp events.APIGatewayCustomAuthorizerResponse) 
 func fixturePrincipal(credentialID any) (principal, credType string, ok bool) {
 	switch credentialID {
 	case sasIdentifier:
-		return daveID, authorizer.TypeSAS, true
+		return daveID, string(credential.TypeSAS), true
 	case daveCertThumbprint:
-		return daveID, authorizer.TypeCertificate, true
+		return daveID, string(credential.TypeCertificate), true
 	case bobCertThumbprint: // once put-certificate.json bound it
-		return bobID, authorizer.TypeCertificate, true
+		return bobID, string(credential.TypeCertificate), true
 	}
 	if i := slices.IndexFunc(fixtureKeys, func(k fixtureKey) bool { return k.id == credentialID }); i >= 0 {
-		return fixtureKeys[i].owner, authorizer.TypeAPIKey, true
+		return fixtureKeys[i].owner, string(credential.TypeAPIKey), true
 	}
 	i := slices.IndexFunc(fixtureSessions, func(s fixtureSession) bool { return s.id == credentialID })
 	if i < 0 {
@@ -704,11 +704,11 @@ func fixturePrincipal(credentialID any) (principal, credType string, ok bool) {
 	s := fixtureSessions[i]
 	switch sessionKind(s.id) {
 	case credential.KindJWT:
-		return s.owner, authorizer.TypeJWT, true
+		return s.owner, string(credential.TypeJWT), true
 	case credential.KindClient:
-		return s.id, authorizer.TypeAccessToken, true
+		return s.id, string(credential.TypeAccessToken), true
 	}
-	return s.owner, authorizer.TypeAccessToken, true
+	return s.owner, string(credential.TypeAccessToken), true
 }
 
 // checkTokens keeps the two bad-token samples what their names say.

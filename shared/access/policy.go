@@ -3,6 +3,7 @@ package access
 import (
 	"strings"
 
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/user"
 )
@@ -11,11 +12,11 @@ import (
 // current state has been applied.
 type Principal struct {
 	ProjectID      string
-	ID             string    // principalId: the owning user (or client)
-	CredentialType string    // api_key, jwt, access_token, sas, certificate
-	CredentialID   string    // the credential's public id
-	Scopes         scope.Set // effective scopes
-	Admin          bool      // the owner holds the admin role
+	ID             string          // principalId: the owning user (or client)
+	CredentialType credential.Type // api_key, jwt, access_token, sas or certificate
+	CredentialID   string          // the credential's public id
+	Scopes         scope.Set       // effective scopes
+	Admin          bool            // the owner holds the admin role
 }
 
 // Permits reports whether p may call r.

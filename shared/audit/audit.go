@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 )
 
@@ -33,16 +34,17 @@ const (
 	CredentialExpired    = "credential.expired"
 )
 
-// Target types.
-const (
-	TargetUser        = "user"
-	TargetKey         = "api_key"
-	TargetJWT         = "jwt"
-	TargetRefresh     = "refresh_token"
-	TargetClient      = "client"
-	TargetCertificate = "certificate"
-	TargetSAS         = "sas"
-)
+// Target is what a record is about: a user, or a credential.
+type Target struct {
+	Type string // "user", or the credential's credential.Type
+	ID   string
+}
+
+// User is the target of a record about the user id.
+func User(id string) Target { return Target{Type: "user", ID: id} }
+
+// Credential is the target of a record about the credential id of type t.
+func Credential(t credential.Type, id string) Target { return Target{Type: string(t), ID: id} }
 
 // Sweeper is the actor of the expiry sweep's records.
 const Sweeper = "tollgate-sweeper"
@@ -53,16 +55,16 @@ type Record struct {
 	Time          time.Time
 	Actor         string
 	Action        string
-	TargetType    string
+	TargetType    string // a Target's Type
 	TargetID      string
 	SourceIP      string
 	RequestID     string
 }
 
 // New returns a record of action on target, with a new id, at now.
-func New(projectID, actor, action, targetType, targetID, sourceIP, requestID string, now time.Time) Record {
+func New(projectID, actor, action string, target Target, sourceIP, requestID string, now time.Time) Record {
 	return Record{ID: id.New("aud"), ProjectID: projectID, Time: now.UTC(), Actor: actor, Action: action,
-		TargetType: targetType, TargetID: targetID, SourceIP: sourceIP, RequestID: requestID}
+		TargetType: target.Type, TargetID: target.ID, SourceIP: sourceIP, RequestID: requestID}
 }
 
 type ctxKey struct{}
@@ -83,10 +85,10 @@ func From(ctx context.Context) (Record, bool) {
 // from the record (or template) ctx carries: same actor, source and
 // request, new id and time. Without one, ctx is returned unchanged (the
 // caller does not audit).
-func Retarget(ctx context.Context, action, targetType, targetID string, now time.Time) context.Context {
+func Retarget(ctx context.Context, action string, target Target, now time.Time) context.Context {
 	r, ok := ctx.Value(ctxKey{}).(Record)
 	if !ok {
 		return ctx
 	}
-	return With(ctx, New(r.ProjectID, r.Actor, action, targetType, targetID, r.SourceIP, r.RequestID, now))
+	return With(ctx, New(r.ProjectID, r.Actor, action, target, r.SourceIP, r.RequestID, now))
 }

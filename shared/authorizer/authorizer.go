@@ -38,15 +38,6 @@ type Store interface {
 // be exactly "Unauthorized".
 var ErrUnauthorized = errors.New("Unauthorized")
 
-// Credential types reported in the context.
-const (
-	TypeAPIKey      = "api_key"
-	TypeJWT         = "jwt"
-	TypeAccessToken = "access_token"
-	TypeSAS         = "sas"
-	TypeCertificate = "certificate"
-)
-
 // QueryParam carries an API key in the query string when enabled.
 const QueryParam = "api_token"
 
@@ -278,7 +269,7 @@ func (a *Authorizer) decide(ctx context.Context, h secret.Hash, prefix string, n
 	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
 	if match && o.user != nil && !o.user.Disabled && k.Status == apikey.Active && k.ProjectID == a.opt.ProjectID {
 		d.principal = &access.Principal{
-			ProjectID: a.opt.ProjectID, ID: k.Owner, CredentialType: TypeAPIKey, CredentialID: k.ID,
+			ProjectID: a.opt.ProjectID, ID: k.Owner, CredentialType: credential.TypeAPIKey, CredentialID: k.ID,
 			Scopes: o.user.ScopesFor(k.Scopes), Admin: o.user.IsAdmin(),
 		}
 		d.prefix = prefix
@@ -341,7 +332,7 @@ func (a *Authorizer) decideCert(ctx context.Context, cert certbind.Certificate, 
 		fetched = earlier(fetched, o.fetched)
 		if o.user != nil && !o.user.Disabled {
 			d.expiresAt = &b.NotAfter
-			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeCertificate,
+			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: credential.TypeCertificate,
 				CredentialID: b.Thumbprint, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
 			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
@@ -411,7 +402,7 @@ func (a *Authorizer) decideSAS(ctx context.Context, t sas.Token, h secret.Hash, 
 		}
 		fetched = earlier(fetched, o.fetched)
 		if o.user != nil && !o.user.Disabled {
-			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: TypeSAS,
+			d.principal = &access.Principal{ProjectID: a.opt.ProjectID, ID: o.user.ID, CredentialType: credential.TypeSAS,
 				CredentialID: t.Identifier, Scopes: o.user.EffectiveScopes(), Admin: o.user.IsAdmin()}
 			d.prefix = prefix
 			d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
@@ -499,13 +490,13 @@ func earlier(a, b time.Time) time.Time {
 // bounded by its scope claim, which a refresh may have narrowed. A
 // client's token is the client's: never an admin.
 func jwtPrincipal(projectID string, c accesstoken.Claims, s credential.Session, owner user.User) *access.Principal {
-	p := &access.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: TypeJWT, CredentialID: s.ID,
+	p := &access.Principal{ProjectID: projectID, ID: owner.ID, CredentialType: credential.TypeJWT, CredentialID: s.ID,
 		Scopes: owner.ScopesFor(s.Scopes), Admin: owner.IsAdmin()}
 	if s.Kind == credential.KindJWT {
 		return p
 	}
 	claimed, _ := scope.Parse(strings.Fields(c.Scope))
-	p.CredentialType, p.Scopes = TypeAccessToken, scope.Intersect(p.Scopes, claimed)
+	p.CredentialType, p.Scopes = credential.TypeAccessToken, scope.Intersect(p.Scopes, claimed)
 	if s.Kind == credential.KindClient {
 		p.ID, p.Admin = s.ID, false
 	}
@@ -600,7 +591,7 @@ func response(p access.Principal, allowed []string, denied string) events.APIGat
 		PolicyDocument: Policy(allowed, denied),
 		Context: map[string]any{
 			"principalId":    p.ID,
-			"credentialType": p.CredentialType,
+			"credentialType": string(p.CredentialType),
 			"credentialId":   p.CredentialID,
 			"scopes":         p.Scopes.String(),
 			"projectId":      p.ProjectID,

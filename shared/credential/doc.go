@@ -5,4 +5,11 @@
 // session is active and the token was issued at or after the session's
 // NotBefore, so revoking a session stops its tokens within the revocation
 // bound without a per-token list.
+//
+// It also holds the one vocabulary of credential types (Type: api_key, jwt,
+// access_token, refresh_token, client, certificate, sas) that the
+// authorizer, the audit log, the expiry sweep and the stores share. A
+// session's Kind is a different thing and stays apart: it names the flow
+// that made the session, is the prefix of its id (jwt_, rtf_, cli_, pwd_,
+// pkj_) and is stored; Kind.Type maps it to its credential type, once.
 package credential

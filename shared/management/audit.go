@@ -11,21 +11,16 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 )
 
-// revokeActions and targetTypes name the audit record of a session
-// revocation by the session's kind.
-var (
-	revokeActions = map[credential.Kind]string{
-		credential.KindJWT: audit.JWTRevoke, credential.KindRefresh: audit.RefreshRevoke, credential.KindClient: audit.ClientRevoke,
-	}
-	targetTypes = map[credential.Kind]string{
-		credential.KindJWT: audit.TargetJWT, credential.KindRefresh: audit.TargetRefresh, credential.KindClient: audit.TargetClient,
-	}
-)
+// revokeActions name the audit record of a session revocation by the
+// session's kind.
+var revokeActions = map[credential.Kind]string{
+	credential.KindJWT: audit.JWTRevoke, credential.KindRefresh: audit.RefreshRevoke, credential.KindClient: audit.ClientRevoke,
+}
 
 // audit returns ctx carrying the audit record of the change c is about to
 // make: the store writes it in the change's own transaction.
-func (h *Handler) audit(ctx context.Context, c *call, action, targetType, targetID string) context.Context {
-	return audit.With(ctx, audit.New(h.opt.ProjectID, c.caller.PrincipalID, action, targetType, targetID,
+func (h *Handler) audit(ctx context.Context, c *call, action string, target audit.Target) context.Context {
+	return audit.With(ctx, audit.New(h.opt.ProjectID, c.caller.PrincipalID, action, target,
 		c.req.RequestContext.Identity.SourceIP, c.req.RequestContext.RequestID, c.now))
 }
 

@@ -43,7 +43,7 @@ func Bootstrap(ctx context.Context, s BootstrapStore, projectID string, now time
 	if err != nil {
 		return BootstrapResult{}, err
 	}
-	ctx = audit.With(ctx, audit.New(projectID, BootstrapActor, audit.UserCreate, audit.TargetUser, u.ID, "", "", now))
+	ctx = audit.With(ctx, audit.New(projectID, BootstrapActor, audit.UserCreate, audit.User(u.ID), "", "", now))
 	if err := s.Bootstrap(ctx, u, k); errors.Is(err, store.ErrConflict) {
 		return BootstrapResult{}, ErrBootstrapped
 	} else if err != nil {

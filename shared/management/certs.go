@@ -10,6 +10,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -74,7 +75,7 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 		return events.APIGatewayProxyResponse{}, apigw.Invalid("certificate", "%v", err)
 	}
 	b := certbind.Binding{ProjectID: h.opt.ProjectID, Owner: owner.ID, Certificate: cert, CreatedAt: c.now}
-	if err := h.store.BindCertificate(h.audit(ctx, c, audit.CertificateBind, audit.TargetCertificate, b.Owner), b); errors.Is(err, store.ErrConflict) {
+	if err := h.store.BindCertificate(h.audit(ctx, c, audit.CertificateBind, audit.Credential(credential.TypeCertificate, b.Owner)), b); errors.Is(err, store.ErrConflict) {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict,
 			"the user already has a certificate, or this certificate is bound to another user")
 	} else if err != nil {
@@ -108,7 +109,7 @@ func (h *Handler) deleteCertificate(ctx context.Context, c *call) (events.APIGat
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.UnbindCertificate(h.audit(ctx, c, audit.CertificateRevoke, audit.TargetCertificate, b.Owner), b); err != nil {
+	if err := h.store.UnbindCertificate(h.audit(ctx, c, audit.CertificateRevoke, audit.Credential(credential.TypeCertificate, b.Owner)), b); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil

@@ -10,6 +10,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
@@ -70,7 +71,7 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateKey(h.audit(ctx, c, audit.KeyCreate, audit.TargetKey, k.ID), k); err != nil {
+	if err := h.store.CreateKey(h.audit(ctx, c, audit.KeyCreate, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return created("/v1/keys/"+k.ID, showKey(k, tok, c.now)), nil
@@ -154,7 +155,7 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if body.Name != nil {
 		k.Name = *body.Name
 	}
-	if err := h.store.UpdateKey(h.audit(ctx, c, audit.KeyUpdate, audit.TargetKey, k.ID), k); err != nil {
+	if err := h.store.UpdateKey(h.audit(ctx, c, audit.KeyUpdate, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), nil), nil
@@ -165,7 +166,7 @@ func (h *Handler) deleteKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.DeleteKey(h.audit(ctx, c, audit.KeyRevoke, audit.TargetKey, k.ID), k); err != nil {
+	if err := h.store.DeleteKey(h.audit(ctx, c, audit.KeyRevoke, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil
@@ -211,7 +212,7 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.RotateKey(h.audit(ctx, c, audit.KeyRotate, audit.TargetKey, ended.ID), ended, successor); err != nil {
+	if err := h.store.RotateKey(h.audit(ctx, c, audit.KeyRotate, audit.Credential(credential.TypeAPIKey, ended.ID)), ended, successor); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return created("/v1/keys/"+successor.ID, showKey(successor, tok, c.now)), nil

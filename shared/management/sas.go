@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/store"
 )
@@ -60,7 +61,7 @@ func (h *Handler) createSAS(ctx context.Context, c *call) (sas.Credential, error
 	if err != nil {
 		return sas.Credential{}, err
 	}
-	err = h.store.CreateSAS(h.audit(ctx, c, audit.SASCreate, audit.TargetSAS, sealed.Identifier), sealed)
+	err = h.store.CreateSAS(h.audit(ctx, c, audit.SASCreate, audit.Credential(credential.TypeSAS, sealed.Identifier)), sealed)
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent first call made it: answer with that one.
 		if sealed, err = h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID); err != nil {
@@ -78,7 +79,7 @@ func (h *Handler) updateSAS(ctx context.Context, c *call, action string, cred sa
 	if err != nil {
 		return err
 	}
-	return h.store.UpdateSAS(h.audit(ctx, c, action, audit.TargetSAS, sealed.Identifier), sealed)
+	return h.store.UpdateSAS(h.audit(ctx, c, action, audit.Credential(credential.TypeSAS, sealed.Identifier)), sealed)
 }
 
 func showSAS(c sas.Credential) sasJSON {

@@ -99,7 +99,7 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateSession(h.audit(ctx, c, audit.JWTCreate, audit.TargetJWT, sess.ID), sess); err != nil {
+	if err := h.store.CreateSession(h.audit(ctx, c, audit.JWTCreate, audit.Credential(credential.TypeJWT, sess.ID)), sess); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(sess, c.now)
@@ -137,7 +137,7 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateFamily(h.audit(ctx, c, audit.RefreshCreate, audit.TargetRefresh, fam.ID), fam, first); err != nil {
+	if err := h.store.CreateFamily(h.audit(ctx, c, audit.RefreshCreate, audit.Credential(credential.TypeRefreshToken, fam.ID)), fam, first); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	j := showSession(fam.Session, c.now)
@@ -163,7 +163,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.CreateClient(h.audit(ctx, c, audit.ClientCreate, audit.TargetClient, cl.ID), cl); err != nil {
+	if err := h.store.CreateClient(h.audit(ctx, c, audit.ClientCreate, audit.Credential(credential.TypeClient, cl.ID)), cl); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return created("/v1/clients/"+cl.ID, showClient(cl, sec, c.now)), nil
@@ -192,7 +192,7 @@ func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], targetTypes[kind], s.ID), h.opt.ProjectID, s.ID, c.now); err != nil {
+		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], audit.Credential(kind.Type(), s.ID)), h.opt.ProjectID, s.ID, c.now); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusNotFound, "no such credential")
 			}
@@ -288,7 +288,7 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.TargetClient, rotated.ID), rotated); err != nil {
+	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.Credential(credential.TypeClient, rotated.ID)), rotated); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, struct {

@@ -105,7 +105,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 		}
 		u.PasswordHash = hash
 	}
-	if err := h.store.CreateUser(h.audit(ctx, c, audit.UserCreate, audit.TargetUser, u.ID), u); errors.Is(err, store.ErrConflict) {
+	if err := h.store.CreateUser(h.audit(ctx, c, audit.UserCreate, audit.User(u.ID)), u); errors.Is(err, store.ErrConflict) {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "username %q is taken", u.Username)
 	} else if err != nil {
 		return events.APIGatewayProxyResponse{}, err
@@ -177,7 +177,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
 	}
-	if err := h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.TargetUser, u.ID), u); err != nil {
+	if err := h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.User(u.ID)), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
@@ -191,7 +191,7 @@ func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if u.ID == c.user.ID {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot delete itself; ask another admin")
 	}
-	if err := h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.TargetUser, u.ID), u); err != nil {
+	if err := h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.User(u.ID)), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil

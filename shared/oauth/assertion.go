@@ -92,7 +92,7 @@ func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, n
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindAssertion)), Kind: credential.KindAssertion,
 		Owner: owner.ID, Name: "private_key_jwt sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp,
 		NotBefore: now.Truncate(time.Second)}
-	actx := audit.Retarget(ctx, audit.JWTCreate, string(credential.KindAssertion), s.ID, now)
+	actx := audit.Retarget(ctx, audit.JWTCreate, audit.Credential(s.Kind.Type(), s.ID), now)
 	if err := h.store.CreateSession(actx, s); err != nil {
 		return grantee{}, err
 	}

@@ -28,7 +28,7 @@ func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, now time.Time
 	exp := now.Add(credential.AccessTokenTTL)
 	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,
 		Owner: u.ID, Name: "password sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
-	actx := audit.Retarget(ctx, audit.JWTCreate, string(credential.KindPassword), s.ID, now)
+	actx := audit.Retarget(ctx, audit.JWTCreate, audit.Credential(s.Kind.Type(), s.ID), now)
 	if err := h.store.CreateSession(actx, s); err != nil {
 		return grantee{}, false, err
 	}

@@ -47,12 +47,12 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	kind, _ := credential.KindOf(claims.SessionID)
 	switch kind {
 	case credential.KindJWT, credential.KindPassword, credential.KindAssertion:
-		err = h.store.RevokeSession(audit.Retarget(ctx, audit.JWTRevoke, string(kind), claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)
+		err = h.store.RevokeSession(audit.Retarget(ctx, audit.JWTRevoke, audit.Credential(kind.Type(), claims.SessionID), now), h.opt.ProjectID, claims.SessionID, now)
 	case credential.KindRefresh:
-		err = h.store.RevokeSession(audit.Retarget(ctx, audit.RefreshRevoke, audit.TargetRefresh, claims.SessionID, now), h.opt.ProjectID, claims.SessionID, now)
+		err = h.store.RevokeSession(audit.Retarget(ctx, audit.RefreshRevoke, audit.Credential(kind.Type(), claims.SessionID), now), h.opt.ProjectID, claims.SessionID, now)
 	case credential.KindClient:
 		// The client stays; every token it holds now stops.
-		actx := audit.Retarget(ctx, audit.JWTRevoke, audit.TargetClient, claims.SessionID, now)
+		actx := audit.Retarget(ctx, audit.JWTRevoke, audit.Credential(kind.Type(), claims.SessionID), now)
 		err = h.store.RevokeTokensBefore(actx, h.opt.ProjectID, claims.SessionID, now.Truncate(time.Second).Add(time.Second))
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -77,7 +77,7 @@ func (h *Handler) revokeRefresh(ctx context.Context, tok, caller string, now tim
 	if err != nil {
 		return err
 	}
-	actx := audit.Retarget(ctx, audit.RefreshRevoke, audit.TargetRefresh, t.FamilyID, now)
+	actx := audit.Retarget(ctx, audit.RefreshRevoke, audit.Credential(credential.TypeRefreshToken, t.FamilyID), now)
 	if err := h.store.RevokeFamily(actx, h.opt.ProjectID, t.FamilyID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

@@ -117,7 +117,7 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 	}
 	if !tok.Spent {
 		// With an audit template in ctx, the rotation writes refresh.rotate.
-		succ, err := e.rotate(audit.Retarget(ctx, audit.RefreshRotate, audit.TargetRefresh, fam.ID, now), tok, now)
+		succ, err := e.rotate(audit.Retarget(ctx, audit.RefreshRotate, audit.Credential(credential.TypeRefreshToken, fam.ID), now), tok, now)
 		if err == nil {
 			return fam, succ, nil
 		}
@@ -137,7 +137,7 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 		return fam, string(succ), nil
 	}
 	// and the revocation refresh.reuse_detected.
-	rctx := audit.Retarget(ctx, audit.RefreshReuseDetected, audit.TargetRefresh, fam.ID, now)
+	rctx := audit.Retarget(ctx, audit.RefreshReuseDetected, audit.Credential(credential.TypeRefreshToken, fam.ID), now)
 	if err := e.Store.RevokeFamily(rctx, projectID, fam.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Family{}, "", fmt.Errorf("revoking family %s after reuse: %w", fam.ID, err)
 	}

@@ -7,16 +7,9 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/audit"
-
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
-)
-
-// Kinds of swept credentials, as they appear in events.
-const (
-	KindAPIKey  = "api_key"
-	KindJWT     = "jwt"
-	KindRefresh = "refresh_token"
 )
 
 // Event names.
@@ -25,36 +18,27 @@ const (
 	EventExpired  = "credential.expired"
 )
 
-// Entry is a credential in the expiry index.
-type Entry struct {
-	Kind      string
-	ID        string
-	Owner     string
-	ExpiresAt time.Time
-	Notified  bool // credential.expiring was sent
-}
-
 // Event is what the sweep announces; it names credentials, never secrets.
 type Event struct {
-	Type         string    `json:"type"`
-	ProjectID    string    `json:"projectId"`
-	CredentialID string    `json:"credentialId"`
-	Kind         string    `json:"kind"`
-	Owner        string    `json:"owner"`
-	ExpiresAt    time.Time `json:"expiresAt"`
-	Time         time.Time `json:"time"`
+	Type         string          `json:"type"`
+	ProjectID    string          `json:"projectId"`
+	CredentialID string          `json:"credentialId"`
+	Kind         credential.Type `json:"kind"`
+	Owner        string          `json:"owner"`
+	ExpiresAt    time.Time       `json:"expiresAt"`
+	Time         time.Time       `json:"time"`
 }
 
 // Store is what the sweep reads and writes.
 type Store interface {
 	// ExpiryPage lists the index entries of one day expiring before before.
-	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]Entry, string, error)
+	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error)
 	// MarkExpired marks a credential expired, drops it from the index and
 	// sets its TTL; ErrNotFound if it is gone.
-	MarkExpired(ctx context.Context, projectID string, e Entry, deleteAfter time.Time) error
+	MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, deleteAfter time.Time) error
 	// MarkNotified records that credential.expiring was sent; false if it
 	// had been already.
-	MarkNotified(ctx context.Context, projectID string, e Entry) (bool, error)
+	MarkNotified(ctx context.Context, projectID string, e store.ExpiryEntry) (bool, error)
 	// SweepCursor is the first day the next sweep must look at (zero: none yet).
 	SweepCursor(ctx context.Context, projectID string) (time.Time, error)
 	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
@@ -124,9 +108,9 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 	// day only once it is empty of expired credentials.
 	for d := from; !d.After(today); d = d.Add(day) {
 		res.Days++
-		err := s.each(ctx, d, now, &res, func(e Entry) error {
+		err := s.each(ctx, d, now, &res, func(e store.ExpiryEntry) error {
 			// The record is written with the change (none if it was revoked or gone already).
-			actx := audit.With(ctx, audit.New(o.ProjectID, audit.Sweeper, audit.CredentialExpired, e.Kind, e.ID, "", "", now))
+			actx := audit.With(ctx, audit.New(o.ProjectID, audit.Sweeper, audit.CredentialExpired, audit.Credential(e.Type, e.ID), "", "", now))
 			if err := s.Store.MarkExpired(actx, o.ProjectID, e, e.ExpiresAt.Add(o.Retention)); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
@@ -148,7 +132,7 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 	// Expiring: the days from today to the notice horizon, once each.
 	horizon := now.Add(o.Notice)
 	for d := today; !d.After(horizon); d = d.Add(day) {
-		err := s.each(ctx, d, horizon, &res, func(e Entry) error {
+		err := s.each(ctx, d, horizon, &res, func(e store.ExpiryEntry) error {
 			if e.Notified || !e.ExpiresAt.After(now) {
 				return nil
 			}
@@ -176,7 +160,7 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 
 // each calls f for every index entry of day expiring before before,
 // stopping with errBound after MaxItems handled in the run.
-func (s *Sweeper) each(ctx context.Context, d, before time.Time, res *Result, f func(Entry) error) error {
+func (s *Sweeper) each(ctx context.Context, d, before time.Time, res *Result, f func(store.ExpiryEntry) error) error {
 	page := store.Page{Limit: pageSize}
 	for {
 		entries, next, err := s.Store.ExpiryPage(ctx, s.Options.ProjectID, d, before, page)
@@ -198,7 +182,7 @@ func (s *Sweeper) each(ctx context.Context, d, before time.Time, res *Result, f 
 	}
 }
 
-func (s *Sweeper) event(typ string, e Entry, now time.Time) Event {
-	return Event{Type: typ, ProjectID: s.Options.ProjectID, CredentialID: e.ID, Kind: e.Kind, Owner: e.Owner,
+func (s *Sweeper) event(typ string, e store.ExpiryEntry, now time.Time) Event {
+	return Event{Type: typ, ProjectID: s.Options.ProjectID, CredentialID: e.ID, Kind: e.Type, Owner: e.Owner,
 		ExpiresAt: e.ExpiresAt, Time: now}
 }

@@ -15,26 +15,21 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
-	"github.com/tollgate/tollgate/shared/sweep"
 )
 
-// Kinds in the expiry index's sort key.
-const (
-	expiryKindKey = "key"
-	expiryKindJWT = "jwt"
-	expiryKindRTF = "rtf"
-)
-
-// sweptKinds are the session kinds the sweep looks after.
-var sweptKinds = map[credential.Kind]string{credential.KindJWT: expiryKindJWT, credential.KindRefresh: expiryKindRTF}
+// expiryKinds spells each indexed credential type in the expiry index's
+// sort keys, as stored: a spelling never changes.
+var expiryKinds = map[credential.Type]string{
+	credential.TypeAPIKey: "key", credential.TypeJWT: "jwt", credential.TypeRefreshToken: "rtf",
+}
 
 // expiryIndex returns a credential's expiry index attributes: its day
 // partition and a sort key ordered by expiry; nothing when it never expires.
-func expiryIndex(projectID string, expires *time.Time, kind, id string) (string, string) {
+func expiryIndex(projectID string, expires *time.Time, t credential.Type, id string) (string, string) {
 	if expires == nil {
 		return "", ""
 	}
-	return expiryPK(projectID, *expires), formatTime(*expires) + "#" + kind + "#" + id
+	return expiryPK(projectID, *expires), formatTime(*expires) + "#" + expiryKinds[t] + "#" + id
 }
 
 func expiryPK(projectID string, t time.Time) string {
@@ -49,27 +44,31 @@ type expiryEntry struct {
 	Notified  bool   `dynamodbav:"expiringNotified"`
 }
 
-// tableKeyOf returns the table key of the item an expiry sort key names.
-func tableKeyOf(projectID, gsiSK string) (kind, id string, k map[string]types.AttributeValue, ok bool) {
+// tableKeyOf returns the type, id and table key of the item an expiry sort
+// key names.
+func tableKeyOf(projectID, gsiSK string) (t credential.Type, id string, k map[string]types.AttributeValue, ok bool) {
 	parts := strings.Split(gsiSK, "#")
 	if len(parts) != 3 {
 		return "", "", nil, false
 	}
-	kind, id = parts[1], parts[2]
-	switch kind {
-	case expiryKindKey:
-		return kind, id, key(keyPK(projectID, id), skKey), true
-	case expiryKindJWT, expiryKindRTF:
-		return kind, id, key(sessionPK(projectID, id), skSession), true
+	for typ, kind := range expiryKinds {
+		if kind == parts[1] {
+			t = typ
+		}
+	}
+	id = parts[2]
+	switch t {
+	case credential.TypeAPIKey:
+		return t, id, key(keyPK(projectID, id), skKey), true
+	case credential.TypeJWT, credential.TypeRefreshToken:
+		return t, id, key(sessionPK(projectID, id), skSession), true
 	}
 	return "", "", nil, false
 }
 
-var sweepKinds = map[string]string{expiryKindKey: sweep.KindAPIKey, expiryKindJWT: sweep.KindJWT, expiryKindRTF: sweep.KindRefresh}
-
 // ExpiryPage lists the expiry index entries of one day expiring before
 // before, soonest first.
-func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]sweep.Entry, string, error) {
+func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error) {
 	gsiPK := expiryPK(projectID, day)
 	in := &dynamodb.QueryInput{
 		TableName: s.table, IndexName: aws.String(IndexExpiry),
@@ -98,18 +97,18 @@ func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before ti
 	if len(items) > page.Limit {
 		items = items[:page.Limit]
 	}
-	entries := make([]sweep.Entry, 0, len(items))
+	entries := make([]store.ExpiryEntry, 0, len(items))
 	for _, av := range items {
 		var it expiryEntry
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return nil, "", fmt.Errorf("decoding expiry entry: %w", err)
 		}
-		kind, id, _, ok := tableKeyOf(projectID, it.GSI2SK)
+		t, id, _, ok := tableKeyOf(projectID, it.GSI2SK)
 		exp, err := parseTime(it.ExpiresAt)
 		if !ok || err != nil {
 			return nil, "", fmt.Errorf("decoding expiry entry %q", it.GSI2SK)
 		}
-		entries = append(entries, sweep.Entry{Kind: sweepKinds[kind], ID: id, Owner: it.Owner, ExpiresAt: exp, Notified: it.Notified})
+		entries = append(entries, store.ExpiryEntry{Type: t, ID: id, Owner: it.Owner, ExpiresAt: exp, Notified: it.Notified})
 		next = it.GSI2SK
 	}
 	if len(out.Items) <= page.Limit {
@@ -122,10 +121,10 @@ func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before ti
 
 // MarkExpired marks a credential expired, drops it from the expiry index
 // and sets its TTL; a revoked session stays revoked.
-func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry, deleteAfter time.Time) error {
+func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, deleteAfter time.Time) error {
 	ttl := &types.AttributeValueMemberN{Value: fmt.Sprint(deleteAfter.Unix())}
-	switch e.Kind {
-	case sweep.KindAPIKey:
+	switch e.Type {
+	case credential.TypeAPIKey:
 		k, err := s.GetKey(ctx, projectID, e.ID)
 		if err != nil {
 			return err
@@ -145,7 +144,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry
 			update(keyPK(projectID, k.ID), skKey, " REMOVE #gpk, #gsk"),
 			update(hashPK(projectID, k.Hash), skLookup, ""),
 		}, func(int) error { return fmt.Errorf("key %s: %w", e.ID, store.ErrNotFound) })
-	case sweep.KindJWT, sweep.KindRefresh:
+	case credential.TypeJWT, credential.TypeRefreshToken:
 		k := key(sessionPK(projectID, e.ID), skSession)
 		err := s.update(ctx, &dynamodb.UpdateItemInput{
 			TableName: s.table, Key: k,
@@ -173,7 +172,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry
 		}
 		return wrapUpdate(err)
 	}
-	return fmt.Errorf("sweep: unknown kind %q", e.Kind)
+	return fmt.Errorf("sweep: unknown type %q", e.Type)
 }
 
 func expiredNames(index bool) map[string]string {
@@ -192,9 +191,9 @@ func wrapUpdate(err error) error {
 }
 
 // MarkNotified records that credential.expiring was sent, once.
-func (s *Store) MarkNotified(ctx context.Context, projectID string, e sweep.Entry) (bool, error) {
+func (s *Store) MarkNotified(ctx context.Context, projectID string, e store.ExpiryEntry) (bool, error) {
 	k := key(sessionPK(projectID, e.ID), skSession)
-	if e.Kind == sweep.KindAPIKey {
+	if e.Type == credential.TypeAPIKey {
 		k = key(keyPK(projectID, e.ID), skKey)
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -73,7 +74,7 @@ func keyItems(k apikey.Key) (record, lookup map[string]types.AttributeValue, err
 	it.PK, it.SK = keyPK(k.ProjectID, k.ID), skKey
 	it.GSI1PK, it.GSI1SK = ownerGSIPK(k.ProjectID, k.Owner), kindKey+formatTime(k.CreatedAt)+"#"+k.ID
 	if k.Status != apikey.Expired {
-		it.GSI2PK, it.GSI2SK = expiryIndex(k.ProjectID, k.ExpiresAt, expiryKindKey, k.ID)
+		it.GSI2PK, it.GSI2SK = expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
 	}
 	if record, err = attributevalue.MarshalMap(it); err != nil {
 		return nil, nil, fmt.Errorf("encoding key: %w", err)
@@ -194,7 +195,7 @@ func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem 
 	lookup := update(hashPK(k.ProjectID, k.Hash), skLookup, set, names, values)
 	if rotate {
 		// The record's place in the expiry index moves with its expiry.
-		gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, expiryKindKey, k.ID)
+		gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
 		recordValues := map[string]types.AttributeValue{
 			":gpk": &types.AttributeValueMemberS{Value: gsiPK}, ":gsk": &types.AttributeValueMemberS{Value: gsiSK},
 		}

@@ -63,8 +63,8 @@ func toSessionItem(s credential.Session) sessionItem {
 	}
 	// Personal JWTs and refresh families are swept; sign-in sessions and
 	// clients are not (the former die with their one-hour token).
-	if kind, swept := sweptKinds[s.Kind]; swept {
-		it.GSI2PK, it.GSI2SK = expiryIndex(s.ProjectID, s.ExpiresAt, kind, s.ID)
+	if s.Kind.Swept() {
+		it.GSI2PK, it.GSI2SK = expiryIndex(s.ProjectID, s.ExpiresAt, s.Kind.Type(), s.ID)
 	}
 	return it
 }

@@ -10,35 +10,35 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
-	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // ExpiryPage lists the unswept credentials expiring on day before before.
-func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time.Time, page store.Page) ([]sweep.Entry, string, error) {
+func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error) {
 	s.Reads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var all []sweep.Entry
+	var all []store.ExpiryEntry
 	inDay := func(t *time.Time) bool {
 		return t != nil && t.UTC().Format(time.DateOnly) == day.UTC().Format(time.DateOnly) && t.Before(before)
 	}
 	for k, key := range s.keys {
 		if k.project == projectID && key.Status != apikey.Expired && inDay(key.ExpiresAt) {
-			all = append(all, sweep.Entry{Kind: sweep.KindAPIKey, ID: key.ID, Owner: key.Owner, ExpiresAt: *key.ExpiresAt,
+			all = append(all, store.ExpiryEntry{Type: credential.TypeAPIKey, ID: key.ID, Owner: key.Owner, ExpiresAt: *key.ExpiresAt,
 				Notified: s.notified[k]})
 		}
 	}
 	for k, r := range s.sessions {
-		kind := map[credential.Kind]string{credential.KindJWT: sweep.KindJWT, credential.KindRefresh: sweep.KindRefresh}[r.Kind]
-		if k.project == projectID && kind != "" && !s.swept[k] && inDay(r.ExpiresAt) {
-			all = append(all, sweep.Entry{Kind: kind, ID: r.ID, Owner: r.Owner, ExpiresAt: *r.ExpiresAt, Notified: s.notified[k]})
+		if k.project == projectID && r.Kind.Swept() && !s.swept[k] && inDay(r.ExpiresAt) {
+			all = append(all, store.ExpiryEntry{Type: r.Kind.Type(), ID: r.ID, Owner: r.Owner, ExpiresAt: *r.ExpiresAt, Notified: s.notified[k]})
 		}
 	}
-	slices.SortFunc(all, func(a, b sweep.Entry) int { return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(all, func(a, b store.ExpiryEntry) int {
+		return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID))
+	})
 	start := 0
 	if page.Cursor != "" {
-		i := slices.IndexFunc(all, func(e sweep.Entry) bool { return e.ID == page.Cursor })
+		i := slices.IndexFunc(all, func(e store.ExpiryEntry) bool { return e.ID == page.Cursor })
 		if i < 0 {
 			return nil, "", store.ErrBadCursor
 		}
@@ -53,12 +53,12 @@ func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time
 }
 
 // MarkExpired marks a credential expired and drops it from the index.
-func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry, _ time.Time) error {
+func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	k := projectKey{projectID, e.ID}
-	if e.Kind == sweep.KindAPIKey {
+	if e.Type == credential.TypeAPIKey {
 		key, ok := s.keys[k]
 		if !ok {
 			return fmt.Errorf("key %s: %w", e.ID, store.ErrNotFound)
@@ -82,7 +82,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e sweep.Entry
 }
 
 // MarkNotified records that credential.expiring was sent, once.
-func (s *Store) MarkNotified(_ context.Context, projectID string, e sweep.Entry) (bool, error) {
+func (s *Store) MarkNotified(_ context.Context, projectID string, e store.ExpiryEntry) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()

@@ -17,14 +17,13 @@ import (
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/store"
-	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // ExpiryIndex is the expiry index a store keeps for the sweep.
 type ExpiryIndex interface {
-	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, p store.Page) ([]sweep.Entry, string, error)
-	MarkExpired(ctx context.Context, projectID string, e sweep.Entry, deleteAfter time.Time) error
-	MarkNotified(ctx context.Context, projectID string, e sweep.Entry) (bool, error)
+	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, p store.Page) ([]store.ExpiryEntry, string, error)
+	MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, deleteAfter time.Time) error
+	MarkNotified(ctx context.Context, projectID string, e store.ExpiryEntry) (bool, error)
 	SweepCursor(ctx context.Context, projectID string) (time.Time, error)
 	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
 }
@@ -34,21 +33,21 @@ const day = 24 * time.Hour
 // expiring stores an active credential of kind (an API key, a personal JWT
 // or a refresh-token family) created a day before exp, and returns the
 // index entry the store should list for it.
-func expiring(t *testing.T, s Store, p, kind string, exp time.Time) sweep.Entry {
+func expiring(t *testing.T, s Store, p string, kind credential.Type, exp time.Time) store.ExpiryEntry {
 	t.Helper()
 	ctx, created := context.Background(), exp.Add(-day)
-	e := sweep.Entry{Kind: kind, Owner: "usr_a", ExpiresAt: exp}
+	e := store.ExpiryEntry{Type: kind, Owner: "usr_a", ExpiresAt: exp}
 	switch kind {
-	case sweep.KindAPIKey:
+	case credential.TypeAPIKey:
 		k, _, err := apikey.New(p, e.Owner, "k", nil, created, &exp)
 		must(t, err)
 		must(t, s.CreateKey(ctx, k))
 		e.ID = k.ID
-	case sweep.KindJWT:
+	case credential.TypeJWT:
 		e.ID = id.New(string(credential.KindJWT))
 		must(t, s.CreateSession(ctx, credential.Session{ProjectID: p, ID: e.ID, Kind: credential.KindJWT, Owner: e.Owner,
 			Name: "j", Status: credential.Active, CreatedAt: created, ExpiresAt: &exp, NotBefore: created}))
-	case sweep.KindRefresh:
+	case credential.TypeRefreshToken:
 		f, first, _, err := refresh.NewFamily(p, e.Owner, "cli", nil, created, exp, refresh.DefaultAccessTokenTTL)
 		must(t, err)
 		must(t, s.CreateFamily(ctx, f, first))
@@ -77,7 +76,7 @@ func unswept(t *testing.T, s Store, p string, exp time.Time) {
 }
 
 // ids lists the ids of entries, in order.
-func ids(entries []sweep.Entry) []string {
+func ids(entries []store.ExpiryEntry) []string {
 	out := make([]string, len(entries))
 	for i, e := range entries {
 		out[i] = e.ID
@@ -93,14 +92,14 @@ func expiryPage(t *testing.T, s Store, p string) {
 	clk := clock.NewFake(t0) // 19:30
 	first := clk.Now().Truncate(day)
 	at := func(d time.Duration) time.Time { return clk.Now().Add(d) }
-	fixtures := map[string]sweep.Entry{
-		"key":      expiring(t, s, p, sweep.KindAPIKey, at(-time.Hour)),
-		"jwt":      expiring(t, s, p, sweep.KindJWT, at(-30*time.Minute)),
-		"revoked":  expiring(t, s, p, sweep.KindJWT, at(-20*time.Minute)),
-		"family":   expiring(t, s, p, sweep.KindRefresh, at(-10*time.Minute)),
-		"now":      expiring(t, s, p, sweep.KindAPIKey, at(0)),
-		"tonight":  expiring(t, s, p, sweep.KindRefresh, at(4*time.Hour)),
-		"tomorrow": expiring(t, s, p, sweep.KindJWT, at(6*time.Hour)),
+	fixtures := map[string]store.ExpiryEntry{
+		"key":      expiring(t, s, p, credential.TypeAPIKey, at(-time.Hour)),
+		"jwt":      expiring(t, s, p, credential.TypeJWT, at(-30*time.Minute)),
+		"revoked":  expiring(t, s, p, credential.TypeJWT, at(-20*time.Minute)),
+		"family":   expiring(t, s, p, credential.TypeRefreshToken, at(-10*time.Minute)),
+		"now":      expiring(t, s, p, credential.TypeAPIKey, at(0)),
+		"tonight":  expiring(t, s, p, credential.TypeRefreshToken, at(4*time.Hour)),
+		"tomorrow": expiring(t, s, p, credential.TypeJWT, at(6*time.Hour)),
 	}
 	must(t, s.RevokeSession(ctx, p, fixtures["revoked"].ID, at(-day)))
 	unswept(t, s, p, at(-time.Minute))
@@ -125,7 +124,7 @@ func expiryPage(t *testing.T, s Store, p string) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, next, err := s.ExpiryPage(ctx, p+tc.project, first.Add(time.Duration(tc.day)*day), clk.Now(), store.Page{Limit: 100})
 			must(t, err)
-			want := make([]sweep.Entry, len(tc.want))
+			want := make([]store.ExpiryEntry, len(tc.want))
 			for i, name := range tc.want {
 				want[i] = fixtures[name]
 			}
@@ -133,7 +132,7 @@ func expiryPage(t *testing.T, s Store, p string) {
 				t.Fatalf("listed %v (next %q), want %v", ids(got), next, tc.want)
 			}
 			for i, g := range got {
-				if w := want[i]; g.Kind != w.Kind || g.Owner != w.Owner || !g.ExpiresAt.Equal(w.ExpiresAt) || g.Notified {
+				if w := want[i]; g.Type != w.Type || g.Owner != w.Owner || !g.ExpiresAt.Equal(w.ExpiresAt) || g.Notified {
 					t.Fatalf("%s: entry %+v, want %+v", tc.want[i], g, w)
 				}
 			}
@@ -146,7 +145,7 @@ func expiryPage(t *testing.T, s Store, p string) {
 func expiryPages(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	clk := clock.NewFake(t0)
-	kinds := []string{sweep.KindAPIKey, sweep.KindJWT, sweep.KindRefresh}
+	kinds := []credential.Type{credential.TypeAPIKey, credential.TypeJWT, credential.TypeRefreshToken}
 	var want []string
 	for i := range 5 {
 		want = append(want, expiring(t, s, p, kinds[i%3], clk.Now().Add(time.Duration(i-5)*time.Minute)).ID)
@@ -187,7 +186,7 @@ func markExpired(t *testing.T, s Store, p string) {
 	clk := clock.NewFake(t0)
 	tests := []struct {
 		name       string
-		kind       string
+		kind       credential.Type
 		revoked    bool
 		missing    string // the id of a credential never stored
 		calls      int
@@ -195,19 +194,19 @@ func markExpired(t *testing.T, s Store, p string) {
 		wantStatus string
 		wantAudit  int
 	}{
-		{name: "api key", kind: sweep.KindAPIKey, calls: 1, wantStatus: "expired", wantAudit: 1},
-		{name: "personal JWT", kind: sweep.KindJWT, calls: 1, wantStatus: "expired", wantAudit: 1},
-		{name: "refresh family", kind: sweep.KindRefresh, calls: 1, wantStatus: "expired", wantAudit: 1},
-		{name: "revoked JWT stays revoked", kind: sweep.KindJWT, revoked: true, calls: 1, wantStatus: "revoked"},
-		{name: "revoked family stays revoked", kind: sweep.KindRefresh, revoked: true, calls: 1, wantStatus: "revoked"},
-		{name: "second time changes nothing", kind: sweep.KindJWT, calls: 2, wantStatus: "expired", wantAudit: 1},
-		{name: "missing key", kind: sweep.KindAPIKey, missing: "key_missing", calls: 1, wantErr: store.ErrNotFound},
-		{name: "missing JWT", kind: sweep.KindJWT, missing: "jwt_missing", calls: 1, wantErr: store.ErrNotFound},
-		{name: "missing family", kind: sweep.KindRefresh, missing: "rtf_missing", calls: 1, wantErr: store.ErrNotFound},
+		{name: "api key", kind: credential.TypeAPIKey, calls: 1, wantStatus: "expired", wantAudit: 1},
+		{name: "personal JWT", kind: credential.TypeJWT, calls: 1, wantStatus: "expired", wantAudit: 1},
+		{name: "refresh family", kind: credential.TypeRefreshToken, calls: 1, wantStatus: "expired", wantAudit: 1},
+		{name: "revoked JWT stays revoked", kind: credential.TypeJWT, revoked: true, calls: 1, wantStatus: "revoked"},
+		{name: "revoked family stays revoked", kind: credential.TypeRefreshToken, revoked: true, calls: 1, wantStatus: "revoked"},
+		{name: "second time changes nothing", kind: credential.TypeJWT, calls: 2, wantStatus: "expired", wantAudit: 1},
+		{name: "missing key", kind: credential.TypeAPIKey, missing: "key_missing", calls: 1, wantErr: store.ErrNotFound},
+		{name: "missing JWT", kind: credential.TypeJWT, missing: "jwt_missing", calls: 1, wantErr: store.ErrNotFound},
+		{name: "missing family", kind: credential.TypeRefreshToken, missing: "rtf_missing", calls: 1, wantErr: store.ErrNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := sweep.Entry{Kind: tc.kind, ID: tc.missing, Owner: "usr_a", ExpiresAt: clk.Now().Add(-time.Hour)}
+			e := store.ExpiryEntry{Type: tc.kind, ID: tc.missing, Owner: "usr_a", ExpiresAt: clk.Now().Add(-time.Hour)}
 			if tc.missing == "" {
 				e = expiring(t, s, p, tc.kind, e.ExpiresAt)
 			}
@@ -217,7 +216,7 @@ func markExpired(t *testing.T, s Store, p string) {
 			var err error
 			for range tc.calls {
 				clk.Advance(time.Second)
-				actx := audit.With(ctx, audit.New(p, audit.Sweeper, audit.CredentialExpired, e.Kind, e.ID, "", "", clk.Now()))
+				actx := audit.With(ctx, audit.New(p, audit.Sweeper, audit.CredentialExpired, audit.Credential(e.Type, e.ID), "", "", clk.Now()))
 				err = s.MarkExpired(actx, p, e, clk.Now().Add(config.DefaultSweepRetention))
 			}
 			if !errors.Is(err, tc.wantErr) {
@@ -237,11 +236,11 @@ func markExpired(t *testing.T, s Store, p string) {
 
 // expiredState checks a swept credential's status on every read of it and
 // that the index no longer lists it.
-func expiredState(t *testing.T, s Store, p string, e sweep.Entry, want string) {
+func expiredState(t *testing.T, s Store, p string, e store.ExpiryEntry, want string) {
 	t.Helper()
 	ctx := context.Background()
 	var statuses []string
-	if e.Kind == sweep.KindAPIKey {
+	if e.Type == credential.TypeAPIKey {
 		k, err := s.GetKey(ctx, p, e.ID)
 		must(t, err)
 		byHash, err := s.GetKeyByHash(ctx, p, k.Hash)
@@ -269,8 +268,11 @@ func expiredState(t *testing.T, s Store, p string, e sweep.Entry, want string) {
 func markNotified(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	clk := clock.NewFake(t0)
-	tests := []struct{ name, kind string }{
-		{"api key", sweep.KindAPIKey}, {"personal JWT", sweep.KindJWT}, {"refresh family", sweep.KindRefresh},
+	tests := []struct {
+		name string
+		kind credential.Type
+	}{
+		{"api key", credential.TypeAPIKey}, {"personal JWT", credential.TypeJWT}, {"refresh family", credential.TypeRefreshToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -730,7 +730,7 @@ type atomicCount struct {
 func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
 
 func auditCtx(p, action, targetID string, at time.Time) context.Context {
-	return audit.With(context.Background(), audit.New(p, "usr_admin", action, audit.TargetKey, targetID, "203.0.113.9", "req-1", at))
+	return audit.With(context.Background(), audit.New(p, "usr_admin", action, audit.Credential(credential.TypeAPIKey, targetID), "203.0.113.9", "req-1", at))
 }
 
 // auditWithChange: a change writes the record its context carries; a
@@ -772,7 +772,7 @@ func auditWithChange(t *testing.T, s Store, p string) {
 		t.Fatalf("audit = %v (next %q), want %v", actions, next, want)
 	}
 	r := got[4]
-	if r.ProjectID != p || r.Actor != "usr_admin" || r.TargetID != u.ID || r.TargetType != audit.TargetKey ||
+	if r.ProjectID != p || r.Actor != "usr_admin" || r.TargetID != u.ID || r.TargetType != string(credential.TypeAPIKey) ||
 		r.SourceIP != "203.0.113.9" || r.RequestID != "req-1" || !r.Time.Equal(t0) || r.ID == "" {
 		t.Fatalf("record = %+v", r)
 	}
