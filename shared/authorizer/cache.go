@@ -1,9 +1,91 @@
 package authorizer
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/certbind"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/user"
 )
+
+// cacheSize bounds each in-process cache.
+const cacheSize = 50_000
+
+// caches are the authorizer's in-process caches. Every entry read from the
+// store lives at most the cache TTL (the revocation bound), and a decision
+// no longer than the oldest read it was made from.
+type caches struct {
+	decisions *cache[secret.Hash, *decision] // by the SHA-256 of the presented secret
+	owners    *readCache[user.User]
+	sessions  *readCache[credential.Session]
+	sasCreds  *readCache[sas.Credential] // opened
+	certs     *readCache[certbind.Binding]
+	policies  *cache[string, []string] // route lists; see allowed
+}
+
+func newCaches(s Store, opt Options) caches {
+	p, ttl := opt.ProjectID, opt.CacheTTL
+	return caches{
+		decisions: newCache[secret.Hash, *decision](cacheSize),
+		owners: newReadCache("owner", ttl, func(ctx context.Context, userID string) (user.User, error) {
+			return s.GetUser(ctx, p, userID)
+		}),
+		sessions: newReadCache("session", ttl, func(ctx context.Context, sid string) (credential.Session, error) {
+			return readSession(ctx, s, p, sid)
+		}),
+		sasCreds: newReadCache("SAS credential", ttl, func(ctx context.Context, identifier string) (sas.Credential, error) {
+			return openSAS(ctx, s, opt.Sealer, p, identifier)
+		}),
+		certs: newReadCache("certificate binding", ttl, func(ctx context.Context, thumbprint string) (certbind.Binding, error) {
+			return s.GetCertificate(ctx, p, thumbprint)
+		}),
+		policies: newCache[string, []string](1024),
+	}
+}
+
+// entry is a record read through a readCache: nil val when there is none.
+type entry[V any] struct {
+	val     *V
+	fetched time.Time
+}
+
+// readCache reads records by id through a cache that keeps the absent
+// ones too, each for ttl.
+type readCache[V any] struct {
+	entries *cache[string, *entry[V]]
+	what    string // what is read, for errors
+	ttl     time.Duration
+	read    func(ctx context.Context, id string) (V, error)
+}
+
+func newReadCache[V any](what string, ttl time.Duration, read func(context.Context, string) (V, error)) *readCache[V] {
+	return &readCache[V]{entries: newCache[string, *entry[V]](cacheSize), what: what, ttl: ttl, read: read}
+}
+
+// load returns id's entry from the cache, or reads and caches it; a store
+// error is returned, never cached.
+func (r *readCache[V]) load(ctx context.Context, id string, now time.Time) (*entry[V], error) {
+	if e, ok := r.entries.get(id, now); ok {
+		return e, nil
+	}
+	e := &entry[V]{fetched: now}
+	v, err := r.read(ctx, id)
+	switch {
+	case err == nil:
+		e.val = &v
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("authorizer: reading %s: %w", r.what, err)
+	}
+	r.entries.put(id, e, now, now.Add(r.ttl))
+	return e, nil
+}
 
 // cache is a bounded map whose entries expire; safe for concurrent use.
 type cache[K comparable, V any] struct {

@@ -6,4 +6,10 @@
 // store error or timeout is an error (API Gateway answers 500), never an
 // Allow. Decisions are cached in process for at most the revocation bound,
 // keyed by the SHA-256 of the secret, never the secret itself.
+//
+// Each kind of credential has its file behind one small interface
+// (method): apikey.go, jwt.go (personal JWTs and access tokens), sas.go and
+// certificate.go (mutual TLS). presented.go finds the one credential a
+// request presents, authorizer.go turns it into a decision and a response,
+// cache.go holds the caches.
 package authorizer

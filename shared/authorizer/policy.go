@@ -1,6 +1,11 @@
 package authorizer
 
-import "github.com/aws/aws-lambda-go/events"
+import (
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
+)
 
 // Statement effects.
 const (
@@ -24,3 +29,23 @@ func Policy(allowed []string, denied string) events.APIGatewayCustomAuthorizerPo
 	}
 	return p
 }
+
+// allowed lists the routes p may call under prefix. The list depends only
+// on the prefix, the effective scopes and the admin role, which many
+// credentials share, so it is computed once per combination (the slice is
+// shared read-only by every response built from it).
+func (a *Authorizer) allowed(prefix string, p access.Principal) []string {
+	k := prefix + "\x00" + p.Scopes.String()
+	if p.Admin {
+		k += "\x00admin"
+	}
+	if list, ok := a.policies.get(k, time.Time{}); ok {
+		return list
+	}
+	list := a.opt.Routes.Allowed(prefix, p)
+	a.policies.put(k, list, time.Time{}, policyForever)
+	return list
+}
+
+// policyForever: route lists never go stale (the table is fixed at start).
+var policyForever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -1,0 +1,77 @@
+package authorizer_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/apikey"
+	"github.com/tollgate/tollgate/shared/authorizer"
+)
+
+func TestMalformedTokensNeverReachTheStore(t *testing.T) {
+	f := newFixture(t, true, nil)
+	good := f.token
+	flipped := []byte(good)
+	flipped[10] ^= 1
+	for _, tok := range []string{"", "tgk_", "tgr" + good[3:], string(flipped), good + "x", "eyJhbGciOiJub25lIn0.e30.", "tgk_" + good[4:50] + "!!!"} {
+		_, err := f.auth.Handle(context.Background(), whoami(map[string]string{"Authorization": "Bearer " + tok}))
+		if !errors.Is(err, authorizer.ErrUnauthorized) {
+			t.Fatalf("%q: err = %v", tok, err)
+		}
+	}
+	if n := f.store.Reads.Load(); n != 0 {
+		t.Fatalf("%d store reads for malformed tokens, want 0", n)
+	}
+}
+
+func TestCredentialStates(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		change func(f *fixture)
+	}{
+		{"unknown", func(f *fixture) { _ = f.store.DeleteKey(ctx, f.key) }},
+		{"inactive", func(f *fixture) { f.key.Status = apikey.Inactive; _ = f.store.UpdateKey(ctx, f.key) }},
+		{"expired", func(f *fixture) { f.clock.Advance(24 * time.Hour) }},
+		{"owner disabled", func(f *fixture) { f.owner.Disabled = true; _ = f.store.UpdateUser(ctx, f.owner) }},
+		{"owner deleted", func(f *fixture) { _ = f.store.DeleteUser(ctx, f.owner) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, false, nil)
+			c.change(f)
+			_, err := f.auth.Handle(ctx, whoami(map[string]string{"x-api-key": f.token}))
+			if !errors.Is(err, authorizer.ErrUnauthorized) {
+				t.Fatalf("err = %v, want Unauthorized", err)
+			}
+		})
+	}
+}
+
+func TestLastUsedWrittenAtMostOncePerMinute(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, false, nil)
+	req := whoami(map[string]string{"x-api-key": f.token})
+	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
+	k, _ := f.store.GetKey(ctx, project, f.key.ID)
+	if k.LastUsedAt == nil || !k.LastUsedAt.Equal(t0) {
+		t.Fatalf("lastUsedAt = %v", k.LastUsedAt)
+	}
+	f.clock.Advance(59 * time.Second)
+	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
+	k, _ = f.store.GetKey(ctx, project, f.key.ID)
+	if !k.LastUsedAt.Equal(t0) {
+		t.Fatalf("written again within a minute: %v", k.LastUsedAt)
+	}
+	f.clock.Advance(time.Second)
+	_, _ = f.auth.Handle(ctx, req)
+	f.auth.Wait()
+	k, _ = f.store.GetKey(ctx, project, f.key.ID)
+	if !k.LastUsedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("not written after a minute: %v", k.LastUsedAt)
+	}
+}

@@ -1,0 +1,85 @@
+package authorizer
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/access"
+	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/secret"
+	"github.com/tollgate/tollgate/shared/store"
+)
+
+// maxJWT is the longest JWT looked at; longer bearer values are malformed.
+const maxJWT = 4096
+
+// isJWT reports whether a bearer token has a compact JWS's shape.
+func isJWT(tok string) bool { return strings.Count(tok, ".") == 2 && len(tok) <= maxJWT }
+
+// jwts are personal JWTs and OAuth access tokens: signed by Tollgate,
+// naming their session in the sid claim.
+type jwts struct{ *Authorizer }
+
+// parse lets a JWT through: its signature is checked on a cache miss, and
+// a refused token's decision is cached like any other.
+func (jwts) parse(p presented) (presented, string) { return p, "" }
+
+// decide verifies the token, then reads its session and the session's
+// owner through their caches.
+func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
+	claims, err := m.opt.Verifier.Verify(p.token)
+	if err != nil {
+		m.opt.Logger.Info("authorizer: JWT refused", "reason", err)
+		return &decision{}, now, nil
+	}
+	e, err := m.sessions.load(ctx, claims.SessionID, now)
+	if err != nil {
+		return nil, now, err
+	}
+	exp := time.Unix(claims.ExpiresAt, 0)
+	d := &decision{expiresAt: &exp}
+	if claims.Confirmation != nil {
+		d.cnf = claims.Confirmation.X5tS256
+	}
+	s := e.val
+	if s == nil || !s.Accepts(time.Unix(claims.IssuedAt, 0), now) || s.ProjectID != m.opt.ProjectID {
+		return d, e.fetched, nil
+	}
+	owner, fetched, err := m.owner(ctx, s.Owner, now, e.fetched)
+	if err != nil {
+		return nil, now, err
+	}
+	if owner != nil {
+		d.principal = narrow(m.principal(credential.TypeJWT, s.ID, s.Scopes, owner), claims, s.Kind)
+	}
+	return d, fetched, nil
+}
+
+// narrow turns the principal of a token of a session of kind k into an
+// access token's unless k is a personal JWT's. A personal JWT follows its
+// session's grant live (its scope claim records the grant at issue); an
+// access token is further bounded by its scope claim, which a refresh may
+// have narrowed. A client's token is the client's: never an admin.
+func narrow(p *access.Principal, c accesstoken.Claims, k credential.Kind) *access.Principal {
+	if k == credential.KindJWT {
+		return p
+	}
+	claimed, _ := scope.Parse(strings.Fields(c.Scope))
+	p.CredentialType, p.Scopes = credential.TypeAccessToken, scope.Intersect(p.Scopes, claimed)
+	if k == credential.KindClient {
+		p.ID, p.Admin = p.CredentialID, false
+	}
+	return p
+}
+
+// readSession reads a JWT's session; an id that names no session kind is
+// not read.
+func readSession(ctx context.Context, s Store, projectID, sid string) (credential.Session, error) {
+	if _, ok := credential.KindOf(sid); !ok {
+		return credential.Session{}, store.ErrNotFound
+	}
+	return s.GetSession(ctx, projectID, sid)
+}

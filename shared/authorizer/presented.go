@@ -1,0 +1,96 @@
+package authorizer
+
+import (
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/secret"
+)
+
+// QueryParam carries an API key in the query string when enabled.
+const QueryParam = "api_token"
+
+// kind is the kind of credential a request presents.
+type kind uint8
+
+const (
+	kindAPIKey kind = iota // Bearer, apiToken, x-api-key or the query parameter
+	kindJWT                // Bearer with a JWT's shape, when JWTs are accepted
+	kindSAS                // Authorization: SharedAccessSignature
+	kindCert               // the mutual TLS client certificate, when nothing else is presented
+	kinds                  // how many kinds there are
+)
+
+// presented is the one credential a request presents, found once.
+type presented struct {
+	kind kind
+	// token is the secret as presented (a SAS: the whole header value),
+	// which the decision is cached under by its SHA-256. A certificate's is
+	// its PEM until parsed, then "mtls:" and its thumbprint.
+	token      string
+	thumbprint string    // a certificate's, once parsed
+	sas        sas.Token // a SAS, once parsed
+}
+
+// hint names a refused credential in a log line without revealing it:
+// the hint of an opaque secret, nothing of a signed one.
+func (p presented) hint() string {
+	if p.kind != kindAPIKey {
+		return "signed token"
+	}
+	return secret.Hint(p.token)
+}
+
+// find returns the one credential presented in a header or the query, and
+// how many there were: 0 for none, -1 when the headers are malformed or
+// repeated (ambiguity is refused, not resolved).
+func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, int) {
+	var found presented
+	n := 0
+	add := func(k kind, tok string) { found, n = presented{kind: k, token: tok}, n+1 }
+	for name, v := range req.Headers {
+		switch {
+		case strings.EqualFold(name, "authorization"):
+			scheme, tok, ok := strings.Cut(v, " ")
+			switch {
+			case ok && strings.EqualFold(scheme, sas.Scheme):
+				add(kindSAS, v)
+			case ok && strings.EqualFold(scheme, "Bearer"):
+				add(a.bearerKind(tok), tok)
+			case ok && strings.EqualFold(scheme, "apiToken"):
+				add(kindAPIKey, tok)
+			default:
+				return presented{}, -1
+			}
+		case strings.EqualFold(name, "x-api-key"):
+			add(kindAPIKey, v)
+		}
+	}
+	for name, vs := range req.MultiValueHeaders {
+		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
+			return presented{}, -1
+		}
+	}
+	if a.opt.QueryTokens {
+		if v, ok := req.QueryStringParameters[QueryParam]; ok {
+			add(kindAPIKey, v)
+		}
+		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
+			return presented{}, -1
+		}
+	}
+	if n != 1 {
+		return presented{}, n
+	}
+	return found, 1
+}
+
+// bearerKind tells a JWT from an API key: Authorization: Bearer is the
+// only way a JWT is accepted.
+func (a *Authorizer) bearerKind(tok string) kind {
+	if a.opt.Verifier != nil && isJWT(tok) {
+		return kindJWT
+	}
+	return kindAPIKey
+}

@@ -1,0 +1,63 @@
+package authorizer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/secret"
+)
+
+// sasTokens are shared access signatures: an HMAC over an identifier and
+// an expiry by one of a SAS credential's two keys.
+type sasTokens struct{ *Authorizer }
+
+// parse reads the SharedAccessSignature header value before any store
+// read; SAS is refused outright when no sealer can open its keys.
+func (m sasTokens) parse(p presented) (presented, string) {
+	t, err := sas.Parse(p.token)
+	if err != nil || m.opt.Sealer == nil {
+		return p, "malformed shared access signature"
+	}
+	p.sas = t
+	return p, ""
+}
+
+// decide verifies the signature against its credential's keys (read,
+// opened and cached by identifier), then reads the credential's owner.
+func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
+	e, err := m.sasCreds.load(ctx, p.sas.Identifier, now)
+	if err != nil {
+		return nil, now, err
+	}
+	exp := p.sas.ExpiresAt
+	d := &decision{expiresAt: &exp}
+	c := e.val
+	if c == nil || !c.Enabled || sas.Verify(p.sas, now, c.Primary, c.Secondary) != nil {
+		return d, e.fetched, nil
+	}
+	owner, fetched, err := m.owner(ctx, c.Owner, now, e.fetched)
+	if err != nil {
+		return nil, now, err
+	}
+	if owner != nil {
+		d.principal = m.principal(credential.TypeSAS, p.sas.Identifier, nil, owner)
+	}
+	return d, fetched, nil
+}
+
+// openSAS reads a SAS credential and opens its keys, which then live only
+// in this process's memory, for the cache TTL.
+func openSAS(ctx context.Context, s Store, sealer sas.Sealer, projectID, identifier string) (sas.Credential, error) {
+	sealed, err := s.GetSAS(ctx, projectID, identifier)
+	if err != nil {
+		return sas.Credential{}, err
+	}
+	cred, err := sas.Open(ctx, sealer, sealed)
+	if err != nil {
+		return sas.Credential{}, fmt.Errorf("opening its keys: %w", err)
+	}
+	return cred, nil
+}
