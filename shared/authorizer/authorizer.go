@@ -111,7 +111,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 			return events.APIGatewayCustomAuthorizerResponse{}, err
 		}
 	}
-	return a.answer(ctx, d, p, &req, prefix, now)
+	return a.answer(ctx, d, &p, &req, prefix, now)
 }
 
 // present finds the one credential req presents and checks its form,
@@ -147,7 +147,7 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 
 // answer applies a decision to the request: the credential's own expiry,
 // a certificate-bound token's certificate, the route's scope and role.
-func (a *Authorizer) answer(ctx context.Context, d *decision, p presented, req *events.APIGatewayCustomAuthorizerRequestTypeRequest,
+func (a *Authorizer) answer(ctx context.Context, d *decision, p *presented, req *events.APIGatewayCustomAuthorizerRequestTypeRequest,
 	prefix string, now time.Time) (events.APIGatewayCustomAuthorizerResponse, error) {
 	none := events.APIGatewayCustomAuthorizerResponse{}
 	if d.principal == nil {

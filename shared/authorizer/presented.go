@@ -22,15 +22,15 @@ const (
 	kinds                  // how many kinds there are
 )
 
-// presented is the one credential a request presents, found once.
+// presented is the one credential a request presents, found once. It is
+// kept small: it is passed by value on the warm path.
 type presented struct {
 	kind kind
 	// token is the secret as presented (a SAS: the whole header value),
 	// which the decision is cached under by its SHA-256. A certificate's is
 	// its PEM until parsed, then "mtls:" and its thumbprint.
 	token      string
-	thumbprint string    // a certificate's, once parsed
-	sas        sas.Token // a SAS, once parsed
+	thumbprint string // a certificate's, once parsed
 }
 
 // hint names a refused credential in a log line without revealing it:

@@ -17,25 +17,27 @@ type sasTokens struct{ *Authorizer }
 // parse reads the SharedAccessSignature header value before any store
 // read; SAS is refused outright when no sealer can open its keys.
 func (m sasTokens) parse(p presented) (presented, string) {
-	t, err := sas.Parse(p.token)
-	if err != nil || m.opt.Sealer == nil {
+	if _, err := sas.Parse(p.token); err != nil || m.opt.Sealer == nil {
 		return p, "malformed shared access signature"
 	}
-	p.sas = t
 	return p, ""
 }
 
 // decide verifies the signature against its credential's keys (read,
-// opened and cached by identifier), then reads the credential's owner.
+// opened and cached by identifier), then reads the credential's owner. It
+// reads the header value again (parse did, but keeps presented small).
 func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
-	e, err := m.sasCreds.load(ctx, p.sas.Identifier, now)
+	t, err := sas.Parse(p.token)
+	if err != nil {
+		return &decision{}, now, nil
+	}
+	e, err := m.sasCreds.load(ctx, t.Identifier, now)
 	if err != nil {
 		return nil, now, err
 	}
-	exp := p.sas.ExpiresAt
-	d := &decision{expiresAt: &exp}
+	d := &decision{expiresAt: &t.ExpiresAt}
 	c := e.val
-	if c == nil || !c.Enabled || sas.Verify(p.sas, now, c.Primary, c.Secondary) != nil {
+	if c == nil || !c.Enabled || sas.Verify(t, now, c.Primary, c.Secondary) != nil {
 		return d, e.fetched, nil
 	}
 	owner, fetched, err := m.owner(ctx, c.Owner, now, e.fetched)
@@ -43,7 +45,7 @@ func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now t
 		return nil, now, err
 	}
 	if owner != nil {
-		d.principal = m.principal(credential.TypeSAS, p.sas.Identifier, nil, owner)
+		d.principal = m.principal(credential.TypeSAS, t.Identifier, nil, owner)
 	}
 	return d, fetched, nil
 }
