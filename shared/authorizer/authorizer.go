@@ -92,15 +92,19 @@ func New(s Store, opt Options) *Authorizer {
 	return a
 }
 
-// Handle is the Lambda handler.
+// Handle is the Lambda handler: it finds and checks the presented
+// credential, takes the decision on it from the cache or makes it, then
+// applies what a cached decision cannot know (the credential's own expiry,
+// a certificate-bound token's certificate, the route).
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	none := events.APIGatewayCustomAuthorizerResponse{}
 	p, reason := a.present(&req)
 	if reason != "" {
-		return events.APIGatewayCustomAuthorizerResponse{}, a.deny(reason, "", &req)
+		return none, a.deny(reason, "", &req)
 	}
 	prefix, ok := access.ARNPrefix(req.MethodArn)
 	if !ok {
-		return events.APIGatewayCustomAuthorizerResponse{}, fmt.Errorf("authorizer: unexpected methodArn")
+		return none, fmt.Errorf("authorizer: unexpected methodArn")
 	}
 	now := a.opt.Clock.Now()
 	h := secret.Sum(p.token)
@@ -108,24 +112,52 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if !ok {
 		var err error
 		if d, err = a.decide(ctx, p, h, prefix, now); err != nil {
-			return events.APIGatewayCustomAuthorizerResponse{}, err
+			return none, err
 		}
 	}
-	return a.answer(ctx, d, &p, &req, prefix, now)
+	if d.principal == nil {
+		return none, a.deny("unknown, invalid, revoked or orphaned credential", p.hint(), &req)
+	}
+	if d.cnf != "" {
+		// A certificate-bound token counts only over mutual TLS with that
+		// very certificate, still bound to the token's owner.
+		ok, err := a.confirmed(ctx, req.RequestContext.Identity.ClientCert.ClientCertPem, d.cnf, d.principal.ID, now)
+		if err != nil {
+			return none, err
+		}
+		if !ok {
+			return none, a.deny("certificate-bound token without its certificate", d.principal.CredentialID, &req)
+		}
+	}
+	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
+		return none, a.deny("expired credential", d.principal.CredentialID, &req)
+	}
+	if d.keyID != "" {
+		a.touch(ctx, d.keyID, now)
+	}
+	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
+		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
+			"method", req.HTTPMethod, "resource", req.Resource)
+		return response(*d.principal, a.allowed(prefix, *d.principal), req.MethodArn), nil
+	}
+	if d.prefix != prefix {
+		return response(*d.principal, a.allowed(prefix, *d.principal), ""), nil
+	}
+	return d.response, nil
 }
 
 // present finds the one credential req presents and checks its form,
 // before any store read; a reason when it is refused.
 func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, string) {
-	p, n := a.find(req)
+	k, tok, n := a.find(req)
 	pem := req.RequestContext.Identity.ClientCert.ClientCertPem
 	switch {
 	case n == 0 && pem != "":
-		p = presented{kind: kindCert, token: pem} // mutual TLS alone: the certificate is the credential
+		k, tok = kindCert, pem // mutual TLS alone: the certificate is the credential
 	case n != 1:
 		return presented{}, "no single credential presented"
 	}
-	return a.methods[p.kind].parse(p)
+	return a.methods[k].parse(presented{kind: k, token: tok})
 }
 
 // decide makes the decision on p, which is not cached, within the store
@@ -143,42 +175,6 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
 	return d, nil
-}
-
-// answer applies a decision to the request: the credential's own expiry,
-// a certificate-bound token's certificate, the route's scope and role.
-func (a *Authorizer) answer(ctx context.Context, d *decision, p *presented, req *events.APIGatewayCustomAuthorizerRequestTypeRequest,
-	prefix string, now time.Time) (events.APIGatewayCustomAuthorizerResponse, error) {
-	none := events.APIGatewayCustomAuthorizerResponse{}
-	if d.principal == nil {
-		return none, a.deny("unknown, invalid, revoked or orphaned credential", p.hint(), req)
-	}
-	if d.cnf != "" {
-		// A certificate-bound token counts only over mutual TLS with that
-		// very certificate, still bound to the token's owner.
-		ok, err := a.confirmed(ctx, req.RequestContext.Identity.ClientCert.ClientCertPem, d.cnf, d.principal.ID, now)
-		if err != nil {
-			return none, err
-		}
-		if !ok {
-			return none, a.deny("certificate-bound token without its certificate", d.principal.CredentialID, req)
-		}
-	}
-	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
-		return none, a.deny("expired credential", d.principal.CredentialID, req)
-	}
-	if d.keyID != "" {
-		a.touch(ctx, d.keyID, now)
-	}
-	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
-		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
-			"method", req.HTTPMethod, "resource", req.Resource)
-		return response(*d.principal, a.allowed(prefix, *d.principal), req.MethodArn), nil
-	}
-	if d.prefix != prefix {
-		return response(*d.principal, a.allowed(prefix, *d.principal), ""), nil
-	}
-	return d.response, nil
 }
 
 // principal is the one place a credential becomes a principal: the

@@ -42,13 +42,14 @@ func (p presented) hint() string {
 	return secret.Hint(p.token)
 }
 
-// find returns the one credential presented in a header or the query, and
-// how many there were: 0 for none, -1 when the headers are malformed or
-// repeated (ambiguity is refused, not resolved).
-func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, int) {
-	var found presented
+// find returns the kind and token of the one credential presented in a
+// header or the query, and how many there were: 0 for none, -1 when the
+// headers are malformed or repeated (ambiguity is refused, not resolved).
+func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (kind, string, int) {
+	var found kind
+	var token string
 	n := 0
-	add := func(k kind, tok string) { found, n = presented{kind: k, token: tok}, n+1 }
+	add := func(k kind, tok string) { found, token, n = k, tok, n+1 }
 	for name, v := range req.Headers {
 		switch {
 		case strings.EqualFold(name, "authorization"):
@@ -61,7 +62,7 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 			case ok && strings.EqualFold(scheme, "apiToken"):
 				add(kindAPIKey, tok)
 			default:
-				return presented{}, -1
+				return 0, "", -1
 			}
 		case strings.EqualFold(name, "x-api-key"):
 			add(kindAPIKey, v)
@@ -69,7 +70,7 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 	}
 	for name, vs := range req.MultiValueHeaders {
 		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
-			return presented{}, -1
+			return 0, "", -1
 		}
 	}
 	if a.opt.QueryTokens {
@@ -77,13 +78,13 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 			add(kindAPIKey, v)
 		}
 		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
-			return presented{}, -1
+			return 0, "", -1
 		}
 	}
 	if n != 1 {
-		return presented{}, n
+		return 0, "", n
 	}
-	return found, 1
+	return found, token, 1
 }
 
 // bearerKind tells a JWT from an API key: Authorization: Bearer is the
