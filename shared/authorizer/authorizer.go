@@ -63,8 +63,8 @@ type Authorizer struct {
 // certificate.go): how its form is checked before any store read, and how
 // a decision on it is made when none is cached.
 type method interface {
-	// parse checks p's form and completes it (its parsed form, the secret
-	// its decision is cached under); a reason when p is malformed.
+	// parse checks p's form before any store read (a reason when it is
+	// malformed) and returns p as its decision is cached and made.
 	parse(p presented) (presented, string)
 	// decide reads what a decision on p needs and returns it (a nil
 	// principal refuses p) with the time of its oldest read.
