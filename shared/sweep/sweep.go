@@ -23,13 +23,14 @@ type Event struct {
 	Type         string          `json:"type"`
 	ProjectID    string          `json:"projectId"`
 	CredentialID string          `json:"credentialId"`
-	Kind         credential.Type `json:"kind"`
+	Kind         credential.Type `json:"kind"` // the credential's type
 	Owner        string          `json:"owner"`
 	ExpiresAt    time.Time       `json:"expiresAt"`
 	Time         time.Time       `json:"time"`
 }
 
-// Store is what the sweep reads and writes.
+// Store is what the sweep reads and writes: the store's expiry index
+// (stores implement it without importing this package).
 type Store interface {
 	// ExpiryPage lists the index entries of one day expiring before before.
 	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error)
