@@ -22,7 +22,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bus, err := newEventBridge(ctx, cfg.EventBus)
+	bus, err := sweep.NewEventBridge(ctx, cfg.EventBus)
 	if err != nil {
 		log.Fatal(err)
 	}

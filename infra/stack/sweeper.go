@@ -138,7 +138,7 @@ func NewSweeper(scope constructs.Construct, id string, props *SweeperProps) *Swe
 		MemoryMB: SweeperMemoryMB, Timeout: sweeperTimeout(maxItems), ReservedConcurrency: SweeperReservedConcurrency,
 	})
 	props.Table.GrantSweep(fn.Function)
-	// sweep's publisher (functions/sweeper) puts events on the named bus,
+	// sweep's publisher (sweep.EventBridge) puts events on the named bus,
 	// or on the default bus without one.
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      fn.Function,

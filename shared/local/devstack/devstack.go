@@ -182,7 +182,7 @@ func sweepEvery(ctx context.Context, endpoint string, opt Options) (stop func(),
 		return nil, err
 	}
 	cfg := opt.Config
-	s := &sweep.Sweeper{Store: st, Publisher: &sweep.FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)},
+	s := &sweep.Sweeper{Store: st, Publisher: &FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)},
 		Options: sweep.Options{ProjectID: cfg.ProjectID, Notice: cfg.SweepNotice, Retention: cfg.SweepRetention,
 			MaxItems: cfg.SweepMaxItems, Lookback: sweep.DefaultLookback}}
 	logger := opt.Logger

@@ -1,4 +1,4 @@
-package sweep
+package devstack
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // FileOutbox is the local stack's Publisher: it appends each event as a
@@ -18,7 +20,7 @@ type FileOutbox struct {
 }
 
 // Publish appends events to the outbox file.
-func (o *FileOutbox) Publish(_ context.Context, events []Event) error {
+func (o *FileOutbox) Publish(_ context.Context, events []sweep.Event) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {

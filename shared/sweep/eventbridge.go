@@ -1,4 +1,4 @@
-package main
+package sweep
 
 import (
 	"context"
@@ -10,30 +10,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/tollgate/tollgate/shared/sweep"
 )
 
-// eventBridge publishes sweep events to an event bus: source "tollgate",
-// detail-type the event type, detail the event. It lives with the one
-// binary that sends events: package sweep, whose types the store imports,
-// would link the EventBridge client into every function.
-type eventBridge struct {
+// EventBridge publishes sweep events to an event bus: source "tollgate",
+// detail-type the event type, detail the event. Only the sweeper links it:
+// no store or handler imports this package.
+type EventBridge struct {
 	client *eventbridge.Client
 	bus    string
 }
 
-// newEventBridge returns a publisher to the named bus ("" for the default).
-func newEventBridge(ctx context.Context, bus string) (*eventBridge, error) {
+// NewEventBridge returns a publisher to the named bus ("" for the default).
+func NewEventBridge(ctx context.Context, bus string) (*EventBridge, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	return &eventBridge{client: eventbridge.NewFromConfig(awsCfg), bus: bus}, nil
+	return &EventBridge{client: eventbridge.NewFromConfig(awsCfg), bus: bus}, nil
 }
 
 // Publish sends events, ten to a call (EventBridge's limit); any entry it
 // refuses is an error, so the sweep retries on its next run.
-func (p *eventBridge) Publish(ctx context.Context, events []sweep.Event) error {
+func (p *EventBridge) Publish(ctx context.Context, events []Event) error {
 	for start := 0; start < len(events); start += 10 {
 		batch := events[start:min(start+10, len(events))]
 		entries := make([]ebtypes.PutEventsRequestEntry, len(batch))
