@@ -550,36 +550,17 @@ func TestEvents(t *testing.T) {
 		}
 		dir, name := filepath.Split(filepath.ToSlash(path))
 		dir = strings.TrimSuffix(dir, "/")
+		if _, known := found[dir]; known {
+			found[dir][name] = true
+		}
 		switch dir {
 		case "authorizer":
-			found[dir][name] = true
-			want, ok := authorizerWant[name]
-			t.Run(path, func(t *testing.T) {
-				if !ok {
-					t.Fatalf("no expected outcome for %s: add a row to authorizerWant", path)
-				}
-				runAuthorizer(t, path, want)
-			})
+			runSample(t, path, name, "authorizerWant", authorizerWant, runAuthorizer)
 		case "issuekeys":
-			found[dir][name] = true
-			want, ok := issuekeysWant[name]
-			t.Run(path, func(t *testing.T) {
-				if !ok {
-					t.Fatalf("no expected outcome for %s: add a row to issuekeysWant", path)
-				}
-				runProxy(t, path, want)
-			})
+			runSample(t, path, name, "issuekeysWant", issuekeysWant, runProxy)
 		case "token":
-			found[dir][name] = true
-			want, ok := tokenWant[name]
-			t.Run(path, func(t *testing.T) {
-				if !ok {
-					t.Fatalf("no expected outcome for %s: add a row to tokenWant", path)
-				}
-				runToken(t, path, want)
-			})
+			runSample(t, path, name, "tokenWant", tokenWant, runToken)
 		case "sweeper":
-			found[dir][name] = true
 			t.Run(path, func(t *testing.T) { runSweeper(t, path) })
 		default:
 			t.Errorf("%s: no handler is known for folder %q", path, dir)
@@ -621,6 +602,18 @@ func decodeStrict(t *testing.T, path string, dst any) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		t.Fatalf("%s: data after the event", path)
 	}
+}
+
+// runSample runs the sample at path with its expected outcome, the row for
+// name in wants (the table called table); a sample without a row fails.
+func runSample[W any](t *testing.T, path, name, table string, wants map[string]W, run func(*testing.T, string, W)) {
+	want, ok := wants[name]
+	t.Run(path, func(t *testing.T) {
+		if !ok {
+			t.Fatalf("no expected outcome for %s: add a row to %s", path, table)
+		}
+		run(t, path, want)
+	})
 }
 
 func runAuthorizer(t *testing.T, path, want string) {

@@ -1,9 +1,6 @@
 package devstack
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -21,11 +18,7 @@ import (
 // accepts: self-signed, trusted only through the binding.
 func selfSigned(t *testing.T) (tls.Certificate, *x509.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
+	key, der, err := SelfSigned(&x509.Certificate{
 		SerialNumber: big.NewInt(4242),
 		Subject: pkix.Name{
 			Country:      []string{"US"},
@@ -36,8 +29,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.Certificate) {
 		NotAfter:    time.Date(2035, 11, 24, 21, 0, 0, 0, time.UTC),
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
