@@ -97,7 +97,7 @@ func (r *JWSReader) Header(token string) (map[string]string, error) {
 // Object checks that data is exactly one JSON object as JWSReader says, and
 // calls member with each of its members' names and raw values, in order.
 func (r *JWSReader) Object(data []byte, member func(name string, value []byte) error) error {
-	data = bytes.Trim(data, " \t\r\n")
+	data = trimSpace(data)
 	if !json.Valid(data) || data[0] != '{' || !utf8.Valid(data) || loneSurrogate(data) {
 		return r.errJSON
 	}
@@ -121,7 +121,7 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 			open = append(open, names)
 		case ',', '}', ']':
 			if len(open) == 1 && start >= 0 {
-				if err := member(name, bytes.Trim(data[start:i], " \t\r\n")); err != nil {
+				if err := member(name, trimSpace(data[start:i])); err != nil {
 					return err
 				}
 				start = -1
@@ -140,7 +140,11 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 					end++
 				}
 			}
-			if bytes.TrimLeft(data[end+1:], " \t\r\n")[0] == ':' {
+			next := end + 1
+			for isSpace(data[next]) {
+				next++
+			}
+			if data[next] == ':' {
 				n := unquote(data[i : end+1])
 				if open[len(open)-1][n] {
 					return r.errDup
@@ -154,6 +158,20 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 		}
 	}
 	return nil
+}
+
+// isSpace reports JSON whitespace.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// trimSpace cuts JSON whitespace from both ends of b.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // unquote is the text of a valid JSON string.
