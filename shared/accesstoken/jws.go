@@ -134,17 +134,8 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 				start = i + 1
 			}
 		case '"':
-			end := i + 1
-			for ; data[end] != '"'; end++ {
-				if data[end] == '\\' {
-					end++
-				}
-			}
-			next := end + 1
-			for isSpace(data[next]) {
-				next++
-			}
-			if data[next] == ':' {
+			end := stringEnd(data, i)
+			if next := nextNonSpace(data, end+1); data[next] == ':' {
 				n := unquote(data[i : end+1])
 				if open[len(open)-1][n] {
 					return r.errDup
@@ -158,6 +149,26 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 		}
 	}
 	return nil
+}
+
+// stringEnd is the index of the quote that closes the string opening at
+// data[i], in valid JSON.
+func stringEnd(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++
+		}
+	}
+	return i
+}
+
+// nextNonSpace is the index of the first byte from i on that is not JSON
+// whitespace, in valid JSON where one follows.
+func nextNonSpace(data []byte, i int) int {
+	for isSpace(data[i]) {
+		i++
+	}
+	return i
 }
 
 // isSpace reports JSON whitespace.

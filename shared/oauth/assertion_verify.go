@@ -60,7 +60,10 @@ type AssertionVerifier struct {
 	Leeway      time.Duration // clock skew allowed on exp, iat, nbf and the certificate's dates; negative counts as 0
 }
 
-var b64 = base64.RawURLEncoding
+var (
+	b64       = base64.RawURLEncoding
+	b64Strict = b64.Strict()
+)
 
 // assertionHeader checks the token's shape and header and returns its alg
 // and x5t#S256: at most MaxAssertionLen bytes, three segments of strict
@@ -82,14 +85,15 @@ func assertionHeader(token string) (alg, x5t string, err error) {
 	case hasTyp && !strings.EqualFold(typ, "JWT") && !strings.EqualFold(typ, "application/JWT"):
 		return "", "", errTyp
 	}
-	if raw, err := b64.Strict().DecodeString(x5t); err != nil || len(raw) != sha256.Size || len(x5t) != 43 {
+	if raw, err := b64Strict.DecodeString(x5t); len(x5t) != 43 || err != nil || len(raw) != sha256.Size {
 		return "", "", errX5t
 	}
-	// golang-jwt decodes the rest; checked here too, as AssertionThumbprint's answer.
+	// The payload and signature must decode as well (Verify's golang-jwt
+	// decodes them again), so that AssertionThumbprint refuses what Verify will.
 	_, rest, _ := strings.Cut(token, ".")
 	payload, sig, _ := strings.Cut(rest, ".")
 	for _, seg := range [...]string{payload, sig} {
-		if _, err := b64.Strict().DecodeString(seg); err != nil {
+		if _, err := b64Strict.DecodeString(seg); err != nil {
 			return "", "", errBase64
 		}
 	}
