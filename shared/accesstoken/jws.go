@@ -97,8 +97,7 @@ func (r *JWSReader) Header(token string) (map[string]string, error) {
 // Object checks that data is exactly one JSON object as JWSReader says, and
 // calls member with each of its members' names and raw values, in order.
 func (r *JWSReader) Object(data []byte, member func(name string, value []byte) error) error {
-	data = trimSpace(data)
-	if !json.Valid(data) || data[0] != '{' || !utf8.Valid(data) || loneSurrogate(data) {
+	if !json.Valid(data) || data[nextNonSpace(data, 0)] != '{' || !utf8.Valid(data) || loneSurrogate(data) {
 		return r.errJSON
 	}
 	// Valid JSON: strings can be skipped to their closing quote, a string
@@ -121,7 +120,7 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 			open = append(open, names)
 		case ',', '}', ']':
 			if len(open) == 1 && start >= 0 {
-				if err := member(name, trimSpace(data[start:i])); err != nil {
+				if err := member(name, bytes.TrimRight(data[start:i], " \t\r\n")); err != nil {
 					return err
 				}
 				start = -1
@@ -131,7 +130,7 @@ func (r *JWSReader) Object(data []byte, member func(name string, value []byte) e
 			}
 		case ':':
 			if len(open) == 1 {
-				start = i + 1
+				start = nextNonSpace(data, i+1)
 			}
 		case '"':
 			end := stringEnd(data, i)
@@ -173,17 +172,6 @@ func nextNonSpace(data []byte, i int) int {
 
 // isSpace reports JSON whitespace.
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// trimSpace cuts JSON whitespace from both ends of b.
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
-}
 
 // unquote is the text of a valid JSON string.
 func unquote(s []byte) string {
