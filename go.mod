@@ -2,7 +2,10 @@ module github.com/tollgate/tollgate
 
 go 1.26.8
 
-require github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+require (
+	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+	github.com/golang-jwt/jwt/v5 v5.3.1
+)
 
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
@@ -37,7 +40,6 @@ require (
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/goccy/go-json v0.11.2 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/lestrrat-go/blackmagic v1.0.4 // indirect
 	github.com/lestrrat-go/dsig v1.4.0 // indirect

@@ -222,6 +222,7 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"exp null", withClaims(map[string]any{"exp": jsonNull{}}), ErrMalformed},
 		{"sub not a string", withClaims(map[string]any{"sub": 42}), ErrMalformed},
 		{"claims an array", signed(hdr, `[`+payload+`]`), ErrMalformed},
+		{"claims null", signed(hdr, `null`), ErrMalformed},
 		{"claims trailing data", signed(hdr, payload+`{}`), ErrMalformed},
 		{"claims invalid UTF-8", signed(hdr, strings.Replace(payload, "usr_", "usr_\xc3", 1)), ErrMalformed},
 		{"claims lone surrogate", signed(hdr, strings.Replace(payload, "usr_", `usr_\udc00`, 1)), ErrMalformed},

@@ -2,6 +2,7 @@ package accesstoken
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,19 @@ func BenchmarkVerify(b *testing.B) {
 // same key, ES256 only, with audience, issuer and time checks.
 func BenchmarkGolangJWTParse(b *testing.B) {
 	f, tok := benchToken(b)
+	parse := golangJWTParse(f)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := parse(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// golangJWTParse is a bare golang-jwt/v5 parse of a token with f's key, ES256
+// only, with audience, issuer and time checks: what Verify is measured
+// against.
+func golangJWTParse(f *fixture) func(tok string) error {
 	keyFunc := func(*gjwt.Token) (any, error) { return &f.key.PublicKey, nil }
 	opts := []gjwt.ParserOption{
 		gjwt.WithValidMethods([]string{"ES256"}),
@@ -43,12 +57,12 @@ func BenchmarkGolangJWTParse(b *testing.B) {
 		gjwt.WithExpirationRequired(),
 		gjwt.WithIssuedAt(),
 	}
-	b.ReportAllocs()
-	for b.Loop() {
+	return func(tok string) error {
 		t, err := gjwt.Parse(tok, keyFunc, opts...)
-		if err != nil || !t.Valid {
-			b.Fatal(err)
+		if err == nil && !t.Valid {
+			err = errors.New("golang-jwt: not valid")
 		}
+		return err
 	}
 }
 

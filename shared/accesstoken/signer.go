@@ -208,26 +208,3 @@ func derUint(b []byte) (v, rest []byte, ok bool) {
 	}
 	return v, rest, len(v) <= 32
 }
-
-// rawToDER appends the DER encoding of the JOSE signature r||s to dst
-// (cap 72 keeps it on the stack).
-func rawToDER(dst, sig []byte) []byte {
-	b := append(dst[:0], 0x30, 0)
-	b = appendDERInt(b, sig[:32])
-	b = appendDERInt(b, sig[32:])
-	b[1] = byte(len(b) - 2)
-	return b
-}
-
-// appendDERInt appends a positive big-endian integer as a minimal DER INTEGER.
-func appendDERInt(b, v []byte) []byte {
-	for len(v) > 1 && v[0] == 0 {
-		v = v[1:]
-	}
-	if v[0]&0x80 != 0 {
-		b = append(b, 0x02, byte(len(v)+1), 0)
-	} else {
-		b = append(b, 0x02, byte(len(v)))
-	}
-	return append(b, v...)
-}

@@ -344,8 +344,8 @@ func TestKeyLookupHostile(t *testing.T) {
 	}
 }
 
-// Rejecting hostile input must be cheap: no allocation before the signature
-// length is known, and a bounded few afterwards.
+// Rejecting hostile input must be cheap: no allocation before the header is
+// decoded; after it, no more than a bare golang-jwt parse of the same token.
 func TestVerifyAllocations(t *testing.T) {
 	f := newFixture(t)
 	tok, err := Issue(context.Background(), f.signer, validClaims())
@@ -353,6 +353,9 @@ func TestVerifyAllocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, p, _ := split3(t, tok)
+	badSig := h + "." + p + "." + encB(make([]byte, 64))
+	parse := golangJWTParse(f)
+	library := func(tok string) float64 { return testing.AllocsPerRun(50, func() { _ = parse(tok) }) }
 	cases := []struct {
 		name  string
 		token string
@@ -362,8 +365,8 @@ func TestVerifyAllocations(t *testing.T) {
 		{"4096 bytes of junk", strings.Repeat("A", MaxTokenLen), 0},
 		{"4096 bytes of dots", strings.Repeat(".", MaxTokenLen), 0},
 		{"bad alphabet", strings.Repeat("A", 100) + "." + "+", 0},
-		{"bad signature", h + "." + p + "." + encB(make([]byte, 64)), 2},
-		{"valid", tok, 16},
+		{"bad signature", badSig, library(badSig)},
+		{"valid", tok, library(tok)},
 	}
 	for _, c := range cases {
 		n := testing.AllocsPerRun(50, func() { _, _ = f.verifier.Verify(c.token) })

@@ -7,17 +7,19 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"math/big"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
-	"github.com/tollgate/tollgate/shared/jose"
 )
 
 // MaxAssertionLen is the longest assertion read, in bytes, before any decoding.
@@ -28,6 +30,12 @@ const MaxAssertionIDLen = 256
 
 // DefaultAssertionLifetime is the MaxLifetime used when a AssertionVerifier leaves it zero.
 const DefaultAssertionLifetime = 5 * time.Minute
+
+// maxDepth is how deep an assertion's JSON may nest.
+const maxDepth = 16
+
+// assertionJWS reads assertions strictly before golang-jwt parses them.
+var assertionJWS = accesstoken.NewJWSReader(ErrAssertionMalformed, MaxAssertionLen, maxDepth, "alg", "typ", "kid", "x5t#S256")
 
 // AssertionClaims of a verified assertion.
 type AssertionClaims struct {
@@ -52,59 +60,44 @@ type AssertionVerifier struct {
 	Leeway      time.Duration // clock skew allowed on exp, iat, nbf and the certificate's dates; negative counts as 0
 }
 
-var b64 = base64.RawURLEncoding
+var (
+	b64       = base64.RawURLEncoding
+	b64Strict = b64.Strict()
+)
 
-// parsed is a token split and decoded; nothing in it is verified.
-type parsed struct {
-	hdr          assertionHeader
-	signingInput string // the first two segments and the dot between them
-	payload      string // decoded claims JSON
-	sig          []byte
-}
-
-// split checks the token's shape and header: at most MaxAssertionLen bytes,
-// three segments of strict base64url, a header of allowed members with alg
-// and x5t#S256 (a base64url SHA-256) present and typ, if any, JWT.
-func split(token string) (parsed, error) {
-	if len(token) > MaxAssertionLen {
-		return parsed{}, errTooLong
-	}
-	hSeg, pSeg, sSeg, err := jose.Split(token)
-	switch err {
-	case nil:
-	case jose.ErrBase64:
-		return parsed{}, errBase64
-	default: // jose.ErrSegments
-		return parsed{}, errSegments
-	}
-	hdrJSON, ok := jose.Decode(hSeg)
-	if !ok {
-		return parsed{}, errBase64
-	}
-	payload, ok := jose.Decode(pSeg)
-	if !ok {
-		return parsed{}, errBase64
-	}
-	sig, ok := jose.Decode(sSeg)
-	if !ok {
-		return parsed{}, errBase64
-	}
-	h, err := parseHeader(string(hdrJSON))
+// assertionHeader checks the token's shape and header and returns its alg
+// and x5t#S256: at most MaxAssertionLen bytes, three segments of strict
+// base64url, a header of allowed members with alg and x5t#S256 (a base64url
+// SHA-256) present and typ, if any, JWT.
+func assertionHeader(token string) (alg, x5t string, err error) {
+	h, err := assertionJWS.Header(token)
 	if err != nil {
-		return parsed{}, err
+		return "", "", err
 	}
+	alg, hasAlg := h["alg"]
+	x5t, hasX5t := h["x5t#S256"]
+	typ, hasTyp := h["typ"]
 	switch {
-	case !h.hasAlg:
-		return parsed{}, errNoAlg
-	case !h.has5:
-		return parsed{}, errNoX5t
-	case h.hasTyp && !strings.EqualFold(h.typ, "JWT") && !strings.EqualFold(h.typ, "application/JWT"):
-		return parsed{}, errTyp
+	case !hasAlg:
+		return "", "", errNoAlg
+	case !hasX5t:
+		return "", "", errNoX5t
+	case hasTyp && !strings.EqualFold(typ, "JWT") && !strings.EqualFold(typ, "application/JWT"):
+		return "", "", errTyp
 	}
-	if raw, ok := jose.Decode(h.x5t); !ok || len(raw) != sha256.Size {
-		return parsed{}, errX5t
+	if raw, err := b64Strict.DecodeString(x5t); len(x5t) != 43 || err != nil || len(raw) != sha256.Size {
+		return "", "", errX5t
 	}
-	return parsed{hdr: h, signingInput: token[:len(hSeg)+1+len(pSeg)], payload: string(payload), sig: sig}, nil
+	// The payload and signature must decode as well (Verify's golang-jwt
+	// decodes them again), so that AssertionThumbprint refuses what Verify will.
+	_, rest, _ := strings.Cut(token, ".")
+	payload, sig, _ := strings.Cut(rest, ".")
+	for _, seg := range [...]string{payload, sig} {
+		if _, err := b64Strict.DecodeString(seg); err != nil {
+			return "", "", errBase64
+		}
+	}
+	return alg, x5t, nil
 }
 
 // AssertionThumbprint returns the header's x5t#S256 of an assertion without
@@ -112,87 +105,75 @@ func split(token string) (parsed, error) {
 // read). It returns ErrAssertionMalformed if the token is not a well-formed JWS with
 // an allowed header whose x5t#S256 is a base64url SHA-256 (43 characters).
 func AssertionThumbprint(token string) (string, error) {
-	t, err := split(token)
-	if err != nil {
-		return "", err
-	}
-	return t.hdr.x5t, nil
+	_, x5t, err := assertionHeader(token)
+	return x5t, err
 }
 
 // Verify checks the assertion against the certificate the caller found by
 // its thumbprint, and returns its claims. It confirms the header's x5t#S256
-// is the certificate's, the algorithm suits the certificate's key, the
-// signature, the certificate's validity, and then the claims. The caller
-// must still check that Subject is the user the certificate is bound to and
-// record ID to refuse a replay.
+// is the certificate's and the algorithm suits the certificate's key; then
+// golang-jwt checks the signature, exp, iat and nbf, and Validate the
+// certificate's validity and the other claims. The caller must still check
+// that Subject is the user the certificate is bound to and record ID to
+// refuse a replay.
 func (v *AssertionVerifier) Verify(token string, cert certbind.Certificate) (AssertionClaims, error) {
-	if v == nil || len(v.Audiences) == 0 || v.MaxLifetime < 0 {
+	if v == nil || len(v.Audiences) == 0 || slices.Contains(v.Audiences, "") || v.MaxLifetime < 0 {
 		return AssertionClaims{}, errNotConfigured
 	}
-	for _, a := range v.Audiences {
-		if a == "" {
-			return AssertionClaims{}, errNotConfigured
-		}
-	}
-	t, err := split(token)
+	alg, x5t, err := assertionHeader(token)
 	if err != nil {
 		return AssertionClaims{}, err
 	}
-
-	// The certificate: its DER decides, not the fields beside it.
-	sum := sha256.Sum256(cert.DER)
-	x5t := b64.EncodeToString(sum[:])
-	if cert.X5tS256 != x5t {
-		return AssertionClaims{}, errCertificate
-	}
-	x, err := x509.ParseCertificate(cert.DER)
-	if err != nil {
-		return AssertionClaims{}, fmt.Errorf("%w: %w", errCertificate, err)
-	}
-	pub, err := cert.PublicKey()
-	if err != nil {
-		return AssertionClaims{}, fmt.Errorf("%w: %w", errCertificate, err)
-	}
-
-	// Header, then signature.
-	hash, sigLen, err := algorithm(t.hdr.alg, pub)
+	x, pub, err := parseCertificate(cert)
 	if err != nil {
 		return AssertionClaims{}, err
 	}
-	if t.hdr.x5t != x5t {
+	algs, refusal := algorithms(pub)
+	if !slices.Contains(algs, alg) {
+		return AssertionClaims{}, refusal
+	}
+	if x5t != cert.X5tS256 {
 		return AssertionClaims{}, errThumbprint
 	}
-	if sigLen != 0 && len(t.sig) != sigLen {
-		return AssertionClaims{}, errSigLen
-	}
-	if !verifySignature(t.hdr.alg, hash, pub, t.signingInput, t.sig) {
-		return AssertionClaims{}, errSigVerify
-	}
 
-	// Signed with the certificate's key: now the dates and the claims.
 	clk := v.Clock
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	now, leeway := clk.Now(), max(v.Leeway, 0)
-	if now.After(x.NotAfter.Add(leeway)) {
-		return AssertionClaims{}, errCertExpired
+	c := assertionClaims{err: errClaimsJSON, v: v, cert: x, now: clk.Now(), leeway: max(v.Leeway, 0)} // err until UnmarshalJSON runs: not for a null payload
+	p := jwt.NewParser(
+		jwt.WithValidMethods(algs),
+		jwt.WithStrictDecoding(),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(c.leeway),
+		jwt.WithTimeFunc(func() time.Time { return c.now }),
+	)
+	if _, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return pub, nil }); err != nil {
+		if c.err != nil && errors.Is(err, jwt.ErrTokenInvalidClaims) {
+			return AssertionClaims{}, c.err
+		}
+		return AssertionClaims{}, assertionRefusal(err)
 	}
-	if now.Before(x.NotBefore.Add(-leeway)) {
-		return AssertionClaims{}, errCertNotValid
+	return c.claims(), nil
+}
+
+// parseCertificate reads a certificate as certbind.Parse returns it: its
+// DER decides, not the fields beside it.
+func parseCertificate(cert certbind.Certificate) (*x509.Certificate, crypto.PublicKey, error) {
+	sum := sha256.Sum256(cert.DER)
+	if cert.X5tS256 != b64.EncodeToString(sum[:]) {
+		return nil, nil, errCertificate
 	}
-	c, err := parseClaims(t.payload)
+	x, err := x509.ParseCertificate(cert.DER)
 	if err != nil {
-		return AssertionClaims{}, err
+		return nil, nil, fmt.Errorf("%w: %w", errCertificate, err)
 	}
-	if err := v.check(&c, now, leeway); err != nil {
-		return AssertionClaims{}, err
+	pub, err := cert.PublicKey()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", errCertificate, err)
 	}
-	out := AssertionClaims{Issuer: c.iss, Subject: c.sub, ID: c.jti, ExpiresAt: time.Unix(c.exp, 0).UTC()}
-	if c.present&cIat != 0 {
-		out.IssuedAt = time.Unix(c.iat, 0).UTC()
-	}
-	return out, nil
+	return x, pub, nil
 }
 
 // Algorithm refusals, one per key type, naming what that key takes.
@@ -205,114 +186,62 @@ var (
 	errAlgKey     = fmt.Errorf("%w: unsupported key type", ErrAssertionAlgorithm)
 )
 
-// algorithm pins alg to the key: it returns the hash to sign with (0 for
-// Ed25519) and the exact signature length (0 when the key decides: RSA).
-func algorithm(alg string, pub crypto.PublicKey) (crypto.Hash, int, error) {
+// algorithms pins alg to the key: the algorithms it takes, and the refusal
+// of any other.
+func algorithms(pub crypto.PublicKey) ([]string, error) {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		if alg == "RS256" || alg == "PS256" {
-			return crypto.SHA256, 0, nil
-		}
-		return 0, 0, errAlgRSA
+		return []string{"RS256", "PS256"}, errAlgRSA
 	case *ecdsa.PublicKey:
 		switch k.Curve {
 		case elliptic.P256():
-			if alg == "ES256" {
-				return crypto.SHA256, 64, nil
-			}
-			return 0, 0, errAlgP256
+			return []string{"ES256"}, errAlgP256
 		case elliptic.P384():
-			if alg == "ES384" {
-				return crypto.SHA384, 96, nil
-			}
-			return 0, 0, errAlgP384
+			return []string{"ES384"}, errAlgP384
 		case elliptic.P521():
-			if alg == "ES512" {
-				return crypto.SHA512, 132, nil
-			}
-			return 0, 0, errAlgP521
+			return []string{"ES512"}, errAlgP521
 		}
 	case ed25519.PublicKey:
 		// "Ed25519" is RFC 9864's fully-specified name for the same thing.
-		if alg == "EdDSA" || alg == "Ed25519" {
-			return 0, ed25519.SignatureSize, nil
-		}
-		return 0, 0, errAlgEd25519
+		return []string{"EdDSA", "Ed25519"}, errAlgEd25519
 	}
-	return 0, 0, errAlgKey
+	return nil, errAlgKey
 }
 
-// verifySignature checks a JWS signature whose algorithm algorithm accepted.
-func verifySignature(alg string, hash crypto.Hash, pub crypto.PublicKey, input string, sig []byte) bool {
-	var digest []byte
-	switch hash {
-	case crypto.SHA256:
-		d := sha256.Sum256([]byte(input))
-		digest = d[:]
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(input))
-		digest = d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512([]byte(input))
-		digest = d[:]
-	}
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if alg == "PS256" {
-			// RFC 7518 §3.5: the salt is as long as the hash.
-			return rsa.VerifyPSS(k, hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
-		}
-		return rsa.VerifyPKCS1v15(k, hash, digest, sig) == nil
-	case *ecdsa.PublicKey:
-		// JWS ECDSA signatures are r||s, each as long as the order.
-		n := len(sig) / 2
-		r, s := new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])
-		return ecdsa.Verify(k, digest, r, s)
-	case ed25519.PublicKey:
-		return ed25519.Verify(k, []byte(input), sig)
-	}
-	return false
+// golang-jwt looks methods up by alg in a registry of its own, so two are
+// set here: "Ed25519", which it does not know, as its EdDSA; and PS256
+// verified with the salt as long as the hash (RFC 7518 §3.5), as it signs,
+// rather than with any salt length.
+func init() {
+	jwt.RegisterSigningMethod("Ed25519", func() jwt.SigningMethod { return fullySpecifiedEd25519{jwt.SigningMethodEdDSA} })
+	ps256 := *jwt.SigningMethodPS256
+	ps256.VerifyOptions = ps256.Options
+	jwt.RegisterSigningMethod(ps256.Alg(), func() jwt.SigningMethod { return &ps256 })
 }
 
-// check applies the claim rules to signed claims.
-func (v *AssertionVerifier) check(c *rawClaims, now time.Time, leeway time.Duration) error {
-	if c.iss == "" || c.iss != c.sub {
-		return errIssSub
-	}
-	if len(c.aud) != 1 || !v.accepts(c.aud[0]) {
-		return errAud
-	}
-	if c.jti == "" || len(c.jti) > MaxAssertionIDLen {
-		return errJti
-	}
-	if c.present&cExp == 0 {
-		return errMissingExp
-	}
-	exp := time.Unix(c.exp, 0)
-	if !now.Before(exp.Add(leeway)) {
-		return errExp
-	}
-	lifetime := v.MaxLifetime
-	if lifetime == 0 {
-		lifetime = DefaultAssertionLifetime
-	}
-	if exp.After(now.Add(lifetime + leeway)) {
-		return errExpFar
-	}
-	if c.present&cIat != 0 && time.Unix(c.iat, 0).After(now.Add(leeway)) {
-		return errIat
-	}
-	if c.present&cNbf != 0 && time.Unix(c.nbf, 0).After(now.Add(leeway)) {
-		return errNbf
-	}
-	return nil
+// fullySpecifiedEd25519 is golang-jwt's EdDSA under RFC 9864's name.
+type fullySpecifiedEd25519 struct{ *jwt.SigningMethodEd25519 }
+
+// Alg is the name it is registered under.
+func (fullySpecifiedEd25519) Alg() string { return "Ed25519" }
+
+// assertionLibErrors map golang-jwt's errors to Verify's, first match first
+// (the library reports every failed claim check at once).
+var assertionLibErrors = []struct{ lib, ours error }{
+	{jwt.ErrTokenMalformed, errClaimsJSON}, // the segments were checked: the claims are not JSON
+	{jwt.ErrTokenSignatureInvalid, errSigVerify},
+	{jwt.ErrTokenRequiredClaimMissing, errMissingExp},
+	{jwt.ErrTokenExpired, errExp},
+	{jwt.ErrTokenUsedBeforeIssued, errIat},
+	{jwt.ErrTokenNotValidYet, errNbf},
 }
 
-func (v *AssertionVerifier) accepts(aud string) bool {
-	for _, a := range v.Audiences {
-		if aud == a {
-			return true
+// assertionRefusal is Verify's error for golang-jwt's err.
+func assertionRefusal(err error) error {
+	for _, m := range assertionLibErrors {
+		if errors.Is(err, m.lib) {
+			return m.ours
 		}
 	}
-	return false
+	return errSigVerify // not verified, for a reason the table does not know
 }

@@ -186,6 +186,7 @@ func TestVerifyRefuses(t *testing.T) {
 		// AssertionClaims JSON.
 		{"claims not JSON", withRawClaims("iss=usr"), ErrAssertionMalformed},
 		{"claims array", withRawClaims(`[]`), ErrAssertionMalformed},
+		{"claims null", withRawClaims(`null`), ErrAssertionMalformed},
 		{"duplicate sub", withRawClaims(`{"iss":"u","sub":"u","sub":"v","aud":"` + testEndpoint + `","exp":` + fmt.Sprint(future) + `,"jti":"j"}`), ErrAssertionMalformed},
 		{"duplicate unknown claim", withRawClaims(strings.TrimSuffix(claimsJSON(nil), "}") + `,"x":1,"x":2}`), ErrAssertionMalformed},
 		{"duplicate nested member", withRawClaims(strings.TrimSuffix(claimsJSON(nil), "}") + `,"x":{"a":1,"b":[{"c":1,"c":2}]}}`), ErrAssertionMalformed},
