@@ -4,16 +4,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/shared/local/devstacktest"
-
 	"github.com/tollgate/tollgate/shared/cli"
+	"github.com/tollgate/tollgate/shared/local/devstacktest"
 )
 
 // tlsStack serves a fresh local stack over HTTP and over HTTPS asking for
@@ -103,14 +101,7 @@ func TestLoginByPrivateKeyJWT(t *testing.T) {
 	}
 
 	// The token is bound: without the certificate (plain HTTP) it is refused.
-	req, _ := http.NewRequest("GET", httpURL+"/v1/whoami", nil)
-	req.Header.Set("Authorization", "Bearer "+before)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Fatalf("bound token without its certificate: %d", resp.StatusCode)
+	if code := bearer(t, httpURL, before); code != 401 {
+		t.Fatalf("bound token without its certificate: %d", code)
 	}
 }

@@ -13,14 +13,12 @@ var records = resource{path: "/v1/audit", idField: "id", cols: []column{{"TIME",
 func auditCmd(env *Env, g *globals) *cobra.Command {
 	var target, since string
 	var limit int
-	list := &cobra.Command{
-		Use:   "list [--target ID] [--since RFC3339] [--limit N]",
-		Short: "List audit records, newest first (admins only); every page unless --limit",
-		Example: `  tollgate audit list --since 2026-01-01T00:00:00Z
+	list := command("list [--target ID] [--since RFC3339] [--limit N]",
+		"List audit records, newest first (admins only); every page unless --limit",
+		`  tollgate audit list --since 2026-01-01T00:00:00Z
   tollgate audit list --target key_... --output json
   tollgate audit list --limit 20`,
-		Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
+		func(c *cobra.Command) error {
 			q := url.Values{}
 			if target != "" {
 				q.Set("targetId", target)
@@ -35,8 +33,7 @@ func auditCmd(env *Env, g *globals) *cobra.Command {
 				return usagef("--limit: a positive number")
 			}
 			return records.list(c, env, g, q, limit)
-		},
-	}
+		})
 	list.Flags().StringVar(&target, "target", "", "only this target's records (a user, key, token, client or SAS identifier)")
 	list.Flags().StringVar(&since, "since", "", "records from this time on (default: the server's, 90 days back)")
 	list.Flags().IntVar(&limit, "limit", 0, "at most this many records (one page)")

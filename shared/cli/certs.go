@@ -51,41 +51,21 @@ func (f *certFlags) show(c *cobra.Command, env *Env, g *globals, method string, 
 	if err != nil {
 		return err
 	}
-	var m map[string]any
-	if err := g.do(c, env, method, path, body, &m); err != nil {
-		return err
-	}
-	if g.output == "json" {
-		return printJSON(env, m)
-	}
-	return printFields(env, m, "thumbprint", "thumbprintSha1", "subject", "issuer", "notBefore", "notAfter")
+	return g.showFields(c, env, method, path, body, "thumbprint", "thumbprintSha1", "subject", "issuer", "notBefore", "notAfter")
 }
 
 func certsCmd(env *Env, g *globals) *cobra.Command {
 	f := &certFlags{}
-	show := &cobra.Command{
-		Use:     "show --user USER_ID",
-		Short:   "Show a user's bound certificate",
-		Example: "  tollgate certs show --user usr_...",
-		Args:    args(cobra.NoArgs),
-		RunE:    func(c *cobra.Command, _ []string) error { return f.show(c, env, g, "GET", nil) },
-	}
-	revoke := &cobra.Command{
-		Use:     "revoke --user USER_ID",
-		Short:   "Unbind a user's certificate",
-		Example: "  tollgate certs revoke --user usr_...",
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			path, err := f.path()
-			if err != nil {
-				return err
-			}
-			if err := g.do(c, env, "DELETE", path, nil, nil); err != nil {
-				return err
-			}
-			return printDone(env, g, "userId", f.user, "Revoked the certificate of")
-		},
-	}
+	show := command("show --user USER_ID", "Show a user's bound certificate", "  tollgate certs show --user usr_...", func(c *cobra.Command) error {
+		return f.show(c, env, g, "GET", nil)
+	})
+	revoke := command("revoke --user USER_ID", "Unbind a user's certificate", "  tollgate certs revoke --user usr_...", func(c *cobra.Command) error {
+		path, err := f.path()
+		if err != nil {
+			return err
+		}
+		return g.remove(c, env, path, "userId", f.user, "Revoked the certificate of")
+	})
 	upload := certUploadCmd(env, g, f)
 	for _, c := range []*cobra.Command{upload, show, revoke} {
 		c.Flags().StringVar(&f.user, "user", "", "the user's id")
@@ -94,13 +74,10 @@ func certsCmd(env *Env, g *globals) *cobra.Command {
 }
 
 func certUploadCmd(env *Env, g *globals, f *certFlags) *cobra.Command {
-	upload := &cobra.Command{
-		Use:   "upload --user USER_ID --file PEM|-",
-		Short: "Bind a certificate to a user (for mutual TLS and private_key_jwt)",
-		Example: `  tollgate certs upload --user usr_... --file client.pem
+	upload := command("upload --user USER_ID --file PEM|-", "Bind a certificate to a user (for mutual TLS and private_key_jwt)",
+		`  tollgate certs upload --user usr_... --file client.pem
   cat client.pem | tollgate certs upload --user usr_... --file -`,
-		Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
+		func(c *cobra.Command) error {
 			if _, err := f.path(); err != nil {
 				return err
 			}
@@ -112,8 +89,7 @@ func certUploadCmd(env *Env, g *globals, f *certFlags) *cobra.Command {
 				return err
 			}
 			return f.show(c, env, g, "PUT", map[string]string{"certificate": pem})
-		},
-	}
+		})
 	upload.Flags().StringVar(&f.file, "file", "", `the PEM certificate ("-": read from stdin)`)
 	return upload
 }

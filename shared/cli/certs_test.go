@@ -16,9 +16,7 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 }
 
 func TestCerts(t *testing.T) {
-	url, admin := stack(t)
-	aliceID, key := alice(t, url, admin, `["credentials:read","credentials:write","certificates:read","certificates:write","echo:read"]`)
-	tm := loggedIn(t, url, key)
+	_, _, aliceID, tm := aliceLoggedIn(t, `["credentials:read","credentials:write","certificates:read","certificates:write","echo:read"]`)
 	certPEM, keyPEM := selfSigned(t)
 	dir := t.TempDir()
 	certFile, bothFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "both.pem")

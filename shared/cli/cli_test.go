@@ -118,11 +118,27 @@ func (tm *term) profile(name string) cli.Profile {
 	return *p
 }
 
-// alice creates a credential-issuing user with an API key.
-func alice(t *testing.T, url, admin, scopes string) (userID, key string) {
-	u := api(t, 201, "POST", url+"/v1/users", admin, `{"username":"alice","roles":["credential-issuer"],"scopes":`+scopes+`}`)
-	k := api(t, 201, "POST", url+"/v1/keys", admin, `{"name":"alice","owner":"`+u["userId"].(string)+`"}`)
+// issuerScopes are the scopes of a user who manages her own credentials.
+const issuerScopes = `["credentials:read","credentials:write","echo:read"]`
+
+// issuer creates a credential-issuing user with an API key.
+func issuer(t *testing.T, url, admin, username, scopes string) (userID, key string) {
+	u := api(t, 201, "POST", url+"/v1/users", admin, `{"username":"`+username+`","roles":["credential-issuer"],"scopes":`+scopes+`}`)
+	k := api(t, 201, "POST", url+"/v1/keys", admin, `{"name":"`+username+`","owner":"`+u["userId"].(string)+`"}`)
 	return u["userId"].(string), k["key"].(string)
+}
+
+// alice is the credential-issuing user most tests act as.
+func alice(t *testing.T, url, admin, scopes string) (userID, key string) {
+	return issuer(t, url, admin, "alice", scopes)
+}
+
+// aliceLoggedIn serves a fresh stack with alice (given scopes) and returns
+// its URL and admin key, her id and a terminal logged in with her API key.
+func aliceLoggedIn(t *testing.T, scopes string) (url, admin, aliceID string, tm *term) {
+	url, admin = stack(t)
+	aliceID, key := alice(t, url, admin, scopes)
+	return url, admin, aliceID, loggedIn(t, url, key)
 }
 
 // loggedIn returns a terminal logged in with the API key key.
@@ -132,17 +148,23 @@ func loggedIn(t *testing.T, url, key string) *term {
 	return tm
 }
 
-// bearer calls whoami with a bearer token and returns the status.
-func bearer(t *testing.T, url, token string) int {
+// whoamiStatus calls whoami with one header and returns the status.
+func whoamiStatus(t *testing.T, url, header, value string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url+"/v1/whoami", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set(header, value)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// bearer calls whoami with a bearer token and returns the status.
+func bearer(t *testing.T, url, token string) int {
+	t.Helper()
+	return whoamiStatus(t, url, "Authorization", "Bearer "+token)
 }
 
 // exchange spends a refresh token directly and returns its successor.

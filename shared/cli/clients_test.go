@@ -8,9 +8,7 @@ import (
 )
 
 func TestClients(t *testing.T) {
-	url, admin := stack(t)
-	_, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
-	tm := loggedIn(t, url, key)
+	url, _, _, tm := aliceLoggedIn(t, issuerScopes)
 
 	out, errs := tm.ok("", "clients", "create", "--name", "svc", "--scopes", "echo:read")
 	if !strings.Contains(errs, cli.StoreItNow) || !strings.Contains(out, "clientSecret: tgc_") {

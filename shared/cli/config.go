@@ -69,6 +69,15 @@ func ConfigPath(getenv func(string) string) (string, error) {
 	return filepath.Join(dir, "tollgate", "config.json"), nil
 }
 
+// config reads the configuration file env names; it returns its path too.
+func (e *Env) config() (path string, cfg *Config, err error) {
+	if path, err = ConfigPath(e.Getenv); err != nil {
+		return "", nil, err
+	}
+	cfg, err = LoadConfig(path)
+	return path, cfg, err
+}
+
 // LoadConfig reads the file at path; a missing file is an empty Config.
 func LoadConfig(path string) (*Config, error) {
 	cfg := &Config{Profiles: map[string]*Profile{}}

@@ -33,10 +33,7 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 		return showKey(c, env, g, "PATCH", "/v1/keys/"+id, map[string]string{"status": "inactive"}, false)
 	})
 	revoke := byID("revoke", "KEY_ID", "Delete a key for good", "  tollgate keys revoke key_...", func(c *cobra.Command, id string) error {
-		if err := g.do(c, env, "DELETE", "/v1/keys/"+id, nil, nil); err != nil {
-			return err
-		}
-		return printDone(env, g, "keyId", id, "Revoked")
+		return g.remove(c, env, "/v1/keys/"+id, "keyId", id, "Revoked")
 	})
 	return group("keys", "Manage API keys", "  tollgate keys list\n  tollgate keys create --name ci --scopes echo:read --expires-in 720h",
 		keyCreateCmd(env, g), keyListCmd(env, g), get, keyRotateCmd(env, g), activate, deactivate, revoke)
@@ -45,60 +42,33 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 // showKey makes a call answering one key and prints it; secret: the
 // answer holds the key's new secret.
 func showKey(c *cobra.Command, env *Env, g *globals, method, path string, body any, secret bool) error {
-	s, err := g.session(env)
-	if err != nil {
-		return err
-	}
 	var k key
-	if err := s.call(c.Context(), method, path, body, &k); err != nil {
+	if err := g.do(c, env, method, path, body, &k); err != nil {
 		return err
 	}
 	return printKeys(env, g, []key{k}, false, secret)
 }
 
 func keyCreateCmd(env *Env, g *globals) *cobra.Command {
-	var issue issueFlags
-	var owner string
-	create := createCmd(env, &issue, "create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION | --no-expiry] [--owner USER]",
+	return createCmd(env, issuing{what: "key", expiry: true, noExpiry: true, owner: true},
+		"create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION | --no-expiry] [--owner USER]",
 		"Create an API key; its secret is printed once",
 		`  tollgate keys create --name ci --scopes echo:read --expires-in 720h
   tollgate keys create --name laptop --inherit-scopes --owner usr_...`,
 		func(c *cobra.Command, body map[string]any) error {
-			if owner != "" {
-				body["owner"] = owner
-			}
 			return showKey(c, env, g, "POST", "/v1/keys", body, true)
 		})
-	issue.register(create.Flags(), "key", true, true)
-	create.Flags().StringVar(&owner, "owner", "", "the owning user (admins only; default: yourself)")
-	return create
 }
 
 func keyListCmd(env *Env, g *globals) *cobra.Command {
-	var listOwner string
-	list := &cobra.Command{
-		Use:     "list [--owner USER]",
-		Short:   "List API keys, newest first",
-		Example: "  tollgate keys list\n  tollgate keys list --owner usr_... --output json",
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := g.session(env)
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			if listOwner != "" {
-				q.Set("owner", listOwner)
-			}
-			all, err := listAll[key](c.Context(), s, "/v1/keys", q, 0)
+	return ownerListCmd("List API keys, newest first", "  tollgate keys list\n  tollgate keys list --owner usr_... --output json",
+		"another user's keys (admins only)", func(c *cobra.Command, q url.Values) error {
+			all, err := listAll[key](c, env, g, "/v1/keys", q, 0)
 			if err != nil {
 				return err
 			}
 			return printKeys(env, g, all, true, false)
-		},
-	}
-	list.Flags().StringVar(&listOwner, "owner", "", "another user's keys (admins only)")
-	return list
+		})
 }
 
 func keyRotateCmd(env *Env, g *globals) *cobra.Command {

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -10,10 +9,7 @@ import (
 )
 
 func TestKeyLifecycle(t *testing.T) {
-	url, admin := stack(t)
-	_, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
-	tm := newTerm(t)
-	tm.ok(key+"\n", "login", "--api-url", url, "--token", "-")
+	url, _, _, tm := aliceLoggedIn(t, issuerScopes)
 
 	out, errs := tm.ok("", "keys", "create", "--name", "ci", "--scopes", "echo:read", "--expires-in", "24h")
 	if !strings.Contains(errs, cli.StoreItNow) || !strings.Contains(out, "KEY ID") || !strings.Contains(out, "key: tgk_") {
@@ -24,16 +20,7 @@ func TestKeyLifecycle(t *testing.T) {
 	if !strings.HasPrefix(secret, "tgk_") {
 		t.Fatalf("create = %v", created)
 	}
-	whoWith := func(k string) int {
-		req, _ := http.NewRequest("GET", url+"/v1/whoami", nil)
-		req.Header.Set("x-api-key", k)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	whoWith := func(k string) int { return whoamiStatus(t, url, "x-api-key", k) }
 	if whoWith(secret) != 200 {
 		t.Fatal("the new key does not work")
 	}

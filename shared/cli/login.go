@@ -200,11 +200,7 @@ func (f *loginFlags) assertionKey(env *Env, p *Profile) error {
 
 // login checks p with the API and saves it as the profile g names.
 func login(ctx context.Context, env *Env, g *globals, p *Profile) error {
-	path, err := ConfigPath(env.Getenv)
-	if err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(path)
+	path, cfg, err := env.config()
 	if err != nil {
 		return err
 	}
@@ -228,24 +224,8 @@ func login(ctx context.Context, env *Env, g *globals, p *Profile) error {
 }
 
 func whoamiCmd(env *Env, g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "whoami",
-		Short:   "Show who the profile's credential is: principal, credential, scopes",
-		Example: "  tollgate whoami\n  tollgate whoami --profile ci --output json",
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := g.session(env)
-			if err != nil {
-				return err
-			}
-			var who map[string]any
-			if err := s.call(c.Context(), "GET", "/v1/whoami", nil, &who); err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printJSON(env, who)
-			}
-			return printFields(env, who, "principalId", "credentialType", "credentialId", "scopes", "projectId")
-		},
-	}
+	return command("whoami", "Show who the profile's credential is: principal, credential, scopes",
+		"  tollgate whoami\n  tollgate whoami --profile ci --output json", func(c *cobra.Command) error {
+			return g.showFields(c, env, "GET", "/v1/whoami", nil, "principalId", "credentialType", "credentialId", "scopes", "projectId")
+		})
 }

@@ -72,7 +72,7 @@ func TestLoginByTokenAndConfigFile(t *testing.T) {
 
 func TestLoginByClientCredentials(t *testing.T) {
 	url, admin := stack(t)
-	_, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
+	_, key := alice(t, url, admin, issuerScopes)
 	cl := api(t, 201, "POST", url+"/v1/clients", key, `{"name":"svc","scopes":["echo:read"]}`)
 	tm := newTerm(t)
 	tm.env["SECRET"] = cl["clientSecret"].(string)

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
 
 // do opens the profile's session and makes one API call.
@@ -21,9 +18,39 @@ func (g *globals) do(c *cobra.Command, env *Env, method, path string, body, out 
 	return s.call(c.Context(), method, path, body, out)
 }
 
-// listAll GETs path with q, following nextCursor; limit > 0 asks for one
-// page of at most limit items instead.
-func listAll[T any](ctx context.Context, s *Session, path string, q url.Values, limit int) ([]T, error) {
+// showFields makes a call answering one object and prints the fields
+// named, or the whole object as JSON.
+func (g *globals) showFields(c *cobra.Command, env *Env, method, path string, body any, fields ...string) error {
+	var m map[string]any
+	if err := g.do(c, env, method, path, body, &m); err != nil {
+		return err
+	}
+	if g.output == "json" {
+		return printJSON(env, m)
+	}
+	return printFields(env, m, fields...)
+}
+
+// remove DELETEs path and reports it: idField is the id's JSON name, verb
+// what the deletion did.
+func (g *globals) remove(c *cobra.Command, env *Env, path, idField, id, verb string) error {
+	if err := g.do(c, env, "DELETE", path, nil, nil); err != nil {
+		return err
+	}
+	if g.output == "json" {
+		return printJSON(env, map[string]any{idField: id, strings.ToLower(verb): true})
+	}
+	_, err := fmt.Fprintf(env.Stdout, "%s %s.\n", verb, id)
+	return err
+}
+
+// listAll opens the profile's session and GETs path with q, following
+// nextCursor; limit > 0 asks for one page of at most limit items instead.
+func listAll[T any](c *cobra.Command, env *Env, g *globals, path string, q url.Values, limit int) ([]T, error) {
+	s, err := g.session(env)
+	if err != nil {
+		return nil, err
+	}
 	if q == nil {
 		q = url.Values{}
 	}
@@ -37,7 +64,7 @@ func listAll[T any](ctx context.Context, s *Session, path string, q url.Values, 
 			Items      []T     `json:"items"`
 			NextCursor *string `json:"nextCursor"`
 		}
-		if err := s.call(ctx, "GET", path+"?"+q.Encode(), nil, &page); err != nil {
+		if err := s.call(c.Context(), "GET", path+"?"+q.Encode(), nil, &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Items...)
@@ -46,21 +73,6 @@ func listAll[T any](ctx context.Context, s *Session, path string, q url.Values, 
 		}
 		q.Set("cursor", *page.NextCursor)
 	}
-}
-
-// byID is a subcommand taking one id argument, path-escaped for run.
-func byID(use, arg, short, example string, run func(c *cobra.Command, id string) error) *cobra.Command {
-	return &cobra.Command{Use: use + " " + arg, Short: short, Example: example, Args: args(cobra.ExactArgs(1)),
-		RunE: func(c *cobra.Command, a []string) error { return run(c, url.PathEscape(a[0])) }}
-}
-
-// printDone reports a deletion: idField is the id's JSON name.
-func printDone(env *Env, g *globals, idField, id, verb string) error {
-	if g.output == "json" {
-		return printJSON(env, map[string]any{idField: id, strings.ToLower(verb): true})
-	}
-	_, err := fmt.Fprintf(env.Stdout, "%s %s.\n", verb, id)
-	return err
 }
 
 // column is one column of a table: its heading and the JSON field shown.
@@ -95,13 +107,7 @@ func printItems(env *Env, g *globals, items []map[string]any, list bool, cols []
 		fmt.Fprintln(env.Stderr, "The secret follows;", StoreItNow+".")
 	}
 	if g.output == "json" {
-		if !list && len(items) == 1 {
-			return printJSON(env, items[0])
-		}
-		if items == nil {
-			items = []map[string]any{}
-		}
-		return printJSON(env, items)
+		return printJSONItems(env, items, list)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	for i, col := range cols {
@@ -148,111 +154,21 @@ func (r resource) show(c *cobra.Command, env *Env, g *globals, method, path stri
 
 // list prints the whole collection (q: extra query parameters).
 func (r resource) list(c *cobra.Command, env *Env, g *globals, q url.Values, limit int) error {
-	s, err := g.session(env)
-	if err != nil {
-		return err
-	}
-	items, err := listAll[map[string]any](c.Context(), s, r.path, q, limit)
+	items, err := listAll[map[string]any](c, env, g, r.path, q, limit)
 	if err != nil {
 		return err
 	}
 	return printItems(env, g, items, true, r.cols, "")
 }
 
-// remove DELETEs one object and reports it.
-func (r resource) remove(c *cobra.Command, env *Env, g *globals, path, id, verb string) error {
-	if err := g.do(c, env, "DELETE", path, nil, nil); err != nil {
-		return err
-	}
-	return printDone(env, g, r.idField, id, verb)
+// remove DELETEs the object id and reports it.
+func (r resource) remove(c *cobra.Command, env *Env, g *globals, id, verb string) error {
+	return g.remove(c, env, r.path+"/"+id, r.idField, id, verb)
 }
 
 // listCmd is a list subcommand with --owner.
 func (r resource) listCmd(env *Env, g *globals, short, example string) *cobra.Command {
-	var owner string
-	c := &cobra.Command{Use: "list [--owner USER]", Short: short, Example: example, Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			q := url.Values{}
-			if owner != "" {
-				q.Set("owner", owner)
-			}
-			return r.list(c, env, g, q, 0)
-		}}
-	c.Flags().StringVar(&owner, "owner", "", "another user's (admins only)")
-	return c
-}
-
-// issueFlags are the flags of a credential's creation: name, scopes,
-// lifetime.
-type issueFlags struct {
-	name, expiresIn string
-	scopes          []string
-	inherit         bool
-	noExpiry        bool
-}
-
-func (f *issueFlags) register(fs *pflag.FlagSet, what string, expiry, allowNoExpiry bool) {
-	fs.StringVar(&f.name, "name", "", "the "+what+"'s name")
-	fs.StringSliceVar(&f.scopes, "scopes", nil, "the "+what+"'s scopes, comma-separated")
-	fs.BoolVar(&f.inherit, "inherit-scopes", false, "the "+what+" follows its owner's scopes, live")
-	if expiry {
-		fs.StringVar(&f.expiresIn, "expires-in", "", "lifetime, such as 720h (default: the server's)")
-	}
-	if allowNoExpiry {
-		fs.BoolVar(&f.noExpiry, "no-expiry", false, "never expires (if the server allows it)")
-	}
-}
-
-// createCmd is a create subcommand: it sends the body issue's flags make
-// through send, which may add to it.
-func createCmd(env *Env, issue *issueFlags, use, short, example string, send func(c *cobra.Command, body map[string]any) error) *cobra.Command {
-	return &cobra.Command{Use: use, Short: short, Example: example, Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			body, err := issue.body(env)
-			if err != nil {
-				return err
-			}
-			return send(c, body)
-		}}
-}
-
-// body is the creation's JSON body.
-func (f *issueFlags) body(env *Env) (map[string]any, error) {
-	if f.name == "" {
-		return nil, usagef("--name is required")
-	}
-	body := map[string]any{"name": f.name}
-	switch {
-	case f.inherit && len(f.scopes) > 0:
-		return nil, usagef("give --scopes or --inherit-scopes, not both")
-	case !f.inherit:
-		body["scopes"] = append([]string{}, f.scopes...)
-	}
-	switch {
-	case f.noExpiry && f.expiresIn != "":
-		return nil, usagef("give --expires-in or --no-expiry, not both")
-	case f.noExpiry:
-		body["expiresAt"] = nil
-	case f.expiresIn != "":
-		d, err := time.ParseDuration(f.expiresIn)
-		if err != nil || d <= 0 {
-			return nil, usagef("--expires-in: a positive duration such as 720h")
-		}
-		body["expiresAt"] = env.now().Add(d).Truncate(time.Second).Format(time.RFC3339)
-	}
-	return body, nil
-}
-
-// group is a command that only holds subcommands.
-func group(use, short, example string, subs ...*cobra.Command) *cobra.Command {
-	names := make([]string, len(subs))
-	for i, s := range subs {
-		names[i] = s.Name()
-	}
-	c := &cobra.Command{Use: use, Short: short, Example: example, Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			return usagef("%s needs a subcommand: %s", use, strings.Join(names, ", "))
-		}}
-	c.AddCommand(subs...)
-	return c
+	return ownerListCmd(short, example, "another user's (admins only)", func(c *cobra.Command, q url.Values) error {
+		return r.list(c, env, g, q, 0)
+	})
 }

@@ -17,6 +17,18 @@ func printJSON(env *Env, v any) error {
 	return enc.Encode(v)
 }
 
+// printJSONItems prints items as JSON: an array for a list (never null),
+// else the one item.
+func printJSONItems[T any](env *Env, items []T, list bool) error {
+	if !list && len(items) == 1 {
+		return printJSON(env, items[0])
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return printJSON(env, items)
+}
+
 // printFields prints a JSON object as NAME  VALUE lines, in order.
 func printFields(env *Env, m map[string]any, names ...string) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -43,13 +55,7 @@ func printKeys(env *Env, g *globals, keys []key, list, secret bool) error {
 		fmt.Fprintln(env.Stderr, "The key's secret follows;", StoreItNow+".")
 	}
 	if g.output == "json" {
-		if !list && len(keys) == 1 {
-			return printJSON(env, keys[0])
-		}
-		if keys == nil {
-			keys = []key{}
-		}
-		return printJSON(env, keys)
+		return printJSONItems(env, keys, list)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "KEY ID\tNAME\tSTATUS\tSCOPES\tEXPIRES\tOWNER")

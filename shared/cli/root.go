@@ -46,11 +46,7 @@ func NewRoot(env *Env) *cobra.Command {
 
 // session opens the config and the profile g names.
 func (g *globals) session(env *Env) (*Session, error) {
-	path, err := ConfigPath(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := LoadConfig(path)
+	path, cfg, err := env.config()
 	if err != nil {
 		return nil, err
 	}

@@ -48,31 +48,23 @@ RFC 3339, .NET round-trip (2014-08-04T22:03:00.0000000Z) or MM/DD/YYYY H:MM PM (
 
 func sasTokenCmd(env *Env, g *globals) *cobra.Command {
 	var which, tokExpiry string
-	token := &cobra.Command{
-		Use:     "token --key primary|secondary --expiry TIME",
-		Short:   "Have the server sign a shared access signature with your SAS key",
-		Example: `  tollgate sas token --key primary --expiry 2026-12-31T17:00:00Z`,
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if which != "primary" && which != "secondary" {
-				return usagef("--key must be primary or secondary")
+	token := command("token --key primary|secondary --expiry TIME", "Have the server sign a shared access signature with your SAS key",
+		`  tollgate sas token --key primary --expiry 2026-12-31T17:00:00Z`,
+		func(c *cobra.Command) error {
+			if err := checkSASKey(which); err != nil {
+				return err
 			}
 			if tokExpiry == "" {
 				return usagef("--expiry is required")
 			}
-			s, err := g.session(env)
-			if err != nil {
-				return err
-			}
 			var out struct {
 				Token string `json:"token"`
 			}
-			if err := s.call(c.Context(), "POST", "/v1/sas/token", map[string]string{"key": which, "expiry": tokExpiry}, &out); err != nil {
+			if err := g.do(c, env, "POST", "/v1/sas/token", map[string]string{"key": which, "expiry": tokExpiry}, &out); err != nil {
 				return err
 			}
 			return printToken(env, g, out.Token)
-		},
-	}
+		})
 	token.Flags().StringVar(&which, "key", "primary", "which SAS key signs: primary or secondary")
 	token.Flags().StringVar(&tokExpiry, "expiry", "", "when the signature expires")
 	return token
@@ -81,42 +73,32 @@ func sasTokenCmd(env *Env, g *globals) *cobra.Command {
 // sasManageCmds are sas show, regenerate, enable and disable.
 func sasManageCmds(env *Env, g *globals) []*cobra.Command {
 	showSAS := func(c *cobra.Command, method, path string, body any) error {
-		var m map[string]any
-		if err := g.do(c, env, method, path, body, &m); err != nil {
-			return err
-		}
-		if g.output == "json" {
-			return printJSON(env, m)
-		}
-		return printFields(env, m, "identifier", "enabled", "primaryKey", "secondaryKey")
+		return g.showFields(c, env, method, path, body, "identifier", "enabled", "primaryKey", "secondaryKey")
 	}
-	show := &cobra.Command{
-		Use:     "show",
-		Short:   "Show your SAS identifier and keys (created on first use)",
-		Example: "  tollgate sas show\n  tollgate sas show --output json",
-		Args:    args(cobra.NoArgs),
-		RunE:    func(c *cobra.Command, _ []string) error { return showSAS(c, "GET", "/v1/sas", nil) },
-	}
+	show := command("show", "Show your SAS identifier and keys (created on first use)", "  tollgate sas show\n  tollgate sas show --output json",
+		func(c *cobra.Command) error { return showSAS(c, "GET", "/v1/sas", nil) })
 	var which string
-	regen := &cobra.Command{
-		Use:     "regenerate --key primary|secondary",
-		Short:   "Replace one SAS key; signatures made with the old key stop working",
-		Example: "  tollgate sas regenerate --key secondary",
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if which != "primary" && which != "secondary" {
-				return usagef("--key must be primary or secondary")
+	regen := command("regenerate --key primary|secondary", "Replace one SAS key; signatures made with the old key stop working",
+		"  tollgate sas regenerate --key secondary", func(c *cobra.Command) error {
+			if err := checkSASKey(which); err != nil {
+				return err
 			}
 			return showSAS(c, "POST", "/v1/sas/regenerate", map[string]string{"key": which})
-		},
-	}
+		})
 	regen.Flags().StringVar(&which, "key", "", "which key: primary or secondary")
 	toggle := func(use, short string, on bool) *cobra.Command {
-		return &cobra.Command{Use: use, Short: short, Example: "  tollgate sas " + use, Args: args(cobra.NoArgs),
-			RunE: func(c *cobra.Command, _ []string) error {
-				return showSAS(c, "PATCH", "/v1/sas", map[string]bool{"enabled": on})
-			}}
+		return command(use, short, "  tollgate sas "+use, func(c *cobra.Command) error {
+			return showSAS(c, "PATCH", "/v1/sas", map[string]bool{"enabled": on})
+		})
 	}
 	return []*cobra.Command{show, regen, toggle("enable", "Make your shared access signatures work again", true),
 		toggle("disable", "Stop all your shared access signatures until enabled", false)}
+}
+
+// checkSASKey refuses a --key naming neither SAS key.
+func checkSASKey(which string) error {
+	if which != "primary" && which != "secondary" {
+		return usagef("--key must be primary or secondary")
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -9,10 +8,12 @@ import (
 	"github.com/tollgate/tollgate/shared/sas"
 )
 
+// sasScopes are the scopes of sam, who uses shared access signatures.
+const sasScopes = `["sas:read","sas:write","echo:read"]`
+
 func TestSASSignMatchesServer(t *testing.T) {
 	url, admin := stack(t)
-	u := api(t, 201, "POST", url+"/v1/users", admin, `{"username":"sam","roles":["credential-issuer"],"scopes":["sas:read","sas:write","echo:read"]}`)
-	key := api(t, 201, "POST", url+"/v1/keys", admin, `{"name":"sam","owner":"`+u["userId"].(string)+`"}`)["key"].(string)
+	_, key := issuer(t, url, admin, "sam", sasScopes)
 	creds := api(t, 200, "GET", url+"/v1/sas", key, "")
 	tm := newTerm(t)
 	tm.env["KEY"] = key
@@ -38,8 +39,7 @@ func TestSASSignMatchesServer(t *testing.T) {
 
 func TestSASManage(t *testing.T) {
 	url, admin := stack(t)
-	u := api(t, 201, "POST", url+"/v1/users", admin, `{"username":"sam","roles":["credential-issuer"],"scopes":["sas:read","sas:write","echo:read"]}`)
-	key := api(t, 201, "POST", url+"/v1/keys", admin, `{"name":"sam","owner":"`+u["userId"].(string)+`"}`)["key"].(string)
+	_, key := issuer(t, url, admin, "sam", sasScopes)
 	tm := loggedIn(t, url, key)
 
 	first := tm.jsonOf("sas", "show")
@@ -52,16 +52,7 @@ func TestSASManage(t *testing.T) {
 	expiry := time.Now().UTC().Add(time.Hour).Truncate(time.Minute).Format(time.RFC3339)
 	tokP, _ := tm.ok("", "sas", "token", "--key", "primary", "--expiry", expiry)
 	tokS, _ := tm.ok("", "sas", "token", "--key", "secondary", "--expiry", expiry)
-	sasWho := func(tok string) int {
-		req, _ := http.NewRequest("GET", url+"/v1/whoami", nil)
-		req.Header.Set("Authorization", strings.TrimSpace(tok))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	sasWho := func(tok string) int { return whoamiStatus(t, url, "Authorization", strings.TrimSpace(tok)) }
 	if sasWho(tokP) != 200 || sasWho(tokS) != 200 {
 		t.Fatal("the SAS tokens do not work")
 	}

@@ -10,7 +10,7 @@ import (
 
 func TestRefreshTokenRenewal(t *testing.T) {
 	url, admin := stack(t)
-	aliceID, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
+	aliceID, key := alice(t, url, admin, issuerScopes)
 	r := api(t, 201, "POST", url+"/v1/tokens/refresh", key, `{"name":"cli","scopes":["echo:read","credentials:read"],"accessTokenTTL":60}`)
 	rt := r["refreshToken"].(string)
 

@@ -14,25 +14,22 @@ func tokensCmd(env *Env, g *globals) *cobra.Command {
 }
 
 func jwtCmd(env *Env, g *globals) *cobra.Command {
-	var jwtIssue issueFlags
-	jwtCreate := createCmd(env, &jwtIssue, "create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION]",
+	create := createCmd(env, issuing{what: "JWT", expiry: true}, "create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION]",
 		"Create a personal JWT; it is printed once", "  tollgate tokens jwt create --name ci --scopes echo:read --expires-in 720h",
 		func(c *cobra.Command, body map[string]any) error {
 			return jwts.show(c, env, g, "POST", jwts.path, body, "token")
 		})
-	jwtIssue.register(jwtCreate.Flags(), "JWT", true, false)
-	jwtRevoke := byID("revoke", "TOKEN_ID", "Revoke a personal JWT", "  tollgate tokens jwt revoke jwt_...", func(c *cobra.Command, id string) error {
-		return jwts.remove(c, env, g, jwts.path+"/"+id, id, "Revoked")
+	revoke := byID("revoke", "TOKEN_ID", "Revoke a personal JWT", "  tollgate tokens jwt revoke jwt_...", func(c *cobra.Command, id string) error {
+		return jwts.remove(c, env, g, id, "Revoked")
 	})
-	return group("jwt", "Personal JWTs", "  tollgate tokens jwt list", jwtCreate,
-		jwts.listCmd(env, g, "List personal JWTs", "  tollgate tokens jwt list --output json"), jwtRevoke)
+	return group("jwt", "Personal JWTs", "  tollgate tokens jwt list", create,
+		jwts.listCmd(env, g, "List personal JWTs", "  tollgate tokens jwt list --output json"), revoke)
 }
 
 func refreshCmd(env *Env, g *globals) *cobra.Command {
-	var rtIssue issueFlags
 	var ttl int64
-	var owner string
-	rtCreate := createCmd(env, &rtIssue, "create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION] [--access-token-ttl SECONDS] [--owner USER]",
+	create := createCmd(env, issuing{what: "refresh token", expiry: true, owner: true},
+		"create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION] [--access-token-ttl SECONDS] [--owner USER]",
 		"Create a refresh token (a new family); it is printed once",
 		`  tollgate tokens refresh create --name laptop --scopes echo:read --access-token-ttl 3600
   tollgate tokens refresh create --name cli --inherit-scopes --owner usr_...`,
@@ -43,17 +40,12 @@ func refreshCmd(env *Env, g *globals) *cobra.Command {
 				}
 				body["accessTokenTTL"] = ttl
 			}
-			if owner != "" {
-				body["owner"] = owner
-			}
 			return families.show(c, env, g, "POST", families.path, body, "refreshToken")
 		})
-	rtIssue.register(rtCreate.Flags(), "refresh token", true, false)
-	rtCreate.Flags().Int64Var(&ttl, "access-token-ttl", 0, "the access tokens' lifetime in seconds (default: the server's, 10800)")
-	rtCreate.Flags().StringVar(&owner, "owner", "", "the owning user (admins only; default: yourself)")
-	rtRevoke := byID("revoke", "TOKEN_ID", "Revoke a refresh token family and every token from it", "  tollgate tokens refresh revoke rt_...", func(c *cobra.Command, id string) error {
-		return families.remove(c, env, g, families.path+"/"+id, id, "Revoked")
+	create.Flags().Int64Var(&ttl, "access-token-ttl", 0, "the access tokens' lifetime in seconds (default: the server's, 10800)")
+	revoke := byID("revoke", "TOKEN_ID", "Revoke a refresh token family and every token from it", "  tollgate tokens refresh revoke rt_...", func(c *cobra.Command, id string) error {
+		return families.remove(c, env, g, id, "Revoked")
 	})
-	return group("refresh", "Refresh tokens", "  tollgate tokens refresh list", rtCreate,
-		families.listCmd(env, g, "List refresh token families", "  tollgate tokens refresh list --output json"), rtRevoke)
+	return group("refresh", "Refresh tokens", "  tollgate tokens refresh list", create,
+		families.listCmd(env, g, "List refresh token families", "  tollgate tokens refresh list --output json"), revoke)
 }

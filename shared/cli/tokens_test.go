@@ -9,9 +9,7 @@ import (
 )
 
 func TestTokensJWT(t *testing.T) {
-	url, admin := stack(t)
-	_, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
-	tm := loggedIn(t, url, key)
+	url, _, _, tm := aliceLoggedIn(t, issuerScopes)
 
 	out, errs := tm.ok("", "tokens", "jwt", "create", "--name", "ci", "--scopes", "echo:read", "--expires-in", "24h")
 	if !strings.Contains(errs, cli.StoreItNow) || !strings.Contains(out, "TOKEN ID") || !strings.Contains(out, "token: ey") {
@@ -45,9 +43,7 @@ func TestTokensJWT(t *testing.T) {
 }
 
 func TestTokensRefresh(t *testing.T) {
-	url, admin := stack(t)
-	aliceID, key := alice(t, url, admin, `["credentials:read","credentials:write","echo:read"]`)
-	tm := loggedIn(t, url, key)
+	url, admin, aliceID, tm := aliceLoggedIn(t, issuerScopes)
 
 	_, errs := tm.ok("", "tokens", "refresh", "create", "--name", "x", "--scopes", "echo:read")
 	if !strings.Contains(errs, cli.StoreItNow) {

@@ -8,32 +8,27 @@ var users = resource{path: "/v1/users", idField: "userId", cols: []column{{"USER
 func usersCmd(env *Env, g *globals) *cobra.Command {
 	var username string
 	var roles, scopes []string
-	create := &cobra.Command{
-		Use:     "create --username NAME [--roles a,b] [--scopes a,b]",
-		Short:   "Create a user (admins only)",
-		Example: "  tollgate users create --username alice --roles credential-issuer --scopes credentials:read,credentials:write",
-		Args:    args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error {
+	create := command("create --username NAME [--roles a,b] [--scopes a,b]", "Create a user (admins only)",
+		"  tollgate users create --username alice --roles credential-issuer --scopes credentials:read,credentials:write",
+		func(c *cobra.Command) error {
 			if username == "" {
 				return usagef("--username is required")
 			}
 			body := map[string]any{"username": username, "roles": append([]string{}, roles...), "scopes": append([]string{}, scopes...)}
 			return users.show(c, env, g, "POST", users.path, body, "")
-		},
-	}
+		})
 	create.Flags().StringVar(&username, "username", "", "the user's name")
 	create.Flags().StringSliceVar(&roles, "roles", nil, "roles: admin, credential-issuer")
 	create.Flags().StringSliceVar(&scopes, "scopes", nil, "the user's scopes, comma-separated")
 
-	list := &cobra.Command{
-		Use: "list", Short: "List users (admins only)", Example: "  tollgate users list --output json", Args: args(cobra.NoArgs),
-		RunE: func(c *cobra.Command, _ []string) error { return users.list(c, env, g, nil, 0) },
-	}
+	list := command("list", "List users (admins only)", "  tollgate users list --output json", func(c *cobra.Command) error {
+		return users.list(c, env, g, nil, 0)
+	})
 	get := byID("get", "USER_ID", "Show one user (admins only)", "  tollgate users get usr_...", func(c *cobra.Command, id string) error {
 		return users.show(c, env, g, "GET", users.path+"/"+id, nil, "")
 	})
 	del := byID("delete", "USER_ID", "Delete a user; all its credentials stop (admins only)", "  tollgate users delete usr_...", func(c *cobra.Command, id string) error {
-		return users.remove(c, env, g, users.path+"/"+id, id, "Deleted")
+		return users.remove(c, env, g, id, "Deleted")
 	})
 	return group("users", "Manage users (admins only)", "  tollgate users create --username alice --scopes echo:read\n  tollgate users list",
 		create, list, get, userUpdateCmd(env, g), del)
