@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -659,9 +660,89 @@ func (r response) detailHas(t *testing.T, s string) {
 	}
 }
 
+// hasFields asserts that the answer has exactly the members want.
+func (r response) hasFields(t *testing.T, want []string) {
+	t.Helper()
+	if got := fieldsOf(r); !slices.Equal(got, want) {
+		t.Errorf("fields = %v, want exactly %v", got, want)
+	}
+}
+
+// created asserts the members of a 201 and that member idField holds a
+// well-formed id with prefix, which Location names under base; it returns
+// the id.
+func (r response) created(t *testing.T, fields []string, idField, prefix, base string) string {
+	t.Helper()
+	r.hasFields(t, fields)
+	newID := r.str(t, idField)
+	if !id.Valid(prefix, newID) {
+		t.Errorf("%s = %q", idField, newID)
+	}
+	if loc := r.Headers["Location"]; loc != base+newID {
+		t.Errorf("Location = %q, want %s", loc, base+newID)
+	}
+	return newID
+}
+
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func fieldsOf(r response) []string { return slices.Sorted(maps.Keys(r.fields)) }
+
+// refusesIDs checks that each of ids, put in a path by req, is answered
+// 404 before anything but the caller is read, in a fixture made with opts.
+func refusesIDs(t *testing.T, name string, ids []string, req func(string) request, opts ...fixtureOption) {
+	t.Helper()
+	for _, pathID := range ids {
+		t.Run(name+" "+strconv.Quote(pathID[:min(len(pathID), 30)]), func(t *testing.T) {
+			r := newFixture(t, opts...).send(t, "alice", req(pathID))
+			r.want(t, http.StatusNotFound, "")
+			if r.keyReads != 0 || r.reads != 1 {
+				t.Errorf("read %d keys and %d records in all; want 0 keys and only the caller", r.keyReads, r.reads)
+			}
+		})
+	}
+}
+
+// create sends POST resource with body as who and requires a 201.
+func (f *fixture) create(t *testing.T, who, resource, body string) response {
+	t.Helper()
+	r := f.send(t, who, request{method: http.MethodPost, resource: resource, body: body})
+	r.want(t, http.StatusCreated, "")
+	return r
+}
+
+// step is one call and the status it must answer.
+type step struct {
+	name   string
+	who    string
+	req    request
+	status int
+}
+
+// stepOf is the step of who sending r, named so.
+func stepOf(who string, r request, status int) step {
+	return step{who + " " + r.method + " " + r.resource, who, r, status}
+}
+
+// walk sends the steps in order to one fixture, each as a subtest.
+func (f *fixture) walk(t *testing.T, steps []step) {
+	t.Helper()
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			f.send(t, s.who, s.req).want(t, s.status, "")
+		})
+	}
+}
+
+// each sends every step to a fixture of its own, made with opts.
+func each(t *testing.T, steps []step, opts ...fixtureOption) {
+	t.Helper()
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			newFixture(t, opts...).send(t, s.who, s.req).want(t, s.status, "")
+		})
+	}
+}
 
 // seedKey stores a key directly, as another process would have issued it.
 func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created time.Time, expires *time.Time) apikey.Key {

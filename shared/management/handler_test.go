@@ -10,12 +10,7 @@ import (
 )
 
 func TestCallerChecks(t *testing.T) {
-	tests := []struct {
-		name   string
-		who    string
-		req    request
-		status int
-	}{
+	each(t, []step{
 		{"no authorizer context", "nobody", request{method: "GET", resource: "/v1/keys"}, http.StatusUnauthorized},
 		{"another project", "other-project", request{method: "GET", resource: "/v1/keys"}, http.StatusUnauthorized},
 		{"deleted user", "ghost", request{method: "GET", resource: "/v1/keys"}, http.StatusForbidden},
@@ -25,13 +20,7 @@ func TestCallerChecks(t *testing.T) {
 		{"credential without the route's read scope", "alice:echo", request{method: "GET", resource: "/v1/keys"}, http.StatusForbidden},
 		{"credential without the route's write scope", "alice:echo", request{method: "POST", resource: "/v1/keys", body: `{"name":"x","scopes":["echo:read"]}`}, http.StatusForbidden},
 		{"whoami needs no scope", "alice:echo", request{method: "GET", resource: "/v1/whoami"}, http.StatusOK},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.send(t, tt.who, tt.req).want(t, tt.status, "")
-		})
-	}
+	})
 }
 
 func TestDisabledCallerIsForbidden(t *testing.T) {

@@ -47,16 +47,8 @@ func TestCreateKey(t *testing.T) {
 	}{
 		{name: "defaults", who: "alice", body: `{"name":"ci"}`, status: http.StatusCreated,
 			check: func(t *testing.T, f *fixture, r response) {
-				if got := fieldsOf(r); !slices.Equal(got, createdKeyFields) {
-					t.Errorf("fields = %v, want exactly %v", got, createdKeyFields)
-				}
-				keyID, tok := r.str(t, "keyId"), r.str(t, "key")
-				if !id.Valid(apikey.IDPrefix, keyID) {
-					t.Errorf("keyId = %q", keyID)
-				}
-				if loc := r.Headers["Location"]; loc != "/v1/keys/"+keyID {
-					t.Errorf("Location = %q, want /v1/keys/%s", loc, keyID)
-				}
+				keyID := r.created(t, createdKeyFields, "keyId", apikey.IDPrefix, "/v1/keys/")
+				tok := r.str(t, "key")
 				if r.str(t, "name") != "ci" || r.str(t, "owner") != f.users["alice"].ID || r.str(t, "status") != "active" ||
 					r.str(t, "createdAt") != rfc3339(t0) || r.str(t, "expiresAt") != ninety || !r.isNull("lastUsedAt") {
 					t.Errorf("body %s", r.Body)
@@ -184,9 +176,7 @@ func TestCreateKey(t *testing.T) {
 			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/keys", body: tt.body, base64: tt.base64})
 			r.want(t, tt.status, tt.field)
 			if tt.status == http.StatusCreated {
-				if got := fieldsOf(r); !slices.Equal(got, createdKeyFields) {
-					t.Errorf("fields = %v, want exactly %v", got, createdKeyFields)
-				}
+				r.hasFields(t, createdKeyFields)
 				if r.Headers["Cache-Control"] != "no-store" {
 					t.Errorf("Cache-Control = %q", r.Headers["Cache-Control"])
 				}
@@ -220,8 +210,7 @@ func TestListKeys(t *testing.T) {
 	f := newFixture(t)
 	var aliceKeys []string
 	for i := range 3 {
-		r := f.send(t, "alice", request{method: "POST", resource: "/v1/keys", body: `{"name":"k` + strconv.Itoa(i) + `","scopes":["echo:read"]}`})
-		r.want(t, http.StatusCreated, "")
+		r := f.create(t, "alice", "/v1/keys", `{"name":"k`+strconv.Itoa(i)+`","scopes":["echo:read"]}`)
 		aliceKeys = append([]string{r.str(t, "keyId")}, aliceKeys...) // newest first
 		f.clock.Advance(time.Minute)
 	}
@@ -331,9 +320,7 @@ func TestGetKey(t *testing.T) {
 				}
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, keyFields) {
-				t.Errorf("fields = %v, want %v", got, keyFields)
-			}
+			r.hasFields(t, keyFields)
 			if r.str(t, "keyId") != alices.ID || r.str(t, "name") != alices.Name || r.str(t, "hint") != alices.Hint ||
 				r.str(t, "expiresAt") != rfc3339(exp) || r.str(t, "createdAt") != rfc3339(t0.Add(-time.Minute)) ||
 				r.str(t, "status") != "active" || !slices.Equal(r.strs(t, "scopes"), []string{"echo:read"}) {
@@ -410,9 +397,7 @@ func TestUpdateKey(t *testing.T) {
 			if tt.status != http.StatusOK {
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, keyFields) {
-				t.Errorf("fields = %v, want %v", got, keyFields)
-			}
+			r.hasFields(t, keyFields)
 			if get := f.send(t, "alice", keyReq("GET", k.ID, "")); get.Body != r.Body {
 				t.Errorf("GET = %s, PATCH answered %s", get.Body, r.Body)
 			}
@@ -428,12 +413,7 @@ func TestDeleteKey(t *testing.T) {
 	alices := f.seedKey(t, "alice", nil, t0, nil)
 	bobs := f.seedKey(t, "bob", nil, t0, nil)
 
-	steps := []struct {
-		name   string
-		who    string
-		req    request
-		status int
-	}{
+	f.walk(t, []step{
 		{"someone else's key", "bob", keyReq("DELETE", alices.ID, ""), http.StatusNotFound},
 		{"still there", "alice", keyReq("GET", alices.ID, ""), http.StatusOK},
 		{"own key", "alice", keyReq("DELETE", alices.ID, ""), http.StatusNoContent},
@@ -444,12 +424,7 @@ func TestDeleteKey(t *testing.T) {
 		{"rotate after delete", "alice", keyReq("POST", alices.ID, ""), http.StatusNotFound},
 		{"admin deletes another's key", "admin", keyReq("DELETE", bobs.ID, ""), http.StatusNoContent},
 		{"owner sees it gone", "bob", keyReq("GET", bobs.ID, ""), http.StatusNotFound},
-	}
-	for _, s := range steps {
-		t.Run(s.name, func(t *testing.T) {
-			f.send(t, s.who, s.req).want(t, s.status, "")
-		})
-	}
+	})
 	for _, k := range []apikey.Key{alices, bobs} {
 		if _, err := f.store.Store.GetKeyByHash(context.Background(), project, k.Hash); err == nil {
 			t.Errorf("key %s still found by its hash", k.ID)
@@ -538,15 +513,9 @@ func TestRotateKey(t *testing.T) {
 			if tt.status != http.StatusCreated {
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, createdKeyFields) {
-				t.Errorf("fields = %v, want exactly %v", got, createdKeyFields)
-			}
-			newID := r.str(t, "keyId")
-			if newID == old.ID || !id.Valid(apikey.IDPrefix, newID) {
+			newID := r.created(t, createdKeyFields, "keyId", apikey.IDPrefix, "/v1/keys/")
+			if newID == old.ID {
 				t.Errorf("new keyId %q, old %q", newID, old.ID)
-			}
-			if loc := r.Headers["Location"]; loc != "/v1/keys/"+newID {
-				t.Errorf("Location = %q", loc)
 			}
 			if secret.Sum(r.str(t, "key")) == old.Hash {
 				t.Error("rotation returned the old secret")
@@ -600,6 +569,9 @@ func TestRotateKey(t *testing.T) {
 	}
 }
 
+// aliceKey stores a key of alice's, so that a read of it would show.
+func aliceKey(t *testing.T, f *fixture, _ *management.Options) { f.seedKey(t, "alice", nil, t0, nil) }
+
 // TestKeyIDInPath checks that a keyId that cannot be one is answered 404
 // before any key is read, on every key route.
 func TestKeyIDInPath(t *testing.T) {
@@ -611,17 +583,7 @@ func TestKeyIDInPath(t *testing.T) {
 		"key_0123456789ABCDEFG%20", strings.Repeat("k", 2048),
 	}
 	for _, method := range []string{"GET", "PATCH", "DELETE", "POST"} {
-		for _, keyID := range malformed {
-			t.Run(method+" "+strconv.Quote(keyID[:min(len(keyID), 30)]), func(t *testing.T) {
-				f := newFixture(t)
-				f.seedKey(t, "alice", nil, t0, nil)
-				r := f.send(t, "alice", keyReq(method, keyID, bodies[method]))
-				r.want(t, http.StatusNotFound, "")
-				if r.keyReads != 0 || r.reads != 1 {
-					t.Errorf("read %d keys and %d records in all; want 0 keys and only the caller", r.keyReads, r.reads)
-				}
-			})
-		}
+		refusesIDs(t, method, malformed, func(keyID string) request { return keyReq(method, keyID, bodies[method]) }, aliceKey)
 		t.Run(method+" well-formed unknown", func(t *testing.T) {
 			f := newFixture(t)
 			r := f.send(t, "admin", keyReq(method, id.New(apikey.IDPrefix), bodies[method]))
@@ -637,16 +599,14 @@ func TestKeyIDInPath(t *testing.T) {
 // created and rotated; send() fails if any later body holds a secret or hash.
 func TestSecretsAppearOnlyAtCreation(t *testing.T) {
 	f := newFixture(t)
-	c := f.send(t, "alice", request{method: "POST", resource: "/v1/keys", body: `{"name":"ci"}`})
-	c.want(t, http.StatusCreated, "")
+	c := f.create(t, "alice", "/v1/keys", `{"name":"ci"}`)
 	keyID := c.str(t, "keyId")
 	rot := f.send(t, "alice", keyReq("POST", keyID, `{"overlapSeconds":60}`))
 	rot.want(t, http.StatusCreated, "")
 	if rot.str(t, "key") == c.str(t, "key") {
 		t.Fatal("rotation returned the same secret")
 	}
-	admins := f.send(t, "admin", request{method: "POST", resource: "/v1/keys", body: `{"name":"for bob","owner":"{bob}"}`})
-	admins.want(t, http.StatusCreated, "")
+	f.create(t, "admin", "/v1/keys", `{"name":"for bob","owner":"{bob}"}`)
 	f.seedKey(t, "bob", scope.Set{"echo:read"}, t0, nil)
 
 	for _, s := range []struct {

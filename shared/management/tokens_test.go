@@ -152,16 +152,7 @@ func TestCreateJWT(t *testing.T) {
 			if tt.status != http.StatusCreated {
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, createdJWTFields) {
-				t.Errorf("fields = %v, want exactly %v", got, createdJWTFields)
-			}
-			tokenID := r.str(t, "tokenId")
-			if !id.Valid(string(credential.KindJWT), tokenID) {
-				t.Errorf("tokenId = %q", tokenID)
-			}
-			if loc := r.Headers["Location"]; loc != "/v1/tokens/jwt/"+tokenID {
-				t.Errorf("Location = %q", loc)
-			}
+			tokenID := r.created(t, createdJWTFields, "tokenId", string(credential.KindJWT), "/v1/tokens/jwt/")
 			owner := f.users[strings.Split(tt.who, ":")[0]].ID
 			if r.str(t, "owner") != owner || r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) ||
 				r.str(t, "expiresAt") != rfc3339(tt.exp) {
@@ -201,8 +192,7 @@ func TestListJWTs(t *testing.T) {
 	f := newFixture(t)
 	create := func(who, name, body string) string {
 		t.Helper()
-		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: body})
-		r.want(t, http.StatusCreated, "")
+		r := f.create(t, who, "/v1/tokens/jwt", body)
 		f.clock.Advance(time.Minute)
 		return r.str(t, "tokenId")
 	}
@@ -257,21 +247,14 @@ func TestListJWTs(t *testing.T) {
 func TestRevokeJWT(t *testing.T) {
 	f := newFixture(t)
 	mk := func(who string) (string, accesstoken.Claims) {
-		r := f.send(t, who, request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-		r.want(t, http.StatusCreated, "")
+		r := f.create(t, who, "/v1/tokens/jwt", `{"name":"laptop"}`)
 		return r.str(t, "tokenId"), f.claimsOf(t, r.str(t, "token"))
 	}
 	alices, claims := mk("alice")
 	bobs, _ := mk("bob")
-	fam := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"cli"}`})
-	fam.want(t, http.StatusCreated, "")
+	fam := f.create(t, "alice", "/v1/tokens/refresh", `{"name":"cli"}`)
 
-	steps := []struct {
-		name   string
-		who    string
-		req    request
-		status int
-	}{
+	f.walk(t, []step{
 		{"someone else's", "bob", jwtReq("DELETE", alices), http.StatusNotFound},
 		{"a refresh family on the JWT route", "alice", jwtReq("DELETE", fam.str(t, "tokenId")), http.StatusNotFound},
 		{"a restricted credential without credentials:write", "alice:echo", jwtReq("DELETE", alices), http.StatusForbidden},
@@ -281,12 +264,7 @@ func TestRevokeJWT(t *testing.T) {
 		{"admin revokes another's", "admin", jwtReq("DELETE", bobs), http.StatusNoContent},
 		{"the owner then", "bob", jwtReq("DELETE", bobs), http.StatusNotFound},
 		{"unknown", "alice", jwtReq("DELETE", id.New(string(credential.KindJWT))), http.StatusNotFound},
-	}
-	for _, s := range steps {
-		t.Run(s.name, func(t *testing.T) {
-			f.send(t, s.who, s.req).want(t, s.status, "")
-		})
-	}
+	})
 	if s := f.session(t, alices); s.Status != credential.Revoked || s.Accepts(time.Unix(claims.IssuedAt, 0), f.clock.Now()) {
 		t.Errorf("revoked JWT's session %+v still accepts it", s)
 	}
@@ -386,16 +364,7 @@ func TestCreateRefresh(t *testing.T) {
 			if tt.status != http.StatusCreated {
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, createdRefreshFields) {
-				t.Errorf("fields = %v, want exactly %v", got, createdRefreshFields)
-			}
-			tokenID := r.str(t, "tokenId")
-			if !id.Valid(string(credential.KindRefresh), tokenID) {
-				t.Errorf("tokenId = %q", tokenID)
-			}
-			if loc := r.Headers["Location"]; loc != "/v1/tokens/refresh/"+tokenID {
-				t.Errorf("Location = %q", loc)
-			}
+			tokenID := r.created(t, createdRefreshFields, "tokenId", string(credential.KindRefresh), "/v1/tokens/refresh/")
 			owner := f.users[cmpOr(tt.owner, strings.Split(tt.who, ":")[0])].ID
 			var ttl int64
 			_ = json.Unmarshal(r.fields["accessTokenTTL"], &ttl)
@@ -421,15 +390,11 @@ func cmpOr(v, def string) string {
 
 func TestListAndRevokeRefresh(t *testing.T) {
 	f := newFixture(t)
-	first := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"one","accessTokenTTL":600}`})
-	first.want(t, http.StatusCreated, "")
+	first := f.create(t, "alice", "/v1/tokens/refresh", `{"name":"one","accessTokenTTL":600}`)
 	f.clock.Advance(time.Second)
-	second := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"two","scopes":["echo:read"]}`})
-	second.want(t, http.StatusCreated, "")
-	forBob := f.send(t, "admin", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"bob's","owner":"{bob}"}`})
-	forBob.want(t, http.StatusCreated, "")
-	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-	jwt.want(t, http.StatusCreated, "")
+	second := f.create(t, "alice", "/v1/tokens/refresh", `{"name":"two","scopes":["echo:read"]}`)
+	forBob := f.create(t, "admin", "/v1/tokens/refresh", `{"name":"bob's","owner":"{bob}"}`)
+	jwt := f.create(t, "alice", "/v1/tokens/jwt", `{"name":"laptop"}`)
 
 	list := f.send(t, "alice", request{method: "GET", resource: "/v1/tokens/refresh"})
 	list.want(t, http.StatusOK, "")
@@ -459,24 +424,14 @@ func TestListAndRevokeRefresh(t *testing.T) {
 	})
 
 	famID := first.str(t, "tokenId")
-	steps := []struct {
-		name   string
-		who    string
-		req    request
-		status int
-	}{
+	f.walk(t, []step{
 		{"someone else's", "bob", refreshReq("DELETE", famID), http.StatusNotFound},
 		{"a JWT on the refresh route", "alice", refreshReq("DELETE", jwt.str(t, "tokenId")), http.StatusNotFound},
 		{"own", "alice", refreshReq("DELETE", famID), http.StatusNoContent},
 		{"again", "alice", refreshReq("DELETE", famID), http.StatusNotFound},
 		{"admin, another's", "admin", refreshReq("DELETE", forBob.str(t, "tokenId")), http.StatusNoContent},
 		{"unknown", "alice", refreshReq("DELETE", id.New(string(credential.KindRefresh))), http.StatusNotFound},
-	}
-	for _, s := range steps {
-		t.Run(s.name, func(t *testing.T) {
-			f.send(t, s.who, s.req).want(t, s.status, "")
-		})
-	}
+	})
 	fam, err := f.store.Store.GetFamily(context.Background(), project, famID)
 	if err != nil || fam.Status != credential.Revoked {
 		t.Errorf("family after DELETE %+v, %v", fam, err)
@@ -525,16 +480,8 @@ func TestCreateClient(t *testing.T) {
 			if tt.status != http.StatusCreated {
 				return
 			}
-			if got := fieldsOf(r); !slices.Equal(got, createdClientFields) {
-				t.Errorf("fields = %v, want exactly %v", got, createdClientFields)
-			}
-			clientID, sec := r.str(t, "clientId"), r.str(t, "clientSecret")
-			if !id.Valid(string(credential.KindClient), clientID) {
-				t.Errorf("clientId = %q", clientID)
-			}
-			if loc := r.Headers["Location"]; loc != "/v1/clients/"+clientID {
-				t.Errorf("Location = %q", loc)
-			}
+			clientID := r.created(t, createdClientFields, "clientId", string(credential.KindClient), "/v1/clients/")
+			sec := r.str(t, "clientSecret")
 			owner := f.users[strings.Split(tt.who, ":")[0]].ID
 			if r.str(t, "owner") != owner || r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) ||
 				string(r.fields["scopes"]) != tt.scopes || r.str(t, "secretHint") != "tgc_…"+sec[len(sec)-4:] {
@@ -551,21 +498,16 @@ func TestCreateClient(t *testing.T) {
 
 func TestGetAndListClients(t *testing.T) {
 	f := newFixture(t)
-	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
-	created.want(t, http.StatusCreated, "")
+	created := f.create(t, "alice", "/v1/clients", `{"name":"svc","scopes":["echo:read"]}`)
 	clientID := created.str(t, "clientId")
 	f.clock.Advance(time.Second)
-	second := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc2"}`})
-	second.want(t, http.StatusCreated, "")
+	second := f.create(t, "alice", "/v1/clients", `{"name":"svc2"}`)
 	bobs, _ := f.seedClient(t, "bob", nil)
-	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-	jwt.want(t, http.StatusCreated, "")
+	jwt := f.create(t, "alice", "/v1/tokens/jwt", `{"name":"laptop"}`)
 
 	get := f.send(t, "alice", clientReq("GET", clientID))
 	get.want(t, http.StatusOK, "")
-	if got := fieldsOf(get); !slices.Equal(got, clientFields) {
-		t.Errorf("GET fields = %v, want %v", got, clientFields)
-	}
+	get.hasFields(t, clientFields)
 	want := created
 	for _, k := range []string{"clientId", "name", "owner", "scopes", "secretHint", "status", "createdAt"} {
 		if string(get.fields[k]) != string(want.fields[k]) {
@@ -575,23 +517,14 @@ func TestGetAndListClients(t *testing.T) {
 	if get.Headers["Location"] != "" {
 		t.Errorf("GET with Location %q", get.Headers["Location"])
 	}
-	for _, s := range []struct {
-		name   string
-		who    string
-		id     string
-		status int
-	}{
-		{"someone else's", "bob", clientID, http.StatusNotFound},
-		{"by an admin", "admin", clientID, http.StatusOK},
-		{"admin, bob's", "admin", bobs.ID, http.StatusOK},
-		{"a JWT id", "alice", jwt.str(t, "tokenId"), http.StatusNotFound},
-		{"unknown", "alice", id.New(string(credential.KindClient)), http.StatusNotFound},
-		{"without credentials:read", "alice:echo", clientID, http.StatusForbidden},
-	} {
-		t.Run("GET "+s.name, func(t *testing.T) {
-			f.send(t, s.who, clientReq("GET", s.id)).want(t, s.status, "")
-		})
-	}
+	f.walk(t, []step{
+		{"GET someone else's", "bob", clientReq("GET", clientID), http.StatusNotFound},
+		{"GET by an admin", "admin", clientReq("GET", clientID), http.StatusOK},
+		{"GET admin, bob's", "admin", clientReq("GET", bobs.ID), http.StatusOK},
+		{"GET a JWT id", "alice", clientReq("GET", jwt.str(t, "tokenId")), http.StatusNotFound},
+		{"GET unknown", "alice", clientReq("GET", id.New(string(credential.KindClient))), http.StatusNotFound},
+		{"GET without credentials:read", "alice:echo", clientReq("GET", clientID), http.StatusForbidden},
+	})
 
 	list := f.send(t, "alice", request{method: "GET", resource: "/v1/clients"})
 	list.want(t, http.StatusOK, "")
@@ -625,17 +558,14 @@ func TestGetAndListClients(t *testing.T) {
 
 func TestRotateClientSecret(t *testing.T) {
 	f := newFixture(t)
-	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
-	created.want(t, http.StatusCreated, "")
+	created := f.create(t, "alice", "/v1/clients", `{"name":"svc","scopes":["echo:read"]}`)
 	clientID, first := created.str(t, "clientId"), created.str(t, "clientSecret")
 
 	f.clock.Advance(time.Hour)
 	now := f.clock.Now()
 	r := f.send(t, "alice", secretReq(clientID))
 	r.want(t, http.StatusOK, "")
-	if got := fieldsOf(r); !slices.Equal(got, rotatedClientFields) {
-		t.Errorf("fields = %v, want exactly %v", got, rotatedClientFields)
-	}
+	r.hasFields(t, rotatedClientFields)
 	second := r.str(t, "clientSecret")
 	if second == first || r.str(t, "clientId") != clientID || r.str(t, "secretHint") != "tgc_…"+second[len(second)-4:] ||
 		r.str(t, "previousSecretExpiresAt") != rfc3339(now.Add(24*time.Hour)) || r.str(t, "createdAt") != rfc3339(t0) ||
@@ -683,26 +613,16 @@ func TestRotateClientSecret(t *testing.T) {
 	if err := f.store.RevokeSession(context.Background(), project, revoked.ID, f.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-	jwt.want(t, http.StatusCreated, "")
-	for _, s := range []struct {
-		name   string
-		who    string
-		id     string
-		status int
-	}{
-		{"someone else's", "bob", clientID, http.StatusNotFound},
-		{"revoked", "alice", revoked.ID, http.StatusConflict},
-		{"no issuing role", "carol", carols.ID, http.StatusForbidden},
-		{"without credentials:write", "alice:echo", clientID, http.StatusForbidden},
-		{"unknown", "alice", id.New(string(credential.KindClient)), http.StatusNotFound},
-		{"a JWT id", "alice", jwt.str(t, "tokenId"), http.StatusNotFound},
-		{"malformed", "alice", "cli_", http.StatusNotFound},
-	} {
-		t.Run(s.name, func(t *testing.T) {
-			f.send(t, s.who, secretReq(s.id)).want(t, s.status, "")
-		})
-	}
+	jwt := f.create(t, "alice", "/v1/tokens/jwt", `{"name":"laptop"}`)
+	f.walk(t, []step{
+		{"someone else's", "bob", secretReq(clientID), http.StatusNotFound},
+		{"revoked", "alice", secretReq(revoked.ID), http.StatusConflict},
+		{"no issuing role", "carol", secretReq(carols.ID), http.StatusForbidden},
+		{"without credentials:write", "alice:echo", secretReq(clientID), http.StatusForbidden},
+		{"unknown", "alice", secretReq(id.New(string(credential.KindClient))), http.StatusNotFound},
+		{"a JWT id", "alice", secretReq(jwt.str(t, "tokenId")), http.StatusNotFound},
+		{"malformed", "alice", secretReq("cli_"), http.StatusNotFound},
+	})
 }
 
 // TestRotateClientSecretNeedsCoveringCredential: the rotation hands the
@@ -734,19 +654,12 @@ func TestRotateClientSecretNeedsCoveringCredential(t *testing.T) {
 
 func TestDeleteClient(t *testing.T) {
 	f := newFixture(t)
-	created := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc","scopes":["echo:read"]}`})
-	created.want(t, http.StatusCreated, "")
+	created := f.create(t, "alice", "/v1/clients", `{"name":"svc","scopes":["echo:read"]}`)
 	clientID, sec := created.str(t, "clientId"), created.str(t, "clientSecret")
 	bobs, _ := f.seedClient(t, "bob", nil)
-	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-	jwt.want(t, http.StatusCreated, "")
+	jwt := f.create(t, "alice", "/v1/tokens/jwt", `{"name":"laptop"}`)
 
-	steps := []struct {
-		name   string
-		who    string
-		req    request
-		status int
-	}{
+	f.walk(t, []step{
 		{"someone else's", "bob", clientReq("DELETE", clientID), http.StatusNotFound},
 		{"a JWT on the client route", "alice", clientReq("DELETE", jwt.str(t, "tokenId")), http.StatusNotFound},
 		{"without credentials:write", "alice:echo", clientReq("DELETE", clientID), http.StatusForbidden},
@@ -754,12 +667,7 @@ func TestDeleteClient(t *testing.T) {
 		{"again", "alice", clientReq("DELETE", clientID), http.StatusNotFound},
 		{"rotate after delete", "alice", secretReq(clientID), http.StatusConflict},
 		{"admin deletes another's", "admin", clientReq("DELETE", bobs.ID), http.StatusNoContent},
-	}
-	for _, s := range steps {
-		t.Run(s.name, func(t *testing.T) {
-			f.send(t, s.who, s.req).want(t, s.status, "")
-		})
-	}
+	})
 	c := f.storedClient(t, clientID)
 	if c.Status != credential.Revoked || c.Accepts(t0, f.clock.Now()) {
 		t.Errorf("client after DELETE %+v", c.Session)
@@ -800,16 +708,7 @@ func TestSessionIDInPath(t *testing.T) {
 			string(rt.kind) + "_0123456789ABCDEFGH", strings.ToUpper(string(rt.kind)) + "_0123456789ABCDEFG",
 			string(rt.kind) + "_0123456789ABCDEF!", string(rt.kind) + "-0123456789ABCDEFG", "{alice}", "../{alice}",
 			id.New(string(other)), id.New(user.IDPrefix), strings.Repeat("x", 2048)}
-		for _, sid := range malformed {
-			t.Run(rt.name+" "+strconv.Quote(sid[:min(len(sid), 24)]), func(t *testing.T) {
-				f := newFixture(t)
-				r := f.send(t, "alice", rt.req(sid))
-				r.want(t, http.StatusNotFound, "")
-				if r.reads != 1 {
-					t.Errorf("%d store reads, want only the caller's", r.reads)
-				}
-			})
-		}
+		refusesIDs(t, rt.name, malformed, rt.req)
 	}
 }
 
@@ -817,15 +716,12 @@ func TestSessionIDInPath(t *testing.T) {
 // after secrets were handed out; send() fails if a later body holds one.
 func TestTokenSecretsAppearOnlyAtCreation(t *testing.T) {
 	f := newFixture(t)
-	jwt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/jwt", body: `{"name":"laptop"}`})
-	rt := f.send(t, "alice", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"cli"}`})
-	cl := f.send(t, "alice", request{method: "POST", resource: "/v1/clients", body: `{"name":"svc"}`})
-	for _, r := range []response{jwt, rt, cl} {
-		r.want(t, http.StatusCreated, "")
-	}
+	jwt := f.create(t, "alice", "/v1/tokens/jwt", `{"name":"laptop"}`)
+	rt := f.create(t, "alice", "/v1/tokens/refresh", `{"name":"cli"}`)
+	cl := f.create(t, "alice", "/v1/clients", `{"name":"svc"}`)
 	clientID := cl.str(t, "clientId")
 	f.send(t, "alice", secretReq(clientID)).want(t, http.StatusOK, "")
-	f.send(t, "admin", request{method: "POST", resource: "/v1/tokens/refresh", body: `{"name":"bob's","owner":"{bob}"}`}).want(t, http.StatusCreated, "")
+	f.create(t, "admin", "/v1/tokens/refresh", `{"name":"bob's","owner":"{bob}"}`)
 
 	for _, s := range []struct {
 		who string
@@ -863,24 +759,14 @@ func TestTokenRoutesNeedRoleAndScope(t *testing.T) {
 		{method: "GET", resource: "/v1/tokens/refresh"},
 		{method: "GET", resource: "/v1/clients"},
 	}
-	type roleCase struct {
-		who    string
-		req    request
-		status int
-	}
-	var tests []roleCase
+	var steps []step
 	for _, r := range creates {
-		tests = append(tests, roleCase{"carol", r, http.StatusForbidden}, roleCase{"alice:echo", r, http.StatusForbidden},
-			roleCase{"ghost", r, http.StatusForbidden}, roleCase{"nobody", r, http.StatusUnauthorized},
-			roleCase{"other-project", r, http.StatusUnauthorized})
+		steps = append(steps, stepOf("carol", r, http.StatusForbidden), stepOf("alice:echo", r, http.StatusForbidden),
+			stepOf("ghost", r, http.StatusForbidden), stepOf("nobody", r, http.StatusUnauthorized),
+			stepOf("other-project", r, http.StatusUnauthorized))
 	}
 	for _, r := range reads { // reading needs no role, only credentials:read
-		tests = append(tests, roleCase{"carol", r, http.StatusOK}, roleCase{"alice:echo", r, http.StatusForbidden})
+		steps = append(steps, stepOf("carol", r, http.StatusOK), stepOf("alice:echo", r, http.StatusForbidden))
 	}
-	for _, tt := range tests {
-		t.Run(tt.who+" "+tt.req.method+" "+tt.req.resource, func(t *testing.T) {
-			f := newFixture(t)
-			f.send(t, tt.who, tt.req).want(t, tt.status, "")
-		})
-	}
+	each(t, steps)
 }

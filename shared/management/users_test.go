@@ -32,16 +32,7 @@ func TestCreateUser(t *testing.T) {
 		{name: "full", who: "admin", status: http.StatusCreated,
 			body: `{"username":"dave","roles":["credential-issuer","admin","admin"],"scopes":["echo:read","audit:read","echo:read"]}`,
 			check: func(t *testing.T, f *fixture, r response) {
-				if got := fieldsOf(r); !slices.Equal(got, userFields) {
-					t.Errorf("fields = %v, want %v", got, userFields)
-				}
-				uid := r.str(t, "userId")
-				if !id.Valid(user.IDPrefix, uid) {
-					t.Errorf("userId %q", uid)
-				}
-				if loc := r.Headers["Location"]; loc != "/v1/users/"+uid {
-					t.Errorf("Location = %q", loc)
-				}
+				uid := r.created(t, userFields, "userId", user.IDPrefix, "/v1/users/")
 				if r.str(t, "username") != "dave" || string(r.fields["disabled"]) != "false" ||
 					r.str(t, "createdAt") != rfc3339(t0) {
 					t.Errorf("body %s", r.Body)
@@ -104,16 +95,13 @@ func TestCreateUser(t *testing.T) {
 
 func TestUserLifecycle(t *testing.T) {
 	f := newFixture(t)
-	created := f.send(t, "admin", request{method: "POST", resource: "/v1/users", body: `{"username":"dave","roles":["credential-issuer"],"scopes":["echo:read"]}`})
-	created.want(t, http.StatusCreated, "")
+	created := f.create(t, "admin", "/v1/users", `{"username":"dave","roles":["credential-issuer"],"scopes":["echo:read"]}`)
 	uid := created.str(t, "userId")
 
 	f.clock.Advance(time.Hour)
 	patched := f.send(t, "admin", userReq("PATCH", uid, `{"roles":["admin"],"scopes":["echo:write"],"disabled":true}`))
 	patched.want(t, http.StatusOK, "")
-	if got := fieldsOf(patched); !slices.Equal(got, userFields) {
-		t.Errorf("PATCH fields = %v", got)
-	}
+	patched.hasFields(t, userFields)
 	if !slices.Equal(patched.strs(t, "roles"), []string{"admin"}) || !slices.Equal(patched.strs(t, "scopes"), []string{"echo:write"}) ||
 		string(patched.fields["disabled"]) != "true" || patched.str(t, "username") != "dave" || patched.str(t, "createdAt") != rfc3339(t0) {
 		t.Errorf("PATCH answered %s", patched.Body)
@@ -142,7 +130,7 @@ func TestUserLifecycle(t *testing.T) {
 	f.send(t, "admin", userReq("PATCH", uid, `{"disabled":true}`)).want(t, http.StatusNotFound, "")
 
 	// The username is free again.
-	f.send(t, "admin", request{method: "POST", resource: "/v1/users", body: `{"username":"dave"}`}).want(t, http.StatusCreated, "")
+	f.create(t, "admin", "/v1/users", `{"username":"dave"}`)
 }
 
 func TestUpdateUser(t *testing.T) {
@@ -185,9 +173,7 @@ func TestUpdateUser(t *testing.T) {
 			r := f.send(t, tt.who, userReq("PATCH", tt.target, tt.body))
 			r.want(t, tt.status, tt.field)
 			if tt.status == http.StatusOK {
-				if got := fieldsOf(r); !slices.Equal(got, userFields) {
-					t.Errorf("fields = %v", got)
-				}
+				r.hasFields(t, userFields)
 				if get := f.send(t, "admin", userReq("GET", tt.target, "")); get.Body != r.Body {
 					t.Errorf("GET = %s, PATCH answered %s", get.Body, r.Body)
 				}
@@ -205,14 +191,13 @@ func TestUserRoutesNeedAdmin(t *testing.T) {
 		userReq("PATCH", "{bob}", `{"disabled":true}`),
 		userReq("DELETE", "{bob}", ""),
 	}
+	var steps []step
 	for _, who := range []string{"alice", "bob", "carol", "admin:narrow"} {
 		for _, r := range reqs {
-			t.Run(who+" "+r.method+" "+r.resource, func(t *testing.T) {
-				f := newFixture(t)
-				f.send(t, who, r).want(t, http.StatusForbidden, "")
-			})
+			steps = append(steps, stepOf(who, r, http.StatusForbidden))
 		}
 	}
+	each(t, steps)
 }
 
 func TestDeleteUser(t *testing.T) {
@@ -244,8 +229,7 @@ func TestListUsersPages(t *testing.T) {
 	f := newFixture(t)
 	for i := range 3 {
 		f.clock.Advance(time.Minute)
-		f.send(t, "admin", request{method: "POST", resource: "/v1/users", body: `{"username":"user` + strconv.Itoa(i) + `"}`}).
-			want(t, http.StatusCreated, "")
+		f.create(t, "admin", "/v1/users", `{"username":"user`+strconv.Itoa(i)+`"}`)
 	}
 	// 8 users, newest first, in pages of 3.
 	var names []string
