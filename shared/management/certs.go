@@ -11,7 +11,6 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
 )
@@ -34,19 +33,13 @@ func showCert(b certbind.Binding) certJSON {
 // certOwner is the user named in the path, if the caller may manage its
 // certificate (itself, or anyone for an admin); anything else is 404.
 func (h *Handler) certOwner(ctx context.Context, c *call) (user.User, error) {
-	userID := c.req.PathParameters["userId"]
-	notFound := apigw.NewProblem(http.StatusNotFound, "no such user")
-	if !id.Valid(user.IDPrefix, userID) || userID != c.user.ID && !c.user.IsAdmin() {
-		return user.User{}, notFound
-	}
-	if userID == c.user.ID {
+	switch {
+	case c.req.PathParameters["userId"] == c.user.ID:
 		return c.user, nil
+	case !c.user.IsAdmin():
+		return user.User{}, apigw.NewProblem(http.StatusNotFound, "no such user")
 	}
-	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, notFound
-	}
-	return u, err
+	return h.userFor(ctx, c)
 }
 
 type putCertBody struct {
@@ -90,10 +83,7 @@ func (h *Handler) certificateOf(ctx context.Context, c *call) (certbind.Binding,
 		return certbind.Binding{}, err
 	}
 	b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return certbind.Binding{}, apigw.NewProblem(http.StatusNotFound, "no certificate is bound to this user")
-	}
-	return b, err
+	return found(b, err, apigw.NewProblem(http.StatusNotFound, "no certificate is bound to this user"))
 }
 
 func (h *Handler) getCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {

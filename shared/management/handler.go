@@ -18,6 +18,7 @@ import (
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -88,6 +89,10 @@ type call struct {
 	scopes scope.Set // the calling credential's effective scopes
 	now    time.Time
 }
+
+// sees reports whether the caller may see a credential of owner: its own,
+// or any for an admin.
+func (c *call) sees(owner string) bool { return owner == c.user.ID || c.user.IsAdmin() }
 
 // acting is the caller as the issuance rules see it.
 func (c *call) acting() user.Caller { return user.Caller{User: c.user, Scopes: c.scopes} }
@@ -183,6 +188,29 @@ func whoami(_ context.Context, c *call) (events.APIGatewayProxyResponse, error) 
 		"principalId": c.caller.PrincipalID, "credentialType": c.caller.CredentialType,
 		"credentialId": c.caller.CredentialID, "scopes": c.caller.Scopes, "projectId": c.caller.ProjectID,
 	}, nil), nil
+}
+
+// found passes a store read on, answering absent where the store has no
+// such record.
+func found[T any](v T, err error, absent *apigw.Problem) (T, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		var none T
+		return none, absent
+	}
+	return v, err
+}
+
+// inPath reads the record whose id, with prefix, the path holds under
+// param; a malformed or unknown id is answered absent.
+func inPath[T any](ctx context.Context, h *Handler, c *call, param, prefix string,
+	get func(ctx context.Context, projectID, id string) (T, error), absent *apigw.Problem) (T, error) {
+	recordID := c.req.PathParameters[param]
+	if !id.Valid(prefix, recordID) {
+		var none T
+		return none, absent
+	}
+	v, err := get(ctx, h.opt.ProjectID, recordID)
+	return found(v, err, absent)
 }
 
 // listParams reads ?limit=, ?cursor= and ?owner= (another owner only for

@@ -10,7 +10,6 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
-	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
 )
 
@@ -93,10 +92,7 @@ func (h *Handler) ownerFor(ctx context.Context, c *call, named *string) (user.Us
 		return user.User{}, apigw.Invalid("owner", "no such user")
 	}
 	u, err := h.store.GetUser(ctx, h.opt.ProjectID, *named)
-	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, apigw.Invalid("owner", "no such user")
-	}
-	return u, err
+	return found(u, err, apigw.Invalid("owner", "no such user"))
 }
 
 // covers refuses to hand the caller a new secret for a credential of

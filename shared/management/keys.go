@@ -2,7 +2,6 @@ package management
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
-	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
 )
 
@@ -85,13 +83,9 @@ func created(location string, v any) events.APIGatewayProxyResponse {
 // keyFor reads a key the caller may see: its own, or any for an admin.
 // Anything else is 404, so key ids of others are not confirmed.
 func (h *Handler) keyFor(ctx context.Context, c *call) (apikey.Key, error) {
-	keyID := c.req.PathParameters["keyId"]
 	notFound := apigw.NewProblem(http.StatusNotFound, "no such key")
-	if !id.Valid(apikey.IDPrefix, keyID) {
-		return apikey.Key{}, notFound
-	}
-	k, err := h.store.GetKey(ctx, h.opt.ProjectID, keyID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && k.Owner != c.user.ID && !c.user.IsAdmin() {
+	k, err := inPath(ctx, h, c, "keyId", apikey.IDPrefix, h.store.GetKey, notFound)
+	if err == nil && !c.sees(k.Owner) {
 		return apikey.Key{}, notFound
 	}
 	return k, err

@@ -172,13 +172,9 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 // sessionFor reads a session of kind named in the path under param that
 // the caller may see (its own, or any for an admin); anything else is 404.
 func (h *Handler) sessionFor(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Session, error) {
-	sid := c.req.PathParameters[param]
 	notFound := apigw.NewProblem(http.StatusNotFound, "no such credential")
-	if !id.Valid(string(kind), sid) {
-		return credential.Session{}, notFound
-	}
-	s, err := h.store.GetSession(ctx, h.opt.ProjectID, sid)
-	if errors.Is(err, store.ErrNotFound) || err == nil && (s.Kind != kind || s.Owner != c.user.ID && !c.user.IsAdmin()) {
+	s, err := inPath(ctx, h, c, param, string(kind), h.store.GetSession, notFound)
+	if err == nil && (s.Kind != kind || !c.sees(s.Owner)) {
 		return credential.Session{}, notFound
 	}
 	return s, err

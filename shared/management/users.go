@@ -115,15 +115,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 
 // userFor reads the user named in the path.
 func (h *Handler) userFor(ctx context.Context, c *call) (user.User, error) {
-	userID := c.req.PathParameters["userId"]
-	if !id.Valid(user.IDPrefix, userID) {
-		return user.User{}, apigw.NewProblem(http.StatusNotFound, "no such user")
-	}
-	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return user.User{}, apigw.NewProblem(http.StatusNotFound, "no such user")
-	}
-	return u, err
+	return inPath(ctx, h, c, "userId", user.IDPrefix, h.store.GetUser, apigw.NewProblem(http.StatusNotFound, "no such user"))
 }
 
 func (h *Handler) getUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {

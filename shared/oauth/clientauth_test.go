@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -45,7 +44,7 @@ func TestBadCredentialsAreIndistinguishable(t *testing.T) {
 		for _, c := range failures {
 			req := tokenReq(form("grant_type", "client_credentials", "client_id", c.id, "client_secret", c.sec))
 			if style == "basic" {
-				req = tokenReq(form("grant_type", "client_credentials"), basic(c.id, c.sec))
+				req = basicGrant(c.id, c.sec)
 			}
 			a := f.call(t, req)
 			a.wantError(t, 401, "invalid_client")
@@ -79,33 +78,19 @@ func TestClientSecretRotationGrace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			c, old := f.client(t, "alice", scope.Set{"echo:read"})
-			rotated, fresh, err := c.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.store.UpdateClientSecret(context.Background(), rotated); err != nil {
-				t.Fatal(err)
-			}
-			f.remember(fresh)
+			rotated, fresh := f.rotate(t, c)
 			f.clock.Advance(tt.after)
-			a := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, old)))
+			a := f.call(t, basicGrant(c.ID, old))
 			if a.StatusCode != tt.old {
 				t.Errorf("old secret after %v: %d %s, want %d", tt.after, a.StatusCode, a.Body, tt.old)
 			}
-			f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, fresh))).wantOK(t)
+			f.ok(t, basicGrant(c.ID, fresh))
 
 			// A second rotation ends the first secret at once.
-			again, newest, err := rotated.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := f.store.UpdateClientSecret(context.Background(), again); err != nil {
-				t.Fatal(err)
-			}
-			f.remember(newest)
-			f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, old))).wantError(t, 401, "invalid_client")
-			f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, fresh))).wantOK(t)
-			f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, newest))).wantOK(t)
+			_, newest := f.rotate(t, rotated)
+			f.call(t, basicGrant(c.ID, old)).wantError(t, 401, "invalid_client")
+			f.ok(t, basicGrant(c.ID, fresh))
+			f.ok(t, basicGrant(c.ID, newest))
 		})
 	}
 }
@@ -122,7 +107,7 @@ func TestThrottling(t *testing.T) {
 	}
 	wrong := func(i int) events.APIGatewayProxyRequest {
 		if i%2 == 0 { // Basic and post count alike
-			return tokenReq(form("grant_type", "client_credentials"), basic(c.ID, otherSec))
+			return basicGrant(c.ID, otherSec)
 		}
 		return tokenReq(form("grant_type", "client_credentials", "client_id", c.ID, "client_secret", "tgc_wrong"))
 	}
@@ -143,25 +128,24 @@ func TestThrottling(t *testing.T) {
 		}
 	}
 	// The revocation endpoint authenticates clients the same way.
-	at := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(other.ID, otherSec)))
-	at.wantOK(t)
+	at := f.ok(t, basicGrant(other.ID, otherSec))
 	f.call(t, revokeReq(form("token", at.str(t, "access_token")), basic(c.ID, sec))).wantError(t, 429, "slow_down")
 	// Another client is not affected.
-	f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(other.ID, otherSec))).wantOK(t)
+	f.ok(t, basicGrant(other.ID, otherSec))
 
 	f.clock.Advance(44*time.Second + 999*time.Millisecond) // 19:30:59.999
 	if got := f.call(t, right()).Headers["Retry-After"]; got != "1" {
 		t.Errorf("Retry-After = %q a millisecond before the window ends, want 1", got)
 	}
 	f.clock.Advance(time.Millisecond) // 19:31:00: a new window
-	f.call(t, right()).wantOK(t)
+	f.ok(t, right())
 
 	// An unknown client id is throttled the same way.
 	ghost := id.New("cli")
 	for range oauth.MaxFailures {
-		f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(ghost, sec))).wantError(t, 401, "invalid_client")
+		f.call(t, basicGrant(ghost, sec)).wantError(t, 401, "invalid_client")
 	}
-	f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(ghost, sec))).wantError(t, 429, "slow_down")
+	f.call(t, basicGrant(ghost, sec)).wantError(t, 429, "slow_down")
 }
 
 // TestThrottlingWindowIsFixed: failures straddling a window boundary do
@@ -171,11 +155,11 @@ func TestThrottlingWindowIsFixed(t *testing.T) {
 	c, sec := f.client(t, "alice", nil)
 	f.clock.Advance(50 * time.Second)
 	for range oauth.MaxFailures - 1 {
-		f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, "tgc_x"))).wantError(t, 401, "invalid_client")
+		f.call(t, basicGrant(c.ID, "tgc_x")).wantError(t, 401, "invalid_client")
 	}
 	f.clock.Advance(10 * time.Second)
 	for range oauth.MaxFailures - 1 {
-		f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, "tgc_x"))).wantError(t, 401, "invalid_client")
+		f.call(t, basicGrant(c.ID, "tgc_x")).wantError(t, 401, "invalid_client")
 	}
-	f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, sec))).wantOK(t)
+	f.ok(t, basicGrant(c.ID, sec))
 }

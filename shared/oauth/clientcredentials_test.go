@@ -37,7 +37,7 @@ func TestClientCredentials(t *testing.T) {
 			return tokenReq(form("grant_type", "client_credentials", "client_id", s.id, "client_secret", s.sec))
 		}, status: 200, scope: "echo:read files:read"},
 		{name: "client_secret_basic", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec)
 		}, status: 200, scope: "echo:read files:read"},
 		{name: "basic scheme in lower case", req: func(s setup) events.APIGatewayProxyRequest {
 			return tokenReq(form("grant_type", "client_credentials"), "Authorization: basic "+base64.StdEncoding.EncodeToString([]byte(s.id+":"+s.sec)))
@@ -46,42 +46,42 @@ func TestClientCredentials(t *testing.T) {
 			return tokenReq(form("grant_type", "client_credentials"), "Authorization: Basic "+base64.StdEncoding.EncodeToString([]byte("%63"+s.id[1:]+":"+s.sec)))
 		}, status: 200, scope: "echo:read files:read"},
 		{name: "scope narrowed", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "scope", "files:read"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "scope", "files:read")
 		}, status: 200, scope: "files:read"},
 		{name: "scope equal", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "scope", "files:read echo:read"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "scope", "files:read echo:read")
 		}, status: 200, scope: "echo:read files:read"},
 		{name: "inheriting client", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.bobID, s.bobSec))
+			return basicGrant(s.bobID, s.bobSec)
 		}, status: 200, scope: "echo:read", inherited: true},
 		{name: "owner demoted", before: func(t *testing.T, s setup) {
 			s.f.setUser(t, "alice", func(u *user.User) { u.Scopes = scope.Set{"files:read"} })
 		}, req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec)
 		}, status: 200, scope: "files:read"},
 		{name: "inheriting client follows a promoted owner", before: func(t *testing.T, s setup) {
 			s.f.setUser(t, "bob", func(u *user.User) { u.Scopes = scope.Set{"echo:read", "echo:write"} })
 		}, req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.bobID, s.bobSec))
+			return basicGrant(s.bobID, s.bobSec)
 		}, status: 200, scope: "echo:read echo:write", inherited: true},
 
 		{name: "scope widened", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "scope", "echo:read echo:write"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "scope", "echo:read echo:write")
 		}, status: 400, code: "invalid_scope"},
 		{name: "scope beyond an inheriting client's owner", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "scope", "echo:write"), basic(s.bobID, s.bobSec))
+			return basicGrant(s.bobID, s.bobSec, "scope", "echo:write")
 		}, status: 400, code: "invalid_scope"},
 		{name: "scope malformed", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "scope", "echo:read Files"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "scope", "echo:read Files")
 		}, status: 400, code: "invalid_scope"},
 		{name: "both methods", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "client_id", s.id, "client_secret", s.sec), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "client_id", s.id, "client_secret", s.sec)
 		}, status: 400, code: "invalid_request"},
 		{name: "basic and client_id in the body", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "client_id", s.id), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "client_id", s.id)
 		}, status: 400, code: "invalid_request"},
 		{name: "basic and client_secret in the body", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials", "client_secret", s.sec), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec, "client_secret", s.sec)
 		}, status: 400, code: "invalid_request"},
 		{name: "no client authentication", req: func(s setup) events.APIGatewayProxyRequest {
 			return tokenReq(form("grant_type", "client_credentials"))
@@ -102,10 +102,10 @@ func TestClientCredentials(t *testing.T) {
 			return tokenReq(form("grant_type", "client_credentials", "client_id", s.id, "client_secret", s.otherSec))
 		}, status: 401, code: "invalid_client"},
 		{name: "wrong secret, basic", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.id, s.otherSec))
+			return basicGrant(s.id, s.otherSec)
 		}, status: 401, code: "invalid_client"},
 		{name: "secret with a bad checksum", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.id, flipLast(s.sec)))
+			return basicGrant(s.id, flipLast(s.sec))
 		}, status: 401, code: "invalid_client"},
 		{name: "secret missing", req: func(s setup) events.APIGatewayProxyRequest {
 			return tokenReq(form("grant_type", "client_credentials", "client_id", s.id))
@@ -117,22 +117,22 @@ func TestClientCredentials(t *testing.T) {
 			return tokenReq(form("grant_type", "client_credentials", "client_id", id.New("cli"), "client_secret", s.sec))
 		}, status: 401, code: "invalid_client"},
 		{name: "unknown client, basic", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(id.New("cli"), s.sec))
+			return basicGrant(id.New("cli"), s.sec)
 		}, status: 401, code: "invalid_client"},
 		{name: "user id as client id", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.f.users["alice"].ID, s.sec))
+			return basicGrant(s.f.users["alice"].ID, s.sec)
 		}, status: 401, code: "invalid_client"},
 		{name: "refresh family id as client id", req: func(s setup) events.APIGatewayProxyRequest {
 			fam, _ := s.f.family(s.t, "alice", nil, time.Hour, time.Hour)
-			return tokenReq(form("grant_type", "client_credentials"), basic(fam.ID, s.sec))
+			return basicGrant(fam.ID, s.sec)
 		}, status: 401, code: "invalid_client"},
 		{name: "revoked client", req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.revokedID, s.revokedSec))
+			return basicGrant(s.revokedID, s.revokedSec)
 		}, status: 401, code: "invalid_client"},
 		{name: "owner disabled", before: func(t *testing.T, s setup) {
 			s.f.setUser(t, "alice", func(u *user.User) { u.Disabled = true })
 		}, req: func(s setup) events.APIGatewayProxyRequest {
-			return tokenReq(form("grant_type", "client_credentials"), basic(s.id, s.sec))
+			return basicGrant(s.id, s.sec)
 		}, status: 401, code: "invalid_client"},
 		{name: "owner deleted", before: func(t *testing.T, s setup) { s.f.deleteUser(t, "alice") },
 			req: func(s setup) events.APIGatewayProxyRequest {

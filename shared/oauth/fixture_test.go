@@ -424,8 +424,33 @@ func flipLast(s string) string {
 	return s[:len(s)-1] + string(c)
 }
 
+// exchange is a refresh_token grant of rt, with more form pairs kv.
 func exchange(rt string, kv ...string) events.APIGatewayProxyRequest {
 	return tokenReq(form(append([]string{"grant_type", "refresh_token", "refresh_token", rt}, kv...)...))
+}
+
+// basicGrant is a client_credentials grant authenticated with
+// client_secret_basic, with more form pairs kv.
+func basicGrant(clientID, sec string, kv ...string) events.APIGatewayProxyRequest {
+	return tokenReq(form(append([]string{"grant_type", "client_credentials"}, kv...)...), basic(clientID, sec))
+}
+
+// ok serves req and requires a 200.
+func (f *fixture) ok(t *testing.T, req events.APIGatewayProxyRequest) answer {
+	t.Helper()
+	a := f.call(t, req)
+	a.wantOK(t)
+	return a
+}
+
+// rotate gives client c a new secret, as the management API does.
+func (f *fixture) rotate(t *testing.T, c credential.Client) (credential.Client, string) {
+	t.Helper()
+	rotated, sec, err := c.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
+	must(t, err)
+	must(t, f.store.UpdateClientSecret(context.Background(), rotated))
+	f.remember(sec)
+	return rotated, sec
 }
 
 // must fails the test on err.

@@ -208,15 +208,13 @@ func TestRefreshRotation(t *testing.T) {
 	fam, rt0 := f.family(t, "alice", scope.Set{"echo:read", "files:read"}, 90*24*time.Hour, time.Hour)
 	ctx := context.Background()
 
-	first := f.call(t, exchange(rt0))
-	first.wantOK(t)
+	first := f.ok(t, exchange(rt0))
 	rt1 := first.str(t, "refresh_token")
 
 	// A lost answer: the retry, up to the end of the grace period, gets the
 	// same successor and a fresh access token.
 	f.clock.Advance(grace)
-	retry := f.call(t, exchange(rt0))
-	retry.wantOK(t)
+	retry := f.ok(t, exchange(rt0))
 	if retry.str(t, "refresh_token") != rt1 {
 		t.Fatalf("retry within grace got another successor")
 	}
@@ -225,14 +223,12 @@ func TestRefreshRotation(t *testing.T) {
 	}
 
 	// Narrowing applies to that access token only: the family keeps its scope.
-	narrow := f.call(t, exchange(rt1, "scope", "files:read"))
-	narrow.wantOK(t)
+	narrow := f.ok(t, exchange(rt1, "scope", "files:read"))
 	if narrow.str(t, "scope") != "files:read" {
 		t.Fatalf("narrowed scope %q", narrow.str(t, "scope"))
 	}
 	rt2 := narrow.str(t, "refresh_token")
-	full := f.call(t, exchange(rt2))
-	full.wantOK(t)
+	full := f.ok(t, exchange(rt2))
 	if full.str(t, "scope") != "echo:read files:read" {
 		t.Errorf("after a narrowed exchange the successor grants %q, want the family's scope", full.str(t, "scope"))
 	}
@@ -281,8 +277,7 @@ func TestRefreshGraceBoundary(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			fam, rt := f.family(t, "bob", nil, 90*24*time.Hour, time.Hour)
-			first := f.call(t, exchange(rt))
-			first.wantOK(t)
+			first := f.ok(t, exchange(rt))
 			f.clock.Advance(tt.after)
 			again := f.call(t, exchange(rt))
 			st, _ := f.store.GetFamily(context.Background(), project, fam.ID)
@@ -348,7 +343,7 @@ func TestRefreshErrorKeepsToken(t *testing.T) {
 			"after the grace period the client's retry is treated as reuse and the family is revoked")
 	}
 	f.clock.Advance(grace + time.Second)
-	f.call(t, exchange(rt)).wantOK(t)
+	f.ok(t, exchange(rt))
 	if st, _ := f.store.GetFamily(context.Background(), project, fam.ID); st.Status != credential.Active {
 		t.Errorf("family %s", st.Status)
 	}

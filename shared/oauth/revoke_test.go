@@ -49,7 +49,7 @@ func TestRevokeNothingToRevoke(t *testing.T) {
 				if hint != "" {
 					body = form("token", tok, "token_type_hint", hint)
 				}
-				f.call(t, revokeReq(body)).wantOK(t)
+				f.ok(t, revokeReq(body))
 			}
 		})
 	}
@@ -86,14 +86,13 @@ func TestRevokeRefreshToken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			fam, rt0 := f.family(t, "alice", nil, 90*24*time.Hour, time.Hour)
-			ex := f.call(t, exchange(rt0))
-			ex.wantOK(t)
+			ex := f.ok(t, exchange(rt0))
 			rt1 := ex.str(t, "refresh_token")
 			body := form("token", tt.present(f, rt0, rt1))
 			if tt.hint != "" {
 				body = form("token", tt.present(f, rt0, rt1), "token_type_hint", tt.hint)
 			}
-			f.call(t, revokeReq(body)).wantOK(t)
+			f.ok(t, revokeReq(body))
 			if st := f.session(t, fam.ID); st.Status != credential.Revoked {
 				t.Fatalf("family %s after revocation", st.Status)
 			}
@@ -111,7 +110,7 @@ func TestRevokePersonalJWT(t *testing.T) {
 	f := newFixture(t)
 	sess, tok := f.personalJWT(t, "alice", time.Hour)
 	other, _ := f.personalJWT(t, "alice", time.Hour)
-	f.call(t, revokeReq(form("token", tok, "token_type_hint", "access_token"))).wantOK(t)
+	f.ok(t, revokeReq(form("token", tok, "token_type_hint", "access_token")))
 	if got := f.session(t, sess.ID); got.Status != credential.Revoked || got.Accepts(t0, f.clock.Now()) {
 		t.Errorf("session after revocation %+v", got)
 	}
@@ -124,9 +123,8 @@ func TestRevokePersonalJWT(t *testing.T) {
 func TestRevokeAccessTokenOfRefreshFamily(t *testing.T) {
 	f := newFixture(t)
 	fam, rt := f.family(t, "alice", nil, 90*24*time.Hour, time.Hour)
-	ex := f.call(t, exchange(rt))
-	ex.wantOK(t)
-	f.call(t, revokeReq(form("token", ex.str(t, "access_token")))).wantOK(t)
+	ex := f.ok(t, exchange(rt))
+	f.ok(t, revokeReq(form("token", ex.str(t, "access_token"))))
 	if f.session(t, fam.ID).Status != credential.Revoked {
 		t.Error("revoking an access token left its refresh family active")
 	}
@@ -142,8 +140,7 @@ func TestRevokeClientAccessToken(t *testing.T) {
 			f := newFixture(t)
 			c, sec := f.client(t, "alice", scope.Set{"echo:read"})
 			f.clock.Advance(1500 * time.Millisecond)
-			tok := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, sec)))
-			tok.wantOK(t)
+			tok := f.ok(t, basicGrant(c.ID, sec))
 			iat := time.Unix(tok.claims.IssuedAt, 0)
 			if !f.session(t, c.ID).Accepts(iat, f.clock.Now()) {
 				t.Fatal("a fresh client token is not accepted")
@@ -158,7 +155,7 @@ func TestRevokeClientAccessToken(t *testing.T) {
 			default:
 				req = revokeReq(form("token", tok.str(t, "access_token"), "client_id", c.ID, "client_secret", sec))
 			}
-			f.call(t, req).wantOK(t)
+			f.ok(t, req)
 			sess := f.session(t, c.ID)
 			wantNB := t0.Add(2 * time.Second) // the second after 19:30:01.6
 			if sess.Status != credential.Active || !sess.NotBefore.Equal(wantNB) {
@@ -168,14 +165,12 @@ func TestRevokeClientAccessToken(t *testing.T) {
 				t.Error("the revoked token is still accepted")
 			}
 			// Within the same second a new token is issued but refused.
-			same := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, sec)))
-			same.wantOK(t)
+			same := f.ok(t, basicGrant(c.ID, sec))
 			if sess.Accepts(time.Unix(same.claims.IssuedAt, 0), f.clock.Now()) {
 				t.Error("a token issued in the revocation's second is accepted")
 			}
 			f.clock.Advance(time.Second)
-			next := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, sec)))
-			next.wantOK(t)
+			next := f.ok(t, basicGrant(c.ID, sec))
 			if !f.session(t, c.ID).Accepts(time.Unix(next.claims.IssuedAt, 0), f.clock.Now()) {
 				t.Error("the client's next token, a second later, is refused")
 			}
@@ -187,8 +182,7 @@ func TestRevokeClientAccessToken(t *testing.T) {
 // own session, and revoking the token revokes that session.
 func TestRevokePasswordSignInToken(t *testing.T) {
 	f := newFixture(t, passwordSignIn)
-	tok := f.call(t, tokenReq(form("grant_type", "client_credentials", "client_id", "carol", "client_secret", carolPW)))
-	tok.wantOK(t)
+	tok := f.ok(t, tokenReq(form("grant_type", "client_credentials", "client_id", "carol", "client_secret", carolPW)))
 	a := f.call(t, revokeReq(form("token", tok.str(t, "access_token"), "token_type_hint", "access_token")))
 	if a.StatusCode != 200 {
 		t.Fatalf("revoke: %d", a.StatusCode)
@@ -205,8 +199,7 @@ func TestRevokeWithAnotherClient(t *testing.T) {
 	f := newFixture(t)
 	c, sec := f.client(t, "alice", nil)
 	intruder, intruderSec := f.client(t, "bob", nil)
-	tok := f.call(t, tokenReq(form("grant_type", "client_credentials"), basic(c.ID, sec)))
-	tok.wantOK(t)
+	tok := f.ok(t, basicGrant(c.ID, sec))
 	fam, rt := f.family(t, "alice", nil, 90*24*time.Hour, time.Hour)
 	jwtSess, jwt := f.personalJWT(t, "alice", time.Hour)
 
@@ -240,5 +233,5 @@ func TestRevokeWithAnotherClient(t *testing.T) {
 	if f.session(t, fam.ID).Status != credential.Active || f.session(t, jwtSess.ID).Status != credential.Active {
 		t.Error("a refused revocation revoked a session")
 	}
-	f.call(t, exchange(rt)).wantOK(t)
+	f.ok(t, exchange(rt))
 }
