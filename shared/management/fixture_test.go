@@ -652,9 +652,12 @@ func (r response) want(t *testing.T, status int, field string) {
 	}
 }
 
-// detailHas asserts that a problem's detail contains s.
+// detailHas asserts that a problem's detail contains s, when s is set.
 func (r response) detailHas(t *testing.T, s string) {
 	t.Helper()
+	if s == "" {
+		return
+	}
 	if d := r.str(t, "detail"); !strings.Contains(d, s) {
 		t.Errorf("detail = %q, want it to contain %q", d, s)
 	}

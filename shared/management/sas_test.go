@@ -64,9 +64,7 @@ func runSAS(t *testing.T, cases []sasCase) {
 			}
 			r := f.send(t, tt.who, tt.req)
 			r.want(t, tt.status, tt.field)
-			if tt.detail != "" {
-				r.detailHas(t, tt.detail)
-			}
+			r.detailHas(t, tt.detail)
 			if r.StatusCode >= 400 && tt.seed == noSAS && owner != "" {
 				if _, _, ok := f.storedSAS(t, owner); ok {
 					t.Errorf("answered %d but created a SAS credential", r.StatusCode)
