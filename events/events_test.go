@@ -883,12 +883,20 @@ func checkShape(t *testing.T, method, resource, path string, params, headers map
 	}
 }
 
-func runProxy(t *testing.T, path string, want proxyWant) {
+// proxyRequest decodes a proxy sample and checks its shape.
+func proxyRequest(t *testing.T, path string) events.APIGatewayProxyRequest {
+	t.Helper()
 	var req events.APIGatewayProxyRequest
 	decodeStrict(t, path, &req)
 	rc := req.RequestContext
 	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
 		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
+	return req
+}
+
+func runProxy(t *testing.T, path string, want proxyWant) {
+	req := proxyRequest(t, path)
+	rc := req.RequestContext
 	if _, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource); !ok {
 		t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
 	}
@@ -937,11 +945,8 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 // runToken runs a token-function sample: a public route, called without
 // the authorizer, so its event carries no authorizer context.
 func runToken(t *testing.T, path string, want oauthWant) {
-	var req events.APIGatewayProxyRequest
-	decodeStrict(t, path, &req)
+	req := proxyRequest(t, path)
 	rc := req.RequestContext
-	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
-		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
 	if _, ok := access.NewTable(access.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !ok {
 		t.Errorf("%s %s is not in access.PublicRoutes", req.HTTPMethod, req.Resource)
 	}
