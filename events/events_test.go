@@ -883,12 +883,20 @@ func checkShape(t *testing.T, method, resource, path string, params, headers map
 	}
 }
 
-func runProxy(t *testing.T, path string, want proxyWant) {
+// proxyRequest decodes a proxy sample and checks its shape.
+func proxyRequest(t *testing.T, path string) events.APIGatewayProxyRequest {
+	t.Helper()
 	var req events.APIGatewayProxyRequest
 	decodeStrict(t, path, &req)
 	rc := req.RequestContext
 	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
 		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
+	return req
+}
+
+func runProxy(t *testing.T, path string, want proxyWant) {
+	req := proxyRequest(t, path)
+	rc := req.RequestContext
 	if _, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource); !ok {
 		t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
 	}
@@ -917,33 +925,16 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 
 	checkActive(t, f, want.revokes)
 	resp, err := f.mgmt.Handle(context.Background(), req)
-	if err != nil {
-		t.Fatalf("handler error: %v", err)
-	}
-	if resp.StatusCode != want.status {
-		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want.status, resp.Body)
-	}
-	if want.body != "" && !strings.Contains(resp.Body, want.body) {
-		t.Errorf("body does not contain %s: %s", want.body, resp.Body)
-	}
+	checkAnswer(t, resp, err, want.status, want.body, want.headers)
 	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
 		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])
-	}
-	for k, v := range want.headers {
-		if resp.Headers[k] != v {
-			t.Errorf("header %s = %q, want %q", k, resp.Headers[k], v)
-		}
 	}
 	checkRevoked(t, f, want.revokes)
 	if want.after != nil {
 		want.after(t, f, resp)
 	}
 	if want.bearer != "" {
-		var body map[string]any
-		if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-			t.Fatalf("answer is not a JSON object: %v", err)
-		}
-		tok, _ := body[want.bearer].(string)
+		tok, _ := jsonObject(t, resp)[want.bearer].(string)
 		aresp := allowWhoami(t, f, tok)
 		if aresp.Context["principalId"] != rc.Authorizer["principalId"] {
 			t.Errorf("the new token's principal is %v, the caller's %v", aresp.Context["principalId"], rc.Authorizer["principalId"])
@@ -954,11 +945,8 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 // runToken runs a token-function sample: a public route, called without
 // the authorizer, so its event carries no authorizer context.
 func runToken(t *testing.T, path string, want oauthWant) {
-	var req events.APIGatewayProxyRequest
-	decodeStrict(t, path, &req)
+	req := proxyRequest(t, path)
 	rc := req.RequestContext
-	checkShape(t, req.HTTPMethod, req.Resource, req.Path, req.PathParameters, req.Headers, req.MultiValueHeaders,
-		rc.HTTPMethod, rc.ResourcePath, rc.Stage, rc.Path)
 	if _, ok := access.NewTable(access.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !ok {
 		t.Errorf("%s %s is not in access.PublicRoutes", req.HTTPMethod, req.Resource)
 	}
@@ -983,27 +971,11 @@ func runToken(t *testing.T, path string, want oauthWant) {
 	f := newFixture(t)
 	checkActive(t, f, want.revokes)
 	resp, err := f.token.Handle(context.Background(), req)
-	if err != nil {
-		t.Fatalf("handler error: %v", err)
-	}
-	if resp.StatusCode != want.status {
-		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, want.status, resp.Body)
-	}
-	if want.body != "" && !strings.Contains(resp.Body, want.body) {
-		t.Errorf("body does not contain %s: %s", want.body, resp.Body)
-	}
+	checkAnswer(t, resp, err, want.status, want.body, want.headers)
 	if ct := resp.Headers["Content-Type"]; ct != "application/json" {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
-	for k, v := range want.headers {
-		if resp.Headers[k] != v {
-			t.Errorf("header %s = %q, want %q", k, resp.Headers[k], v)
-		}
-	}
-	var body map[string]any
-	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
-		t.Fatalf("answer is not a JSON object: %v", err)
-	}
+	body := jsonObject(t, resp)
 	if code, _ := body["error"].(string); code != want.err {
 		t.Errorf("error = %q, want %q; body %s", code, want.err, resp.Body)
 	}
@@ -1186,6 +1158,36 @@ func TestFixtureSASAndCertificates(t *testing.T) {
 			t.Errorf("%s: thumbprint %s, subject %s, CA %v, valid %v to %v", c.cn, cert.Thumbprint, x.Subject, x.IsCA, x.NotBefore, x.NotAfter)
 		}
 	}
+}
+
+// checkAnswer checks a proxy handler's answer: no error, the wanted status,
+// body (when set) in the body and headers among its headers.
+func checkAnswer(t *testing.T, resp events.APIGatewayProxyResponse, err error, status int, body string, headers map[string]string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("handler error: %v", err)
+	}
+	if resp.StatusCode != status {
+		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, status, resp.Body)
+	}
+	if body != "" && !strings.Contains(resp.Body, body) {
+		t.Errorf("body does not contain %s: %s", body, resp.Body)
+	}
+	for k, v := range headers {
+		if resp.Headers[k] != v {
+			t.Errorf("header %s = %q, want %q", k, resp.Headers[k], v)
+		}
+	}
+}
+
+// jsonObject is the answer's body, which must be a JSON object.
+func jsonObject(t *testing.T, resp events.APIGatewayProxyResponse) map[string]any {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("answer is not a JSON object: %v", err)
+	}
+	return body
 }
 
 // allowWhoami runs the authorizer on GET /v1/whoami with tok as a Bearer

@@ -75,6 +75,23 @@ func check(t *testing.T, assertion func()) {
 	assertion()
 }
 
+// propsCase is properties a resource must have, named for a subtest.
+type propsCase struct {
+	name  string
+	props map[string]any
+}
+
+// checkProps runs a subtest per case: tpl has a resource of type typ with
+// the case's properties.
+func checkProps(t *testing.T, tpl assertions.Template, typ string, cases []propsCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, func() { tpl.HasResourceProperties(jsii.String(typ), tc.props) })
+		})
+	}
+}
+
 // panics reports whether f panics, and with what.
 func panics(f func()) (msg string, ok bool) {
 	defer func() {

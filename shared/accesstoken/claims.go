@@ -1,7 +1,6 @@
 package accesstoken
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -18,16 +17,20 @@ const maxDepth = 2
 // tokenJWS reads tokens strictly before golang-jwt parses them.
 var tokenJWS = NewJWSReader(ErrMalformed, MaxTokenLen, maxDepth, "alg", "kid", "typ")
 
+// tokenDecoder reads registered claims strictly: strings as strings and
+// NumericDates as integers.
+var tokenDecoder = ClaimDecoder{ErrType: errClaimsJSON, Date: date}
+
 // tokenClaims are Claims as golang-jwt decodes and validates them. Decoding
-// is strict: only the claims Claims holds, each at most once, strings as
-// strings and NumericDates as integers. A decoding failure is kept and
-// reported from Validate, so that, as with any claim rule, a token whose
-// signature does not verify is refused for its signature.
+// is strict: only the claims Claims holds, each at most once, as
+// tokenDecoder reads them. A decoding failure is kept and reported from
+// Validate, so that, as with any claim rule, a token whose signature does
+// not verify is refused for its signature.
 type tokenClaims struct {
-	Claims
-	aud           jwt.ClaimStrings
-	exp, iat, nbf *jwt.NumericDate // nil when absent
-	err           error            // the first decoding or rule failure
+	jwt.RegisteredClaims
+	scope, clientID, sid string
+	cnf                  *Confirmation
+	err                  error // the first decoding or rule failure
 }
 
 // UnmarshalJSON decodes the claims object.
@@ -37,77 +40,43 @@ func (c *tokenClaims) UnmarshalJSON(data []byte) error {
 }
 
 func (c *tokenClaims) member(name string, v []byte) error {
+	if ok, err := tokenDecoder.Registered(&c.RegisteredClaims, name, v); ok {
+		return err
+	}
 	switch name {
-	case "iss":
-		return str(v, &c.Issuer)
-	case "sub":
-		return str(v, &c.Subject)
-	case "jti":
-		return str(v, &c.ID)
 	case "scope":
-		return str(v, &c.Scope)
+		return tokenDecoder.String(v, &c.scope)
 	case "client_id":
-		return str(v, &c.ClientID)
+		return tokenDecoder.String(v, &c.clientID)
 	case "sid":
-		return str(v, &c.SessionID)
-	case "aud":
-		if v[0] == '"' {
-			c.aud = jwt.ClaimStrings{unquote(v)}
-		} else if v[0] != '[' || json.Unmarshal(v, &c.aud) != nil {
-			return errClaimsJSON
-		}
-		return nil
-	case "exp":
-		return date(v, &c.ExpiresAt, &c.exp)
-	case "iat":
-		return date(v, &c.IssuedAt, &c.iat)
-	case "nbf":
-		return date(v, &c.NotBefore, &c.nbf)
+		return tokenDecoder.String(v, &c.sid)
 	case "cnf":
-		c.Confirmation = &Confirmation{}
+		c.cnf = &Confirmation{}
 		return tokenJWS.Object(v, func(name string, v []byte) error {
 			if name != "x5t#S256" {
 				return errClaimsMember
 			}
-			return str(v, &c.Confirmation.X5tS256)
+			return tokenDecoder.String(v, &c.cnf.X5tS256)
 		})
 	}
 	return errClaimsMember
 }
 
-// str decodes a JSON string.
-func str(v []byte, dst *string) error {
-	if v[0] != '"' {
-		return errClaimsJSON
-	}
-	*dst = unquote(v)
-	return nil
-}
-
 // date decodes a NumericDate: a non-negative integer of at most
 // maxDateDigits digits (no sign, fraction or exponent).
-func date(v []byte, sec *int64, dst **jwt.NumericDate) error {
+func date(v []byte) (*jwt.NumericDate, error) {
 	if len(v) > maxDateDigits {
-		return errClaimsJSON
+		return nil, errClaimsJSON
 	}
 	var n int64
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			return errClaimsJSON
+			return nil, errClaimsJSON
 		}
 		n = n*10 + int64(c-'0')
 	}
-	*sec, *dst = n, jwt.NewNumericDate(time.Unix(n, 0))
-	return nil
+	return jwt.NewNumericDate(time.Unix(n, 0)), nil
 }
-
-// The jwt.Claims accessors golang-jwt's validator reads.
-func (c *tokenClaims) GetExpirationTime() (*jwt.NumericDate, error) { return c.exp, nil }
-func (c *tokenClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.iat, nil }
-func (c *tokenClaims) GetNotBefore() (*jwt.NumericDate, error)      { return c.nbf, nil }
-func (c *tokenClaims) GetIssuer() (string, error)                   { return c.Issuer, nil }
-func (c *tokenClaims) GetSubject() (string, error)                  { return c.Subject, nil }
-func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.aud, nil }
 
 // Validate applies, after the signature verified, the decoding failure and
 // the rules golang-jwt lacks: iat, sub, jti and sid present, cnf with a
@@ -115,16 +84,26 @@ func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.a
 func (c *tokenClaims) Validate() error {
 	switch {
 	case c.err != nil:
-	case c.iat == nil:
+	case c.IssuedAt == nil:
 		c.err = errMissingIat
 	case c.Subject == "":
 		c.err = errSub
 	case c.ID == "":
 		c.err = errJti
-	case c.SessionID == "":
+	case c.sid == "":
 		c.err = errSid
-	case c.Confirmation != nil && c.Confirmation.X5tS256 == "":
+	case c.cnf != nil && c.cnf.X5tS256 == "":
 		c.err = errCnf
 	}
 	return c.err
+}
+
+// claims are the verified claims, aud being the one value Verify accepted.
+func (c *tokenClaims) claims(aud string) Claims {
+	out := Claims{Issuer: c.Issuer, Subject: c.Subject, Audience: aud, ExpiresAt: c.ExpiresAt.Unix(), // exp and iat are required
+		IssuedAt: c.IssuedAt.Unix(), ID: c.ID, Scope: c.scope, ClientID: c.clientID, SessionID: c.sid, Confirmation: c.cnf}
+	if c.NotBefore != nil {
+		out.NotBefore = c.NotBefore.Unix()
+	}
+	return out
 }

@@ -52,13 +52,10 @@ func TestInteropJWX(t *testing.T) {
 	}
 
 	claims := validClaims()
-	claims.Confirmation = &Confirmation{X5tS256: "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}
+	claims.Confirmation = &Confirmation{X5tS256: testX5t}
 	for name, s := range map[string]Signer{"current": f.signer, "previous": NewLocalSigner(f.prev)} {
 		t.Run(name, func(t *testing.T) {
-			tok, err := Issue(ctx, s, claims)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := issue(t, s, claims)
 			parsed, err := jwt.Parse([]byte(tok),
 				jwt.WithKeySet(set),
 				jwt.WithValidate(true),
@@ -121,10 +118,7 @@ func TestInteropJWX(t *testing.T) {
 
 func TestInteropGolangJWT(t *testing.T) {
 	f := newFixture(t)
-	tok, err := Issue(context.Background(), f.signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := issue(t, f.signer, validClaims())
 	parsed, err := gjwt.Parse(tok, func(tk *gjwt.Token) (any, error) { return &f.key.PublicKey, nil },
 		gjwt.WithValidMethods([]string{"ES256"}), gjwt.WithAudience(testAudience), gjwt.WithIssuer(testIssuer),
 		gjwt.WithTimeFunc(func() time.Time { return testNow }), gjwt.WithExpirationRequired(), gjwt.WithIssuedAt(),

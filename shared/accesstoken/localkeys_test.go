@@ -1,7 +1,6 @@
 package accesstoken
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 )
 
 func TestLoadOrCreateLocalKeys(t *testing.T) {
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "keys", "jwt")
 	signer, ring, err := LoadOrCreateLocalKeys(dir, testNow)
 	if err != nil {
@@ -56,10 +54,7 @@ func TestLoadOrCreateLocalKeys(t *testing.T) {
 	}
 
 	// Rotation: the new key signs, the old one still verifies.
-	oldTok, err := Issue(ctx, signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
+	oldTok := issue(t, signer, validClaims())
 	if err := RotateLocalKey(dir, testNow.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +68,8 @@ func TestLoadOrCreateLocalKeys(t *testing.T) {
 	if ids := newRing.KeyIDs(); len(ids) != 2 || ids[0] != newSigner.KeyID() || ids[1] != signer.KeyID() {
 		t.Fatalf("ring after rotation %v", ids)
 	}
-	v := &Verifier{Keys: newRing, Issuer: testIssuer, Audience: testAudience, Clock: newFixture(t).clock}
-	newTok, err := Issue(ctx, newSigner, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, tok := range map[string]string{"old": oldTok, "new": newTok} {
+	v := newVerifier(newRing)
+	for name, tok := range map[string]string{"old": oldTok, "new": issue(t, newSigner, validClaims())} {
 		if _, err := v.Verify(tok); err != nil {
 			t.Errorf("%s token: %v", name, err)
 		}

@@ -1,6 +1,7 @@
 package accesstoken
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -25,6 +26,12 @@ const (
 
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// testX5t is the certificate thumbprint of the cnf claims tests issue.
+const testX5t = "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"
+
+// sentinels are Verify's sentinel errors.
+var sentinels = []error{ErrMalformed, ErrAlgorithm, ErrUnknownKey, ErrSignature, ErrExpired, ErrNotYetValid, ErrClaims}
+
 // fixedKey derives a P-256 key from seed, so fuzz corpora stay valid across runs.
 func fixedKey(seed string) *ecdsa.PrivateKey {
 	sum := sha256.Sum256([]byte(seed))
@@ -41,7 +48,6 @@ type fixture struct {
 	kid, prevKid, attKid string
 	signer               Signer
 	ring                 *Keyring
-	clock                *clock.Fake
 	verifier             *Verifier
 }
 
@@ -51,15 +57,30 @@ func newFixture(tb testing.TB) *fixture {
 		key:      fixedKey("tollgate test key"),
 		prev:     fixedKey("tollgate previous key"),
 		attacker: fixedKey("attacker key"),
-		clock:    clock.NewFake(testNow),
 	}
 	f.signer = NewLocalSigner(f.key)
 	f.kid = f.signer.KeyID()
 	f.prevKid = NewLocalSigner(f.prev).KeyID()
 	f.attKid = NewLocalSigner(f.attacker).KeyID()
 	f.ring = NewKeyring(&f.key.PublicKey, &f.prev.PublicKey)
-	f.verifier = &Verifier{Keys: f.ring, Issuer: testIssuer, Audience: testAudience, Clock: f.clock}
+	f.verifier = newVerifier(f.ring)
 	return f
+}
+
+// newVerifier verifies tokens signed by ring's keys for testIssuer and
+// testAudience, at testNow.
+func newVerifier(ring *Keyring) *Verifier {
+	return &Verifier{Keys: ring, Issuer: testIssuer, Audience: testAudience, Clock: clock.NewFake(testNow)}
+}
+
+// issue is Issue(c) signed by s; tb fails if Issue refuses.
+func issue(tb testing.TB, s Signer, c Claims) string {
+	tb.Helper()
+	tok, err := Issue(context.Background(), s, c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
 }
 
 func validClaims() Claims {
@@ -73,6 +94,15 @@ func validClaims() Claims {
 		Scope:     "keys:read echo:read",
 		SessionID: "jwt_0123456789",
 	}
+}
+
+// fullClaims are validClaims with every optional claim set.
+func fullClaims() Claims {
+	c := validClaims()
+	c.NotBefore = c.IssuedAt
+	c.ClientID = "cli_123"
+	c.Confirmation = &Confirmation{X5tS256: testX5t}
+	return c
 }
 
 func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

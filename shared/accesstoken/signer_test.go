@@ -120,13 +120,19 @@ func TestDERToRawMatchesStdlib(t *testing.T) {
 	}
 }
 
-func TestKMSSigner(t *testing.T) {
-	endpoint := localtest.KMS(t)
-	ctx := context.Background()
-	client, err := services.KMSClient(ctx, endpoint)
+// kmsClient is a client of the test binary's local-kms.
+func kmsClient(t *testing.T) *kms.Client {
+	t.Helper()
+	client, err := services.KMSClient(context.Background(), localtest.KMS(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return client
+}
+
+func TestKMSSigner(t *testing.T) {
+	ctx := context.Background()
+	client := kmsClient(t)
 	created, err := client.CreateKey(ctx, &kms.CreateKeyInput{
 		KeySpec:  types.KeySpecEccNistP256,
 		KeyUsage: types.KeyUsageTypeSignVerify,
@@ -157,16 +163,12 @@ func TestKMSSigner(t *testing.T) {
 	if _, ok := ring.Key(signer.KeyID()); !ok {
 		t.Fatal("signer's kid is not the thumbprint of GetPublicKey's key")
 	}
-	v := &Verifier{Keys: ring, Issuer: testIssuer, Audience: testAudience, Clock: newFixture(t).clock}
+	v := newVerifier(ring)
 	// Enough signatures that some have short r or s (1 in 128 each).
 	for i := range 40 {
 		c := validClaims()
 		c.ID = "jti_" + string(rune('a'+i%26))
-		tok, err := Issue(ctx, signer, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := v.Verify(tok)
+		got, err := v.Verify(issue(t, signer, c))
 		if err != nil {
 			t.Fatalf("token %d: %v", i, err)
 		}
@@ -187,18 +189,12 @@ func TestKMSSigner(t *testing.T) {
 	if byAlias.KeyID() != signer.KeyID() {
 		t.Fatal("alias signer has another kid")
 	}
-	if _, err := Issue(ctx, byAlias, validClaims()); err != nil {
-		t.Fatal(err)
-	}
+	issue(t, byAlias, validClaims())
 }
 
 func TestNewKMSSignerRejectsWrongKeys(t *testing.T) {
-	endpoint := localtest.KMS(t)
 	ctx := context.Background()
-	client, err := services.KMSClient(ctx, endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := kmsClient(t)
 	for _, in := range []kms.CreateKeyInput{
 		{KeySpec: types.KeySpecEccNistP384, KeyUsage: types.KeyUsageTypeSignVerify},
 		{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify},
@@ -260,11 +256,7 @@ func TestKMSSignerWithFake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := Issue(ctx, s, validClaims())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fx.verifier.Verify(tok); err != nil {
+		if _, err := fx.verifier.Verify(issue(t, s, validClaims())); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -143,13 +143,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	c := tokenClaims{err: errClaimsJSON} // until UnmarshalJSON runs: not for a null payload
 	if _, err := v.parser().ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
-		if c.err != nil && errors.Is(err, jwt.ErrTokenInvalidClaims) {
-			return Claims{}, c.err
-		}
-		return Claims{}, refusal(err)
+		return Claims{}, libErrors.Refusal(err, c.err, errSigVerify) // unknown reasons: not verified
 	}
-	c.Audience = v.Audience // the one value of aud Verify accepted
-	return c.Claims, nil
+	return c.claims(v.Audience), nil
 }
 
 // parser is golang-jwt's parser with the Verifier's settings.
@@ -173,10 +169,9 @@ func (v *Verifier) parser() *jwt.Parser {
 
 var validMethods = []string{Algorithm}
 
-// libErrors map golang-jwt's errors to Verify's, first match first: the
-// library reports every failed claim check at once, and a wrong claim
-// outranks a time out of bounds.
-var libErrors = []struct{ lib, ours error }{
+// libErrors map golang-jwt's errors to Verify's; a wrong claim outranks a
+// time out of bounds.
+var libErrors = LibErrors{
 	{jwt.ErrTokenMalformed, errDecode},
 	{jwt.ErrTokenSignatureInvalid, errSigVerify},
 	{jwt.ErrTokenRequiredClaimMissing, errMissing},
@@ -185,14 +180,4 @@ var libErrors = []struct{ lib, ours error }{
 	{jwt.ErrTokenExpired, errExp},
 	{jwt.ErrTokenNotValidYet, errNbf},
 	{jwt.ErrTokenUsedBeforeIssued, errIat},
-}
-
-// refusal is Verify's error for golang-jwt's err.
-func refusal(err error) error {
-	for _, m := range libErrors {
-		if errors.Is(err, m.lib) {
-			return m.ours
-		}
-	}
-	return errSigVerify // not verified, for a reason the table does not know
 }

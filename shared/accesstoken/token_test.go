@@ -17,11 +17,6 @@ import (
 
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
-	full := validClaims()
-	full.NotBefore = testNow.Add(-time.Minute).Unix()
-	full.ClientID = "cli_123"
-	full.Confirmation = &Confirmation{X5tS256: "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}
 	escaped := validClaims()
 	escaped.Subject = "usr_<é\"\\\u2028😀>&"
 	escaped.Scope = ""
@@ -31,16 +26,13 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		claims Claims
 	}{
 		{"minimal", f.signer, validClaims()},
-		{"all claims", f.signer, full},
+		{"all claims", f.signer, fullClaims()},
 		{"escapes and non-ASCII", f.signer, escaped},
 		{"previous key still verifies", NewLocalSigner(f.prev), validClaims()},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tok, err := Issue(ctx, c.signer, c.claims)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := issue(t, c.signer, c.claims)
 			h, _, _ := split3(t, tok)
 			if want := enc(`{"alg":"ES256","kid":"` + c.signer.KeyID() + `","typ":"at+jwt"}`); h != want {
 				t.Fatalf("header = %s, want %s", h, want)
@@ -58,11 +50,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 
 func TestIssueAudienceIsAString(t *testing.T) {
 	f := newFixture(t)
-	tok, err := Issue(context.Background(), f.signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, p, _ := split3(t, tok)
+	_, p, _ := split3(t, issue(t, f.signer, validClaims()))
 	var m map[string]any
 	if err := json.Unmarshal([]byte(mustDecode(t, p)), &m); err != nil {
 		t.Fatal(err)
@@ -163,10 +151,7 @@ func TestVerifyLeewayBounds(t *testing.T) {
 
 func TestVerifyFollowsClock(t *testing.T) {
 	f := newFixture(t)
-	tok, err := Issue(context.Background(), f.signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := issue(t, f.signer, validClaims())
 	clk := clock.NewFake(testNow)
 	v := *f.verifier
 	v.Clock = clk
@@ -185,16 +170,13 @@ func TestVerifyFollowsClock(t *testing.T) {
 
 func TestVerifierNotConfigured(t *testing.T) {
 	f := newFixture(t)
-	tok, err := Issue(context.Background(), f.signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := issue(t, f.signer, validClaims())
 	for name, v := range map[string]*Verifier{
 		"nil":         nil,
 		"no keys":     {Issuer: testIssuer, Audience: testAudience},
 		"no issuer":   {Keys: f.ring, Audience: testAudience},
 		"no audience": {Keys: f.ring, Issuer: testIssuer},
-		"empty ring":  {Keys: NewKeyring(), Issuer: testIssuer, Audience: testAudience, Clock: f.clock},
+		"empty ring":  newVerifier(NewKeyring()),
 	} {
 		if _, err := v.Verify(tok); err == nil {
 			t.Errorf("%s: Verify accepted", name)
@@ -348,10 +330,7 @@ func TestKeyLookupHostile(t *testing.T) {
 // decoded; after it, no more than a bare golang-jwt parse of the same token.
 func TestVerifyAllocations(t *testing.T) {
 	f := newFixture(t)
-	tok, err := Issue(context.Background(), f.signer, validClaims())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := issue(t, f.signer, validClaims())
 	h, p, _ := split3(t, tok)
 	badSig := h + "." + p + "." + encB(make([]byte, 64))
 	parse := golangJWTParse(f)

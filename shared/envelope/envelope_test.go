@@ -89,8 +89,9 @@ func randomLocal(t testing.TB) envelope.Sealer {
 func eachSealer(t *testing.T, f func(t *testing.T, s, other envelope.Sealer)) {
 	t.Run("local", func(t *testing.T) { f(t, randomLocal(t), randomLocal(t)) })
 	t.Run("kms-fake", func(t *testing.T) {
-		fake := newFakeKMS("alias/tollgate")
-		f(t, envelope.NewKMS(fake, "alias/tollgate"), envelope.NewKMS(newFakeKMS("alias/tollgate"), "alias/tollgate"))
+		s, fake := fakeSealer("alias/tollgate")
+		other, _ := fakeSealer("alias/tollgate")
+		f(t, s, other)
 		if !fake.allZeroed() {
 			t.Error("a plaintext data key was not zeroed after use")
 		}
@@ -213,7 +214,7 @@ func TestOpenRejects(t *testing.T) {
 func TestSealerKindsDoNotMix(t *testing.T) {
 	ctx := context.Background()
 	local := randomLocal(t)
-	viaKMS := envelope.NewKMS(newFakeKMS("k"), "k")
+	viaKMS, _ := fakeSealer("k")
 	a, _ := local.Seal(ctx, []byte("v"), "aad")
 	b, _ := viaKMS.Seal(ctx, []byte("v"), "aad")
 	if _, err := viaKMS.Open(ctx, a, "aad"); !errors.Is(err, envelope.ErrOpen) {
@@ -260,8 +261,7 @@ func TestNewLocalKeySize(t *testing.T) {
 
 func TestKMSRequests(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKMS("arn:aws:kms:us-east-1:111122223333:key/k1")
-	s := envelope.NewKMS(fake, "arn:aws:kms:us-east-1:111122223333:key/k1")
+	s, fake := fakeSealer("arn:aws:kms:us-east-1:111122223333:key/k1")
 	blob, err := s.Seal(ctx, []byte("v"), "refresh#f1")
 	if err != nil {
 		t.Fatal(err)
@@ -292,8 +292,7 @@ func TestKMSRequests(t *testing.T) {
 
 func TestKMSUnavailable(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeKMS("k")
-	s := envelope.NewKMS(fake, "k")
+	s, fake := fakeSealer("k")
 	blob, err := s.Seal(ctx, []byte("secret-value"), "aad")
 	if err != nil {
 		t.Fatal(err)

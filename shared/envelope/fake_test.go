@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/tollgate/tollgate/shared/envelope"
 )
 
 // fakeKMS is an in-memory KMS: it wraps data keys with AES-GCM under a
@@ -35,6 +37,12 @@ func newFakeKMS(keyID string) *fakeKMS {
 		panic(err)
 	}
 	return newFakeKMSWithMaster(keyID, k)
+}
+
+// fakeSealer is a KMS sealer of keyID over a new fake KMS, and that fake.
+func fakeSealer(keyID string) (envelope.Sealer, *fakeKMS) {
+	fake := newFakeKMS(keyID)
+	return envelope.NewKMS(fake, keyID), fake
 }
 
 // newFakeKMSWithMaster makes a fake KMS whose master key is fixed, so that

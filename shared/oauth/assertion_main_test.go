@@ -187,6 +187,19 @@ func signJWS(tb testing.TB, alg string, key any, hdr, payload string) string {
 	return input + "." + encB(sig)
 }
 
+// signed signs header and payload JSON as p, with its first algorithm.
+func (p *party) signed(tb testing.TB, hdr, payload string) string {
+	tb.Helper()
+	return signJWS(tb, p.algs[0], p.key, hdr, payload)
+}
+
+// assertion is a valid assertion of p, with its first algorithm and its
+// certificate's x5t#S256, and edit applied to the claims (as claimsJSON).
+func (p *party) assertion(tb testing.TB, edit map[string]any) string {
+	tb.Helper()
+	return p.signed(tb, hdrJSON(p.algs[0], p.cert.X5tS256), claimsJSON(edit))
+}
+
 // signAs signs a valid assertion for p with alg, falling back to a key of
 // the algorithm's own type when p's key cannot make that signature.
 func signAs(tb testing.TB, p *party, alg, payload string) string {

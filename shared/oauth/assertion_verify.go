@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -150,10 +149,7 @@ func (v *AssertionVerifier) Verify(token string, cert certbind.Certificate) (Ass
 		jwt.WithTimeFunc(func() time.Time { return c.now }),
 	)
 	if _, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return pub, nil }); err != nil {
-		if c.err != nil && errors.Is(err, jwt.ErrTokenInvalidClaims) {
-			return AssertionClaims{}, c.err
-		}
-		return AssertionClaims{}, assertionRefusal(err)
+		return AssertionClaims{}, assertionLibErrors.Refusal(err, c.err, errSigVerify) // unknown reasons: not verified
 	}
 	return c.claims(), nil
 }
@@ -225,23 +221,12 @@ type fullySpecifiedEd25519 struct{ *jwt.SigningMethodEd25519 }
 // Alg is the name it is registered under.
 func (fullySpecifiedEd25519) Alg() string { return "Ed25519" }
 
-// assertionLibErrors map golang-jwt's errors to Verify's, first match first
-// (the library reports every failed claim check at once).
-var assertionLibErrors = []struct{ lib, ours error }{
+// assertionLibErrors map golang-jwt's errors to Verify's.
+var assertionLibErrors = accesstoken.LibErrors{
 	{jwt.ErrTokenMalformed, errClaimsJSON}, // the segments were checked: the claims are not JSON
 	{jwt.ErrTokenSignatureInvalid, errSigVerify},
 	{jwt.ErrTokenRequiredClaimMissing, errMissingExp},
 	{jwt.ErrTokenExpired, errExp},
 	{jwt.ErrTokenUsedBeforeIssued, errIat},
 	{jwt.ErrTokenNotValidYet, errNbf},
-}
-
-// assertionRefusal is Verify's error for golang-jwt's err.
-func assertionRefusal(err error) error {
-	for _, m := range assertionLibErrors {
-		if errors.Is(err, m.lib) {
-			return m.ours
-		}
-	}
-	return errSigVerify // not verified, for a reason the table does not know
 }

@@ -105,10 +105,9 @@ func TestVerifyRefuses(t *testing.T) {
 	ps := parties()
 	p := ps["P-256"]
 	x5t := p.cert.X5tS256
-	signed := func(hdr, payload string) string { return signJWS(t, "ES256", p.key, hdr, payload) }
-	withClaims := func(edit map[string]any) string { return signed(hdrJSON("ES256", x5t), claimsJSON(edit)) }
-	withHeader := func(hdr string) string { return signed(hdr, claimsJSON(nil)) }
-	withRawClaims := func(payload string) string { return signed(hdrJSON("ES256", x5t), payload) }
+	withClaims := func(edit map[string]any) string { return p.assertion(t, edit) }
+	withHeader := func(hdr string) string { return p.signed(t, hdr, claimsJSON(nil)) }
+	withRawClaims := func(payload string) string { return p.signed(t, hdrJSON("ES256", x5t), payload) }
 	valid := withClaims(nil)
 	parts := strings.Split(valid, ".")
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
@@ -249,11 +248,10 @@ func nest(depth int) any {
 }
 
 func TestVerifyAccepts(t *testing.T) {
-	ps := parties()
-	p := ps["P-256"]
+	p := parties()["P-256"]
 	x5t := p.cert.X5tS256
-	signed := func(hdr, payload string) string { return signJWS(t, "ES256", p.key, hdr, payload) }
-	withClaims := func(edit map[string]any) string { return signed(hdrJSON("ES256", x5t), claimsJSON(edit)) }
+	withClaims := func(edit map[string]any) string { return p.assertion(t, edit) }
+	withHeader := func(hdr string) string { return p.signed(t, hdr, claimsJSON(nil)) }
 	expAt := func(t time.Time) func(*AssertionClaims) { return func(c *AssertionClaims) { c.ExpiresAt = t } }
 	cases := []struct {
 		name   string
@@ -264,10 +262,10 @@ func TestVerifyAccepts(t *testing.T) {
 		{name: "aud is the token endpoint", token: withClaims(nil)},
 		{name: "aud is the issuer", token: withClaims(map[string]any{"aud": testIssuer})},
 		{name: "aud is an array of one", token: withClaims(map[string]any{"aud": []string{testIssuer}})},
-		{name: "no typ, kid ignored", token: signed(`{"kid":"whatever","alg":"ES256","x5t#S256":"`+x5t+`"}`, claimsJSON(nil))},
-		{name: "typ jwt", token: signed(`{"alg":"ES256","typ":"jwt","x5t#S256":"`+x5t+`"}`, claimsJSON(nil))},
-		{name: "typ application/JWT", token: signed(`{"alg":"ES256","typ":"application/JWT","x5t#S256":"`+x5t+`"}`, claimsJSON(nil))},
-		{name: "escaped header names", token: signed(`{"\u0061lg":"ES256","x5t\u0023S256":"`+x5t+`"}`, claimsJSON(nil))},
+		{name: "no typ, kid ignored", token: withHeader(`{"kid":"whatever","alg":"ES256","x5t#S256":"` + x5t + `"}`)},
+		{name: "typ jwt", token: withHeader(`{"alg":"ES256","typ":"jwt","x5t#S256":"` + x5t + `"}`)},
+		{name: "typ application/JWT", token: withHeader(`{"alg":"ES256","typ":"application/JWT","x5t#S256":"` + x5t + `"}`)},
+		{name: "escaped header names", token: withHeader(`{"\u0061lg":"ES256","x5t\u0023S256":"` + x5t + `"}`)},
 		{name: "exp exactly 5 minutes ahead", token: withClaims(map[string]any{"exp": testNow.Add(5 * time.Minute).Unix()}),
 			want: expAt(testNow.Add(5 * time.Minute))},
 		{name: "exp 1 s ahead", token: withClaims(map[string]any{"exp": testNow.Add(time.Second).Unix()}),
@@ -347,7 +345,7 @@ func TestCertificateDates(t *testing.T) {
 func TestMisuse(t *testing.T) {
 	ps := parties()
 	p := ps["P-256"]
-	tok := signJWS(t, "ES256", p.key, hdrJSON("ES256", p.cert.X5tS256), claimsJSON(nil))
+	tok := p.assertion(t, nil)
 	wrongX5t := p.cert
 	wrongX5t.X5tS256 = ps["P-384"].cert.X5tS256
 	swappedDER := p.cert
@@ -388,7 +386,7 @@ func TestMisuse(t *testing.T) {
 	if _, err := v.Verify(tok, p.cert); err != nil {
 		t.Fatalf("zero MaxLifetime: %v", err)
 	}
-	far := signJWS(t, "ES256", p.key, hdrJSON("ES256", p.cert.X5tS256), claimsJSON(map[string]any{"exp": testNow.Add(6 * time.Minute).Unix()}))
+	far := p.assertion(t, map[string]any{"exp": testNow.Add(6 * time.Minute).Unix()})
 	if _, err := v.Verify(far, p.cert); !errors.Is(err, ErrAssertionClaims) {
 		t.Fatalf("zero MaxLifetime allowed 6 minutes: %v", err)
 	}
@@ -405,7 +403,7 @@ func TestMisuse(t *testing.T) {
 func TestThumbprint(t *testing.T) {
 	ps := parties()
 	p := ps["Ed25519"]
-	tok := signJWS(t, "EdDSA", p.key, hdrJSON("EdDSA", p.cert.X5tS256), claimsJSON(nil))
+	tok := p.assertion(t, nil)
 	if got, err := AssertionThumbprint(tok); err != nil || got != p.cert.X5tS256 {
 		t.Fatalf("AssertionThumbprint = %q, %v", got, err)
 	}
