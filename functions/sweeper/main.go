@@ -26,7 +26,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := &sweep.Sweeper{Store: st, Publisher: bus, Clock: clock.Real{}, Options: sweep.Options{ProjectID: cfg.ProjectID,
-		Notice: cfg.SweepNotice, Retention: cfg.SweepRetention, MaxItems: cfg.SweepMaxItems, Lookback: sweep.DefaultLookback}}
+	s := &sweep.Sweeper{Store: st, Publisher: bus, Clock: clock.Real{}, Options: sweep.Configured(cfg)}
 	lambda.Start(s.Handle)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -46,6 +47,16 @@ type Options struct {
 	Sealer       sas.Sealer            // opens SAS keys; nil: SAS is not accepted
 	Clock        clock.Clock
 	Logger       *slog.Logger
+}
+
+// Configured is the options a deployment's settings give, with the keys
+// that verify JWTs, the sealer of SAS keys, the clock and the logger.
+func Configured(cfg config.Config, keys *accesstoken.Keyring, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+	return Options{
+		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
+		Routes: access.NewTable(access.Routes), Clock: clk, Logger: logger, Sealer: sealer,
+		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
+	}
 }
 
 // Authorizer decides API Gateway REQUEST authorizer events.

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
@@ -71,6 +72,15 @@ type Options struct {
 	Sealer               sas.Sealer         // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
+}
+
+// Configured is the options a deployment's settings give, with the signer
+// of personal JWTs, the sealer of SAS keys, the clock and the logger.
+func Configured(cfg config.Config, signer accesstoken.Signer, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+	return Options{
+		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, PasswordSignIn: cfg.PasswordSignIn,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Sealer: sealer, Clock: clk, Logger: logger,
+	}
 }
 
 // Handler serves the management routes.

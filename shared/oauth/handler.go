@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
@@ -56,6 +57,16 @@ type Options struct {
 	PasswordSignIn bool
 	Clock          clock.Clock
 	Logger         *slog.Logger
+}
+
+// Configured is the options a deployment's settings give, with the signer
+// and keyring of its JWTs, the sealer of refresh successors, the clock and
+// the logger.
+func Configured(cfg config.Config, signer accesstoken.Signer, keys *accesstoken.Keyring, sealer refresh.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+	return Options{
+		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys, Sealer: sealer,
+		Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: logger,
+	}
 }
 
 // Handler serves the token function's routes.

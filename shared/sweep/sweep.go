@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/clock"
+	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
 )
@@ -58,6 +59,12 @@ type Options struct {
 	Retention time.Duration // how long an expired record is kept before TTL deletion
 	MaxItems  int           // per run; the rest waits for the next run
 	Lookback  time.Duration // how far back the very first run looks
+}
+
+// Configured is the options a deployment's settings give.
+func Configured(cfg config.Config) Options {
+	return Options{ProjectID: cfg.ProjectID, Notice: cfg.SweepNotice, Retention: cfg.SweepRetention,
+		MaxItems: cfg.SweepMaxItems, Lookback: DefaultLookback}
 }
 
 // DefaultLookback is Options.Lookback's usual value. The defaults of the

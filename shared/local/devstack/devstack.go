@@ -140,20 +140,9 @@ func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, err
 	if err != nil {
 		return nil, err
 	}
-	auth := authorizer.New(st, authorizer.Options{
-		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout,
-		QueryTokens: cfg.QueryTokens, Routes: access.NewTable(access.Routes), Clock: clk, Logger: opt.Logger,
-		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
-		Sealer:   sealer,
-	})
-	mgmt := management.New(st, management.Options{
-		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, Clock: clk, Logger: opt.Logger,
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, PasswordSignIn: cfg.PasswordSignIn, Sealer: sealer,
-	})
-	tokens := oauth.New(st, oauth.Options{
-		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys,
-		Sealer: sealer, Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: opt.Logger,
-	})
+	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
+	mgmt := management.New(st, management.Configured(cfg, signer, sealer, clk, opt.Logger))
+	tokens := oauth.New(st, oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger))
 	gw := &Gateway{
 		Protected:  access.Routes,
 		Public:     access.PublicRoutes,
@@ -182,9 +171,7 @@ func sweepEvery(ctx context.Context, endpoint string, opt Options) (stop func(),
 		return nil, err
 	}
 	cfg := opt.Config
-	s := &sweep.Sweeper{Store: st, Publisher: &FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)},
-		Options: sweep.Options{ProjectID: cfg.ProjectID, Notice: cfg.SweepNotice, Retention: cfg.SweepRetention,
-			MaxItems: cfg.SweepMaxItems, Lookback: sweep.DefaultLookback}}
+	s := &sweep.Sweeper{Store: st, Publisher: &FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)}, Options: sweep.Configured(cfg)}
 	logger := opt.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
