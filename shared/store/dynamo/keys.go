@@ -81,15 +81,15 @@ func keyItems(k apikey.Key) (record, lookup item, err error) {
 }
 
 func fromKeyItem(it keyItem) (apikey.Key, error) {
+	if it.Hash == "" {
+		return apikey.Key{}, fmt.Errorf("decoding key %s: no hash", it.KeyID)
+	}
 	k := apikey.Key{
 		ProjectID: it.ProjectID, ID: it.KeyID, Name: it.Name, Owner: it.Owner,
 		Status: apikey.Status(it.Status), Hint: it.Hint, RotatedTo: it.RotatedTo,
 	}
 	if !it.InheritScopes {
 		k.Scopes = scope.Set(nonNil(it.Scopes))
-	}
-	if it.Hash == "" {
-		return apikey.Key{}, fmt.Errorf("decoding key %s: no hash", it.KeyID)
 	}
 	var p parser
 	k.Hash = p.hash(it.Hash)
