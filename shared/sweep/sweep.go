@@ -102,21 +102,31 @@ var errBound = errors.New("sweep bound reached")
 
 // Run sweeps once at now.
 func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
-	o := s.Options
 	var res Result
+	done, err := s.expire(ctx, now, &res)
+	if err == nil && done {
+		done, err = s.announce(ctx, now, &res)
+	}
+	res.Complete = err == nil && done
+	return res, err
+}
+
+// expire marks the credentials expired by now expired, every day up to
+// today, oldest first; the cursor moves past a day only once it is empty
+// of expired credentials. False: the item bound stopped it.
+func (s *Sweeper) expire(ctx context.Context, now time.Time, res *Result) (bool, error) {
+	o := s.Options
 	today := now.UTC().Truncate(day)
 	from, err := s.Store.SweepCursor(ctx, o.ProjectID)
 	if err != nil {
-		return res, err
+		return false, err
 	}
 	if from.IsZero() {
 		from = today.Add(-o.Lookback)
 	}
-	// Expired: every day up to today, oldest first; the cursor moves past a
-	// day only once it is empty of expired credentials.
 	for d := from; !d.After(today); d = d.Add(day) {
 		res.Days++
-		err := s.each(ctx, d, now, &res, func(e store.ExpiryEntry) error {
+		err := s.each(ctx, d, now, res, func(e store.ExpiryEntry) error {
 			// The record is written with the change (none if it was revoked or gone already).
 			actx := audit.With(ctx, audit.New(o.ProjectID, audit.Sweeper, audit.CredentialExpired, audit.Credential(e.Type, e.ID), "", "", now))
 			if err := s.Store.MarkExpired(actx, o.ProjectID, e, e.ExpiresAt.Add(o.Retention)); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -126,21 +136,26 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 			return s.Publisher.Publish(ctx, []Event{s.event(EventExpired, e, now)})
 		})
 		if errors.Is(err, errBound) {
-			return res, s.Store.SetSweepCursor(ctx, o.ProjectID, d)
+			return false, s.Store.SetSweepCursor(ctx, o.ProjectID, d)
 		}
 		if err != nil {
-			return res, err
+			return false, err
 		}
 		if d.Before(today) {
 			if err := s.Store.SetSweepCursor(ctx, o.ProjectID, d.Add(day)); err != nil {
-				return res, err
+				return false, err
 			}
 		}
 	}
-	// Expiring: the days from today to the notice horizon, once each.
-	horizon := now.Add(o.Notice)
-	for d := today; !d.After(horizon); d = d.Add(day) {
-		err := s.each(ctx, d, horizon, &res, func(e store.ExpiryEntry) error {
+	return true, nil
+}
+
+// announce sends credential.expiring, once each, for the credentials that
+// expire from now to the notice horizon. False: the item bound stopped it.
+func (s *Sweeper) announce(ctx context.Context, now time.Time, res *Result) (bool, error) {
+	horizon := now.Add(s.Options.Notice)
+	for d := now.UTC().Truncate(day); !d.After(horizon); d = d.Add(day) {
+		err := s.each(ctx, d, horizon, res, func(e store.ExpiryEntry) error {
 			if e.Notified || !e.ExpiresAt.After(now) {
 				return nil
 			}
@@ -149,21 +164,20 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (Result, error) {
 			if err := s.Publisher.Publish(ctx, []Event{s.event(EventExpiring, e, now)}); err != nil {
 				return err
 			}
-			if _, err := s.Store.MarkNotified(ctx, o.ProjectID, e); err != nil && !errors.Is(err, store.ErrNotFound) {
+			if _, err := s.Store.MarkNotified(ctx, s.Options.ProjectID, e); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			res.Expiring++
 			return nil
 		})
 		if errors.Is(err, errBound) {
-			return res, nil
+			return false, nil
 		}
 		if err != nil {
-			return res, err
+			return false, err
 		}
 	}
-	res.Complete = true
-	return res, nil
+	return true, nil
 }
 
 // each calls f for every index entry of day expiring before before,

@@ -11,9 +11,7 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/local/localtest"
-	"github.com/tollgate/tollgate/shared/refresh"
-	"github.com/tollgate/tollgate/shared/store/dynamo"
-	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/store/storetest"
 	"github.com/tollgate/tollgate/shared/sweep"
 )
 
@@ -22,23 +20,6 @@ func TestMain(m *testing.M) { localtest.Main(m) }
 const project = "default"
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
-
-// Store is what the test needs besides the sweep's own store methods.
-type Store interface {
-	sweep.Store
-	CreateKey(context.Context, apikey.Key) error
-	GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error)
-	CreateSession(context.Context, credential.Session) error
-	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
-	CreateFamily(context.Context, refresh.Family, refresh.Token) error
-	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
-	RotateKey(ctx context.Context, old, successor apikey.Key) error
-}
-
-func stores(t *testing.T, f func(t *testing.T, s Store)) {
-	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
-	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(localtest.NewTable(t))) })
-}
 
 // outbox keeps published events.
 type outbox struct {
@@ -65,7 +46,7 @@ func (o *outbox) count(typ, id string) int {
 	return n
 }
 
-func key(t *testing.T, s Store, expires time.Time) apikey.Key {
+func key(t *testing.T, s storetest.Store, expires time.Time) apikey.Key {
 	t.Helper()
 	k, _, err := apikey.New(project, "usr_owner", "k", nil, t0.Add(-24*time.Hour), &expires)
 	if err != nil {
@@ -77,7 +58,7 @@ func key(t *testing.T, s Store, expires time.Time) apikey.Key {
 	return k
 }
 
-func jwtSession(t *testing.T, s Store, expires time.Time) credential.Session {
+func jwtSession(t *testing.T, s storetest.Store, expires time.Time) credential.Session {
 	t.Helper()
 	sess := credential.Session{ProjectID: project, ID: id.New("jwt"), Kind: credential.KindJWT, Owner: "usr_owner", Name: "j",
 		Status: credential.Active, CreatedAt: t0.Add(-24 * time.Hour), ExpiresAt: &expires, NotBefore: t0.Add(-24 * time.Hour)}
@@ -87,13 +68,13 @@ func jwtSession(t *testing.T, s Store, expires time.Time) credential.Session {
 	return sess
 }
 
-func sweeper(s Store, o *outbox, max int) *sweep.Sweeper {
+func sweeper(s storetest.Store, o *outbox, max int) *sweep.Sweeper {
 	return &sweep.Sweeper{Store: s, Publisher: o, Options: sweep.Options{ProjectID: project, Notice: config.DefaultSweepNotice,
 		Retention: config.DefaultSweepRetention, MaxItems: max, Lookback: sweep.DefaultLookback}}
 }
 
 func TestSweep(t *testing.T) {
-	stores(t, func(t *testing.T, s Store) {
+	storetest.Each(t, func(t *testing.T, s storetest.Store) {
 		ctx := context.Background()
 		now := t0
 		past := key(t, s, now.Add(-time.Hour))
@@ -150,7 +131,7 @@ func TestSweep(t *testing.T) {
 // TestSweepIsBoundedAndResumes: a run handles at most MaxItems and the
 // next run picks up where it stopped.
 func TestSweepIsBoundedAndResumes(t *testing.T) {
-	stores(t, func(t *testing.T, s Store) {
+	storetest.Each(t, func(t *testing.T, s storetest.Store) {
 		ctx := context.Background()
 		var keys []apikey.Key
 		for i := range 7 {
@@ -188,7 +169,7 @@ func TestSweepIsBoundedAndResumes(t *testing.T) {
 // TestRotationMovesTheExpiry: a rotated key ends at its overlap, and the
 // sweep finds it there.
 func TestRotationMovesTheExpiry(t *testing.T) {
-	stores(t, func(t *testing.T, s Store) {
+	storetest.Each(t, func(t *testing.T, s storetest.Store) {
 		ctx := context.Background()
 		old := key(t, s, t0.Add(60*24*time.Hour))
 		ended, next, _, err := apikey.Rotate(old, t0.Add(-2*time.Hour), time.Hour)

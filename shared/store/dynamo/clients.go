@@ -2,44 +2,22 @@ package dynamo
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
-func parseHash(s string) (secret.Hash, error) {
-	var h secret.Hash
-	if s == "" {
-		return h, nil
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(h) {
-		return h, fmt.Errorf("bad stored hash")
-	}
-	copy(h[:], b)
-	return h, nil
-}
-
-func hashString(h secret.Hash) string {
-	if h == (secret.Hash{}) {
-		return ""
-	}
-	return h.String()
-}
-
 // CreateClient stores a new OAuth client.
 func (s *Store) CreateClient(ctx context.Context, c credential.Client) error {
-	put, err := s.putSession(toClientItem(c))
+	puts, err := s.encodeNew(toClientItem(c), "client")
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, []types.TransactWriteItem{put}, func(int) error { return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict) })
+	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict) })
 }
 
 func toClientItem(c credential.Client) sessionItem {
@@ -54,14 +32,7 @@ func toClientItem(c credential.Client) sessionItem {
 
 // GetClient reads an OAuth client.
 func (s *Store) GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error) {
-	it, err := s.getSessionItem(ctx, projectID, clientID)
-	if err != nil {
-		return credential.Client{}, err
-	}
-	if it.Type != string(credential.KindClient) {
-		return credential.Client{}, fmt.Errorf("client %s: %w", clientID, store.ErrNotFound)
-	}
-	return fromClientItem(it)
+	return getSessionOf(ctx, s, projectID, clientID, credential.KindClient, "client", fromClientItem)
 }
 
 func fromClientItem(it sessionItem) (credential.Client, error) {
@@ -69,17 +40,11 @@ func fromClientItem(it sessionItem) (credential.Client, error) {
 	if err != nil {
 		return credential.Client{}, err
 	}
-	c := credential.Client{Session: sess, SecretHint: it.SecretHint}
-	var errs [3]error
-	c.SecretHash, errs[0] = parseHash(it.SecretHash)
-	c.PreviousHash, errs[1] = parseHash(it.PreviousHash)
-	if it.PreviousUntil != "" {
-		c.PreviousUntil, errs[2] = parseTime(it.PreviousUntil)
-	}
-	for _, err := range errs {
-		if err != nil {
-			return credential.Client{}, fmt.Errorf("decoding client %s: %w", it.ID, err)
-		}
+	var p parser
+	c := credential.Client{Session: sess, SecretHash: p.hash(it.SecretHash), SecretHint: it.SecretHint,
+		PreviousHash: p.hash(it.PreviousHash), PreviousUntil: p.timeOrZero(it.PreviousUntil)}
+	if p.err != nil {
+		return credential.Client{}, fmt.Errorf("decoding client %s: %w", it.ID, p.err)
 	}
 	return c, nil
 }

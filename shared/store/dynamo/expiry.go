@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,7 +45,7 @@ type expiryEntry struct {
 
 // tableKeyOf returns the type, id and table key of the item an expiry sort
 // key names.
-func tableKeyOf(projectID, gsiSK string) (t credential.Type, id string, k map[string]types.AttributeValue, ok bool) {
+func tableKeyOf(projectID, gsiSK string) (t credential.Type, id string, k item, ok bool) {
 	parts := strings.Split(gsiSK, "#")
 	if len(parts) != 3 {
 		return "", "", nil, false
@@ -69,52 +68,24 @@ func tableKeyOf(projectID, gsiSK string) (t credential.Type, id string, k map[st
 // ExpiryPage lists the expiry index entries of one day expiring before
 // before, soonest first.
 func (s *Store) ExpiryPage(ctx context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error) {
-	gsiPK := expiryPK(projectID, day)
-	in := &dynamodb.QueryInput{
-		TableName: s.table, IndexName: aws.String(IndexExpiry),
-		KeyConditionExpression:   aws.String("#pk = :pk AND #sk < :before"),
-		ExpressionAttributeNames: map[string]string{"#pk": AttrGSI2PK, "#sk": AttrGSI2SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: gsiPK}, ":before": &types.AttributeValueMemberS{Value: formatTime(before)},
-		},
-		Limit: aws.Int32(int32(page.Limit + 1)),
-	}
-	if page.Cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
-		_, _, start, ok := tableKeyOf(projectID, string(raw))
-		if err != nil || !ok {
-			return nil, "", store.ErrBadCursor
-		}
-		start[AttrGSI2PK] = &types.AttributeValueMemberS{Value: gsiPK}
-		start[AttrGSI2SK] = &types.AttributeValueMemberS{Value: string(raw)}
-		in.ExclusiveStartKey = start
-	}
-	out, err := s.db.Query(ctx, in)
+	q := indexQuery{index: byExpiry, partition: expiryPK(projectID, day), cond: "#sk < :sk", value: formatTime(before), ascending: true}
+	avs, next, err := s.indexPage(ctx, q, page, func(sk string) (item, bool) {
+		_, _, k, ok := tableKeyOf(projectID, sk)
+		return k, ok
+	})
 	if err != nil {
-		return nil, "", fmt.Errorf("dynamodb query expiry: %w", err)
+		return nil, "", err
 	}
-	items, next := out.Items, ""
-	if len(items) > page.Limit {
-		items = items[:page.Limit]
-	}
-	entries := make([]store.ExpiryEntry, 0, len(items))
-	for _, av := range items {
-		var it expiryEntry
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return nil, "", fmt.Errorf("decoding expiry entry: %w", err)
-		}
+	entries, err := decodeEach(avs, func(it expiryEntry) (store.ExpiryEntry, error) {
 		t, id, _, ok := tableKeyOf(projectID, it.GSI2SK)
 		exp, err := parseTime(it.ExpiresAt)
 		if !ok || err != nil {
-			return nil, "", fmt.Errorf("decoding expiry entry %q", it.GSI2SK)
+			return store.ExpiryEntry{}, fmt.Errorf("decoding expiry entry %q", it.GSI2SK)
 		}
-		entries = append(entries, store.ExpiryEntry{Type: t, ID: id, Owner: it.Owner, ExpiresAt: exp, Notified: it.Notified})
-		next = it.GSI2SK
-	}
-	if len(out.Items) <= page.Limit {
-		next = ""
-	} else {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
+		return store.ExpiryEntry{Type: t, ID: id, Owner: it.Owner, ExpiresAt: exp, Notified: it.Notified}, nil
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	return entries, next, nil
 }

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"time"
@@ -20,12 +19,11 @@ import (
 )
 
 const (
-	skKey     = "KEY"
-	skLookup  = "CRED"
-	kindKey   = "KEY#"
-	skMarker  = "BOOTSTRAP"
-	typeKey   = "api_key"
-	condExist = "attribute_exists(PK)"
+	skKey    = "KEY"
+	skLookup = "CRED"
+	kindKey  = "KEY#"
+	skMarker = "BOOTSTRAP"
+	typeKey  = "api_key"
 )
 
 // keyItem is stored twice: under the keyId (with the owner index
@@ -60,7 +58,7 @@ func hashPK(projectID string, h secret.Hash) string { return pk(projectID, "HASH
 func ownerGSIPK(projectID, owner string) string { return pk(projectID, "OWNER", owner) }
 
 // keyItems returns the record item and the lookup item of k.
-func keyItems(k apikey.Key) (record, lookup map[string]types.AttributeValue, err error) {
+func keyItems(k apikey.Key) (record, lookup item, err error) {
 	it := keyItem{
 		Type: typeKey, ProjectID: k.ProjectID, KeyID: k.ID, Hash: k.Hash.String(), Name: k.Name,
 		Scopes: nonNil(k.Scopes), InheritScopes: k.Scopes == nil, Owner: k.Owner, Status: string(k.Status),
@@ -82,10 +80,9 @@ func keyItems(k apikey.Key) (record, lookup map[string]types.AttributeValue, err
 	return record, lookup, nil
 }
 
-func fromKeyItem(av map[string]types.AttributeValue) (apikey.Key, error) {
-	var it keyItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return apikey.Key{}, fmt.Errorf("decoding key: %w", err)
+func fromKeyItem(it keyItem) (apikey.Key, error) {
+	if it.Hash == "" {
+		return apikey.Key{}, fmt.Errorf("decoding key %s: no hash", it.KeyID)
 	}
 	k := apikey.Key{
 		ProjectID: it.ProjectID, ID: it.KeyID, Name: it.Name, Owner: it.Owner,
@@ -94,19 +91,11 @@ func fromKeyItem(av map[string]types.AttributeValue) (apikey.Key, error) {
 	if !it.InheritScopes {
 		k.Scopes = scope.Set(nonNil(it.Scopes))
 	}
-	h, err := hex.DecodeString(it.Hash)
-	if err != nil || len(h) != len(k.Hash) {
-		return apikey.Key{}, fmt.Errorf("decoding key %s: bad hash", it.KeyID)
-	}
-	copy(k.Hash[:], h)
-	var errs [4]error
-	k.CreatedAt, errs[0] = parseTime(it.CreatedAt)
-	k.ExpiresAt, errs[1] = parseOptTime(it.ExpiresAt)
-	k.LastUsedAt, errs[2] = parseOptTime(it.LastUsedAt)
-	for _, err := range errs {
-		if err != nil {
-			return apikey.Key{}, fmt.Errorf("decoding key %s times: %w", it.KeyID, err)
-		}
+	var p parser
+	k.Hash = p.hash(it.Hash)
+	k.CreatedAt, k.ExpiresAt, k.LastUsedAt = p.time(it.CreatedAt), p.optTime(it.ExpiresAt), p.optTime(it.LastUsedAt)
+	if p.err != nil {
+		return apikey.Key{}, fmt.Errorf("decoding key %s: %w", it.KeyID, p.err)
 	}
 	return k, nil
 }
@@ -116,11 +105,7 @@ func (s *Store) keyPuts(k apikey.Key) ([]types.TransactWriteItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	notExists := aws.String("attribute_not_exists(PK)")
-	return []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.table, Item: record, ConditionExpression: notExists}},
-		{Put: &types.Put{TableName: s.table, Item: lookup, ConditionExpression: notExists}},
-	}, nil
+	return []types.TransactWriteItem{s.putNew(record), s.putNew(lookup)}, nil
 }
 
 // CreateKey stores a new key; ErrConflict if its id or hash exists.
@@ -134,40 +119,18 @@ func (s *Store) CreateKey(ctx context.Context, k apikey.Key) error {
 
 // GetKey reads a key by its id.
 func (s *Store) GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error) {
-	av, err := s.get(ctx, key(keyPK(projectID, keyID), skKey))
-	if err != nil {
-		return apikey.Key{}, fmt.Errorf("key %s: %w", keyID, err)
-	}
-	return fromKeyItem(av)
+	return getAs(ctx, s, key(keyPK(projectID, keyID), skKey), "key "+keyID, fromKeyItem)
 }
 
 // GetKeyByHash reads a key by the SHA-256 of its secret: one GetItem.
 func (s *Store) GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error) {
-	av, err := s.get(ctx, key(hashPK(projectID, h), skLookup))
-	if err != nil {
-		return apikey.Key{}, fmt.Errorf("key by hash: %w", err)
-	}
-	return fromKeyItem(av)
+	return getAs(ctx, s, key(hashPK(projectID, h), skLookup), "key by hash", fromKeyItem)
 }
 
 // ListKeys lists an owner's keys, newest first.
 func (s *Store) ListKeys(ctx context.Context, projectID, owner string, page store.Page) ([]apikey.Key, string, error) {
-	items, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), kindKey, page, func(sk string) (map[string]types.AttributeValue, bool) {
-		id, ok := lastSegment(sk)
-		return key(keyPK(projectID, id), skKey), ok
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]apikey.Key, 0, len(items))
-	for _, av := range items {
-		k, err := fromKeyItem(av)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, k)
-	}
-	return out, next, nil
+	return listOwned(ctx, s, ownerGSIPK(projectID, owner), kindKey, page,
+		func(id string) item { return key(keyPK(projectID, id), skKey) }, fromKeyItem)
 }
 
 // keyUpdates writes k's name and status to both of its items, each on
@@ -268,14 +231,12 @@ func (s *Store) Bootstrap(ctx context.Context, u user.User, k apikey.Key) error 
 	if err != nil {
 		return err
 	}
-	marker, err := attributevalue.MarshalMap(map[string]string{
+	marker, err := s.encodeNew(map[string]string{
 		AttrPK: pk(u.ProjectID, skMarker), AttrSK: skMarker, "projectId": u.ProjectID, "userId": u.ID,
-	})
+	}, "bootstrap marker")
 	if err != nil {
 		return err
 	}
-	items := append(append(users, keys...), types.TransactWriteItem{Put: &types.Put{
-		TableName: s.table, Item: marker, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}})
+	items := append(append(users, keys...), marker...)
 	return s.transact(ctx, items, func(int) error { return fmt.Errorf("bootstrap: %w", store.ErrConflict) })
 }

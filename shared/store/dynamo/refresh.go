@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/refresh"
@@ -21,7 +20,7 @@ const skRefresh = "REFRESH"
 func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
 	it := toSessionItem(f.Session)
 	it.AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
-	put, err := s.putSession(it)
+	puts, err := s.encodeNew(it, "session")
 	if err != nil {
 		return err
 	}
@@ -29,19 +28,12 @@ func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refres
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, []types.TransactWriteItem{put, tok}, func(int) error { return fmt.Errorf("family %s: %w", f.ID, store.ErrConflict) })
+	return s.transact(ctx, append(puts, tok...), func(int) error { return fmt.Errorf("family %s: %w", f.ID, store.ErrConflict) })
 }
 
 // GetFamily reads a refresh-token family.
 func (s *Store) GetFamily(ctx context.Context, projectID, familyID string) (refresh.Family, error) {
-	it, err := s.getSessionItem(ctx, projectID, familyID)
-	if err != nil {
-		return refresh.Family{}, err
-	}
-	if it.Type != string(credential.KindRefresh) {
-		return refresh.Family{}, fmt.Errorf("family %s: %w", familyID, store.ErrNotFound)
-	}
-	return fromFamilyItem(it)
+	return getSessionOf(ctx, s, projectID, familyID, credential.KindRefresh, "family", fromFamilyItem)
 }
 
 // RevokeFamily revokes an active family; ErrNotFound if there is none.
@@ -73,41 +65,25 @@ type refreshItem struct {
 	TTL        int64  `dynamodbav:"ttl"`
 }
 
-func (s *Store) refreshPut(t refresh.Token) (types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(refreshItem{
+func (s *Store) refreshPut(t refresh.Token) ([]types.TransactWriteItem, error) {
+	return s.encodeNew(refreshItem{
 		PK: hashPK(t.ProjectID, t.Hash), SK: skRefresh, Type: "refresh_token", ProjectID: t.ProjectID,
 		FamilyID: t.FamilyID, Generation: t.Generation, ExpiresAt: formatTime(t.ExpiresAt),
 		TTL: t.ExpiresAt.Add(retention).Unix(),
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encoding refresh token: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}, nil
+	}, "refresh token")
 }
 
 // GetRefreshToken reads a refresh token's record by its hash.
 func (s *Store) GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error) {
-	av, err := s.get(ctx, key(hashPK(projectID, h), skRefresh))
-	if err != nil {
-		return refresh.Token{}, fmt.Errorf("refresh token: %w", err)
-	}
-	var it refreshItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return refresh.Token{}, fmt.Errorf("decoding refresh token: %w", err)
-	}
-	t := refresh.Token{ProjectID: it.ProjectID, Hash: h, FamilyID: it.FamilyID, Generation: it.Generation,
-		Spent: it.Spent, Successor: it.Successor}
-	var errs [2]error
-	t.ExpiresAt, errs[0] = parseTime(it.ExpiresAt)
-	if it.SpentAt != "" {
-		t.SpentAt, errs[1] = parseTime(it.SpentAt)
-	}
-	for _, err := range errs {
-		if err != nil {
-			return refresh.Token{}, fmt.Errorf("decoding refresh token: %w", err)
+	return getAs(ctx, s, key(hashPK(projectID, h), skRefresh), "refresh token", func(it refreshItem) (refresh.Token, error) {
+		var p parser
+		t := refresh.Token{ProjectID: it.ProjectID, Hash: h, FamilyID: it.FamilyID, Generation: it.Generation,
+			ExpiresAt: p.time(it.ExpiresAt), Spent: it.Spent, SpentAt: p.timeOrZero(it.SpentAt), Successor: it.Successor}
+		if p.err != nil {
+			return refresh.Token{}, fmt.Errorf("decoding refresh token: %w", p.err)
 		}
-	}
-	return t, nil
+		return t, nil
+	})
 }
 
 // RotateRefreshToken spends a token and stores its successor in one
@@ -129,7 +105,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh
 				":at": &types.AttributeValueMemberS{Value: formatTime(spent.SpentAt)}, ":succ": &types.AttributeValueMemberB{Value: spent.Successor},
 			},
 		}},
-		next,
+		next[0],
 		{ConditionCheck: &types.ConditionCheck{
 			TableName: s.table, Key: key(sessionPK(spent.ProjectID, spent.FamilyID), skSession),
 			ConditionExpression:       aws.String("#st = :active"),

@@ -18,8 +18,6 @@ const skSAS = "SAS"
 // sasItem is stored under the identifier (the authorizer's lookup) and
 // under the owner (GET /v1/sas), written together.
 type sasItem struct {
-	PK         string `dynamodbav:"PK"`
-	SK         string `dynamodbav:"SK"`
 	Type       string `dynamodbav:"type"`
 	ProjectID  string `dynamodbav:"projectId"`
 	Identifier string `dynamodbav:"identifier"`
@@ -31,11 +29,13 @@ type sasItem struct {
 
 func sasPK(projectID, identifier string) string { return pk(projectID, "SAS", identifier) }
 
-func fromSASItem(av map[string]types.AttributeValue) (sas.Sealed, error) {
-	var it sasItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return sas.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
-	}
+// sasKeys are the table keys of a SAS credential: under its identifier and
+// under its owner.
+func sasKeys(projectID, identifier, owner string) []item {
+	return []item{key(sasPK(projectID, identifier), skSAS), key(userPK(projectID, owner), skSAS)}
+}
+
+func fromSASItem(it sasItem) (sas.Sealed, error) {
 	created, err := parseTime(it.CreatedAt)
 	if err != nil {
 		return sas.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
@@ -47,45 +47,32 @@ func fromSASItem(av map[string]types.AttributeValue) (sas.Sealed, error) {
 // CreateSAS stores a user's SAS credential; ErrConflict if the user has one
 // already (or the identifier is taken).
 func (s *Store) CreateSAS(ctx context.Context, c sas.Sealed) error {
-	it := sasItem{Type: "sas", ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner, Enabled: c.Enabled,
-		Keys: c.Keys, CreatedAt: formatTime(c.CreatedAt)}
-	var puts []types.TransactWriteItem
-	for _, k := range [][2]string{{sasPK(c.ProjectID, c.Identifier), skSAS}, {userPK(c.ProjectID, c.Owner), skSAS}} {
-		it.PK, it.SK = k[0], k[1]
-		av, err := attributevalue.MarshalMap(it)
-		if err != nil {
-			return fmt.Errorf("encoding SAS credential: %w", err)
-		}
-		puts = append(puts, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	puts, err := s.encodeNew(sasItem{Type: "sas", ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner,
+		Enabled: c.Enabled, Keys: c.Keys, CreatedAt: formatTime(c.CreatedAt),
+	}, "SAS credential", sasKeys(c.ProjectID, c.Identifier, c.Owner)...)
+	if err != nil {
+		return err
 	}
 	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("SAS credential: %w", store.ErrConflict) })
 }
 
 // GetSAS reads a SAS credential by identifier: the authorizer's one read.
 func (s *Store) GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error) {
-	av, err := s.get(ctx, key(sasPK(projectID, identifier), skSAS))
-	if err != nil {
-		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", err)
-	}
-	return fromSASItem(av)
+	return getAs(ctx, s, key(sasPK(projectID, identifier), skSAS), "SAS credential", fromSASItem)
 }
 
 // GetSASByOwner reads a user's SAS credential.
 func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error) {
-	av, err := s.get(ctx, key(userPK(projectID, owner), skSAS))
-	if err != nil {
-		return sas.Sealed{}, fmt.Errorf("SAS credential: %w", err)
-	}
-	return fromSASItem(av)
+	return getAs(ctx, s, key(userPK(projectID, owner), skSAS), "SAS credential", fromSASItem)
 }
 
 // UpdateSAS writes a credential's keys and enabled flag to both of its
 // items; ErrNotFound if it does not exist.
 func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) error {
 	var items []types.TransactWriteItem
-	for _, k := range [][2]string{{sasPK(c.ProjectID, c.Identifier), skSAS}, {userPK(c.ProjectID, c.Owner), skSAS}} {
+	for _, k := range sasKeys(c.ProjectID, c.Identifier, c.Owner) {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: s.table, Key: key(k[0], k[1]),
+			TableName: s.table, Key: k,
 			UpdateExpression:         aws.String("SET #k = :k, #e = :e"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #id = :id"),
 			ExpressionAttributeNames: map[string]string{"#k": "keys", "#e": "enabled", "#id": "identifier"},
@@ -109,7 +96,7 @@ func (s *Store) RecordAssertion(ctx context.Context, projectID, issuer, jti stri
 		return err
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		TableName: s.table, Item: av, ConditionExpression: aws.String(condNew),
 	})
 	if isConditionFailed(err) {
 		return fmt.Errorf("assertion %s: %w", jti, store.ErrConflict)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -90,55 +89,40 @@ func fromSessionItem(it sessionItem) (credential.Session, error) {
 	if !it.InheritScopes {
 		s.Scopes = scope.Set(nonNil(it.Scopes))
 	}
-	var errs [3]error
-	s.CreatedAt, errs[0] = parseTime(it.CreatedAt)
-	s.ExpiresAt, errs[1] = parseOptTime(it.ExpiresAt)
-	s.NotBefore, errs[2] = parseTime(it.NotBefore)
-	for _, err := range errs {
-		if err != nil {
-			return credential.Session{}, fmt.Errorf("decoding session %s: %w", it.ID, err)
-		}
+	var p parser
+	s.CreatedAt, s.ExpiresAt, s.NotBefore = p.time(it.CreatedAt), p.optTime(it.ExpiresAt), p.time(it.NotBefore)
+	if p.err != nil {
+		return credential.Session{}, fmt.Errorf("decoding session %s: %w", it.ID, p.err)
 	}
 	return s, nil
 }
 
-func (s *Store) putSession(it sessionItem) (types.TransactWriteItem, error) {
-	av, err := attributevalue.MarshalMap(it)
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encoding session: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}, nil
-}
-
-func (s *Store) getSessionItem(ctx context.Context, projectID, id string) (sessionItem, error) {
-	av, err := s.get(ctx, key(sessionPK(projectID, id), skSession))
-	if err != nil {
-		return sessionItem{}, fmt.Errorf("credential %s: %w", id, err)
-	}
-	var it sessionItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return sessionItem{}, fmt.Errorf("decoding credential %s: %w", id, err)
-	}
-	return it, nil
+// getSessionOf reads a session of one kind, decoded by from; ErrNotFound
+// (naming what) if it is of another kind.
+func getSessionOf[T any](ctx context.Context, s *Store, projectID, id string, kind credential.Kind, what string,
+	from func(sessionItem) (T, error)) (T, error) {
+	return getAs(ctx, s, key(sessionPK(projectID, id), skSession), "credential "+id, func(it sessionItem) (T, error) {
+		if it.Type != string(kind) {
+			var zero T
+			return zero, fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+		}
+		return from(it)
+	})
 }
 
 // CreateSession stores a new session (a personal JWT's record).
 func (s *Store) CreateSession(ctx context.Context, sess credential.Session) error {
-	put, err := s.putSession(toSessionItem(sess))
+	puts, err := s.encodeNew(toSessionItem(sess), "session")
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, []types.TransactWriteItem{put}, func(int) error { return fmt.Errorf("credential %s: %w", sess.ID, store.ErrConflict) })
+	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("credential %s: %w", sess.ID, store.ErrConflict) })
 }
 
 // GetSession reads any kind of session by id: the authorizer's one read
 // for a JWT.
 func (s *Store) GetSession(ctx context.Context, projectID, id string) (credential.Session, error) {
-	it, err := s.getSessionItem(ctx, projectID, id)
-	if err != nil {
-		return credential.Session{}, err
-	}
-	return fromSessionItem(it)
+	return getAs(ctx, s, key(sessionPK(projectID, id), skSession), "credential "+id, fromSessionItem)
 }
 
 // ListSessions lists an owner's sessions of one kind, newest first.
@@ -150,26 +134,8 @@ func (s *Store) ListSessions(ctx context.Context, projectID, owner string, kind 
 // decoded by from.
 func listSessions[T any](ctx context.Context, s *Store, projectID, owner string, kind credential.Kind, page store.Page,
 	from func(sessionItem) (T, error)) ([]T, string, error) {
-	avs, next, err := s.listPage(ctx, ownerGSIPK(projectID, owner), sessionKindPrefix(kind), page, func(sk string) (map[string]types.AttributeValue, bool) {
-		id, ok := lastSegment(sk)
-		return key(sessionPK(projectID, id), skSession), ok
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	items := make([]sessionItem, len(avs))
-	for i, av := range avs {
-		if err := attributevalue.UnmarshalMap(av, &items[i]); err != nil {
-			return nil, "", fmt.Errorf("decoding credential: %w", err)
-		}
-	}
-	out := make([]T, len(items))
-	for i, it := range items {
-		if out[i], err = from(it); err != nil {
-			return nil, "", err
-		}
-	}
-	return out, next, nil
+	return listOwned(ctx, s, ownerGSIPK(projectID, owner), sessionKindPrefix(kind), page,
+		func(id string) item { return key(sessionPK(projectID, id), skSession) }, from)
 }
 
 // RevokeSession revokes an active session (compare-and-swap); ErrNotFound
@@ -208,7 +174,7 @@ func (s *Store) RevokeTokensBefore(ctx context.Context, projectID, id string, at
 		},
 	})
 	if isConditionFailed(err) {
-		if _, gerr := s.getSessionItem(ctx, projectID, id); gerr != nil {
+		if _, gerr := s.GetSession(ctx, projectID, id); gerr != nil {
 			return gerr
 		}
 		return nil // already at or past at

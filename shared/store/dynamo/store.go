@@ -2,13 +2,12 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
+	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/store"
@@ -41,41 +40,15 @@ func (s *Store) RequireAudit() *Store {
 	return s
 }
 
-// timeFormat is fixed-width so stored times sort as strings.
-const timeFormat = "2006-01-02T15:04:05.000000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
-
-func formatOptTime(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return formatTime(*t)
-}
-
-func parseOptTime(s string) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	t, err := parseTime(s)
-	return &t, err
-}
-
-func pk(projectID string, parts ...string) string {
-	return "P#" + projectID + "#" + strings.Join(parts, "#")
-}
-
-func key(pkValue, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		AttrPK: &types.AttributeValueMemberS{Value: pkValue},
-		AttrSK: &types.AttributeValueMemberS{Value: sk},
-	}
-}
+// The conditions of writes that create a record and of writes that change
+// one.
+const (
+	condNew   = "attribute_not_exists(PK)"
+	condExist = "attribute_exists(PK)"
+)
 
 // get reads one item with a strongly consistent read; ErrNotFound if absent.
-func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+func (s *Store) get(ctx context.Context, k item) (item, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: k, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb get: %w", err)
@@ -84,6 +57,42 @@ func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue) (map
 		return nil, store.ErrNotFound
 	}
 	return out.Item, nil
+}
+
+// getAs reads the item at k and decodes it with from; a failed read names
+// what.
+func getAs[I, T any](ctx context.Context, s *Store, k item, what string, from func(I) (T, error)) (T, error) {
+	av, err := s.get(ctx, k)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return decode(av, from)
+}
+
+// putNew is the Put that creates av, on condition that nothing is stored
+// under its key.
+func (s *Store) putNew(av item) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String(condNew)}}
+}
+
+// encodeNew encodes v (named what in errors) and returns the Puts that
+// create it under each of keys, each on condition that the key is free.
+func (s *Store) encodeNew(v any, what string, keys ...item) ([]types.TransactWriteItem, error) {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", what, err)
+	}
+	if len(keys) == 0 {
+		return []types.TransactWriteItem{s.putNew(av)}, nil
+	}
+	puts := make([]types.TransactWriteItem, len(keys))
+	for i, k := range keys {
+		under := maps.Clone(av)
+		maps.Copy(under, k)
+		puts[i] = s.putNew(under)
+	}
+	return puts, nil
 }
 
 // transact runs a write transaction and maps a failed condition on item i
@@ -112,64 +121,38 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, o
 	return nil
 }
 
+// update runs a single-item update; with an audit record in ctx it runs the
+// update and the record's Put as one transaction, and reports a failed
+// condition on the update as a ConditionalCheckFailedException, as the
+// single UpdateItem would have.
+func (s *Store) update(ctx context.Context, in *dynamodb.UpdateItemInput) error {
+	put, ok, err := s.auditPut(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, err := s.db.UpdateItem(ctx, in)
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
+			ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
+			ExpressionAttributeValues: in.ExpressionAttributeValues,
+		}},
+		put,
+	}})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
+		aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		return &types.ConditionalCheckFailedException{Message: aws.String("the conditional request failed")}
+	}
+	return err
+}
+
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
-}
-
-// listPage queries the owner index partition gsiPK, newest first, resuming
-// after cursor (a GSI1SK this store returned, starting with kind).
-func (s *Store) listPage(ctx context.Context, gsiPK, kind string, page store.Page,
-	tableKey func(gsiSK string) (map[string]types.AttributeValue, bool)) ([]map[string]types.AttributeValue, string, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              s.table,
-		IndexName:              aws.String(IndexOwner),
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :kind)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": AttrGSI1PK, "#sk": AttrGSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   &types.AttributeValueMemberS{Value: gsiPK},
-			":kind": &types.AttributeValueMemberS{Value: kind},
-		},
-		ScanIndexForward: aws.Bool(false),
-		Limit:            aws.Int32(int32(page.Limit + 1)), // one more tells whether a next page exists
-	}
-	if page.Cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
-		sk := string(raw)
-		if err != nil || !strings.HasPrefix(sk, kind) {
-			return nil, "", store.ErrBadCursor
-		}
-		start, ok := tableKey(sk)
-		if !ok {
-			return nil, "", store.ErrBadCursor
-		}
-		start[AttrGSI1PK] = &types.AttributeValueMemberS{Value: gsiPK}
-		start[AttrGSI1SK] = &types.AttributeValueMemberS{Value: sk}
-		in.ExclusiveStartKey = start
-	}
-	out, err := s.db.Query(ctx, in)
-	if err != nil {
-		return nil, "", fmt.Errorf("dynamodb query: %w", err)
-	}
-	items, next := out.Items, ""
-	if len(items) > page.Limit {
-		items = items[:page.Limit]
-		if v, ok := items[page.Limit-1][AttrGSI1SK].(*types.AttributeValueMemberS); ok {
-			next = base64.RawURLEncoding.EncodeToString([]byte(v.Value))
-		}
-	}
-	return items, next, nil
-}
-
-// lastSegment returns what follows the last '#' of an index sort key.
-func lastSegment(sk string) (string, bool) {
-	i := strings.LastIndexByte(sk, '#')
-	if i < 0 || i == len(sk)-1 {
-		return "", false
-	}
-	return sk[i+1:], true
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -55,18 +55,7 @@ func toUserItem(u user.User) userItem {
 	}
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func fromUserItem(av map[string]types.AttributeValue) (user.User, error) {
-	var it userItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return user.User{}, fmt.Errorf("decoding user: %w", err)
-	}
+func fromUserItem(it userItem) (user.User, error) {
 	created, err := parseTime(it.CreatedAt)
 	if err != nil {
 		return user.User{}, fmt.Errorf("decoding user createdAt: %w", err)
@@ -78,21 +67,17 @@ func fromUserItem(av map[string]types.AttributeValue) (user.User, error) {
 }
 
 func (s *Store) userPuts(u user.User) ([]types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(toUserItem(u))
+	record, err := s.encodeNew(toUserItem(u), "user")
 	if err != nil {
-		return nil, fmt.Errorf("encoding user: %w", err)
+		return nil, err
 	}
-	name, err := attributevalue.MarshalMap(map[string]string{
+	name, err := s.encodeNew(map[string]string{
 		AttrPK: usernamePK(u.ProjectID, u.Username), AttrSK: skUsername, "userId": u.ID, "projectId": u.ProjectID,
-	})
+	}, "username")
 	if err != nil {
-		return nil, fmt.Errorf("encoding username: %w", err)
+		return nil, err
 	}
-	notExists := aws.String("attribute_not_exists(PK)")
-	return []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.table, Item: item, ConditionExpression: notExists}},
-		{Put: &types.Put{TableName: s.table, Item: name, ConditionExpression: notExists}},
-	}, nil
+	return append(record, name...), nil
 }
 
 // CreateUser stores a new user; ErrConflict if the username or id is taken.
@@ -108,11 +93,7 @@ func (s *Store) CreateUser(ctx context.Context, u user.User) error {
 
 // GetUser reads a user; ErrNotFound if there is none.
 func (s *Store) GetUser(ctx context.Context, projectID, userID string) (user.User, error) {
-	av, err := s.get(ctx, key(userPK(projectID, userID), skUser))
-	if err != nil {
-		return user.User{}, fmt.Errorf("user %s: %w", userID, err)
-	}
-	return fromUserItem(av)
+	return getAs(ctx, s, key(userPK(projectID, userID), skUser), "user "+userID, fromUserItem)
 }
 
 // GetUserByUsername reads a user by username (matched regardless of case).
@@ -132,22 +113,8 @@ func (s *Store) GetUserByUsername(ctx context.Context, projectID, username strin
 
 // ListUsers lists a project's users, newest first.
 func (s *Store) ListUsers(ctx context.Context, projectID string, page store.Page) ([]user.User, string, error) {
-	items, next, err := s.listPage(ctx, usersGSIPK(projectID), kindUser, page, func(sk string) (map[string]types.AttributeValue, bool) {
-		id, ok := lastSegment(sk)
-		return key(userPK(projectID, id), skUser), ok
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]user.User, 0, len(items))
-	for _, av := range items {
-		u, err := fromUserItem(av)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, u)
-	}
-	return out, next, nil
+	return listOwned(ctx, s, usersGSIPK(projectID), kindUser, page,
+		func(id string) item { return key(userPK(projectID, id), skUser) }, fromUserItem)
 }
 
 // UpdateUser replaces a user's roles, scopes and disabled flag; ErrNotFound
@@ -165,7 +132,7 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 		TableName:           s.table,
 		Key:                 key(userPK(u.ProjectID, u.ID), skUser),
 		UpdateExpression:    aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled"),
-		ConditionExpression: aws.String("attribute_exists(PK)"),
+		ConditionExpression: aws.String(condExist),
 		ExpressionAttributeNames: map[string]string{
 			"#roles": "roles", "#scopes": "scopes", "#disabled": "disabled",
 		},
@@ -184,7 +151,7 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 
 // DeleteUser removes a user and frees its username; ErrNotFound if absent.
 func (s *Store) DeleteUser(ctx context.Context, u user.User) error {
-	exists := aws.String("attribute_exists(PK)")
+	exists := aws.String(condExist)
 	return s.transact(ctx, []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: s.table, Key: key(userPK(u.ProjectID, u.ID), skUser), ConditionExpression: exists}},
 		{Delete: &types.Delete{TableName: s.table, Key: key(usernamePK(u.ProjectID, u.Username), skUsername)}},

@@ -23,9 +23,7 @@ func (s *Store) audit(ctx context.Context, err error) {
 // (DefaultAuditWindow before now when zero), of one target when targetID
 // is set.
 func (s *Store) ListAudit(_ context.Context, projectID, targetID string, since, now time.Time, page store.Page) ([]audit.Record, string, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.reading()()
 	if since.IsZero() {
 		since = now.Add(-DefaultAuditWindow)
 	}

@@ -14,10 +14,7 @@ import (
 
 // ExpiryPage lists the unswept credentials expiring on day before before.
 func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time.Time, page store.Page) ([]store.ExpiryEntry, string, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.reading()()
 	var all []store.ExpiryEntry
 	inDay := func(t *time.Time) bool {
 		return t != nil && t.UTC().Format(time.DateOnly) == day.UTC().Format(time.DateOnly) && t.Before(before)
@@ -56,7 +53,6 @@ func (s *Store) ExpiryPage(_ context.Context, projectID string, day, before time
 func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.init()
 	k := projectKey{projectID, e.ID}
 	if e.Type == credential.TypeAPIKey {
 		key, ok := s.keys[k]
@@ -85,7 +81,6 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 func (s *Store) MarkNotified(_ context.Context, projectID string, e store.ExpiryEntry) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.init()
 	k := projectKey{projectID, e.ID}
 	if s.notified[k] {
 		return false, nil
@@ -98,7 +93,6 @@ func (s *Store) MarkNotified(_ context.Context, projectID string, e store.Expiry
 func (s *Store) SweepCursor(_ context.Context, projectID string) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.init()
 	return s.cursors[projectID], nil
 }
 
@@ -106,7 +100,6 @@ func (s *Store) SweepCursor(_ context.Context, projectID string) (time.Time, err
 func (s *Store) SetSweepCursor(_ context.Context, projectID string, day time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.init()
 	s.cursors[projectID] = day
 	return nil
 }

@@ -12,31 +12,23 @@ import (
 )
 
 // CreateFamily stores a family and its first token.
-func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() { s.audit(ctx, err) }()
-	s.init()
-	if _, ok := s.refresh[projectKey{first.ProjectID, first.Hash.String()}]; ok {
-		return fmt.Errorf("refresh token: %w", store.ErrConflict)
-	}
-	if err := s.createSession(sessionRecord{Session: f.Session, accessTokenTTL: f.AccessTokenTTL}); err != nil {
-		return err
-	}
-	s.refresh[projectKey{first.ProjectID, first.Hash.String()}] = first
-	return nil
+func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
+	return s.change(ctx, func() error {
+		if _, ok := s.refresh[projectKey{first.ProjectID, first.Hash.String()}]; ok {
+			return fmt.Errorf("refresh token: %w", store.ErrConflict)
+		}
+		if err := s.createSession(sessionRecord{Session: f.Session, accessTokenTTL: f.AccessTokenTTL}); err != nil {
+			return err
+		}
+		s.refresh[projectKey{first.ProjectID, first.Hash.String()}] = first
+		return nil
+	})
 }
 
 // GetFamily reads a family.
 func (s *Store) GetFamily(_ context.Context, projectID, familyID string) (refresh.Family, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.session(projectID, familyID)
-	if err == nil && r.Kind != credential.KindRefresh {
-		err = fmt.Errorf("family %s: %w", familyID, store.ErrNotFound)
-	}
-	return refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL}, err
+	r, err := s.sessionOf(projectID, familyID, credential.KindRefresh, "family")
+	return r.asFamily(), err
 }
 
 // RevokeFamily revokes an active family.
@@ -46,20 +38,12 @@ func (s *Store) RevokeFamily(ctx context.Context, projectID, familyID string, at
 
 // ListFamilies lists an owner's refresh-token families, newest first.
 func (s *Store) ListFamilies(_ context.Context, projectID, owner string, page store.Page) ([]refresh.Family, string, error) {
-	records, next, err := s.listRecords(projectID, owner, credential.KindRefresh, page)
-	out := make([]refresh.Family, len(records))
-	for i, r := range records {
-		out[i] = refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL}
-	}
-	return out, next, err
+	return listSessions(s, projectID, owner, credential.KindRefresh, page, sessionRecord.asFamily)
 }
 
 // GetRefreshToken reads a refresh token's record.
 func (s *Store) GetRefreshToken(_ context.Context, projectID string, h secret.Hash) (refresh.Token, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.reading()()
 	t, ok := s.refresh[projectKey{projectID, h.String()}]
 	if !ok {
 		return refresh.Token{}, fmt.Errorf("refresh token: %w", store.ErrNotFound)
@@ -69,19 +53,17 @@ func (s *Store) GetRefreshToken(_ context.Context, projectID string, h secret.Ha
 }
 
 // RotateRefreshToken spends a token and stores its successor atomically.
-func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() { s.audit(ctx, err) }()
-	s.init()
-	cur, ok := s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}]
-	fam, err := s.session(spent.ProjectID, spent.FamilyID)
-	_, taken := s.refresh[projectKey{successor.ProjectID, successor.Hash.String()}]
-	if !ok || cur.Spent || err != nil || fam.Status != credential.Active || taken {
-		return fmt.Errorf("refresh token rotation: %w", store.ErrConflict)
-	}
-	cur.Spent, cur.SpentAt, cur.Successor = true, spent.SpentAt, clone(spent.Successor)
-	s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}] = cur
-	s.refresh[projectKey{successor.ProjectID, successor.Hash.String()}] = successor
-	return nil
+func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+	return s.change(ctx, func() error {
+		cur, ok := s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}]
+		fam, err := s.session(spent.ProjectID, spent.FamilyID)
+		_, taken := s.refresh[projectKey{successor.ProjectID, successor.Hash.String()}]
+		if !ok || cur.Spent || err != nil || fam.Status != credential.Active || taken {
+			return fmt.Errorf("refresh token rotation: %w", store.ErrConflict)
+		}
+		cur.Spent, cur.SpentAt, cur.Successor = true, spent.SpentAt, clone(spent.Successor)
+		s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}] = cur
+		s.refresh[projectKey{successor.ProjectID, successor.Hash.String()}] = successor
+		return nil
+	})
 }

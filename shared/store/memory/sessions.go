@@ -17,28 +17,23 @@ type sessionRecord struct {
 	client         credential.Client
 }
 
+func (r sessionRecord) asFamily() refresh.Family {
+	return refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL}
+}
+
+func (r sessionRecord) asClient() credential.Client {
+	c := r.client
+	c.Session = r.Session
+	return c
+}
+
 func cloneSession(s credential.Session) credential.Session {
 	s.Scopes = clone(s.Scopes)
-	if s.ExpiresAt != nil {
-		t := *s.ExpiresAt
-		s.ExpiresAt = &t
-	}
+	s.ExpiresAt = cloneTime(s.ExpiresAt)
 	return s
 }
 
-// init makes the maps New leaves empty: sessions, refresh tokens, failure
-// counters and the sweep's state.
-func (s *Store) init() {
-	if s.sessions == nil {
-		s.sessions = map[projectKey]sessionRecord{}
-		s.refresh = map[projectKey]refresh.Token{}
-		s.failures = map[throttleKey]int{}
-		s.swept, s.notified, s.cursors = map[projectKey]bool{}, map[projectKey]bool{}, map[string]time.Time{}
-	}
-}
-
 func (s *Store) createSession(r sessionRecord) error {
-	s.init()
 	k := projectKey{r.ProjectID, r.ID}
 	if _, ok := s.sessions[k]; ok {
 		return fmt.Errorf("credential %s: %w", r.ID, store.ErrConflict)
@@ -49,7 +44,6 @@ func (s *Store) createSession(r sessionRecord) error {
 }
 
 func (s *Store) session(projectID, id string) (sessionRecord, error) {
-	s.init()
 	r, ok := s.sessions[projectKey{projectID, id}]
 	if !ok {
 		return sessionRecord{}, fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
@@ -58,38 +52,38 @@ func (s *Store) session(projectID, id string) (sessionRecord, error) {
 	return r, nil
 }
 
+// sessionOf reads a session of one kind; ErrNotFound (naming what) if it
+// is of another kind.
+func (s *Store) sessionOf(projectID, id string, kind credential.Kind, what string) (sessionRecord, error) {
+	defer s.reading()()
+	r, err := s.session(projectID, id)
+	if err == nil && r.Kind != kind {
+		err = fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+	}
+	return r, err
+}
+
 // CreateSession stores a new session.
-func (s *Store) CreateSession(ctx context.Context, sess credential.Session) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() { s.audit(ctx, err) }()
-	return s.createSession(sessionRecord{Session: sess})
+func (s *Store) CreateSession(ctx context.Context, sess credential.Session) error {
+	return s.change(ctx, func() error { return s.createSession(sessionRecord{Session: sess}) })
 }
 
 // GetSession reads any kind of session.
 func (s *Store) GetSession(_ context.Context, projectID, id string) (credential.Session, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.reading()()
 	r, err := s.session(projectID, id)
 	return r.Session, err
 }
 
 // ListSessions lists an owner's sessions of one kind, newest first.
 func (s *Store) ListSessions(_ context.Context, projectID, owner string, kind credential.Kind, page store.Page) ([]credential.Session, string, error) {
-	records, next, err := s.listRecords(projectID, owner, kind, page)
-	out := make([]credential.Session, len(records))
-	for i, r := range records {
-		out[i] = r.Session
-	}
-	return out, next, err
+	return listSessions(s, projectID, owner, kind, page, func(r sessionRecord) credential.Session { return r.Session })
 }
 
-func (s *Store) listRecords(projectID, owner string, kind credential.Kind, page store.Page) ([]sessionRecord, string, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+// listSessions lists an owner's sessions of one kind, newest first, each
+// as as gives it.
+func listSessions[T any](s *Store, projectID, owner string, kind credential.Kind, page store.Page, as func(sessionRecord) T) ([]T, string, error) {
+	defer s.reading()()
 	var all []sessionRecord
 	for k, r := range s.sessions {
 		if k.project == projectID && r.Owner == owner && r.Kind == kind {
@@ -97,21 +91,25 @@ func (s *Store) listRecords(projectID, owner string, kind credential.Kind, page 
 			all = append(all, r)
 		}
 	}
-	return paginate(all, page, func(x sessionRecord) string { return sortKey(x.CreatedAt, x.ID) })
+	records, next, err := paginate(all, page, func(x sessionRecord) string { return sortKey(x.CreatedAt, x.ID) })
+	out := make([]T, len(records))
+	for i, r := range records {
+		out[i] = as(r)
+	}
+	return out, next, err
 }
 
 // RevokeSession revokes an active session.
-func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) (err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() { s.audit(ctx, err) }()
-	r, err := s.session(projectID, id)
-	if err != nil || r.Status != credential.Active {
-		return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
-	}
-	r.Status = credential.Revoked
-	s.sessions[projectKey{projectID, id}] = r
-	return nil
+func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) error {
+	return s.change(ctx, func() error {
+		r, err := s.session(projectID, id)
+		if err != nil || r.Status != credential.Active {
+			return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
+		}
+		r.Status = credential.Revoked
+		s.sessions[projectKey{projectID, id}] = r
+		return nil
+	})
 }
 
 // RevokeTokensBefore moves a session's NotBefore forward to at.

@@ -15,7 +15,6 @@ type throttleKey struct {
 func (s *Store) AddFailure(_ context.Context, projectID, key string, windowStart time.Time, _ time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.init()
 	k := throttleKey{projectID, key, windowStart.Unix()}
 	s.failures[k]++
 	return s.failures[k], nil
@@ -23,9 +22,6 @@ func (s *Store) AddFailure(_ context.Context, projectID, key string, windowStart
 
 // Failures returns a window's failure count.
 func (s *Store) Failures(_ context.Context, projectID, key string, windowStart time.Time) (int, error) {
-	s.Reads.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.reading()()
 	return s.failures[throttleKey{projectID, key, windowStart.Unix()}], nil
 }

@@ -19,16 +19,10 @@ import (
 	"github.com/tollgate/tollgate/shared/store"
 )
 
-// ExpiryIndex is the expiry index a store keeps for the sweep.
-type ExpiryIndex interface {
-	ExpiryPage(ctx context.Context, projectID string, day, before time.Time, p store.Page) ([]store.ExpiryEntry, string, error)
-	MarkExpired(ctx context.Context, projectID string, e store.ExpiryEntry, deleteAfter time.Time) error
-	MarkNotified(ctx context.Context, projectID string, e store.ExpiryEntry) (bool, error)
-	SweepCursor(ctx context.Context, projectID string) (time.Time, error)
-	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
-}
-
 const day = 24 * time.Hour
+
+// swept are the types of credential the expiry index holds.
+var swept = []credential.Type{credential.TypeAPIKey, credential.TypeJWT, credential.TypeRefreshToken}
 
 // expiring stores an active credential of kind (an API key, a personal JWT
 // or a refresh-token family) created a day before exp, and returns the
@@ -145,29 +139,20 @@ func expiryPage(t *testing.T, s Store, p string) {
 func expiryPages(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	clk := clock.NewFake(t0)
-	kinds := []credential.Type{credential.TypeAPIKey, credential.TypeJWT, credential.TypeRefreshToken}
 	var want []string
 	for i := range 5 {
-		want = append(want, expiring(t, s, p, kinds[i%3], clk.Now().Add(time.Duration(i-5)*time.Minute)).ID)
+		want = append(want, expiring(t, s, p, swept[i%len(swept)], clk.Now().Add(time.Duration(i-5)*time.Minute)).ID)
 	}
 	tests := []struct{ limit, pages int }{{1, 5}, {2, 3}, {5, 1}, {100, 1}}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("limit %d", tc.limit), func(t *testing.T) {
-			var got []string
-			page := store.Page{Limit: tc.limit}
-			for pages := 1; ; pages++ {
-				entries, next, err := s.ExpiryPage(ctx, p, clk.Now(), clk.Now(), page)
-				must(t, err)
-				got = append(got, ids(entries)...)
-				if next == "" {
-					if pages != tc.pages {
-						t.Fatalf("%d pages, want %d", pages, tc.pages)
-					}
-					break
-				}
-				page.Cursor = next
+			entries, pages := allPages(t, tc.limit, func(page store.Page) ([]store.ExpiryEntry, string, error) {
+				return s.ExpiryPage(ctx, p, clk.Now(), clk.Now(), page)
+			})
+			if pages != tc.pages {
+				t.Fatalf("%d pages, want %d", pages, tc.pages)
 			}
-			if !slices.Equal(got, want) {
+			if got := ids(entries); !slices.Equal(got, want) {
 				t.Fatalf("listed %v, want %v", got, want)
 			}
 		})
@@ -268,16 +253,10 @@ func expiredState(t *testing.T, s Store, p string, e store.ExpiryEntry, want str
 func markNotified(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	clk := clock.NewFake(t0)
-	tests := []struct {
-		name string
-		kind credential.Type
-	}{
-		{"api key", credential.TypeAPIKey}, {"personal JWT", credential.TypeJWT}, {"refresh family", credential.TypeRefreshToken},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, kind := range swept {
+		t.Run(string(kind), func(t *testing.T) {
 			clk.Advance(time.Minute)
-			e := expiring(t, s, p, tc.kind, clk.Now().Add(time.Hour))
+			e := expiring(t, s, p, kind, clk.Now().Add(time.Hour))
 			for i, want := range []bool{true, false} {
 				if got, err := s.MarkNotified(ctx, p, e); err != nil || got != want {
 					t.Fatalf("MarkNotified #%d = %v, %v; want %v", i+1, got, err, want)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,11 +15,15 @@ import (
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/localtest"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
+	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/sweep"
 	"github.com/tollgate/tollgate/shared/user"
 )
 
@@ -67,7 +72,7 @@ type Store interface {
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
 	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
-	ExpiryIndex
+	sweep.Store // the expiry index
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -99,6 +104,50 @@ func wantErr(t *testing.T, err, want error) {
 	if !errors.Is(err, want) {
 		t.Fatalf("err = %v, want %v", err, want)
 	}
+}
+
+// race runs try(0) to try(n-1) at once and returns how many succeeded; an
+// error other than ErrConflict fails the test.
+func race(t *testing.T, n int, try func(i int) error) int {
+	var wg sync.WaitGroup
+	var wins atomic.Int64
+	for i := range n {
+		wg.Go(func() {
+			if err := try(i); err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, store.ErrConflict) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	return int(wins.Load())
+}
+
+// allPages reads every page of list, limit items a page, following the
+// cursors, and returns the items and how many pages there were.
+func allPages[T any](t *testing.T, limit int, list func(store.Page) ([]T, string, error)) ([]T, int) {
+	t.Helper()
+	var all []T
+	page := store.Page{Limit: limit}
+	for pages := 1; pages <= 100; pages++ {
+		got, next, err := list(page)
+		must(t, err)
+		all = append(all, got...)
+		if next == "" {
+			return all, pages
+		}
+		page.Cursor = next
+	}
+	t.Fatal("no last page after 100 pages")
+	return nil, 0
+}
+
+// Each runs f against a new in-memory store and against a store over a new
+// table in DynamoDB Local (its test binary's TestMain runs localtest.Main).
+func Each(t *testing.T, f func(t *testing.T, s Store)) {
+	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
+	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(localtest.NewTable(t))) })
 }
 
 // Run runs the contract against stores made by newStore (each test gets a
@@ -194,21 +243,13 @@ func listUsersPages(t *testing.T, s Store, p string) {
 	for i := range 5 {
 		must(t, s.CreateUser(ctx, newUser(p, fmt.Sprintf("u%d", i), t0.Add(time.Duration(i)*time.Second))))
 	}
+	users, pages := allPages(t, 2, func(page store.Page) ([]user.User, string, error) { return s.ListUsers(ctx, p, page) })
+	if pages != 3 {
+		t.Fatalf("%d pages, want 3", pages)
+	}
 	var names []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		got, next, err := s.ListUsers(ctx, p, store.Page{Limit: 2, Cursor: cursor})
-		must(t, err)
-		for _, u := range got {
-			names = append(names, u.Username)
-		}
-		if next == "" {
-			if pages != 2 {
-				t.Fatalf("%d pages, want 3", pages+1)
-			}
-			break
-		}
-		cursor = next
+	for _, u := range users {
+		names = append(names, u.Username)
 	}
 	if fmt.Sprint(names) != "[u4 u3 u2 u1 u0]" {
 		t.Fatalf("listed %v, want newest first", names)
@@ -272,18 +313,10 @@ func listKeysPages(t *testing.T, s Store, p string) {
 	}
 	other, _ := newKey(t, p, "usr_b", t0, nil)
 	must(t, s.CreateKey(ctx, other))
+	keys, _ := allPages(t, 2, func(page store.Page) ([]apikey.Key, string, error) { return s.ListKeys(ctx, p, "usr_a", page) })
 	var got []string
-	cursor := ""
-	for {
-		page, next, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 2, Cursor: cursor})
-		must(t, err)
-		for _, k := range page {
-			got = append(got, k.ID)
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
+	for _, k := range keys {
+		got = append(got, k.ID)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("listed %v, want %v", got, want)
@@ -332,28 +365,13 @@ func rotateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
 	must(t, s.CreateKey(ctx, k))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if err := s.RotateKey(ctx, ended, next); err == nil {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			} else if !errors.Is(err, store.ErrConflict) {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	wins := race(t, 8, func(int) error {
+		ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
+		if err != nil {
+			return err
+		}
+		return s.RotateKey(ctx, ended, next)
+	})
 	keys, _, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 100})
 	must(t, err)
 	if wins != 1 || len(keys) != 2 {
@@ -557,28 +575,13 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	if !got.Verify(sec, t0) || got.SecretHint != c.SecretHint || got.Scopes.String() != "echo:read" {
 		t.Fatalf("GetClient = %+v", got)
 	}
-	var wins int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rotated, _, err := got.RotateSecret(t0, time.Hour)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if err := s.UpdateClientSecret(ctx, rotated); err == nil {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			} else if !errors.Is(err, store.ErrConflict) {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	wins := race(t, 5, func(int) error {
+		rotated, _, err := got.RotateSecret(t0, time.Hour)
+		if err != nil {
+			return err
+		}
+		return s.UpdateClientSecret(ctx, rotated)
+	})
 	if wins != 1 {
 		t.Fatalf("%d rotations won, want 1", wins)
 	}
@@ -702,32 +705,13 @@ func certificateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	for round := range 5 {
 		thumb := fmt.Sprintf("CD%02d", round)
-		var wins atomicCount
-		var wg sync.WaitGroup
-		for _, owner := range []string{"usr_a" + thumb, "usr_b" + thumb} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := s.BindCertificate(ctx, binding(p, owner, thumb)); err == nil {
-					wins.add()
-				} else if !errors.Is(err, store.ErrConflict) {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		if wins.n != 1 {
-			t.Fatalf("round %d: %d bindings won", round, wins.n)
+		owners := []string{"usr_a" + thumb, "usr_b" + thumb}
+		wins := race(t, len(owners), func(i int) error { return s.BindCertificate(ctx, binding(p, owners[i], thumb)) })
+		if wins != 1 {
+			t.Fatalf("round %d: %d bindings won", round, wins)
 		}
 	}
 }
-
-type atomicCount struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
 
 func auditCtx(p, action, targetID string, at time.Time) context.Context {
 	return audit.With(context.Background(), audit.New(p, "usr_admin", action, audit.Credential(credential.TypeAPIKey, targetID), "203.0.113.9", "req-1", at))
@@ -805,16 +789,9 @@ func auditList(t *testing.T, s Store, p string) {
 	if fmt.Sprint(times(all)) != "[6 5 4 3 2 1 0]" || next != "" {
 		t.Fatalf("all = %v, next %q", times(all), next)
 	}
-	var paged []audit.Record
-	cursor := ""
-	for range 10 {
-		got, next, err := s.ListAudit(ctx, p, "", time.Time{}, now, store.Page{Limit: 3, Cursor: cursor})
-		must(t, err)
-		paged = append(paged, got...)
-		if cursor = next; cursor == "" {
-			break
-		}
-	}
+	paged, _ := allPages(t, 3, func(page store.Page) ([]audit.Record, string, error) {
+		return s.ListAudit(ctx, p, "", time.Time{}, now, page)
+	})
 	if fmt.Sprint(times(paged)) != "[6 5 4 3 2 1 0]" {
 		t.Fatalf("paged = %v", times(paged))
 	}
@@ -828,15 +805,9 @@ func auditList(t *testing.T, s Store, p string) {
 	if fmt.Sprint(times(odd)) != "[5 3 1]" {
 		t.Fatalf("odd = %v", times(odd))
 	}
-	paged, cursor = nil, ""
-	for range 10 {
-		got, next, err := s.ListAudit(ctx, p, "usr_even", t0.Add(time.Hour), now, store.Page{Limit: 1, Cursor: cursor})
-		must(t, err)
-		paged = append(paged, got...)
-		if cursor = next; cursor == "" {
-			break
-		}
-	}
+	paged, _ = allPages(t, 1, func(page store.Page) ([]audit.Record, string, error) {
+		return s.ListAudit(ctx, p, "usr_even", t0.Add(time.Hour), now, page)
+	})
 	if fmt.Sprint(times(paged)) != "[6 4 2]" {
 		t.Fatalf("even since t0+1h, paged = %v", times(paged))
 	}
