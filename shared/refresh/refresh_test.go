@@ -14,8 +14,8 @@ import (
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
-	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/store/storetest"
 )
 
 func TestMain(m *testing.M) { localtest.Main(m) }
@@ -37,8 +37,7 @@ func sealer(t testing.TB) refresh.Sealer {
 
 // stores runs f against the memory store and DynamoDB Local.
 func stores(t *testing.T, f func(t *testing.T, s refresh.Store)) {
-	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
-	t.Run("dynamodb", func(t *testing.T) { f(t, dynamo.New(localtest.NewTable(t))) })
+	storetest.Each(t, func(t *testing.T, s storetest.Store) { f(t, s) })
 }
 
 func newFamily(t testing.TB, s refresh.Store) (refresh.Family, string) {
