@@ -21,14 +21,7 @@ func userReq(method, userID, body string) request {
 }
 
 func TestCreateUser(t *testing.T) {
-	tests := []struct {
-		name   string
-		who    string
-		body   string
-		status int
-		field  string
-		check  func(t *testing.T, f *fixture, r response)
-	}{
+	userRoute.run(t, []createCase{
 		{name: "full", who: "admin", status: http.StatusCreated,
 			body: `{"username":"dave","roles":["credential-issuer","admin","admin"],"scopes":["echo:read","audit:read","echo:read"]}`,
 			check: func(t *testing.T, f *fixture, r response) {
@@ -80,17 +73,7 @@ func TestCreateUser(t *testing.T) {
 		{name: "not an admin", who: "alice", body: `{"username":"dave"}`, status: http.StatusForbidden},
 		{name: "admin without users:admin scope", who: "admin:narrow", body: `{"username":"dave"}`, status: http.StatusForbidden},
 		{name: "not an admin, bad body", who: "carol", body: `{"bogus":1}`, status: http.StatusForbidden},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			r := f.send(t, tt.who, request{method: "POST", resource: "/v1/users", body: tt.body})
-			r.want(t, tt.status, tt.field)
-			if tt.check != nil {
-				tt.check(t, f, r)
-			}
-		})
-	}
+	})
 }
 
 func TestUserLifecycle(t *testing.T) {
