@@ -638,6 +638,53 @@ func (r response) items(t *testing.T, fields []string) (items []map[string]json.
 	return items, next
 }
 
+// memberStrs is string member k of each item.
+func memberStrs(items []map[string]json.RawMessage, k string) []string {
+	var out []string
+	for _, it := range items {
+		var s string
+		_ = json.Unmarshal(it[k], &s)
+		out = append(out, s)
+	}
+	return out
+}
+
+// pages lists resource as who, limit items a page, following nextCursor
+// until it is null; it returns string member k of every item in order,
+// the size of each page and the last page's answer.
+func (f *fixture) pages(t *testing.T, who, resource string, limit int, fields []string, k string) (got []string, sizes []int, last response) {
+	t.Helper()
+	cursor := ""
+	for {
+		q := map[string]string{"limit": strconv.Itoa(limit)}
+		if cursor != "" {
+			q["cursor"] = cursor
+		}
+		last = f.send(t, who, request{method: http.MethodGet, resource: resource, query: q})
+		last.want(t, http.StatusOK, "")
+		items, next := last.items(t, fields)
+		got, sizes = append(got, memberStrs(items, k)...), append(sizes, len(items))
+		if next == nil {
+			return got, sizes, last
+		}
+		if *next == "" || len(sizes) > 10 {
+			t.Fatalf("page %d: %d items, nextCursor %q", len(sizes)-1, len(items), *next)
+		}
+		cursor = *next
+	}
+}
+
+// getShows asserts that get, sent as who, answers 200 with the body of r,
+// the answer that created or changed the resource.
+func (f *fixture) getShows(t *testing.T, who string, get request, r response) {
+	t.Helper()
+	g := f.send(t, who, get)
+	g.want(t, http.StatusOK, "")
+	if g.Body != r.Body {
+		t.Errorf("GET = %s, the call before answered %s", g.Body, r.Body)
+	}
+}
+
 // want asserts the status and, for a 4xx, that the detail starts with the
 // field at fault (when field is not empty).
 func (r response) want(t *testing.T, status int, field string) {

@@ -1,7 +1,6 @@
 package management_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -36,11 +35,7 @@ func TestCreateUser(t *testing.T) {
 				if got := r.strs(t, "scopes"); !slices.Equal(got, []string{"audit:read", "echo:read"}) {
 					t.Errorf("scopes = %v", got)
 				}
-				get := f.send(t, "admin", userReq("GET", uid, ""))
-				get.want(t, http.StatusOK, "")
-				if get.Body != r.Body {
-					t.Errorf("GET = %s, POST answered %s", get.Body, r.Body)
-				}
+				f.getShows(t, "admin", userReq("GET", uid, ""), r)
 			}},
 		{name: "minimal", who: "admin", status: http.StatusCreated, body: `{"username":"d.ave+ci@example-1_x"}`,
 			check: func(t *testing.T, f *fixture, r response) {
@@ -89,9 +84,7 @@ func TestUserLifecycle(t *testing.T) {
 		string(patched.fields["disabled"]) != "true" || patched.str(t, "username") != "dave" || patched.str(t, "createdAt") != rfc3339(t0) {
 		t.Errorf("PATCH answered %s", patched.Body)
 	}
-	if get := f.send(t, "admin", userReq("GET", uid, "")); get.Body != patched.Body {
-		t.Errorf("GET after PATCH = %s, want %s", get.Body, patched.Body)
-	}
+	f.getShows(t, "admin", userReq("GET", uid, ""), patched)
 
 	// A partial PATCH changes only what it names.
 	again := f.send(t, "admin", userReq("PATCH", uid, `{"disabled":false}`))
@@ -157,9 +150,7 @@ func TestUpdateUser(t *testing.T) {
 			r.want(t, tt.status, tt.field)
 			if tt.status == http.StatusOK {
 				r.hasFields(t, userFields)
-				if get := f.send(t, "admin", userReq("GET", tt.target, "")); get.Body != r.Body {
-					t.Errorf("GET = %s, PATCH answered %s", get.Body, r.Body)
-				}
+				f.getShows(t, "admin", userReq("GET", tt.target, ""), r)
 			}
 		})
 	}
@@ -215,31 +206,9 @@ func TestListUsersPages(t *testing.T) {
 		f.create(t, "admin", "/v1/users", `{"username":"user`+strconv.Itoa(i)+`"}`)
 	}
 	// 8 users, newest first, in pages of 3.
-	var names []string
-	cursor := ""
-	for pageNo := 0; ; pageNo++ {
-		q := map[string]string{"limit": "3"}
-		if cursor != "" {
-			q["cursor"] = cursor
-		}
-		r := f.send(t, "admin", request{method: "GET", resource: "/v1/users", query: q})
-		r.want(t, http.StatusOK, "")
-		items, next := r.items(t, userFields)
-		for _, it := range items {
-			var n string
-			_ = json.Unmarshal(it["username"], &n)
-			names = append(names, n)
-		}
-		if next == nil {
-			if len(items) != 2 || pageNo != 2 {
-				t.Errorf("last page %d has %d items", pageNo, len(items))
-			}
-			break
-		}
-		if len(items) != 3 || *next == "" || pageNo > 3 {
-			t.Fatalf("page %d: %d items, nextCursor %q", pageNo, len(items), *next)
-		}
-		cursor = *next
+	names, sizes, _ := f.pages(t, "admin", "/v1/users", 3, userFields, "username")
+	if !slices.Equal(sizes, []int{3, 3, 2}) {
+		t.Errorf("page sizes %v, want [3 3 2]", sizes)
 	}
 	want := []string{"user2", "user1", "user0", "carol", "bob", "alice", "admin2", "admin"}
 	if !slices.Equal(names, want) {
