@@ -29,17 +29,16 @@ type createCase struct {
 // createRoute is a route that creates with POST.
 type createRoute struct {
 	resource string
-	sample   string // the name the shared issuance cases give a new credential
 	// created checks what every 201 of the route holds; nil when nothing.
 	created func(t *testing.T, f *fixture, c createCase, r response)
 }
 
 // Every route that creates with POST.
 var (
-	keyRoute     = createRoute{resource: "/v1/keys", sample: "ci", created: keyCreated}
-	jwtRoute     = createRoute{resource: "/v1/tokens/jwt", sample: "laptop", created: jwtCreated}
-	refreshRoute = createRoute{resource: "/v1/tokens/refresh", sample: "cli", created: refreshCreated}
-	clientRoute  = createRoute{resource: "/v1/clients", sample: "svc", created: clientCreated}
+	keyRoute     = createRoute{resource: "/v1/keys", created: keyCreated}
+	jwtRoute     = createRoute{resource: "/v1/tokens/jwt", created: jwtCreated}
+	refreshRoute = createRoute{resource: "/v1/tokens/refresh", created: refreshCreated}
+	clientRoute  = createRoute{resource: "/v1/clients", created: clientCreated}
 	userRoute    = createRoute{resource: "/v1/users"}
 )
 
@@ -71,8 +70,8 @@ func (f *fixture) ownerID(c createCase) string {
 }
 
 // issuanceCases are the checks every credential-issuing route makes of
-// the caller, the scopes and the name, with bodies naming the new
-// credential name.
+// the caller, the scopes and the name; name is what their bodies call the
+// new credential.
 func issuanceCases(name string) []createCase {
 	body := func(more string) string { return `{"name":"` + name + `"` + more + `}` }
 	return []createCase{
@@ -91,9 +90,12 @@ func issuanceCases(name string) []createCase {
 }
 
 // TestIssuanceChecks runs the issuance cases on every route that issues
-// a credential.
+// a credential, naming it as that route's own tests do.
 func TestIssuanceChecks(t *testing.T) {
-	for _, rt := range []createRoute{keyRoute, jwtRoute, refreshRoute, clientRoute} {
-		t.Run(rt.resource, func(t *testing.T) { rt.run(t, issuanceCases(rt.sample)) })
+	for _, rt := range []struct {
+		kind, name string
+		route      createRoute
+	}{{"key", "ci", keyRoute}, {"jwt", "laptop", jwtRoute}, {"refresh", "cli", refreshRoute}, {"client", "svc", clientRoute}} {
+		t.Run(rt.kind, func(t *testing.T) { rt.route.run(t, issuanceCases(rt.name)) })
 	}
 }

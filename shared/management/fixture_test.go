@@ -596,22 +596,25 @@ func checkProblem(t *testing.T, r response) {
 	}
 }
 
+// member decodes member k of an answer as a T, failing the test if it
+// cannot.
+func member[T any](t *testing.T, r response, k string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.fields[k], &v); err != nil {
+		t.Fatalf("%q = %s, want a JSON %T: %v", k, r.fields[k], v, err)
+	}
+	return v
+}
+
 func (r response) str(t *testing.T, k string) string {
 	t.Helper()
-	var s string
-	if err := json.Unmarshal(r.fields[k], &s); err != nil {
-		t.Fatalf("%q = %s, want a string: %v", k, r.fields[k], err)
-	}
-	return s
+	return member[string](t, r, k)
 }
 
 func (r response) strs(t *testing.T, k string) []string {
 	t.Helper()
-	var s []string
-	if err := json.Unmarshal(r.fields[k], &s); err != nil {
-		t.Fatalf("%q = %s, want an array of strings: %v", k, r.fields[k], err)
-	}
-	return s
+	return member[[]string](t, r, k)
 }
 
 func (r response) isNull(k string) bool {

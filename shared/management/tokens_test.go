@@ -212,7 +212,7 @@ func TestListJWTs(t *testing.T) {
 // by route: alices and bobs are alice's and bob's credentials of that kind,
 // other alice's credential of another kind, which the route neither finds
 // nor revokes. The steps more follow the common ones.
-func (f *fixture) revokes(t *testing.T, route func(method, id string) request, kind credential.Kind, alices, bobs, other string, more ...step) {
+func (f *fixture) revokes(t *testing.T, route func(method, sid string) request, kind credential.Kind, alices, bobs, other string, more ...step) {
 	t.Helper()
 	del := func(sid string) request { return route(http.MethodDelete, sid) }
 	f.walk(t, append([]step{

@@ -248,22 +248,25 @@ type answer struct {
 	reads  int64              // store reads during the call
 }
 
+// member decodes member k of an answer as a T, failing the test if it
+// cannot.
+func member[T any](t *testing.T, a answer, k string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(a.fields[k], &v); err != nil {
+		t.Fatalf("%q = %s, want a JSON %T: %v", k, a.fields[k], v, err)
+	}
+	return v
+}
+
 func (a answer) str(t *testing.T, k string) string {
 	t.Helper()
-	var s string
-	if err := json.Unmarshal(a.fields[k], &s); err != nil {
-		t.Fatalf("%q = %s, want a string: %v", k, a.fields[k], err)
-	}
-	return s
+	return member[string](t, a, k)
 }
 
 func (a answer) num(t *testing.T, k string) int64 {
 	t.Helper()
-	var n int64
-	if err := json.Unmarshal(a.fields[k], &n); err != nil {
-		t.Fatalf("%q = %s, want an integer: %v", k, a.fields[k], err)
-	}
-	return n
+	return member[int64](t, a, k)
 }
 
 // wantError asserts an RFC 6749 error answer.
