@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/user"
 )
 
 // createCase is one POST to a create route, as who, and what it must answer.
@@ -89,13 +92,56 @@ func issuanceCases(name string) []createCase {
 	}
 }
 
+// expiryCases are the refusals of an expiresAt by every route that takes
+// one; name is what their bodies call the new credential.
+func expiryCases(name string) []createCase {
+	body := func(expiresAt string) string { return `{"name":"` + name + `","expiresAt":` + expiresAt + `}` }
+	return []createCase{
+		{name: "expiresAt null refused by the deployment", who: "alice", body: body(`null`), opts: []fixtureOption{strictExpiry},
+			status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt in the past", who: "alice", body: body(`"2020-01-01T00:00:00Z"`), status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt now", who: "alice", body: body(`"` + rfc3339(t0) + `"`), status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt a date only", who: "alice", body: body(`"2027-01-01"`), status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt a number", who: "alice", body: body(`1798761600`), status: http.StatusBadRequest, field: "expiresAt"},
+		{name: "expiresAt empty", who: "alice", body: body(`""`), status: http.StatusBadRequest, field: "expiresAt"},
+	}
+}
+
+// ownerCases are the refusals of an owner by every route that takes one;
+// name is what their bodies call the new credential.
+func ownerCases(name string) []createCase {
+	body := func(more string) string { return `{"name":"` + name + `","owner":` + more + `}` }
+	return []createCase{
+		{name: "owner another user, not admin", who: "alice", body: body(`"{bob}","scopes":["echo:read"]`), status: http.StatusForbidden},
+		{name: "owner unknown, not admin", who: "alice", body: body(`"nobody"`), status: http.StatusForbidden},
+		{name: "owner's scopes bound the admin", who: "admin", body: body(`"{bob}","scopes":["echo:write"]`), status: http.StatusBadRequest, field: "scopes"},
+		{name: "owner unknown, by admin", who: "admin", body: body(`"` + id.New(user.IDPrefix) + `"`), status: http.StatusBadRequest, field: "owner"},
+		{name: "owner malformed, by admin", who: "admin", body: body(`"bob"`), status: http.StatusBadRequest, field: "owner"},
+		{name: "owner wrong type, by admin", who: "admin", body: body(`42`), status: http.StatusBadRequest, field: "owner"},
+	}
+}
+
 // TestIssuanceChecks runs the issuance cases on every route that issues
-// a credential, naming it as that route's own tests do.
+// a credential, and the expiry and owner cases on those that take an
+// expiresAt or an owner, naming the credential as the route's own tests do.
 func TestIssuanceChecks(t *testing.T) {
 	for _, rt := range []struct {
-		kind, name string
-		route      createRoute
-	}{{"key", "ci", keyRoute}, {"jwt", "laptop", jwtRoute}, {"refresh", "cli", refreshRoute}, {"client", "svc", clientRoute}} {
-		t.Run(rt.kind, func(t *testing.T) { rt.route.run(t, issuanceCases(rt.name)) })
+		kind, name       string
+		route            createRoute
+		expiresAt, owner bool
+	}{
+		{"key", "ci", keyRoute, true, true},
+		{"jwt", "laptop", jwtRoute, true, false},
+		{"refresh", "cli", refreshRoute, true, true},
+		{"client", "svc", clientRoute, false, false},
+	} {
+		cases := issuanceCases(rt.name)
+		if rt.expiresAt {
+			cases = append(cases, expiryCases(rt.name)...)
+		}
+		if rt.owner {
+			cases = append(cases, ownerCases(rt.name)...)
+		}
+		t.Run(rt.kind, func(t *testing.T) { rt.route.run(t, cases) })
 	}
 }
