@@ -127,6 +127,21 @@ func TestCreateKey(t *testing.T) {
 		{name: "name with a control character", who: "alice", body: `{"name":"a\u0000b"}`, status: http.StatusBadRequest, field: "name"},
 		{name: "name with a newline", who: "alice", body: `{"name":"a\nb"}`, status: http.StatusBadRequest, field: "name"},
 		{name: "name wrong type", who: "alice", body: `{"name":["ci"]}`, status: http.StatusBadRequest, field: "name"},
+	})
+}
+
+// keyCreated checks what every 201 of POST /v1/keys holds.
+func keyCreated(t *testing.T, _ *fixture, _ createCase, r response) {
+	t.Helper()
+	r.hasFields(t, createdKeyFields)
+	if r.Headers["Cache-Control"] != "no-store" {
+		t.Errorf("Cache-Control = %q", r.Headers["Cache-Control"])
+	}
+}
+
+// TestCreateKeyBody: how POST /v1/keys reads its body.
+func TestCreateKeyBody(t *testing.T) {
+	keyRoute.run(t, []createCase{
 		{name: "unknown field", who: "alice", body: `{"name":"ci","colour":"red"}`, status: http.StatusBadRequest, field: "colour"},
 		{name: "field name in other case is unknown", who: "alice", body: `{"Name":"ci","SCOPES":["echo:read"]}`, status: http.StatusBadRequest, field: "Name"},
 		{name: "duplicate field", who: "alice", body: `{"name":"a","name":"b","scopes":[]}`, status: http.StatusBadRequest, field: "name"},
@@ -139,15 +154,6 @@ func TestCreateKey(t *testing.T) {
 		{name: "base64 body", who: "alice", body: `{"name":"ci","scopes":["echo:read"]}`, base64: true, status: http.StatusCreated},
 		{name: "base64 body with unknown field", who: "alice", body: `{"nom":"ci"}`, base64: true, status: http.StatusBadRequest, field: "nom"},
 	})
-}
-
-// keyCreated checks what every 201 of POST /v1/keys holds.
-func keyCreated(t *testing.T, _ *fixture, _ createCase, r response) {
-	t.Helper()
-	r.hasFields(t, createdKeyFields)
-	if r.Headers["Cache-Control"] != "no-store" {
-		t.Errorf("Cache-Control = %q", r.Headers["Cache-Control"])
-	}
 }
 
 func TestCreateKeyInvalidBase64Body(t *testing.T) {
