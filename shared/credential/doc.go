@@ -4,7 +4,10 @@
 // its session in the sid claim, and the authorizer accepts it only while the
 // session is active and the token was issued at or after the session's
 // NotBefore, so revoking a session stops its tokens within the revocation
-// bound without a per-token list.
+// bound without a per-token list. An OAuth client (Client) is such a
+// session with a secret: 256 random bits stored only as SHA-256, compared in
+// constant time, and a rotated secret kept working beside its successor for
+// a grace period.
 //
 // It also holds the one vocabulary of credential types (Type: api_key, jwt,
 // access_token, refresh_token, client, certificate, sas) that the

@@ -3,7 +3,8 @@
 // 7009), the JWKS and the authorization server metadata (RFC 8414). Every
 // answer is no-store; bad client credentials are one indistinguishable 401
 // whether the client exists or not, and repeated failures for one client id
-// are throttled. A private_key_jwt client assertion is verified with
+// are throttled. Form bodies and Basic credentials are parsed strictly
+// (form.go) and refusals are RFC 6749 errors (response.go). A private_key_jwt client assertion is verified with
 // golang-jwt/v5 behind accesstoken's strict JWS reading, against the
 // certificate bound under its x5t#S256 only, with the algorithm pinned to
 // that certificate's key type; no key is ever taken from the token.

@@ -3,5 +3,7 @@
 // table scan), marks them expired with a TTL for deletion after a retention
 // period, and announces credential.expiring (once, ahead of time) and
 // credential.expired events. Each run is bounded and resumable from a
-// stored cursor; running it twice changes nothing more.
+// stored cursor; running it twice changes nothing more. Events go to
+// EventBridge (EventBridge, linked only by the sweeper function) or, in the
+// local stack, to a file.
 package sweep
