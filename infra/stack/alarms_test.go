@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -23,103 +24,135 @@ const testTopicArn = "arn:aws:sns:us-east-1:123456789012:tollgate-alarms"
 func TestAlarms(t *testing.T) {
 	for _, withTopic := range []bool{false, true} {
 		t.Run("topic "+strconv.FormatBool(withTopic), func(t *testing.T) {
-			s := newStack()
-			api := awsapigateway.NewRestApi(s, jsii.String("Api"), &awsapigateway.RestApiProps{RestApiName: jsii.String("Test-Api")})
-			api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
-			logs := awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil)
-			ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage(),
-				Sweeper: importedFunction(s, "sweeper")}
-			if withTopic {
-				ap.Topic = awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String(testTopicArn))
-			}
-			a := NewAlarms(s, "Alarms", ap)
-			tpl := assertions.Template_FromStack(s, nil)
-
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
-			fnDim := []any{map[string]any{"Name": "FunctionName", "Value": "authorizer"}}
-			tests := []struct {
-				name   string
-				alarm  awscloudwatch.Alarm
-				props  map[string]any
-				assert func(t *testing.T, p map[string]any)
-			}{
-				{"authorizer error rate", a.AuthorizerErrors, map[string]any{
-					"Threshold": 50, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
-					"ComparisonOperator": "GreaterThanOrEqualToThreshold",
-				}, func(t *testing.T, p map[string]any) {
-					metrics := jsonString(p["Metrics"])
-					for _, want := range []string{
-						`"Expression":"IF(invocations \u003e= 20, 100 * errors / invocations, 0)"`,
-						`"Id":"errors","MetricStat":{"Metric":{"Dimensions":` + jsonString(fnDim) + `,"MetricName":"Errors","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
-						`"Id":"invocations","MetricStat":{"Metric":{"Dimensions":` + jsonString(fnDim) + `,"MetricName":"Invocations","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
-					} {
-						if !strings.Contains(metrics, want) {
-							t.Errorf("metrics %s\nlack %s", metrics, want)
-						}
-					}
-				}},
-				{"authorizer throttles", a.AuthorizerThrottles, map[string]any{
-					"Namespace": "AWS/Lambda", "MetricName": "Throttles", "Dimensions": fnDim, "Statistic": "Sum", "Period": 300,
-					"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-				}, nil},
-				{"API 5XX", a.API5XX, map[string]any{
-					"Namespace": "AWS/ApiGateway", "MetricName": "5XXError", "Statistic": "Sum", "Period": 300,
-					"Dimensions": []any{
-						map[string]any{"Name": "ApiName", "Value": "Test-Api"},
-						map[string]any{"Name": "Stage", "Value": map[string]any{"Ref": logicalID(s, api.DeploymentStage())}},
-					},
-					"Threshold": 5, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-				}, nil},
-				{"refresh token reuse", a.RefreshTokenReuse, map[string]any{
-					"Namespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "Statistic": "Sum", "Period": 300,
-					"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-				}, nil},
-				{"sweeper errors: one or more in each of two consecutive hours", a.SweeperErrors, map[string]any{
-					"Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 3600,
-					"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": "sweeper"}},
-					"Threshold":  1, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-				}, nil},
-			}
-			alarms := resources(tpl, "AWS::CloudWatch::Alarm")
-			for _, tc := range tests {
+			f := newAlarmsFixture(withTopic)
+			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
+			alarms := resources(f.tpl, "AWS::CloudWatch::Alarm")
+			for _, tc := range f.cases() {
 				t.Run(tc.name, func(t *testing.T) {
-					p := props(alarms[logicalID(s, tc.alarm)])
-					want := map[string]any{"TreatMissingData": "notBreaching"}
-					for k, v := range tc.props {
-						want[k] = v
-					}
-					for k, v := range want {
-						if jsonString(p[k]) != jsonString(v) {
-							t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
-						}
-					}
-					if d, _ := p["AlarmDescription"].(string); len(d) < 40 {
-						t.Errorf("AlarmDescription %q says too little", d)
-					}
-					for _, actions := range []string{"AlarmActions", "OKActions"} {
-						want := any(nil)
-						if withTopic {
-							want = []any{testTopicArn}
-						}
-						if jsonString(p[actions]) != jsonString(want) {
-							t.Errorf("%s = %s, want %s", actions, jsonString(p[actions]), jsonString(want))
-						}
-					}
-					if tc.assert != nil {
-						tc.assert(t, p)
-					}
+					checkAlarm(t, props(alarms[logicalID(f.s, tc.alarm)]), tc, withTopic)
 				})
 			}
 			check(t, func() {
-				tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+				f.tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
 					"FilterPattern": `{ $.msg = "` + RefreshTokenReuseMessage + `" }`,
-					"LogGroupName":  map[string]any{"Ref": logicalID(s, logs)},
+					"LogGroupName":  map[string]any{"Ref": logicalID(f.s, f.logs)},
 					"MetricTransformations": []any{map[string]any{
 						"MetricNamespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "MetricValue": "1",
 					}},
 				})
 			})
 		})
+	}
+}
+
+// alarmsFixture is an Alarms construct over a mock API, a token log group,
+// and imported authorizer and sweeper functions, in a stack of its own.
+type alarmsFixture struct {
+	s      awscdk.Stack
+	api    awsapigateway.RestApi
+	logs   awslogs.LogGroup
+	alarms *Alarms
+	tpl    assertions.Template
+}
+
+// newAlarmsFixture declares the alarms, notifying testTopicArn if withTopic.
+func newAlarmsFixture(withTopic bool) *alarmsFixture {
+	s := newStack()
+	api := awsapigateway.NewRestApi(s, jsii.String("Api"), &awsapigateway.RestApiProps{RestApiName: jsii.String("Test-Api")})
+	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
+	logs := awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil)
+	ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage(),
+		Sweeper: importedFunction(s, "sweeper")}
+	if withTopic {
+		ap.Topic = awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String(testTopicArn))
+	}
+	a := NewAlarms(s, "Alarms", ap)
+	return &alarmsFixture{s: s, api: api, logs: logs, alarms: a, tpl: assertions.Template_FromStack(s, nil)}
+}
+
+// alarmCase is one alarm's properties beyond those every alarm has, and
+// any further check of them.
+type alarmCase struct {
+	name   string
+	alarm  awscloudwatch.Alarm
+	props  map[string]any
+	assert func(t *testing.T, p map[string]any)
+}
+
+// authorizerDimensions are the dimensions of the authorizer's metrics.
+var authorizerDimensions = []any{map[string]any{"Name": "FunctionName", "Value": "authorizer"}}
+
+func (f *alarmsFixture) cases() []alarmCase {
+	a := f.alarms
+	return []alarmCase{
+		{"authorizer error rate", a.AuthorizerErrors, map[string]any{
+			"Threshold": 50, "EvaluationPeriods": 3, "DatapointsToAlarm": 3,
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, checkAuthorizerErrorRate},
+		{"authorizer throttles", a.AuthorizerThrottles, map[string]any{
+			"Namespace": "AWS/Lambda", "MetricName": "Throttles", "Dimensions": authorizerDimensions, "Statistic": "Sum", "Period": 300,
+			"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, nil},
+		{"API 5XX", a.API5XX, map[string]any{
+			"Namespace": "AWS/ApiGateway", "MetricName": "5XXError", "Statistic": "Sum", "Period": 300,
+			"Dimensions": []any{
+				map[string]any{"Name": "ApiName", "Value": "Test-Api"},
+				map[string]any{"Name": "Stage", "Value": map[string]any{"Ref": logicalID(f.s, f.api.DeploymentStage())}},
+			},
+			"Threshold": 5, "EvaluationPeriods": 3, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, nil},
+		{"refresh token reuse", a.RefreshTokenReuse, map[string]any{
+			"Namespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "Statistic": "Sum", "Period": 300,
+			"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, nil},
+		{"sweeper errors: one or more in each of two consecutive hours", a.SweeperErrors, map[string]any{
+			"Namespace": "AWS/Lambda", "MetricName": "Errors", "Statistic": "Sum", "Period": 3600,
+			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": "sweeper"}},
+			"Threshold":  1, "EvaluationPeriods": 2, "DatapointsToAlarm": 2, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, nil},
+	}
+}
+
+// checkAuthorizerErrorRate checks the error rate alarm's metric math.
+func checkAuthorizerErrorRate(t *testing.T, p map[string]any) {
+	metrics := jsonString(p["Metrics"])
+	for _, want := range []string{
+		`"Expression":"IF(invocations \u003e= 20, 100 * errors / invocations, 0)"`,
+		`"Id":"errors","MetricStat":{"Metric":{"Dimensions":` + jsonString(authorizerDimensions) + `,"MetricName":"Errors","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
+		`"Id":"invocations","MetricStat":{"Metric":{"Dimensions":` + jsonString(authorizerDimensions) + `,"MetricName":"Invocations","Namespace":"AWS/Lambda"},"Period":300,"Stat":"Sum"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics %s\nlack %s", metrics, want)
+		}
+	}
+}
+
+// checkAlarm checks an alarm's properties p against tc, what every alarm
+// has (missing data not breaching, a description, the topic's actions).
+func checkAlarm(t *testing.T, p map[string]any, tc alarmCase, withTopic bool) {
+	want := map[string]any{"TreatMissingData": "notBreaching"}
+	for k, v := range tc.props {
+		want[k] = v
+	}
+	for k, v := range want {
+		if jsonString(p[k]) != jsonString(v) {
+			t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
+		}
+	}
+	if d, _ := p["AlarmDescription"].(string); len(d) < 40 {
+		t.Errorf("AlarmDescription %q says too little", d)
+	}
+	for _, actions := range []string{"AlarmActions", "OKActions"} {
+		want := any(nil)
+		if withTopic {
+			want = []any{testTopicArn}
+		}
+		if jsonString(p[actions]) != jsonString(want) {
+			t.Errorf("%s = %s, want %s", actions, jsonString(p[actions]), jsonString(want))
+		}
+	}
+	if tc.assert != nil {
+		tc.assert(t, p)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation/lambda"
 )
 
 // TestSAMTemplate synthesizes the whole stack as `cdk synth` does (asset
@@ -29,13 +30,36 @@ func TestSAMTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := t.TempDir()
+	functions := synthForSAM(t, out)
+
+	// Which template function runs which binary: the asset's bootstrap is a
+	// copy of build/lambda/<name>/bootstrap.
+	byBinary := map[[32]byte][]string{}
+	for id, fn := range functions {
+		t.Run(id, func(t *testing.T) {
+			sum := checkSAMFunction(t, out, fn)
+			byBinary[sum] = append(byBinary[sum], id)
+		})
+	}
+
+	logicalIDs := functionFolderIDs(t, root, byBinary)
+	if len(logicalIDs) != len(functions) {
+		t.Errorf("%d functions in the template, %d of them matched to a functions/ folder", len(functions), len(logicalIDs))
+	}
+	logSAMCommands(t, root, logicalIDs)
+	checkREADMELogicalIDs(t, root, functions)
+}
+
+// synthForSAM synthesizes the stack into out as `cdk synth` does and returns
+// the template's functions as goformation reads them.
+func synthForSAM(t *testing.T, out string) map[string]*lambda.Function {
 	ctx := map[string]any{}
 	for k, v := range cdkContext {
 		ctx[k] = v
 	}
 	// The CDK CLI sets this for every synth; SAM finds code through it.
 	ctx["aws:cdk:enable-asset-metadata"] = true
-	out := t.TempDir()
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
 	NewTollgate(app, "Tollgate", nil)
 	asm := app.Synth(nil)
@@ -51,41 +75,42 @@ func TestSAMTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("goformation cannot parse the template: %v", err)
 	}
-	functions := tpl.GetAllLambdaFunctionResources()
+	return tpl.GetAllLambdaFunctionResources()
+}
 
-	// Which template function runs which binary: the asset's bootstrap is a
-	// copy of build/lambda/<name>/bootstrap.
-	byBinary := map[[32]byte][]string{}
-	for id, fn := range functions {
-		t.Run(id, func(t *testing.T) {
-			if fn.Runtime == nil || *fn.Runtime != "provided.al2023" {
-				t.Errorf("Runtime %v, want provided.al2023", deref(fn.Runtime))
-			}
-			if strings.Join(fn.Architectures, ",") != "arm64" {
-				t.Errorf("Architectures %v, want [arm64]", fn.Architectures)
-			}
-			if fn.Handler == nil || *fn.Handler != "bootstrap" {
-				t.Errorf("Handler %v, want bootstrap", deref(fn.Handler))
-			}
-			if fn.Code == nil || fn.Code.S3Key == nil {
-				t.Errorf("Code %+v, want the asset's S3 location", fn.Code)
-			}
-			if p := fn.AWSCloudFormationMetadata["aws:asset:property"]; p != "Code" {
-				t.Errorf("aws:asset:property %v, want Code", p)
-			}
-			asset, _ := fn.AWSCloudFormationMetadata["aws:asset:path"].(string)
-			if asset == "" {
-				t.Fatalf("no aws:asset:path metadata: SAM would not find the code (metadata %v)", fn.AWSCloudFormationMetadata)
-			}
-			bin, err := os.ReadFile(filepath.Join(out, asset, "bootstrap"))
-			if err != nil {
-				t.Fatalf("asset %s: %v", asset, err)
-			}
-			sum := sha256.Sum256(bin)
-			byBinary[sum] = append(byBinary[sum], id)
-		})
+// checkSAMFunction checks what SAM needs of one function and returns the
+// SHA-256 of the bootstrap binary in its code asset under out.
+func checkSAMFunction(t *testing.T, out string, fn *lambda.Function) [32]byte {
+	if fn.Runtime == nil || *fn.Runtime != "provided.al2023" {
+		t.Errorf("Runtime %v, want provided.al2023", deref(fn.Runtime))
 	}
+	if strings.Join(fn.Architectures, ",") != "arm64" {
+		t.Errorf("Architectures %v, want [arm64]", fn.Architectures)
+	}
+	if fn.Handler == nil || *fn.Handler != "bootstrap" {
+		t.Errorf("Handler %v, want bootstrap", deref(fn.Handler))
+	}
+	if fn.Code == nil || fn.Code.S3Key == nil {
+		t.Errorf("Code %+v, want the asset's S3 location", fn.Code)
+	}
+	if p := fn.AWSCloudFormationMetadata["aws:asset:property"]; p != "Code" {
+		t.Errorf("aws:asset:property %v, want Code", p)
+	}
+	asset, _ := fn.AWSCloudFormationMetadata["aws:asset:path"].(string)
+	if asset == "" {
+		t.Fatalf("no aws:asset:path metadata: SAM would not find the code (metadata %v)", fn.AWSCloudFormationMetadata)
+	}
+	bin, err := os.ReadFile(filepath.Join(out, asset, "bootstrap"))
+	if err != nil {
+		t.Fatalf("asset %s: %v", asset, err)
+	}
+	return sha256.Sum256(bin)
+}
 
+// functionFolderIDs matches each deployed folder under functions/ to the one
+// template function running its binary, and returns the logical ids by
+// folder name.
+func functionFolderIDs(t *testing.T, root string, byBinary map[[32]byte][]string) map[string]string {
 	entries, err := os.ReadDir(filepath.Join(root, "functions"))
 	if err != nil {
 		t.Fatal(err)
@@ -112,10 +137,12 @@ func TestSAMTemplate(t *testing.T) {
 		}
 		logicalIDs[name] = ids[0]
 	}
-	if len(logicalIDs) != len(functions) {
-		t.Errorf("%d functions in the template, %d of them matched to a functions/ folder", len(functions), len(logicalIDs))
-	}
+	return logicalIDs
+}
 
+// logSAMCommands checks that each events/ folder names a function and logs
+// the `sam local invoke` command for it.
+func logSAMCommands(t *testing.T, root string, logicalIDs map[string]string) {
 	events, err := os.ReadDir(filepath.Join(root, "events"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,9 +170,11 @@ func TestSAMTemplate(t *testing.T) {
 	}
 	sort.Strings(lines)
 	t.Logf("sample events and the functions they are for:\n%s", strings.Join(lines, "\n"))
+}
 
-	// events/README.md quotes logical ids for these commands; they must be
-	// the template's.
+// checkREADMELogicalIDs checks that the logical ids events/README.md quotes
+// for its commands are the template's.
+func checkREADMELogicalIDs(t *testing.T, root string, functions map[string]*lambda.Function) {
 	readme, err := os.ReadFile(filepath.Join(root, "events", "README.md"))
 	if err != nil {
 		t.Fatal(err)

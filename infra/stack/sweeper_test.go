@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -27,128 +28,157 @@ func busArn(name string) map[string]any {
 // TestSweeper checks the expiry sweeper with the default settings: the
 // function, its exact permissions and its schedule.
 func TestSweeper(t *testing.T) {
+	f := newSweeperFixture()
+	t.Run("function: arm64 provided.al2023, 256 MB, 2 min, one at a time, the sweep settings", f.checkFunction)
+	t.Run("the sweep defaults are config's", f.checkDefaults)
+	t.Run("IAM: exactly its table actions, Query on the expiry index only, PutEvents on the default bus only, no KMS", f.checkIAM)
+	t.Run("environment: no issuer, keys or event bus (the default bus)", f.checkNoTokenEnvironment)
+	t.Run("schedule: every hour, two retries, events at most an hour old", f.checkSchedule)
+}
+
+// sweeperFixture is a Sweeper with the default settings in a stack of its
+// own, with its template.
+type sweeperFixture struct {
+	s     awscdk.Stack
+	table *Table
+	sw    *Sweeper
+	tpl   assertions.Template
+	fnID  string         // the function's logical ID
+	fnArn map[string]any // the function's ARN in the template
+}
+
+// newSweeperFixture declares the sweeper and its table in a new stack.
+func newSweeperFixture() *sweeperFixture {
 	s := newStack()
 	table := NewTable(s, "Table", nil)
 	sw := NewSweeper(s, "Sweeper", &SweeperProps{Table: table})
-	tpl := assertions.Template_FromStack(s, nil)
 	fnID := logicalID(s, sw.Function.Function)
-	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
-	tableArn := map[string]any{"Fn::GetAtt": []any{logicalID(s, table.Table), "Arn"}}
+	return &sweeperFixture{
+		s: s, table: table, sw: sw, tpl: assertions.Template_FromStack(s, nil),
+		fnID: fnID, fnArn: map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}},
+	}
+}
 
-	t.Run("function: arm64 provided.al2023, 256 MB, 2 min, one at a time, the sweep settings", func(t *testing.T) {
-		env := map[string]any{
-			config.EnvTable:              map[string]any{"Ref": logicalID(s, table.Table)},
-			config.EnvProjectID:          config.DefaultProjectID,
-			config.EnvAuthorizerCacheTTL: "0s",
-			config.EnvSweepNotice:        "168h0m0s",
-			config.EnvSweepRetention:     "720h0m0s",
-			config.EnvSweepMaxItems:      "1000",
-		}
-		check(t, func() {
-			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
-				"Description":                  "Tollgate " + FnSweeper,
-				"Runtime":                      "provided.al2023",
-				"Architectures":                []any{"arm64"},
-				"Handler":                      "bootstrap",
-				"MemorySize":                   256,
-				"Timeout":                      120,
-				"ReservedConcurrentExecutions": 1,
-				"Environment":                  map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
-			})
+// env returns the function's environment variables in the template.
+func (f *sweeperFixture) env() map[string]any {
+	return props(resources(f.tpl, "AWS::Lambda::Function")[f.fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
+}
+
+func (f *sweeperFixture) checkFunction(t *testing.T) {
+	env := map[string]any{
+		config.EnvTable:              map[string]any{"Ref": logicalID(f.s, f.table.Table)},
+		config.EnvProjectID:          config.DefaultProjectID,
+		config.EnvAuthorizerCacheTTL: "0s",
+		config.EnvSweepNotice:        "168h0m0s",
+		config.EnvSweepRetention:     "720h0m0s",
+		config.EnvSweepMaxItems:      "1000",
+	}
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Description":                  "Tollgate " + FnSweeper,
+			"Runtime":                      "provided.al2023",
+			"Architectures":                []any{"arm64"},
+			"Handler":                      "bootstrap",
+			"MemorySize":                   256,
+			"Timeout":                      120,
+			"ReservedConcurrentExecutions": 1,
+			"Environment":                  map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
 		})
 	})
+}
 
-	t.Run("the sweep defaults are config's", func(t *testing.T) {
-		env := props(resources(tpl, "AWS::Lambda::Function")[fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
-		getenv := func(only bool) func(string) string {
-			return func(k string) string {
-				if k == config.EnvTable {
-					return "table"
-				}
-				if v, _ := env[k].(string); only {
-					return v
-				}
-				return ""
+func (f *sweeperFixture) checkDefaults(t *testing.T) {
+	env := f.env()
+	getenv := func(only bool) func(string) string {
+		return func(k string) string {
+			if k == config.EnvTable {
+				return "table"
 			}
+			if v, _ := env[k].(string); only {
+				return v
+			}
+			return ""
 		}
-		deployed, err1 := config.Parse(getenv(true))
-		defaults, err2 := config.Parse(getenv(false))
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
-		}
-		if !reflect.DeepEqual(deployed, defaults) {
-			t.Errorf("the sweeper's configuration\n%+v\nconfig's defaults\n%+v", deployed, defaults)
-		}
-	})
+	}
+	deployed, err1 := config.Parse(getenv(true))
+	defaults, err2 := config.Parse(getenv(false))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !reflect.DeepEqual(deployed, defaults) {
+		t.Errorf("the sweeper's configuration\n%+v\nconfig's defaults\n%+v", deployed, defaults)
+	}
+}
 
-	t.Run("IAM: exactly its table actions, Query on the expiry index only, PutEvents on the default bus only, no KMS", func(t *testing.T) {
-		got := policyGrants(tpl, logicalID(s, sw.Function.Function.Role()), "")
-		logs := map[string]any{"Fn::GetAtt": []any{logicalID(s, sw.Function.LogGroup), "Arn"}}
-		want := map[string][]any{
-			"logs:CreateLogStream": {logs},
-			"logs:PutLogEvents":    {logs},
-			"dynamodb:GetItem":     {tableArn},
-			"dynamodb:PutItem":     {tableArn},
-			"dynamodb:UpdateItem":  {tableArn},
-			"dynamodb:Query":       {map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/" + dynamo.IndexExpiry}}}},
-			"events:PutEvents":     {defaultBusArn},
+func (f *sweeperFixture) checkIAM(t *testing.T) {
+	role := f.sw.Function.Function.Role()
+	got := policyGrants(f.tpl, logicalID(f.s, role), "")
+	tableArn := map[string]any{"Fn::GetAtt": []any{logicalID(f.s, f.table.Table), "Arn"}}
+	logs := map[string]any{"Fn::GetAtt": []any{logicalID(f.s, f.sw.Function.LogGroup), "Arn"}}
+	want := map[string][]any{
+		"logs:CreateLogStream": {logs},
+		"logs:PutLogEvents":    {logs},
+		"dynamodb:GetItem":     {tableArn},
+		"dynamodb:PutItem":     {tableArn},
+		"dynamodb:UpdateItem":  {tableArn},
+		"dynamodb:Query":       {map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/" + dynamo.IndexExpiry}}}},
+		"events:PutEvents":     {defaultBusArn},
+	}
+	if jsonString(got) != jsonString(want) {
+		t.Errorf("grants\n got %s\nwant %s", jsonString(got), jsonString(want))
+	}
+	for action := range got {
+		if strings.HasPrefix(action, "kms:") {
+			t.Errorf("the sweeper may call %s", action)
 		}
-		if jsonString(got) != jsonString(want) {
-			t.Errorf("grants\n got %s\nwant %s", jsonString(got), jsonString(want))
-		}
-		for action := range got {
-			if strings.HasPrefix(action, "kms:") {
-				t.Errorf("the sweeper may call %s", action)
-			}
-		}
-		policy := resources(tpl, "AWS::IAM::Policy")[logicalID(s, sw.Function.Function.Role().Node().FindChild(jsii.String("DefaultPolicy")))]
-		if policy == nil {
-			t.Fatal("no default policy on the sweeper's role")
-		}
-		if sups := nagSuppressions(policy); len(sups) != 0 {
-			t.Errorf("suppressions on the sweeper's policy, which has no wildcard: %v", sups)
-		}
-	})
+	}
+	policy := resources(f.tpl, "AWS::IAM::Policy")[logicalID(f.s, role.Node().FindChild(jsii.String("DefaultPolicy")))]
+	if policy == nil {
+		t.Fatal("no default policy on the sweeper's role")
+	}
+	if sups := nagSuppressions(policy); len(sups) != 0 {
+		t.Errorf("suppressions on the sweeper's policy, which has no wildcard: %v", sups)
+	}
+}
 
-	t.Run("environment: no issuer, keys or event bus (the default bus)", func(t *testing.T) {
-		env := props(resources(tpl, "AWS::Lambda::Function")[fnID])["Environment"].(map[string]any)["Variables"].(map[string]any)
-		for _, k := range []string{config.EnvIssuer, config.EnvAudience, config.EnvSigningKeys, config.EnvSealKey, config.EnvEventBus} {
-			if v, ok := env[k]; ok {
-				t.Errorf("%s = %s", k, jsonString(v))
-			}
+func (f *sweeperFixture) checkNoTokenEnvironment(t *testing.T) {
+	env := f.env()
+	for _, k := range []string{config.EnvIssuer, config.EnvAudience, config.EnvSigningKeys, config.EnvSealKey, config.EnvEventBus} {
+		if v, ok := env[k]; ok {
+			t.Errorf("%s = %s", k, jsonString(v))
 		}
-	})
+	}
+}
 
-	t.Run("schedule: every hour, two retries, events at most an hour old", func(t *testing.T) {
-		rules := resources(tpl, "AWS::Events::Rule")
-		if len(rules) != 1 {
-			t.Fatalf("%d rules, want 1", len(rules))
+func (f *sweeperFixture) checkSchedule(t *testing.T) {
+	rules := resources(f.tpl, "AWS::Events::Rule")
+	if len(rules) != 1 {
+		t.Fatalf("%d rules, want 1", len(rules))
+	}
+	want := map[string]any{
+		"ScheduleExpression": "rate(1 hour)",
+		"State":              "ENABLED",
+		"Targets": []any{map[string]any{
+			"Arn": f.fnArn, "Id": "Target0",
+			"RetryPolicy": map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2},
+		}},
+	}
+	p := props(rules[logicalID(f.s, f.sw.Rule)])
+	for k, v := range want {
+		if jsonString(p[k]) != jsonString(v) {
+			t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
 		}
-		want := map[string]any{
-			"ScheduleExpression": "rate(1 hour)",
-			"State":              "ENABLED",
-			"Targets": []any{map[string]any{
-				"Arn": fnArn, "Id": "Target0",
-				"RetryPolicy": map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2},
-			}},
-		}
-		p := props(rules[logicalID(s, sw.Rule)])
-		for k, v := range want {
-			if jsonString(p[k]) != jsonString(v) {
-				t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
-			}
-		}
-		check(t, func() {
-			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
-				"Action": "lambda:InvokeFunction", "FunctionName": fnArn, "Principal": "events.amazonaws.com",
-				"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(s, sw.Rule), "Arn"}},
-			})
+	}
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action": "lambda:InvokeFunction", "FunctionName": f.fnArn, "Principal": "events.amazonaws.com",
+			"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(f.s, f.sw.Rule), "Arn"}},
 		})
-		check(t, func() {
-			tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
-				"FunctionName": map[string]any{"Ref": fnID}, "Qualifier": "$LATEST",
-				"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
-			})
+	})
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+			"FunctionName": map[string]any{"Ref": f.fnID}, "Qualifier": "$LATEST",
+			"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
 		})
 	})
 }

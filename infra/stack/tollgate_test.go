@@ -20,122 +20,136 @@ import (
 
 func TestTollgate(t *testing.T) {
 	ts, tpl := checkedTollgate(t, nil)
+	c := tollgateTemplate{ts: ts, tpl: tpl}
+	t.Run("one method per route: protected ones behind the authorizer, the four public ones open", c.checkMethods)
+	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", c.checkExecuteAPIEndpoint)
+	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", c.checkPublicMethodSuppressions)
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+		t.Run("environment of "+*fn.Node().Id(), func(t *testing.T) { c.checkTokenEnvironment(t, fn) })
+	}
+	t.Run("the issuer is the stage URL, ApiUrl without its trailing slash", c.checkIssuerOutputs)
+}
 
-	t.Run("one method per route: protected ones behind the authorizer, the four public ones open", func(t *testing.T) {
-		fnIDs := map[string]string{}
-		for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
-			fnIDs[logicalID(ts.Stack, fn.Function)] = *fn.Function.Node().Scope().Node().Id()
-		}
-		got := methods(t, tpl, logicalID(ts.Stack, ts.API.RestApi), logicalID(ts.Stack, ts.API.Authorizer), fnIDs)
-		var want []string
-		for _, r := range access.Routes {
-			want = append(want, r.Method+" "+r.Resource+" -> IssueKeys CUSTOM")
-		}
-		for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
-			want = append(want, r+" -> Token NONE")
-		}
-		sort.Strings(got)
-		sort.Strings(want)
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("methods:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-	})
+// tollgateTemplate is the Tollgate stack with the default settings and its
+// template.
+type tollgateTemplate struct {
+	ts  *Tollgate
+	tpl assertions.Template
+}
 
-	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", func(t *testing.T) {
-		if ts.API.Domain != nil {
-			t.Error("API.Domain is set")
-		}
-		for _, typ := range []string{"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping"} {
-			check(t, func() { tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
-		}
-		check(t, func() {
-			tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{
-				"DisableExecuteApiEndpoint": assertions.Match_Absent(),
-			})
+func (c tollgateTemplate) checkMethods(t *testing.T) {
+	ts := c.ts
+	fnIDs := map[string]string{}
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+		fnIDs[logicalID(ts.Stack, fn.Function)] = *fn.Function.Node().Scope().Node().Id()
+	}
+	got := methods(t, c.tpl, logicalID(ts.Stack, ts.API.RestApi), logicalID(ts.Stack, ts.API.Authorizer), fnIDs)
+	var want []string
+	for _, r := range access.Routes {
+		want = append(want, r.Method+" "+r.Resource+" -> IssueKeys CUSTOM")
+	}
+	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
+		want = append(want, r+" -> Token NONE")
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("methods:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func (c tollgateTemplate) checkExecuteAPIEndpoint(t *testing.T) {
+	if c.ts.API.Domain != nil {
+		t.Error("API.Domain is set")
+	}
+	for _, typ := range []string{"AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping"} {
+		check(t, func() { c.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
+	}
+	check(t, func() {
+		c.tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), map[string]any{
+			"DisableExecuteApiEndpoint": assertions.Match_Absent(),
 		})
-		outputs := *tpl.FindOutputs(jsii.String("*"), nil)
-		for _, name := range []string{"DomainTarget", "DomainHostedZoneId"} {
-			if _, ok := outputs[name]; ok {
-				t.Errorf("output %s without MutualTLS", name)
-			}
-		}
-		endpoints := 0
-		for name := range outputs {
-			if strings.HasPrefix(name, "ApiEndpoint") {
-				endpoints++
-			}
-		}
-		if endpoints != 1 {
-			t.Errorf("%d ApiEndpoint outputs (the execute-api URL), want RestApi's one", endpoints)
-		}
 	})
+	outputs := *c.tpl.FindOutputs(jsii.String("*"), nil)
+	for _, name := range []string{"DomainTarget", "DomainHostedZoneId"} {
+		if _, ok := outputs[name]; ok {
+			t.Errorf("output %s without MutualTLS", name)
+		}
+	}
+	endpoints := 0
+	for name := range outputs {
+		if strings.HasPrefix(name, "ApiEndpoint") {
+			endpoints++
+		}
+	}
+	if endpoints != 1 {
+		t.Errorf("%d ApiEndpoint outputs (the execute-api URL), want RestApi's one", endpoints)
+	}
+}
 
-	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", func(t *testing.T) {
-		public := 0
-		for id, m := range resources(tpl, "AWS::ApiGateway::Method") {
-			var rules []string
-			for _, sup := range nagSuppressions(m) {
-				rules = append(rules, sup["id"].(string))
-				if reason, _ := sup["reason"].(string); len(reason) < 40 {
-					t.Errorf("method %s: suppression %v has no real reason", id, sup)
-				}
-			}
-			sort.Strings(rules)
-			want := "AwsSolutions-COG4"
-			if props(m)["AuthorizationType"] == "NONE" {
-				public++
-				want = "AwsSolutions-APIG4 AwsSolutions-COG4"
-			}
-			if got := strings.Join(rules, " "); got != want {
-				t.Errorf("method %s (%v): suppressions %q, want %q", id, props(m)["AuthorizationType"], got, want)
+func (c tollgateTemplate) checkPublicMethodSuppressions(t *testing.T) {
+	public := 0
+	for id, m := range resources(c.tpl, "AWS::ApiGateway::Method") {
+		var rules []string
+		for _, sup := range nagSuppressions(m) {
+			rules = append(rules, sup["id"].(string))
+			if reason, _ := sup["reason"].(string); len(reason) < 40 {
+				t.Errorf("method %s: suppression %v has no real reason", id, sup)
 			}
 		}
-		if public != len(access.PublicRoutes) {
-			t.Errorf("%d public methods, want %d", public, len(access.PublicRoutes))
+		sort.Strings(rules)
+		want := "AwsSolutions-COG4"
+		if props(m)["AuthorizationType"] == "NONE" {
+			public++
+			want = "AwsSolutions-APIG4 AwsSolutions-COG4"
 		}
-	})
+		if got := strings.Join(rules, " "); got != want {
+			t.Errorf("method %s (%v): suppressions %q, want %q", id, props(m)["AuthorizationType"], got, want)
+		}
+	}
+	if public != len(access.PublicRoutes) {
+		t.Errorf("%d public methods, want %d", public, len(access.PublicRoutes))
+	}
+}
 
-	table := logicalID(ts.Stack, ts.Table.Table)
-	signingArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}}
-	sealArn := map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}}
-	issuer := map[string]any{"Fn::Join": []any{"", []any{
-		"https://", map[string]any{"Ref": logicalID(ts.Stack, ts.API.RestApi)}, ".execute-api.",
+// issuer is the default issuer in the template: the stage URL.
+func (c tollgateTemplate) issuer() map[string]any {
+	return map[string]any{"Fn::Join": []any{"", []any{
+		"https://", map[string]any{"Ref": logicalID(c.ts.Stack, c.ts.API.RestApi)}, ".execute-api.",
 		map[string]any{"Ref": "AWS::Region"}, ".", map[string]any{"Ref": "AWS::URLSuffix"}, "/" + StageName,
 	}}}
-	tokenEnv := map[string]any{
-		config.EnvIssuer:      issuer,
-		config.EnvAudience:    issuer,
-		config.EnvSigningKeys: signingArn,
-		config.EnvSealKey:     sealArn,
+}
+
+func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function) {
+	ts := c.ts
+	issuer := c.issuer()
+	env := map[string]any{
+		config.EnvTable:              map[string]any{"Ref": logicalID(ts.Stack, ts.Table.Table)},
+		config.EnvProjectID:          config.DefaultProjectID,
+		config.EnvAuthorizerCacheTTL: "0s",
+		config.EnvIssuer:             issuer,
+		config.EnvAudience:           issuer,
+		config.EnvSigningKeys:        map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}},
+		config.EnvSealKey:            map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}},
 	}
-	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
-		t.Run("environment of "+*fn.Node().Id(), func(t *testing.T) {
-			env := map[string]any{
-				config.EnvTable:              map[string]any{"Ref": table},
-				config.EnvProjectID:          config.DefaultProjectID,
-				config.EnvAuthorizerCacheTTL: "0s",
-			}
-			for k, v := range tokenEnv {
-				env[k] = v
-			}
-			fnProps := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])
-			if got := fnProps["Environment"].(map[string]any)["Variables"]; jsonString(got) != jsonString(env) {
-				t.Errorf("environment\n got %s\nwant %s", jsonString(got), jsonString(env))
-			}
-		})
+	fnProps := props(resources(c.tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])
+	if got := fnProps["Environment"].(map[string]any)["Variables"]; jsonString(got) != jsonString(env) {
+		t.Errorf("environment\n got %s\nwant %s", jsonString(got), jsonString(env))
 	}
-	t.Run("the issuer is the stage URL, ApiUrl without its trailing slash", func(t *testing.T) {
-		outputs := *tpl.FindOutputs(jsii.String("*"), nil)
-		if got := jsonString((*outputs["Issuer"])["Value"]); got != jsonString(issuer) {
-			t.Errorf("Issuer output %s, want %s", got, jsonString(issuer))
-		}
-		// ApiUrl names the stage resource; the issuer spells its name out.
-		apiURL := jsonString((*outputs["ApiUrl"])["Value"])
-		stage := jsonString(map[string]any{"Ref": logicalID(ts.Stack, ts.API.RestApi.DeploymentStage())})
-		if want := strings.Replace(jsonString(issuer), `"/`+StageName+`"`, `"/",`+stage+`,"/"`, 1); apiURL != want {
-			t.Errorf("ApiUrl %s\nwant %s", apiURL, want)
-		}
-	})
+}
+
+func (c tollgateTemplate) checkIssuerOutputs(t *testing.T) {
+	issuer := c.issuer()
+	outputs := *c.tpl.FindOutputs(jsii.String("*"), nil)
+	if got := jsonString((*outputs["Issuer"])["Value"]); got != jsonString(issuer) {
+		t.Errorf("Issuer output %s, want %s", got, jsonString(issuer))
+	}
+	// ApiUrl names the stage resource; the issuer spells its name out.
+	apiURL := jsonString((*outputs["ApiUrl"])["Value"])
+	stage := jsonString(map[string]any{"Ref": logicalID(c.ts.Stack, c.ts.API.RestApi.DeploymentStage())})
+	if want := strings.Replace(jsonString(issuer), `"/`+StageName+`"`, `"/",`+stage+`,"/"`, 1); apiURL != want {
+		t.Errorf("ApiUrl %s\nwant %s", apiURL, want)
+	}
 }
 
 func TestTollgateIssuer(t *testing.T) {
