@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,43 +24,60 @@ type attackCase struct {
 // attackCases are tokens Verify must reject with want; they also seed FuzzVerify.
 func attackCases(tb testing.TB, f *fixture) []attackCase {
 	tb.Helper()
-	hdr := hdrJSON("ES256", f.kid, "at+jwt")
-	payload := claimsJSON(nil)
-	valid := signJSON(f.key, hdr, payload)
-	h, p, s := split3(tb, valid)
-	sig, err := base64.RawURLEncoding.DecodeString(s)
+	k := newAttackKit(tb, f)
+	return slices.Concat(
+		algAttacks(tb, k),
+		signatureAttacks(k),
+		headerAttacks(tb, k),
+		typAndKidAttacks(k),
+		claimsAttacks(k),
+		encodingAttacks(tb, k),
+	)
+}
+
+// attackKit is what the attack tables forge from: a valid token of the
+// current key, its JSON texts and its three segments.
+type attackKit struct {
+	f            *fixture
+	hdr, payload string // JSON texts of valid's header and claims
+	valid        string
+	h, p, s      string // valid's segments
+	sig          []byte // valid's decoded signature
+}
+
+func newAttackKit(tb testing.TB, f *fixture) *attackKit {
+	tb.Helper()
+	k := &attackKit{f: f, hdr: hdrJSON("ES256", f.kid, "at+jwt"), payload: claimsJSON(nil)}
+	k.valid = k.signed(k.hdr, k.payload)
+	k.h, k.p, k.s = split3(tb, k.valid)
+	sig, err := base64.RawURLEncoding.DecodeString(k.s)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	signed := func(hdr, payload string) string { return signJSON(f.key, hdr, payload) }
-	withClaims := func(edit map[string]any) string { return signed(hdr, claimsJSON(edit)) }
-	withSig := func(sig []byte) string { return h + "." + p + "." + encB(sig) }
-	rs := func(r, s []byte) []byte {
-		out := make([]byte, 64)
-		copy(out[32-len(r):32], r)
-		copy(out[64-len(s):], s)
-		return out
-	}
-	n := p256N
-	nPlus1 := new(big.Int).Add(new(big.Int).SetBytes(n), big.NewInt(1)).FillBytes(make([]byte, 32))
-	ff := []byte(strings.Repeat("\xff", 32))
-	validS := sig[32:]
-	validR := sig[:32]
+	k.sig = sig
+	return k
+}
 
-	// Attacker-controlled key material for embedded-key headers.
-	attPoint, _ := f.attacker.PublicKey.Bytes()
-	attJWK := fmt.Sprintf(`{"kty":"EC","crv":"P-256","x":%q,"y":%q}`, encB(attPoint[1:33]), encB(attPoint[33:]))
-	certDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"},
-		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour),
-	}, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"}}, &f.attacker.PublicKey, f.attacker)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	withMember := func(kid, member string) string {
-		return `{"alg":"ES256","kid":"` + kid + `","typ":"at+jwt",` + member + `}`
-	}
+// signed signs header and payload JSON text with the current key.
+func (k *attackKit) signed(hdr, payload string) string { return signJSON(k.f.key, hdr, payload) }
 
+// withClaims is the valid header over validClaims with edit applied.
+func (k *attackKit) withClaims(edit map[string]any) string {
+	return k.signed(k.hdr, claimsJSON(edit))
+}
+
+// withSig is the valid header and payload with sig as signature.
+func (k *attackKit) withSig(sig []byte) string { return k.h + "." + k.p + "." + encB(sig) }
+
+// claimsText is the valid payload with a raw member appended.
+func (k *attackKit) claimsText(extra string) string {
+	return strings.TrimSuffix(k.payload, "}") + "," + extra + "}"
+}
+
+// algAttacks: algorithms other than ES256, and alg values that are no algorithm.
+func algAttacks(tb testing.TB, k *attackKit) []attackCase {
+	tb.Helper()
+	f, p, s, payload, signed := k.f, k.p, k.s, k.payload, k.signed
 	// Our public key as an HMAC secret (the RS256/HS256 confusion attack).
 	pubDER, err := x509.MarshalPKIXPublicKey(&f.key.PublicKey)
 	if err != nil {
@@ -67,39 +85,7 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 	pubPoint, _ := f.key.PublicKey.Bytes()
-
-	// Non-canonical base64: set a bit the last character carries beyond the data.
-	noncanon := func(seg string) string {
-		const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-		if len(seg)%4 < 2 {
-			tb.Fatalf("segment of length %d has no spare bits", len(seg))
-		}
-		i := strings.IndexByte(alpha, seg[len(seg)-1])
-		return seg[:len(seg)-1] + string(alpha[i|1])
-	}
-	// A header whose encoding has spare bits (JSON whitespace pads it).
-	spareHdr := hdr
-	for len(spareHdr)%3 == 0 {
-		spareHdr += " "
-	}
-	sh, sp, ss := split3(tb, signed(spareHdr, payload))
-	sparePayload := payload
-	for len(sparePayload)%3 == 0 {
-		sparePayload += " "
-	}
-	ph, pp, ps := split3(tb, signed(hdr, sparePayload))
-
-	big10k := signed(hdr, claimsJSON(map[string]any{"scope": strings.Repeat("x", 10<<10)}))
-	over := signed(hdr, claimsJSON(map[string]any{"scope": strings.Repeat("y", MaxTokenLen)}))
-	over = over[:MaxTokenLen+1]
-
-	claimsText := func(extra string) string { // payload with a raw member appended
-		return strings.TrimSuffix(payload, "}") + "," + extra + "}"
-	}
-	exp := validClaims().ExpiresAt
-
 	return []attackCase{
-		// alg
 		{"alg none with signature", enc(hdrJSON("none", f.kid, "at+jwt")) + "." + p + "." + s, ErrAlgorithm},
 		{"alg none without signature", enc(hdrJSON("none", f.kid, "at+jwt")) + "." + p + ".", ErrAlgorithm},
 		{"alg None without signature", enc(hdrJSON("None", f.kid, "at+jwt")) + "." + p + ".", ErrAlgorithm},
@@ -118,8 +104,24 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"es256 lower case", signed(hdrJSON("es256", f.kid, "at+jwt"), payload), ErrAlgorithm},
 		{"ES256 with space", signed(hdrJSON("ES256 ", f.kid, "at+jwt"), payload), ErrAlgorithm},
 		{"alg not a string", enc(`{"alg":["ES256"],"kid":"`+f.kid+`","typ":"at+jwt"}`) + "." + p + "." + s, ErrMalformed},
+	}
+}
 
-		// signature
+// signatureAttacks: signatures that are cut, padded, out of range or another key's.
+func signatureAttacks(k *attackKit) []attackCase {
+	f, h, p, s, sig, hdr, payload, withSig := k.f, k.h, k.p, k.s, k.sig, k.hdr, k.payload, k.withSig
+	rs := func(r, s []byte) []byte {
+		out := make([]byte, 64)
+		copy(out[32-len(r):32], r)
+		copy(out[64-len(s):], s)
+		return out
+	}
+	n := p256N
+	nPlus1 := new(big.Int).Add(new(big.Int).SetBytes(n), big.NewInt(1)).FillBytes(make([]byte, 32))
+	ff := []byte(strings.Repeat("\xff", 32))
+	validS := sig[32:]
+	validR := sig[:32]
+	return []attackCase{
 		{"stripped signature", h + "." + p + ".", ErrSignature},
 		{"signature truncated", withSig(sig[:63]), ErrSignature},
 		{"signature truncated to r", withSig(sig[:32]), ErrSignature},
@@ -140,8 +142,28 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"header changed", enc(hdrJSON("ES256", f.kid, "application/at+jwt")) + "." + p + "." + s, ErrSignature},
 		{"other P-256 key with our kid", signJSON(f.attacker, hdr, payload), ErrSignature},
 		{"previous key's signature under current kid", signJSON(f.prev, hdr, payload), ErrSignature},
+	}
+}
 
-		// header allow-list (embedded keys are never used)
+// headerAttacks: header members outside the allow-list (embedded keys are
+// never used) and headers that are no single JSON object.
+func headerAttacks(tb testing.TB, k *attackKit) []attackCase {
+	tb.Helper()
+	f, hdr, p, s, payload, signed := k.f, k.hdr, k.p, k.s, k.payload, k.signed
+	// Attacker-controlled key material for embedded-key headers.
+	attPoint, _ := f.attacker.PublicKey.Bytes()
+	attJWK := fmt.Sprintf(`{"kty":"EC","crv":"P-256","x":%q,"y":%q}`, encB(attPoint[1:33]), encB(attPoint[33:]))
+	certDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"},
+		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour),
+	}, &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attacker"}}, &f.attacker.PublicKey, f.attacker)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	withMember := func(kid, member string) string {
+		return `{"alg":"ES256","kid":"` + kid + `","typ":"at+jwt",` + member + `}`
+	}
+	return []attackCase{
 		{"jwk header signed by embedded attacker key", signJSON(f.attacker, withMember(f.attKid, `"jwk":`+attJWK), payload), ErrMalformed},
 		{"jwk header with our kid", signJSON(f.attacker, withMember(f.kid, `"jwk":`+attJWK), payload), ErrMalformed},
 		{"jku header", signJSON(f.attacker, withMember(f.attKid, `"jku":"https://attacker.example/jwks.json"`), payload), ErrMalformed},
@@ -167,7 +189,13 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"header nested deeply", enc(strings.Repeat(`{"alg":`, 300)) + "." + p + "." + s, ErrMalformed},
 		{"header invalid UTF-8", enc("{\"alg\":\"ES256\",\"kid\":\"\xff\",\"typ\":\"at+jwt\"}") + "." + p + "." + s, ErrMalformed},
 		{"header lone surrogate", enc(`{"alg":"ES256","kid":"\ud800","typ":"at+jwt"}`) + "." + p + "." + s, ErrMalformed},
+	}
+}
 
+// typAndKidAttacks: a typ other than at+jwt, and kids the ring does not hold.
+func typAndKidAttacks(k *attackKit) []attackCase {
+	f, p, s, payload, signed := k.f, k.p, k.s, k.payload, k.signed
+	return []attackCase{
 		// typ
 		{"typ JWT", signed(hdrJSON("ES256", f.kid, "JWT"), payload), ErrClaims},
 		{"typ missing", signed(`{"alg":"ES256","kid":"`+f.kid+`"}`, payload), ErrClaims},
@@ -186,7 +214,15 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"kid very long", signed(hdrJSON("ES256", strings.Repeat("k", 2000), "at+jwt"), `{}`), ErrUnknownKey},
 		{"kid lower-cased", signed(hdrJSON("ES256", strings.ToLower(f.kid), "at+jwt"), payload), ErrUnknownKey},
 		{"kid not a string", enc(`{"alg":"ES256","kid":1,"typ":"at+jwt"}`) + "." + p + "." + s, ErrMalformed},
+	}
+}
 
+// claimsAttacks: tokens outside their validity window, and claims that are
+// missing, wrong, duplicated, unknown or malformed.
+func claimsAttacks(k *attackKit) []attackCase {
+	hdr, payload, signed, withClaims, claimsText := k.hdr, k.payload, k.signed, k.withClaims, k.claimsText
+	exp := validClaims().ExpiresAt
+	return []attackCase{
 		// time
 		{"expired", withClaims(map[string]any{"exp": testNow.Add(-time.Second).Unix()}), ErrExpired},
 		{"expires now", withClaims(map[string]any{"exp": testNow.Unix()}), ErrExpired},
@@ -228,8 +264,38 @@ func attackCases(tb testing.TB, f *fixture) []attackCase {
 		{"claims lone surrogate", signed(hdr, strings.Replace(payload, "usr_", `usr_\udc00`, 1)), ErrMalformed},
 		{"claims raw control char", signed(hdr, strings.Replace(payload, "usr_", "usr_\n", 1)), ErrMalformed},
 		{"claims empty object", signed(hdr, `{}`), ErrClaims},
+	}
+}
 
-		// encoding and shape
+// encodingAttacks: tokens that are no three canonical base64url segments, or too long.
+func encodingAttacks(tb testing.TB, k *attackKit) []attackCase {
+	tb.Helper()
+	hdr, payload, valid, h, p, s, signed := k.hdr, k.payload, k.valid, k.h, k.p, k.s, k.signed
+	// Non-canonical base64: set a bit the last character carries beyond the data.
+	noncanon := func(seg string) string {
+		const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		if len(seg)%4 < 2 {
+			tb.Fatalf("segment of length %d has no spare bits", len(seg))
+		}
+		i := strings.IndexByte(alpha, seg[len(seg)-1])
+		return seg[:len(seg)-1] + string(alpha[i|1])
+	}
+	// A header whose encoding has spare bits (JSON whitespace pads it).
+	spareHdr := hdr
+	for len(spareHdr)%3 == 0 {
+		spareHdr += " "
+	}
+	sh, sp, ss := split3(tb, signed(spareHdr, payload))
+	sparePayload := payload
+	for len(sparePayload)%3 == 0 {
+		sparePayload += " "
+	}
+	ph, pp, ps := split3(tb, signed(hdr, sparePayload))
+
+	big10k := signed(hdr, claimsJSON(map[string]any{"scope": strings.Repeat("x", 10<<10)}))
+	over := signed(hdr, claimsJSON(map[string]any{"scope": strings.Repeat("y", MaxTokenLen)}))
+	over = over[:MaxTokenLen+1]
+	return []attackCase{
 		{"padded signature", valid + "==", ErrMalformed},
 		{"padded header", enc(hdr) + strings.Repeat("=", (4-len(h)%4)%4+4) + "." + p + "." + s, ErrMalformed},
 		{"standard base64 alphabet", strings.NewReplacer("-", "+", "_", "/").Replace(valid) + "+/", ErrMalformed},

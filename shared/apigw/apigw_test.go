@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,92 +63,106 @@ func asProblem(t *testing.T, err error) *apigw.Problem {
 	return p
 }
 
+// decodeCase is a body DecodeJSON decodes into a target.
+type decodeCase struct {
+	name  string
+	body  string
+	field string // "" means success; else the detail must start with field + ": "
+	want  string // a further substring of the detail, if any
+	exact string // the whole detail, if given
+	check func(t *testing.T, got target)
+}
+
+// decodeAccepted are bodies DecodeJSON accepts, with checks of what they decode to.
+var decodeAccepted = []decodeCase{
+	{name: "valid", body: `{"name":"ci","enabled":true,"n":7,"ratio":0.5,"scopes":["a","b"],` +
+		`"inner":{"count":2,"tags":["x"]},"items":[{"count":1}],"when":"2026-11-23T19:30:00Z"}`,
+		check: func(t *testing.T, got target) {
+			if got.Name != "ci" || got.Enabled == nil || !*got.Enabled || got.N == nil || *got.N != 7 ||
+				got.Ratio != 0.5 || len(got.Scopes) != 2 || got.Inner.Count != 2 || len(got.Items) != 1 ||
+				!got.When.t.Equal(time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)) {
+				t.Errorf("decoded %+v", got)
+			}
+		}},
+	{name: "empty object", body: `{}`},
+	{name: "surrounding whitespace", body: " \n\t{\"name\":\"ci\"}\r\n ",
+		check: func(t *testing.T, got target) {
+			if got.Name != "ci" {
+				t.Errorf("name = %q", got.Name)
+			}
+		}},
+	{name: "unicode", body: `{"name":"K\u00e9y \ud83d\udd11 \u65e5\u672c"}`,
+		check: func(t *testing.T, got target) {
+			if got.Name != "Kéy 🔑 日本" {
+				t.Errorf("name = %q", got.Name)
+			}
+		}},
+	{name: "explicit nulls leave pointers nil", body: `{"enabled":null,"n":null,"scopes":null}`,
+		check: func(t *testing.T, got target) {
+			if got.Enabled != nil || got.N != nil || got.Scopes != nil {
+				t.Errorf("decoded %+v", got)
+			}
+		}},
+	{name: "exactly MaxBody bytes", body: `{"name":"ci"}` + strings.Repeat(" ", apigw.MaxBody-len(`{"name":"ci"}`))},
+}
+
+// decodeUnknownFields are bodies naming a field target lacks, or naming one twice.
+var decodeUnknownFields = []decodeCase{
+	{name: "unknown field", body: `{"name":"ci","colour":"red"}`, field: "colour", want: "unknown field"},
+	{name: "unknown field only", body: `{"colour":"red"}`, field: "colour"},
+	{name: "unknown field named with format verbs", body: `{"%s%d%x":1}`, field: "%s%d%x", exact: "%s%d%x: unknown field"},
+	{name: "unknown field with an escaped quote", body: `{"a\"b":1}`, field: `a\"b`},
+	{name: "unknown field with an empty name", body: `{"":1}`, field: "body"},
+	{name: "unknown nested field", body: `{"inner":{"count":1,"bogus":true}}`, field: "bogus", want: "unknown field"},
+	{name: "unknown field inside array element", body: `{"items":[{"count":1,"extra":0}]}`, field: "extra"},
+	{name: "unknown field after a known one with a type error", body: `{"colour":1,"name":2}`, field: "colour"},
+	{name: "key differing only in case is unknown", body: `{"NAME":"ci"}`, field: "NAME"},
+	{name: "duplicate key", body: `{"name":"a","name":"b"}`, field: "name"},
+}
+
+// decodeWrongTypes are bodies with a value of the wrong type for its field.
+var decodeWrongTypes = []decodeCase{
+	{name: "wrong type string", body: `{"name":5}`, field: "name", want: "a string"},
+	{name: "wrong type bool", body: `{"enabled":"yes"}`, field: "enabled", want: "true or false"},
+	{name: "wrong type number", body: `{"n":"7"}`, field: "n", want: "a number"},
+	{name: "wrong type array", body: `{"scopes":"a b"}`, field: "scopes", want: "an array"},
+	{name: "wrong type array element", body: `{"scopes":["a",1]}`, field: "scopes"},
+	{name: "wrong type object", body: `{"inner":[]}`, field: "inner"},
+	{name: "nested path", body: `{"inner":{"count":"two"}}`, field: "inner.count", want: "a number"},
+	{name: "nested path in array element", body: `{"items":[{"count":1},{"tags":[true]}]}`, field: "items.tags"},
+	{name: "fraction into integer", body: `{"n":1.5}`, field: "n"},
+	{name: "huge number into integer", body: `{"n":100000000000000000000000000000}`, field: "n"},
+	{name: "huge exponent into float", body: `{"ratio":1e400}`, field: "ratio"},
+	{name: "custom unmarshaler problem kept", body: `{"when":"tomorrow"}`, field: "when", want: "RFC 3339"},
+	{name: "custom unmarshaler wrong type", body: `{"when":5}`, field: "when"},
+	{name: "map value wrong type", body: `{"labels":{"team":"x"}}`, field: "labels", want: "a number"},
+	{name: "map key with format verbs", body: `{"labels":{"%d%s":"x"}}`, field: "labels", exact: "labels: must be a number"},
+}
+
+// decodeBadBodies are bodies that are no single JSON object of at most MaxBody bytes.
+var decodeBadBodies = []decodeCase{
+	{name: "trailing object", body: `{"name":"a"}{"name":"b"}`, field: "body", want: "single"},
+	{name: "trailing garbage", body: `{"name":"a"} x`, field: "body"},
+	{name: "trailing bracket", body: `{"name":"a"}]`, field: "body"},
+	{name: "trailing number", body: `{} 1`, field: "body"},
+	{name: "empty body", body: ``, field: "body", want: "required"},
+	{name: "whitespace only", body: " \n\t ", field: "body", want: "required"},
+	{name: "over MaxBody", body: `{"name":"` + strings.Repeat("a", apigw.MaxBody) + `"}`, field: "body", want: "larger"},
+	{name: "over MaxBody by one byte", body: `{"name":"ci"}` + strings.Repeat(" ", apigw.MaxBody-len(`{"name":"ci"}`)+1), field: "body"},
+	{name: "malformed truncated", body: `{"name":`, field: "body", want: "malformed"},
+	{name: "malformed single quotes", body: `{'name':'ci'}`, field: "body", want: "malformed"},
+	{name: "malformed trailing comma", body: `{"name":"ci",}`, field: "body"},
+	{name: "malformed bare word", body: `name`, field: "body"},
+	{name: "malformed control character in string", body: "{\"name\":\"a\x01b\"}", field: "body"},
+	{name: "deeply nested arrays", body: `{"scopes":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, field: "body"},
+	{name: "top-level array", body: `[]`, field: "body", want: "object"},
+	{name: "top-level string", body: `"ci"`, field: "body", want: "object"},
+	{name: "top-level number", body: `42`, field: "body", want: "object"},
+	{name: "top-level null", body: `null`, field: "body"},
+}
+
 func TestDecodeJSON(t *testing.T) {
-	tests := []struct {
-		name  string
-		body  string
-		field string // "" means success; else the detail must start with field + ": "
-		want  string // a further substring of the detail, if any
-		exact string // the whole detail, if given
-		check func(t *testing.T, got target)
-	}{
-		{name: "valid", body: `{"name":"ci","enabled":true,"n":7,"ratio":0.5,"scopes":["a","b"],` +
-			`"inner":{"count":2,"tags":["x"]},"items":[{"count":1}],"when":"2026-11-23T19:30:00Z"}`,
-			check: func(t *testing.T, got target) {
-				if got.Name != "ci" || got.Enabled == nil || !*got.Enabled || got.N == nil || *got.N != 7 ||
-					got.Ratio != 0.5 || len(got.Scopes) != 2 || got.Inner.Count != 2 || len(got.Items) != 1 ||
-					!got.When.t.Equal(time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)) {
-					t.Errorf("decoded %+v", got)
-				}
-			}},
-		{name: "empty object", body: `{}`},
-		{name: "surrounding whitespace", body: " \n\t{\"name\":\"ci\"}\r\n ",
-			check: func(t *testing.T, got target) {
-				if got.Name != "ci" {
-					t.Errorf("name = %q", got.Name)
-				}
-			}},
-		{name: "unicode", body: `{"name":"K\u00e9y \ud83d\udd11 \u65e5\u672c"}`,
-			check: func(t *testing.T, got target) {
-				if got.Name != "Kéy 🔑 日本" {
-					t.Errorf("name = %q", got.Name)
-				}
-			}},
-		{name: "explicit nulls leave pointers nil", body: `{"enabled":null,"n":null,"scopes":null}`,
-			check: func(t *testing.T, got target) {
-				if got.Enabled != nil || got.N != nil || got.Scopes != nil {
-					t.Errorf("decoded %+v", got)
-				}
-			}},
-		{name: "exactly MaxBody bytes", body: `{"name":"ci"}` + strings.Repeat(" ", apigw.MaxBody-len(`{"name":"ci"}`))},
-
-		{name: "unknown field", body: `{"name":"ci","colour":"red"}`, field: "colour", want: "unknown field"},
-		{name: "unknown field only", body: `{"colour":"red"}`, field: "colour"},
-		{name: "unknown field named with format verbs", body: `{"%s%d%x":1}`, field: "%s%d%x", exact: "%s%d%x: unknown field"},
-		{name: "unknown field with an escaped quote", body: `{"a\"b":1}`, field: `a\"b`},
-		{name: "unknown field with an empty name", body: `{"":1}`, field: "body"},
-		{name: "unknown nested field", body: `{"inner":{"count":1,"bogus":true}}`, field: "bogus", want: "unknown field"},
-		{name: "unknown field inside array element", body: `{"items":[{"count":1,"extra":0}]}`, field: "extra"},
-		{name: "unknown field after a known one with a type error", body: `{"colour":1,"name":2}`, field: "colour"},
-		{name: "key differing only in case is unknown", body: `{"NAME":"ci"}`, field: "NAME"},
-		{name: "duplicate key", body: `{"name":"a","name":"b"}`, field: "name"},
-
-		{name: "wrong type string", body: `{"name":5}`, field: "name", want: "a string"},
-		{name: "wrong type bool", body: `{"enabled":"yes"}`, field: "enabled", want: "true or false"},
-		{name: "wrong type number", body: `{"n":"7"}`, field: "n", want: "a number"},
-		{name: "wrong type array", body: `{"scopes":"a b"}`, field: "scopes", want: "an array"},
-		{name: "wrong type array element", body: `{"scopes":["a",1]}`, field: "scopes"},
-		{name: "wrong type object", body: `{"inner":[]}`, field: "inner"},
-		{name: "nested path", body: `{"inner":{"count":"two"}}`, field: "inner.count", want: "a number"},
-		{name: "nested path in array element", body: `{"items":[{"count":1},{"tags":[true]}]}`, field: "items.tags"},
-		{name: "fraction into integer", body: `{"n":1.5}`, field: "n"},
-		{name: "huge number into integer", body: `{"n":100000000000000000000000000000}`, field: "n"},
-		{name: "huge exponent into float", body: `{"ratio":1e400}`, field: "ratio"},
-		{name: "custom unmarshaler problem kept", body: `{"when":"tomorrow"}`, field: "when", want: "RFC 3339"},
-		{name: "custom unmarshaler wrong type", body: `{"when":5}`, field: "when"},
-		{name: "map value wrong type", body: `{"labels":{"team":"x"}}`, field: "labels", want: "a number"},
-		{name: "map key with format verbs", body: `{"labels":{"%d%s":"x"}}`, field: "labels", exact: "labels: must be a number"},
-
-		{name: "trailing object", body: `{"name":"a"}{"name":"b"}`, field: "body", want: "single"},
-		{name: "trailing garbage", body: `{"name":"a"} x`, field: "body"},
-		{name: "trailing bracket", body: `{"name":"a"}]`, field: "body"},
-		{name: "trailing number", body: `{} 1`, field: "body"},
-		{name: "empty body", body: ``, field: "body", want: "required"},
-		{name: "whitespace only", body: " \n\t ", field: "body", want: "required"},
-		{name: "over MaxBody", body: `{"name":"` + strings.Repeat("a", apigw.MaxBody) + `"}`, field: "body", want: "larger"},
-		{name: "over MaxBody by one byte", body: `{"name":"ci"}` + strings.Repeat(" ", apigw.MaxBody-len(`{"name":"ci"}`)+1), field: "body"},
-		{name: "malformed truncated", body: `{"name":`, field: "body", want: "malformed"},
-		{name: "malformed single quotes", body: `{'name':'ci'}`, field: "body", want: "malformed"},
-		{name: "malformed trailing comma", body: `{"name":"ci",}`, field: "body"},
-		{name: "malformed bare word", body: `name`, field: "body"},
-		{name: "malformed control character in string", body: "{\"name\":\"a\x01b\"}", field: "body"},
-		{name: "deeply nested arrays", body: `{"scopes":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, field: "body"},
-		{name: "top-level array", body: `[]`, field: "body", want: "object"},
-		{name: "top-level string", body: `"ci"`, field: "body", want: "object"},
-		{name: "top-level number", body: `42`, field: "body", want: "object"},
-		{name: "top-level null", body: `null`, field: "body"},
-	}
-	for _, tt := range tests {
+	for _, tt := range slices.Concat(decodeAccepted, decodeUnknownFields, decodeWrongTypes, decodeBadBodies) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got target
 			err := apigw.DecodeJSON([]byte(tt.body), &got)

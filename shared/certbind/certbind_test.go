@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,48 +138,41 @@ func caCert(t testing.TB) *x509.Certificate {
 }
 
 func TestParseRefuses(t *testing.T) {
-	k := keys()
 	leaf := newCert(t, spec{})
+	cases := slices.Concat(
+		privateKeyRefusals(t, leaf),
+		notOneCertificateRefusals(t, leaf),
+		datesAndPolicyRefusals(t),
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Parse(c.input, testNow)
+			if c.want == nil { // a control case: the helper makes good certificates
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			checkRefusal(t, got, err, c.want, c.input)
+		})
+	}
+}
+
+// refusalCase is an input Parse must refuse with want (nil: a control case
+// it accepts).
+type refusalCase struct {
+	name  string
+	input string
+	want  error
+}
+
+// privateKeyRefusals: inputs over MaxInput, and inputs that hold a private key
+// in any form, beside the certificate leaf or instead of it.
+func privateKeyRefusals(t testing.TB, leaf []byte) []refusalCase {
 	leafPEM := pemOf(leaf)
-	other := pemOf(newCert(t, spec{key: k.p384}))
 	forms := privateKeyForms(t)
 	pkcs8PEM := forms[1].pem
-	b64Lines := strings.Split(strings.TrimSpace(leafPEM), "\n")
-	body := strings.Join(b64Lines[1:len(b64Lines)-1], "\n")
-	pkix, err := x509.MarshalPKIXPublicKey(k.p256.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sha1Key := func(tbs []byte) []byte {
-		sum := sha1.Sum(tbs)
-		sig, err := rsa.SignPKCS1v15(rand.Reader, k.rsa2048, crypto.SHA1, sum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sig
-	}
-	unknownOID := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, nil, func([]byte) []byte {
-		return make([]byte, 256)
-	})
-	sha1Resigned := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, nil, sha1Key)
-	x25519SPKI, err := x509.MarshalPKIXPublicKey(k.x25519.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x25519 := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, x25519SPKI, func(tbs []byte) []byte {
-		sum := sha256.Sum256(tbs)
-		sig, err := rsa.SignPKCS1v15(rand.Reader, k.rsa2048, crypto.SHA256, sum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sig
-	})
-
-	cases := []struct {
-		name  string
-		input string
-		want  error
-	}{
+	return []refusalCase{
 		// Size comes first, even before the private key check.
 		{"64 KiB + 1", leafPEM + strings.Repeat(" ", MaxInput+1-len(leafPEM)), ErrTooLarge},
 		{"64 KiB + 1 holding a private key", pkcs8PEM + strings.Repeat("A", MaxInput+1-len(pkcs8PEM)), ErrTooLarge},
@@ -205,8 +199,22 @@ func TestParseRefuses(t *testing.T) {
 		{"base64 of a PEM private key", b64Of([]byte(pkcs8PEM)), ErrPrivateKey},
 		{"raw DER private key", string(forms[0].der), ErrPrivateKey},
 		{"PuTTY key file", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n", ErrPrivateKey},
+	}
+}
 
-		// Not exactly one certificate.
+// notOneCertificateRefusals: inputs around the certificate leaf that hold
+// several certificates, none, or something besides it.
+func notOneCertificateRefusals(t testing.TB, leaf []byte) []refusalCase {
+	k := keys()
+	leafPEM := pemOf(leaf)
+	other := pemOf(newCert(t, spec{key: k.p384}))
+	b64Lines := strings.Split(strings.TrimSpace(leafPEM), "\n")
+	body := strings.Join(b64Lines[1:len(b64Lines)-1], "\n")
+	pkix, err := x509.MarshalPKIXPublicKey(k.p256.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []refusalCase{
 		{"two certificates", leafPEM + other, ErrSeveral},
 		{"certificate and its CA", leafPEM + pemOf(caCert(t).Raw), ErrSeveral},
 		{"two DER certificates in base64", b64Of(append(append([]byte{}, leaf...), derOfPEM(t, other)...)), ErrSeveral},
@@ -235,7 +243,39 @@ func TestParseRefuses(t *testing.T) {
 		{"base64url DER", base64.RawURLEncoding.EncodeToString(leaf) + "-_", ErrNotCertificate},
 		{"base64 with a bad padding", b64Of(leaf) + "=", ErrNotCertificate},
 		{"public key as base64", b64Of(pkix), ErrNotCertificate},
+	}
+}
 
+// datesAndPolicyRefusals: certificates out of their dates, CAs, and weak keys
+// or signature algorithms.
+func datesAndPolicyRefusals(t testing.TB) []refusalCase {
+	k := keys()
+	// signRSA signs a digest with k.rsa2048, for certificates re-signed by resign.
+	signRSA := func(hash crypto.Hash, digest []byte) []byte {
+		sig, err := rsa.SignPKCS1v15(rand.Reader, k.rsa2048, hash, digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	}
+	sha1Key := func(tbs []byte) []byte {
+		sum := sha1.Sum(tbs)
+		return signRSA(crypto.SHA1, sum[:])
+	}
+	sha256Key := func(tbs []byte) []byte {
+		sum := sha256.Sum256(tbs)
+		return signRSA(crypto.SHA256, sum[:])
+	}
+	unknownOID := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, nil, func([]byte) []byte {
+		return make([]byte, 256)
+	})
+	sha1Resigned := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, nil, sha1Key)
+	x25519SPKI, err := x509.MarshalPKIXPublicKey(k.x25519.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x25519 := resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, x25519SPKI, sha256Key)
+	return []refusalCase{
 		// Dates.
 		{"expired", pemOf(newCert(t, spec{notBefore: testNow.Add(-48 * time.Hour), notAfter: testNow.Add(-time.Second)})), ErrExpired},
 		{"not yet valid", pemOf(newCert(t, spec{notBefore: testNow.Add(ClockSkew + time.Second)})), ErrNotYetValid},
@@ -246,11 +286,7 @@ func TestParseRefuses(t *testing.T) {
 		{"RSA 1024", pemOf(newCert(t, spec{key: k.rsa1024})), ErrWeakKey},
 		{"P-224", pemOf(newCert(t, spec{key: k.p224})), ErrWeakKey},
 		{"X25519 key", pemOf(x25519), ErrWeakKey},
-		{"well re-signed control", pemOf(resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, nil, func(tbs []byte) []byte {
-			sum := sha256.Sum256(tbs)
-			sig, _ := rsa.SignPKCS1v15(rand.Reader, k.rsa2048, crypto.SHA256, sum[:])
-			return sig
-		})), nil},
+		{"well re-signed control", pemOf(resign(t, newCert(t, spec{key: k.rsa2048}), asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, nil, sha256Key)), nil},
 		{"DSA key (openssl)", readFixture(t, "dsa.pem"), ErrWeakKey},
 		{"SHA-1 with RSA (Go)", pemOf(newCert(t, spec{key: k.rsa2048, sigAlg: x509.SHA1WithRSA})), ErrWeakSignature},
 		{"SHA-1 with RSA (re-signed)", pemOf(sha1Resigned), ErrWeakSignature},
@@ -258,18 +294,6 @@ func TestParseRefuses(t *testing.T) {
 		{"MD5 with RSA (openssl)", readFixture(t, "md5.pem"), ErrWeakSignature},
 		{"ECDSA with SHA-1", pemOf(newCert(t, spec{key: k.p256, sigAlg: x509.ECDSAWithSHA1})), ErrWeakSignature},
 		{"unknown signature algorithm", pemOf(unknownOID), ErrWeakSignature},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := Parse(c.input, testNow)
-			if c.want == nil { // a control case: the helper makes good certificates
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			checkRefusal(t, got, err, c.want, c.input)
-		})
 	}
 }
 

@@ -102,29 +102,71 @@ func TestAlgorithmOfAnotherKeyType(t *testing.T) {
 }
 
 func TestVerifyRefuses(t *testing.T) {
+	k := newRefusalKit(t)
+	cases := slices.Concat(
+		shapeRefusals(k),
+		headerRefusals(k),
+		algorithmRefusals(k),
+		signatureRefusals(k),
+		claimsJSONRefusals(k),
+		claimsRefusals(k),
+	)
+	v := newVerifier()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := v.Verify(c.token, k.p.cert)
+			checkRefusal(t, c.token, got, err, c.want)
+		})
+	}
+}
+
+// refusalCase is an assertion Verify must refuse with want.
+type refusalCase struct {
+	name  string
+	token string
+	want  error
+}
+
+// refusalKit is what the refusal tables forge from: the P-256 party and a
+// valid assertion of it.
+type refusalKit struct {
+	t      testing.TB
+	ps     map[string]*party
+	p      *party // the P-256 party, whose certificate Verify is given
+	x5t    string
+	valid  string
+	parts  []string // valid's segments
+	sig    []byte   // valid's decoded signature
+	future int64    // a minute after testNow, in Unix seconds
+}
+
+func newRefusalKit(t testing.TB) *refusalKit {
+	t.Helper()
 	ps := parties()
 	p := ps["P-256"]
-	x5t := p.cert.X5tS256
-	withClaims := func(edit map[string]any) string { return p.assertion(t, edit) }
-	withHeader := func(hdr string) string { return p.signed(t, hdr, claimsJSON(nil)) }
-	withRawClaims := func(payload string) string { return p.signed(t, hdrJSON("ES256", x5t), payload) }
-	valid := withClaims(nil)
-	parts := strings.Split(valid, ".")
-	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
-	flipped := append([]byte{}, sig...)
-	flipped[10] ^= 1
-	zeroRS := make([]byte, 64)
-	n := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
-	rEqualsN := append(append([]byte{}, n...), sig[32:]...)
-	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	future := testNow.Unix() + 60
+	k := &refusalKit{t: t, ps: ps, p: p, x5t: p.cert.X5tS256, future: testNow.Unix() + 60}
+	k.valid = k.withClaims(nil)
+	k.parts = strings.Split(k.valid, ".")
+	k.sig, _ = base64.RawURLEncoding.DecodeString(k.parts[2])
+	return k
+}
 
-	cases := []struct {
-		name  string
-		token string
-		want  error
-	}{
-		// Shape.
+// withClaims is a valid assertion with edit applied to the claims.
+func (k *refusalKit) withClaims(edit map[string]any) string { return k.p.assertion(k.t, edit) }
+
+// withHeader is the usual claims signed under header JSON hdr.
+func (k *refusalKit) withHeader(hdr string) string { return k.p.signed(k.t, hdr, claimsJSON(nil)) }
+
+// withRawClaims is claims JSON text payload signed under the usual header.
+func (k *refusalKit) withRawClaims(payload string) string {
+	return k.p.signed(k.t, hdrJSON("ES256", k.x5t), payload)
+}
+
+// shapeRefusals: tokens that are no three canonical base64url segments, too
+// long, or whose header is no JSON object.
+func shapeRefusals(k *refusalKit) []refusalCase {
+	valid, parts, withClaims := k.valid, k.parts, k.withClaims
+	return []refusalCase{
 		{"empty", "", ErrAssertionMalformed},
 		{"two segments", parts[0] + "." + parts[1], ErrAssertionMalformed},
 		{"four segments", valid + ".", ErrAssertionMalformed},
@@ -137,8 +179,14 @@ func TestVerifyRefuses(t *testing.T) {
 		{"empty header", "." + parts[1] + "." + parts[2], ErrAssertionMalformed},
 		{"header not JSON", enc("alg=ES256") + "." + parts[1] + "." + parts[2], ErrAssertionMalformed},
 		{"header JSON array", enc(`["ES256"]`) + "." + parts[1] + "." + parts[2], ErrAssertionMalformed},
+	}
+}
 
-		// Header allow-list.
+// headerRefusals: header members outside the allow-list, duplicated, missing
+// or of the wrong type.
+func headerRefusals(k *refusalKit) []refusalCase {
+	p, x5t, withHeader := k.p, k.x5t, k.withHeader
+	return []refusalCase{
 		{"jku", withHeader(`{"alg":"ES256","x5t#S256":"` + x5t + `","jku":"https://evil.example/jwks"}`), ErrAssertionMalformed},
 		{"x5u", withHeader(`{"alg":"ES256","x5t#S256":"` + x5t + `","x5u":"https://evil.example/cert"}`), ErrAssertionMalformed},
 		{"jwk", withHeader(`{"alg":"ES256","x5t#S256":"` + x5t + `","jwk":{"kty":"EC"}}`), ErrAssertionMalformed},
@@ -160,16 +208,33 @@ func TestVerifyRefuses(t *testing.T) {
 		{"typ at+jwt", withHeader(`{"alg":"ES256","typ":"at+jwt","x5t#S256":"` + x5t + `"}`), ErrAssertionMalformed},
 		{"typ empty", withHeader(`{"alg":"ES256","typ":"","x5t#S256":"` + x5t + `"}`), ErrAssertionMalformed},
 		{"header with trailing data", withHeader(hdrJSON("ES256", x5t) + "x"), ErrAssertionMalformed},
+	}
+}
 
-		// Algorithm.
+// algorithmRefusals: alg none, and algorithms the key does not take.
+func algorithmRefusals(k *refusalKit) []refusalCase {
+	t, p, x5t, parts, withHeader := k.t, k.p, k.x5t, k.parts, k.withHeader
+	return []refusalCase{
 		{"alg none", signJWS(t, "none", nil, hdrJSON("none", x5t), claimsJSON(nil)), ErrAssertionAlgorithm},
 		{"alg NONE", signJWS(t, "none", nil, `{"alg":"NONE","x5t#S256":"`+x5t+`"}`, claimsJSON(nil)), ErrAssertionAlgorithm},
 		{"alg none with a signature", parts[0][:0] + enc(hdrJSON("none", x5t)) + "." + parts[1] + "." + parts[2], ErrAssertionAlgorithm},
 		{"alg HS256 keyed with the certificate", signJWS(t, "HS256", p.cert.DER, hdrJSON("HS256", x5t), claimsJSON(nil)), ErrAssertionAlgorithm},
 		{"alg es256 (case)", withHeader(hdrJSON("es256", x5t)), ErrAssertionAlgorithm},
 		{"alg empty", withHeader(hdrJSON("", x5t)), ErrAssertionAlgorithm},
+	}
+}
 
-		// Key and signature.
+// signatureRefusals: another key's signatures, and signatures that are
+// changed, cut, padded or out of range.
+func signatureRefusals(k *refusalKit) []refusalCase {
+	t, ps, p, x5t, parts, sig := k.t, k.ps, k.p, k.x5t, k.parts, k.sig
+	flipped := append([]byte{}, sig...)
+	flipped[10] ^= 1
+	zeroRS := make([]byte, 64)
+	n := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
+	rEqualsN := append(append([]byte{}, n...), sig[32:]...)
+	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return []refusalCase{
 		{"x5t#S256 of another certificate", signJWS(t, "ES256", p.key, hdrJSON("ES256", ps["P-256 attacker"].cert.X5tS256), claimsJSON(nil)), ErrAssertionSignature},
 		{"attacker's key, victim's x5t#S256", signJWS(t, "ES256", ps["P-256 attacker"].key, hdrJSON("ES256", x5t), claimsJSON(nil)), ErrAssertionSignature},
 		{"another key, right x5t#S256", signJWS(t, "ES256", otherKey, hdrJSON("ES256", x5t), claimsJSON(nil)), ErrAssertionSignature},
@@ -181,8 +246,13 @@ func TestVerifyRefuses(t *testing.T) {
 		{"ASN.1 DER signature", parts[0] + "." + parts[1] + "." + encB(append([]byte{0x30, 0x44, 0x02, 0x20}, sig[:60]...)), ErrAssertionSignature},
 		{"r = s = 0", parts[0] + "." + parts[1] + "." + encB(zeroRS), ErrAssertionSignature},
 		{"r = N", parts[0] + "." + parts[1] + "." + encB(rEqualsN), ErrAssertionSignature},
+	}
+}
 
-		// AssertionClaims JSON.
+// claimsJSONRefusals: claims that are no single well-formed JSON object.
+func claimsJSONRefusals(k *refusalKit) []refusalCase {
+	future, withClaims, withRawClaims := k.future, k.withClaims, k.withRawClaims
+	return []refusalCase{
 		{"claims not JSON", withRawClaims("iss=usr"), ErrAssertionMalformed},
 		{"claims array", withRawClaims(`[]`), ErrAssertionMalformed},
 		{"claims null", withRawClaims(`null`), ErrAssertionMalformed},
@@ -195,7 +265,14 @@ func TestVerifyRefuses(t *testing.T) {
 		{"invalid UTF-8", withRawClaims(strings.TrimSuffix(claimsJSON(nil), "}") + `,"x":"` + "\xff" + `"}`), ErrAssertionMalformed},
 		{"lone surrogate", withRawClaims(strings.TrimSuffix(claimsJSON(nil), "}") + `,"x":"\ud800"}`), ErrAssertionMalformed},
 		{"bad number", withRawClaims(strings.TrimSuffix(claimsJSON(nil), "}") + `,"x":01}`), ErrAssertionMalformed},
+	}
+}
 
+// claimsRefusals: iss, sub, aud, jti, exp, iat and nbf that are missing,
+// wrong or of the wrong type, and assertions that have expired.
+func claimsRefusals(k *refusalKit) []refusalCase {
+	future, withClaims, withRawClaims := k.future, k.withClaims, k.withRawClaims
+	return []refusalCase{
 		// AssertionClaims.
 		{"iss != sub", withClaims(map[string]any{"iss": "usr_other"}), ErrAssertionClaims},
 		{"iss missing", withClaims(map[string]any{"iss": nil}), ErrAssertionClaims},
@@ -228,13 +305,6 @@ func TestVerifyRefuses(t *testing.T) {
 		// Time.
 		{"exp now", withClaims(map[string]any{"exp": testNow.Unix()}), ErrAssertionExpired},
 		{"exp passed", withClaims(map[string]any{"exp": testNow.Add(-time.Minute).Unix(), "iat": testNow.Add(-2 * time.Minute).Unix()}), ErrAssertionExpired},
-	}
-	v := newVerifier()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := v.Verify(c.token, p.cert)
-			checkRefusal(t, c.token, got, err, c.want)
-		})
 	}
 }
 
