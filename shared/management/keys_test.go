@@ -373,39 +373,57 @@ func TestDeleteKey(t *testing.T) {
 	}
 }
 
-func TestRotateKey(t *testing.T) {
-	in := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
-	tests := []struct {
-		name      string
-		owner     string
-		keyScopes scope.Set
-		expires   *time.Time
-		inactive  bool
-		who       string
-		body      string
-		status    int
-		field     string
-		oldEnds   *time.Time // the old key's expiresAt after a 201
-	}{
-		{name: "default overlap", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: in(30 * 24 * time.Hour),
-			who: "alice", body: ``, status: http.StatusCreated, oldEnds: in(24 * time.Hour)},
-		{name: "empty object", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: in(30 * 24 * time.Hour),
-			who: "alice", body: `{}`, status: http.StatusCreated, oldEnds: in(24 * time.Hour)},
-		{name: "no overlap", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: in(30 * 24 * time.Hour),
-			who: "alice", body: `{"overlapSeconds":0}`, status: http.StatusCreated, oldEnds: in(0)},
-		{name: "one hour overlap", owner: "alice", keyScopes: scope.Set{"echo:read"},
-			who: "alice", body: `{"overlapSeconds":3600}`, status: http.StatusCreated, oldEnds: in(time.Hour)},
-		{name: "overlap past the old expiry", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: in(time.Hour),
-			who: "alice", body: ``, status: http.StatusCreated, oldEnds: in(time.Hour)},
-		{name: "never-expiring key", owner: "alice", keyScopes: nil,
-			who: "alice", body: ``, status: http.StatusCreated, oldEnds: in(24 * time.Hour)},
-		{name: "longest overlap", owner: "alice", keyScopes: scope.Set{"echo:read"},
-			who: "alice", body: `{"overlapSeconds":2592000}`, status: http.StatusCreated, oldEnds: in(management.MaxOverlap)},
-		{name: "admin rotates another's key", owner: "bob", keyScopes: nil,
-			who: "admin", body: ``, status: http.StatusCreated, oldEnds: in(24 * time.Hour)},
-		{name: "restricted credential covering the key", owner: "alice", keyScopes: scope.Set{"echo:read"},
-			who: "alice:narrow", body: ``, status: http.StatusCreated, oldEnds: in(24 * time.Hour)},
+// rotateCase is one POST /v1/keys/{keyId}/rotate of a freshly seeded key
+// and what it must answer.
+type rotateCase struct {
+	name      string
+	owner     string
+	keyScopes scope.Set
+	expires   *time.Time
+	inactive  bool
+	who       string
+	body      string
+	status    int
+	field     string
+	oldEnds   *time.Time // the old key's expiresAt after a 201
+}
 
+// afterT0 is t0+d as a pointer, as key expiries are.
+func afterT0(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+
+func TestRotateKey(t *testing.T) {
+	for _, tt := range slices.Concat(rotateAccepted(), rotateRefused(), rotateBadBodies()) {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t) })
+	}
+}
+
+// rotateAccepted: rotations answered 201, with when the old key ends.
+func rotateAccepted() []rotateCase {
+	return []rotateCase{
+		{name: "default overlap", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: afterT0(30 * 24 * time.Hour),
+			who: "alice", body: ``, status: http.StatusCreated, oldEnds: afterT0(24 * time.Hour)},
+		{name: "empty object", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: afterT0(30 * 24 * time.Hour),
+			who: "alice", body: `{}`, status: http.StatusCreated, oldEnds: afterT0(24 * time.Hour)},
+		{name: "no overlap", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: afterT0(30 * 24 * time.Hour),
+			who: "alice", body: `{"overlapSeconds":0}`, status: http.StatusCreated, oldEnds: afterT0(0)},
+		{name: "one hour overlap", owner: "alice", keyScopes: scope.Set{"echo:read"},
+			who: "alice", body: `{"overlapSeconds":3600}`, status: http.StatusCreated, oldEnds: afterT0(time.Hour)},
+		{name: "overlap past the old expiry", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: afterT0(time.Hour),
+			who: "alice", body: ``, status: http.StatusCreated, oldEnds: afterT0(time.Hour)},
+		{name: "never-expiring key", owner: "alice", keyScopes: nil,
+			who: "alice", body: ``, status: http.StatusCreated, oldEnds: afterT0(24 * time.Hour)},
+		{name: "longest overlap", owner: "alice", keyScopes: scope.Set{"echo:read"},
+			who: "alice", body: `{"overlapSeconds":2592000}`, status: http.StatusCreated, oldEnds: afterT0(management.MaxOverlap)},
+		{name: "admin rotates another's key", owner: "bob", keyScopes: nil,
+			who: "admin", body: ``, status: http.StatusCreated, oldEnds: afterT0(24 * time.Hour)},
+		{name: "restricted credential covering the key", owner: "alice", keyScopes: scope.Set{"echo:read"},
+			who: "alice:narrow", body: ``, status: http.StatusCreated, oldEnds: afterT0(24 * time.Hour)},
+	}
+}
+
+// rotateRefused: callers who may not rotate the key, and keys that cannot rotate.
+func rotateRefused() []rotateCase {
+	return []rotateCase{
 		{name: "credential with fewer scopes than the key", owner: "alice", keyScopes: scope.Set{"echo:read", "echo:write"},
 			who: "alice:narrow", body: ``, status: http.StatusForbidden},
 		{name: "credential with fewer scopes than an inheriting key", owner: "alice", keyScopes: nil,
@@ -416,8 +434,14 @@ func TestRotateKey(t *testing.T) {
 			who: "bob", body: ``, status: http.StatusNotFound},
 		{name: "inactive key", owner: "alice", keyScopes: scope.Set{"echo:read"}, inactive: true,
 			who: "alice", body: ``, status: http.StatusConflict},
-		{name: "expired key", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: in(-time.Second),
+		{name: "expired key", owner: "alice", keyScopes: scope.Set{"echo:read"}, expires: afterT0(-time.Second),
 			who: "alice", body: ``, status: http.StatusConflict},
+	}
+}
+
+// rotateBadBodies: bodies refused with a 400 naming the field.
+func rotateBadBodies() []rotateCase {
+	return []rotateCase{
 		{name: "negative overlap", owner: "alice", keyScopes: scope.Set{"echo:read"},
 			who: "alice", body: `{"overlapSeconds":-1}`, status: http.StatusBadRequest, field: "overlapSeconds"},
 		{name: "overlap too long", owner: "alice", keyScopes: scope.Set{"echo:read"},
@@ -439,74 +463,90 @@ func TestRotateKey(t *testing.T) {
 		{name: "body null", owner: "alice", keyScopes: scope.Set{"echo:read"},
 			who: "alice", body: `null`, status: http.StatusBadRequest, field: "body"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			old := f.seedKey(t, tt.owner, tt.keyScopes, t0.Add(-time.Hour), tt.expires)
-			if tt.inactive {
-				old.Status = apikey.Inactive
-				if err := f.store.UpdateKey(context.Background(), old); err != nil {
-					t.Fatal(err)
-				}
-			}
-			r := f.send(t, tt.who, keyReq("POST", old.ID, tt.body))
-			r.want(t, tt.status, tt.field)
-			if tt.status != http.StatusCreated {
-				return
-			}
-			newID := r.created(t, createdKeyFields, "keyId", apikey.IDPrefix, "/v1/keys/")
-			if newID == old.ID {
-				t.Errorf("new keyId %q, old %q", newID, old.ID)
-			}
-			if secret.Sum(r.str(t, "key")) == old.Hash {
-				t.Error("rotation returned the old secret")
-			}
-			wantExp := "null"
-			if old.ExpiresAt != nil {
-				wantExp = `"` + rfc3339(*old.ExpiresAt) + `"`
-			}
-			if r.str(t, "name") != old.Name || r.str(t, "owner") != old.Owner || string(r.fields["expiresAt"]) != wantExp ||
-				r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) || !r.isNull("lastUsedAt") {
-				t.Errorf("successor %s, old %+v", r.Body, old)
-			}
-			if old.Scopes == nil {
-				if !r.isNull("scopes") {
-					t.Errorf("successor scopes %s, want null (inherits)", r.fields["scopes"])
-				}
-			} else if !slices.Equal(r.strs(t, "scopes"), old.Scopes) {
-				t.Errorf("successor scopes %s, want %v", r.fields["scopes"], old.Scopes)
-			}
+}
 
-			ended := f.storedKey(t, old.ID)
-			if ended.ExpiresAt == nil || !ended.ExpiresAt.Equal(*tt.oldEnds) {
-				t.Errorf("old key ends %v, want %v", ended.ExpiresAt, tt.oldEnds)
-			}
-			if ended.Hash != old.Hash || ended.Status != old.Status || ended.Name != old.Name {
-				t.Errorf("old key changed beyond its expiry: %+v", ended)
-			}
-			got := f.send(t, tt.who, keyReq("GET", old.ID, ""))
-			got.want(t, http.StatusOK, "")
-			if fields := fieldsOf(got); !slices.Equal(fields, slices.Sorted(slices.Values(append([]string{"rotatedTo"}, keyFields...)))) {
-				t.Errorf("GET old key fields = %v, want the key fields and rotatedTo", fields)
-			}
-			if got.str(t, "rotatedTo") != newID {
-				t.Errorf("old key rotatedTo = %q, want %q", got.str(t, "rotatedTo"), newID)
-			}
-			if got.str(t, "expiresAt") != rfc3339(*tt.oldEnds) {
-				t.Errorf("GET old key expiresAt = %q, want %s", got.str(t, "expiresAt"), rfc3339(*tt.oldEnds))
-			}
-			wantStatus := "active"
-			if !tt.oldEnds.After(t0) {
-				wantStatus = "expired"
-			}
-			if got.str(t, "status") != wantStatus {
-				t.Errorf("old key status %q, want %q", got.str(t, "status"), wantStatus)
-			}
+// run seeds the case's key in a fixture of its own and rotates it; after a
+// 201 it checks the successor and the old key, and that only the successor
+// rotates again.
+func (tt rotateCase) run(t *testing.T) {
+	f := newFixture(t)
+	old := f.seedKey(t, tt.owner, tt.keyScopes, t0.Add(-time.Hour), tt.expires)
+	if tt.inactive {
+		old.Status = apikey.Inactive
+		if err := f.store.UpdateKey(context.Background(), old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := f.send(t, tt.who, keyReq("POST", old.ID, tt.body))
+	r.want(t, tt.status, tt.field)
+	if tt.status != http.StatusCreated {
+		return
+	}
+	newID := wantSuccessor(t, old, r)
+	tt.wantOldEnded(t, f, old, newID)
 
-			// The old key rotates only once; the successor rotates on.
-			f.send(t, tt.who, keyReq("POST", old.ID, tt.body)).want(t, http.StatusConflict, "")
-			f.send(t, tt.who, keyReq("POST", newID, `{"overlapSeconds":60}`)).want(t, http.StatusCreated, "")
-		})
+	// The old key rotates only once; the successor rotates on.
+	f.send(t, tt.who, keyReq("POST", old.ID, tt.body)).want(t, http.StatusConflict, "")
+	f.send(t, tt.who, keyReq("POST", newID, `{"overlapSeconds":60}`)).want(t, http.StatusCreated, "")
+}
+
+// wantSuccessor checks that the 201 r of rotating old shows a new key with
+// a new secret and old's name, owner, expiry and scopes; it returns its id.
+func wantSuccessor(t *testing.T, old apikey.Key, r response) string {
+	t.Helper()
+	newID := r.created(t, createdKeyFields, "keyId", apikey.IDPrefix, "/v1/keys/")
+	if newID == old.ID {
+		t.Errorf("new keyId %q, old %q", newID, old.ID)
+	}
+	if secret.Sum(r.str(t, "key")) == old.Hash {
+		t.Error("rotation returned the old secret")
+	}
+	wantExp := "null"
+	if old.ExpiresAt != nil {
+		wantExp = `"` + rfc3339(*old.ExpiresAt) + `"`
+	}
+	if r.str(t, "name") != old.Name || r.str(t, "owner") != old.Owner || string(r.fields["expiresAt"]) != wantExp ||
+		r.str(t, "status") != "active" || r.str(t, "createdAt") != rfc3339(t0) || !r.isNull("lastUsedAt") {
+		t.Errorf("successor %s, old %+v", r.Body, old)
+	}
+	if old.Scopes == nil {
+		if !r.isNull("scopes") {
+			t.Errorf("successor scopes %s, want null (inherits)", r.fields["scopes"])
+		}
+	} else if !slices.Equal(r.strs(t, "scopes"), old.Scopes) {
+		t.Errorf("successor scopes %s, want %v", r.fields["scopes"], old.Scopes)
+	}
+	return newID
+}
+
+// wantOldEnded checks that the rotated key old changed only its expiry, to
+// tt.oldEnds, and that a GET shows it with rotatedTo newID.
+func (tt rotateCase) wantOldEnded(t *testing.T, f *fixture, old apikey.Key, newID string) {
+	t.Helper()
+	ended := f.storedKey(t, old.ID)
+	if ended.ExpiresAt == nil || !ended.ExpiresAt.Equal(*tt.oldEnds) {
+		t.Errorf("old key ends %v, want %v", ended.ExpiresAt, tt.oldEnds)
+	}
+	if ended.Hash != old.Hash || ended.Status != old.Status || ended.Name != old.Name {
+		t.Errorf("old key changed beyond its expiry: %+v", ended)
+	}
+	got := f.send(t, tt.who, keyReq("GET", old.ID, ""))
+	got.want(t, http.StatusOK, "")
+	if fields := fieldsOf(got); !slices.Equal(fields, slices.Sorted(slices.Values(append([]string{"rotatedTo"}, keyFields...)))) {
+		t.Errorf("GET old key fields = %v, want the key fields and rotatedTo", fields)
+	}
+	if got.str(t, "rotatedTo") != newID {
+		t.Errorf("old key rotatedTo = %q, want %q", got.str(t, "rotatedTo"), newID)
+	}
+	if got.str(t, "expiresAt") != rfc3339(*tt.oldEnds) {
+		t.Errorf("GET old key expiresAt = %q, want %s", got.str(t, "expiresAt"), rfc3339(*tt.oldEnds))
+	}
+	wantStatus := "active"
+	if !tt.oldEnds.After(t0) {
+		wantStatus = "expired"
+	}
+	if got.str(t, "status") != wantStatus {
+		t.Errorf("old key status %q, want %q", got.str(t, "status"), wantStatus)
 	}
 }
 

@@ -19,177 +19,204 @@ import (
 	"github.com/tollgate/tollgate/shared/user"
 )
 
-func TestRefreshGrant(t *testing.T) {
-	const day = 24 * time.Hour
-	type setup struct {
-		t   *testing.T
-		f   *fixture
-		fam refresh.Family
-		rt  string
+const day = 24 * time.Hour
+
+// refreshSetup is what a refresh-grant case's before step and body see:
+// the fixture, the family made for the case and its first refresh token.
+type refreshSetup struct {
+	t   *testing.T
+	f   *fixture
+	fam refresh.Family
+	rt  string
+}
+
+// refreshCase is one refresh_token grant against a family of its own and
+// what it must answer.
+type refreshCase struct {
+	name    string
+	owner   string    // default alice
+	scopes  scope.Set // of the family; nil inherits
+	life    time.Duration
+	ttl     time.Duration
+	before  func(t *testing.T, s refreshSetup)
+	body    func(s refreshSetup) string // default grant_type=refresh_token&refresh_token=<rt>
+	status  int
+	code    string
+	scope   string // granted, on 200
+	expIn   int64  // expires_in, on 200
+	noReads bool
+}
+
+// asking is a case body: the grant of the family's token with a scope parameter.
+func asking(scopes string) func(refreshSetup) string {
+	return func(s refreshSetup) string {
+		return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", scopes)
 	}
-	tests := []struct {
-		name    string
-		owner   string    // default alice
-		scopes  scope.Set // of the family; nil inherits
-		life    time.Duration
-		ttl     time.Duration
-		before  func(t *testing.T, s setup)
-		body    func(s setup) string // default grant_type=refresh_token&refresh_token=<rt>
-		status  int
-		code    string
-		scope   string // granted, on 200
-		expIn   int64  // expires_in, on 200
-		noReads bool
-	}{
+}
+
+// presenting is a case body: a grant of the token tok returns, in place
+// of the family's.
+func presenting(tok func(s refreshSetup) string) func(refreshSetup) string {
+	return func(s refreshSetup) string { return form("grant_type", "refresh_token", "refresh_token", tok(s)) }
+}
+
+// demoteAlice is a before step: alice's scopes become to.
+func demoteAlice(to ...string) func(*testing.T, refreshSetup) {
+	return func(t *testing.T, s refreshSetup) {
+		s.f.setUser(t, "alice", func(u *user.User) { u.Scopes = scope.Set(to) })
+	}
+}
+
+func TestRefreshGrant(t *testing.T) {
+	for _, tt := range slices.Concat(refreshGranted(), refreshScopeRefused(), refreshGrantRefused(), refreshTokenRefused()) {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t) })
+	}
+}
+
+// refreshGranted: exchanges answered 200, with the scope and lifetime granted.
+func refreshGranted() []refreshCase {
+	return []refreshCase{
 		{name: "inheriting family", status: 200, scope: "echo:read echo:write files:read", expIn: 10800},
 		{name: "explicit scopes", scopes: scope.Set{"echo:read", "files:read"}, status: 200, scope: "echo:read files:read", expIn: 10800},
 		{name: "short access-token TTL", ttl: time.Minute, status: 200, scope: "echo:read echo:write files:read", expIn: 60},
 		{name: "longest access-token TTL", ttl: day, status: 200, scope: "echo:read echo:write files:read", expIn: 86400},
 		{name: "family expiry caps the access token", life: time.Hour, ttl: 3 * time.Hour, status: 200, scope: "echo:read echo:write files:read", expIn: 3600},
 		{name: "family expiring soon caps the access token", life: time.Hour, ttl: 3 * time.Hour,
-			before: func(t *testing.T, s setup) { s.f.clock.Advance(59*time.Minute + 59*time.Second) },
+			before: func(t *testing.T, s refreshSetup) { s.f.clock.Advance(59*time.Minute + 59*time.Second) },
 			status: 200, scope: "echo:read echo:write files:read", expIn: 1},
-		{name: "narrowed scope", scopes: scope.Set{"echo:read", "files:read"},
-			body: func(s setup) string {
-				return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "echo:read")
-			},
+		{name: "narrowed scope", scopes: scope.Set{"echo:read", "files:read"}, body: asking("echo:read"),
 			status: 200, scope: "echo:read", expIn: 10800},
-		{name: "the same scope in another order", scopes: scope.Set{"echo:read", "files:read"},
-			body: func(s setup) string {
-				return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "files:read  echo:read")
-			},
+		{name: "the same scope in another order", scopes: scope.Set{"echo:read", "files:read"}, body: asking("files:read  echo:read"),
 			status: 200, scope: "echo:read files:read", expIn: 10800},
-		{name: "repeated scope", scopes: scope.Set{"echo:read", "files:read"},
-			body: func(s setup) string {
-				return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "echo:read echo:read")
-			},
+		{name: "repeated scope", scopes: scope.Set{"echo:read", "files:read"}, body: asking("echo:read echo:read"),
 			status: 200, scope: "echo:read", expIn: 10800},
-		{name: "inheriting family narrowed", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "echo:write")
-		}, status: 200, scope: "echo:write", expIn: 10800},
-		{name: "owner demoted: the token shrinks", scopes: scope.Set{"echo:read", "echo:write"},
-			before: func(t *testing.T, s setup) {
-				s.f.setUser(t, "alice", func(u *user.User) { u.Scopes = scope.Set{"echo:read"} })
-			},
+		{name: "inheriting family narrowed", body: asking("echo:write"), status: 200, scope: "echo:write", expIn: 10800},
+		{name: "owner demoted: the token shrinks", scopes: scope.Set{"echo:read", "echo:write"}, before: demoteAlice("echo:read"),
 			status: 200, scope: "echo:read", expIn: 10800},
-		{name: "owner demoted: an inheriting family follows", before: func(t *testing.T, s setup) {
-			s.f.setUser(t, "alice", func(u *user.User) { u.Scopes = scope.Set{"files:read"} })
-		}, status: 200, scope: "files:read", expIn: 10800},
+		{name: "owner demoted: an inheriting family follows", before: demoteAlice("files:read"), status: 200, scope: "files:read", expIn: 10800},
 		{name: "admin owner", owner: "admin", status: 200, scope: "*", expIn: 10800},
 		{name: "admin owner with explicit scopes", owner: "admin", scopes: scope.Set{"users:admin"}, status: 200, scope: "users:admin", expIn: 10800},
+	}
+}
 
-		{name: "scope widened", scopes: scope.Set{"echo:read"},
-			body: func(s setup) string {
-				return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "echo:read echo:write")
-			},
-			status: 400, code: "invalid_scope"},
-		{name: "scope beyond the owner's", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "users:admin")
-		}, status: 400, code: "invalid_scope"},
+// refreshScopeRefused: scope parameters answered invalid_scope.
+func refreshScopeRefused() []refreshCase {
+	return []refreshCase{
+		{name: "scope widened", scopes: scope.Set{"echo:read"}, body: asking("echo:read echo:write"), status: 400, code: "invalid_scope"},
+		{name: "scope beyond the owner's", body: asking("users:admin"), status: 400, code: "invalid_scope"},
 		{name: "scope beyond a demoted owner's", scopes: scope.Set{"echo:read"},
-			before: func(t *testing.T, s setup) {
-				s.f.setUser(t, "alice", func(u *user.User) { u.Scopes = scope.Set{"files:read"} })
-			},
-			body: func(s setup) string {
-				return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "files:read")
-			},
-			status: 400, code: "invalid_scope"},
-		{name: "malformed scope", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "Echo:Read")
-		}, status: 400, code: "invalid_scope", noReads: true},
-		{name: "the all scope", owner: "admin", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", s.rt, "scope", "*")
-		}, status: 400, code: "invalid_scope", noReads: true},
+			before: demoteAlice("files:read"), body: asking("files:read"), status: 400, code: "invalid_scope"},
+		{name: "malformed scope", body: asking("Echo:Read"), status: 400, code: "invalid_scope", noReads: true},
+		{name: "the all scope", owner: "admin", body: asking("*"), status: 400, code: "invalid_scope", noReads: true},
+	}
+}
 
-		{name: "owner disabled", before: func(t *testing.T, s setup) { s.f.setUser(t, "alice", func(u *user.User) { u.Disabled = true }) },
+// refreshGrantRefused: well-formed tokens whose grant no longer holds, or
+// never did, answered invalid_grant.
+func refreshGrantRefused() []refreshCase {
+	return []refreshCase{
+		{name: "owner disabled", before: func(t *testing.T, s refreshSetup) { s.f.setUser(t, "alice", func(u *user.User) { u.Disabled = true }) },
 			status: 400, code: "invalid_grant"},
-		{name: "owner deleted", before: func(t *testing.T, s setup) { s.f.deleteUser(t, "alice") }, status: 400, code: "invalid_grant"},
-		{name: "family revoked", before: func(t *testing.T, s setup) {
+		{name: "owner deleted", before: func(t *testing.T, s refreshSetup) { s.f.deleteUser(t, "alice") }, status: 400, code: "invalid_grant"},
+		{name: "family revoked", before: func(t *testing.T, s refreshSetup) {
 			if err := s.f.store.RevokeFamily(context.Background(), project, s.fam.ID, s.f.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}, status: 400, code: "invalid_grant"},
-		{name: "family expired", life: time.Hour, before: func(t *testing.T, s setup) { s.f.clock.Advance(time.Hour) }, status: 400, code: "invalid_grant"},
-		{name: "family long expired", life: time.Hour, before: func(t *testing.T, s setup) { s.f.clock.Advance(100 * day) }, status: 400, code: "invalid_grant"},
-		{name: "unknown token", body: func(s setup) string {
+		{name: "family expired", life: time.Hour, before: func(t *testing.T, s refreshSetup) { s.f.clock.Advance(time.Hour) }, status: 400, code: "invalid_grant"},
+		{name: "family long expired", life: time.Hour, before: func(t *testing.T, s refreshSetup) { s.f.clock.Advance(100 * day) }, status: 400, code: "invalid_grant"},
+		{name: "unknown token", body: presenting(func(refreshSetup) string {
 			tok, _ := secret.Generate(secret.PrefixRefreshToken)
-			return form("grant_type", "refresh_token", "refresh_token", tok)
-		}, status: 400, code: "invalid_grant"},
-		{name: "token of another project", body: func(s setup) string {
+			return tok
+		}), status: 400, code: "invalid_grant"},
+		{name: "token of another project", body: presenting(func(s refreshSetup) string {
 			fam, first, tok, _ := refresh.NewFamily("elsewhere", s.f.users["alice"].ID, "x", nil, t0, t0.Add(day), time.Hour)
 			_ = s.f.store.CreateFamily(context.Background(), fam, first)
-			return form("grant_type", "refresh_token", "refresh_token", tok)
-		}, status: 400, code: "invalid_grant"},
-		{name: "malformed token", body: func(s setup) string { return form("grant_type", "refresh_token", "refresh_token", "nonsense") },
+			return tok
+		}), status: 400, code: "invalid_grant"},
+	}
+}
+
+// refreshTokenRefused: requests refused without a store read, for a
+// malformed token, a secret of another kind, or no token at all.
+func refreshTokenRefused() []refreshCase {
+	return []refreshCase{
+		{name: "malformed token", body: presenting(func(refreshSetup) string { return "nonsense" }),
 			status: 400, code: "invalid_grant", noReads: true},
-		{name: "wrong checksum", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", flipLast(s.rt))
-		}, status: 400, code: "invalid_grant", noReads: true},
-		{name: "token with a trailing space", body: func(s setup) string {
-			return form("grant_type", "refresh_token", "refresh_token", s.rt+" ")
-		}, status: 400, code: "invalid_grant", noReads: true},
-		{name: "API key in its place", body: func(s setup) string {
+		{name: "wrong checksum", body: presenting(func(s refreshSetup) string { return flipLast(s.rt) }),
+			status: 400, code: "invalid_grant", noReads: true},
+		{name: "token with a trailing space", body: presenting(func(s refreshSetup) string { return s.rt + " " }),
+			status: 400, code: "invalid_grant", noReads: true},
+		{name: "API key in its place", body: presenting(func(refreshSetup) string {
 			tok, _ := secret.Generate(secret.PrefixAPIKey)
-			return form("grant_type", "refresh_token", "refresh_token", tok)
-		}, status: 400, code: "invalid_grant", noReads: true},
-		{name: "client secret in its place", body: func(s setup) string {
+			return tok
+		}), status: 400, code: "invalid_grant", noReads: true},
+		{name: "client secret in its place", body: presenting(func(s refreshSetup) string {
 			_, sec := s.f.client(s.t, "alice", nil)
-			return form("grant_type", "refresh_token", "refresh_token", sec)
-		}, status: 400, code: "invalid_grant", noReads: true},
-		{name: "refresh_token missing", body: func(s setup) string { return form("grant_type", "refresh_token") },
+			return sec
+		}), status: 400, code: "invalid_grant", noReads: true},
+		{name: "refresh_token missing", body: func(s refreshSetup) string { return form("grant_type", "refresh_token") },
 			status: 400, code: "invalid_request", noReads: true},
-		{name: "refresh_token empty", body: func(s setup) string { return form("grant_type", "refresh_token", "refresh_token", "") },
+		{name: "refresh_token empty", body: presenting(func(refreshSetup) string { return "" }),
 			status: 400, code: "invalid_request", noReads: true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			owner, life, ttl := cmpOr(tt.owner, "alice"), cmpOr(tt.life, 90*day), cmpOr(tt.ttl, refresh.DefaultAccessTokenTTL)
-			fam, rt := f.family(t, owner, tt.scopes, life, ttl)
-			s := setup{t: t, f: f, fam: fam, rt: rt}
-			if tt.before != nil {
-				tt.before(t, s)
-			}
-			body := form("grant_type", "refresh_token", "refresh_token", rt)
-			if tt.body != nil {
-				body = tt.body(s)
-			}
-			a := f.call(t, tokenReq(body))
-			if tt.noReads && a.reads != 0 {
-				t.Errorf("read the store %d times; a malformed token must be refused without a read", a.reads)
-			}
-			if tt.status != 200 {
-				a.wantError(t, tt.status, tt.code)
-				return
-			}
-			a.wantOK(t)
-			if a.str(t, "scope") != tt.scope || a.num(t, "expires_in") != tt.expIn {
-				t.Errorf("scope %q expires_in %d, want %q %d", a.str(t, "scope"), a.num(t, "expires_in"), tt.scope, tt.expIn)
-			}
-			c := a.claims
-			now := f.clock.Now()
-			wantExp := min(now.Add(ttl).Unix(), fam.ExpiresAt.Unix())
-			if c.Subject != f.users[owner].ID || c.SessionID != fam.ID || c.ClientID != "" || c.ExpiresAt != wantExp || c.Confirmation != nil {
-				t.Errorf("claims %+v, want sub %s sid %s exp %d", c, f.users[owner].ID, fam.ID, wantExp)
-			}
-			next := a.str(t, "refresh_token")
-			if _, err := secret.Check(next, secret.PrefixRefreshToken); err != nil || next == rt {
-				t.Errorf("refresh_token %q (presented %q): %v", next, rt, err)
-			}
-			spent, err := f.store.GetRefreshToken(context.Background(), project, secret.Sum(rt))
-			if err != nil || !spent.Spent || !spent.SpentAt.Equal(now) || len(spent.Successor) == 0 ||
-				bytes.Contains(spent.Successor, []byte(next)) {
-				t.Errorf("presented token's record %+v, %v: want spent now, successor sealed", spent, err)
-			}
-			succ, err := f.store.GetRefreshToken(context.Background(), project, secret.Sum(next))
-			if err != nil || succ.Spent || succ.FamilyID != fam.ID || succ.Generation != 1 || !succ.ExpiresAt.Equal(*fam.ExpiresAt) {
-				t.Errorf("successor record %+v, %v", succ, err)
-			}
-			if got, err := f.store.GetFamily(context.Background(), project, fam.ID); err != nil || got.Status != credential.Active ||
-				!got.ExpiresAt.Equal(*fam.ExpiresAt) || !slices.Equal(got.Scopes, fam.Scopes) {
-				t.Errorf("family after exchange %+v, %v", got, err)
-			}
-		})
+}
+
+// run makes the case's family in a fixture of its own and exchanges its
+// token; on a 200 it checks the grant, the claims and the rotation.
+func (tt refreshCase) run(t *testing.T) {
+	f := newFixture(t)
+	owner, life, ttl := cmpOr(tt.owner, "alice"), cmpOr(tt.life, 90*day), cmpOr(tt.ttl, refresh.DefaultAccessTokenTTL)
+	fam, rt := f.family(t, owner, tt.scopes, life, ttl)
+	s := refreshSetup{t: t, f: f, fam: fam, rt: rt}
+	if tt.before != nil {
+		tt.before(t, s)
+	}
+	body := form("grant_type", "refresh_token", "refresh_token", rt)
+	if tt.body != nil {
+		body = tt.body(s)
+	}
+	a := f.call(t, tokenReq(body))
+	if tt.noReads && a.reads != 0 {
+		t.Errorf("read the store %d times; a malformed token must be refused without a read", a.reads)
+	}
+	if tt.status != 200 {
+		a.wantError(t, tt.status, tt.code)
+		return
+	}
+	a.wantOK(t)
+	if a.str(t, "scope") != tt.scope || a.num(t, "expires_in") != tt.expIn {
+		t.Errorf("scope %q expires_in %d, want %q %d", a.str(t, "scope"), a.num(t, "expires_in"), tt.scope, tt.expIn)
+	}
+	c := a.claims
+	wantExp := min(f.clock.Now().Add(ttl).Unix(), fam.ExpiresAt.Unix())
+	if c.Subject != f.users[owner].ID || c.SessionID != fam.ID || c.ClientID != "" || c.ExpiresAt != wantExp || c.Confirmation != nil {
+		t.Errorf("claims %+v, want sub %s sid %s exp %d", c, f.users[owner].ID, fam.ID, wantExp)
+	}
+	wantRotated(t, s, a)
+}
+
+// wantRotated checks that the 200 a spent s.rt now, sealing a new
+// successor of the next generation, and left the family as it was.
+func wantRotated(t *testing.T, s refreshSetup, a answer) {
+	t.Helper()
+	f, fam, rt, now := s.f, s.fam, s.rt, s.f.clock.Now()
+	next := a.str(t, "refresh_token")
+	if _, err := secret.Check(next, secret.PrefixRefreshToken); err != nil || next == rt {
+		t.Errorf("refresh_token %q (presented %q): %v", next, rt, err)
+	}
+	spent, err := f.store.GetRefreshToken(context.Background(), project, secret.Sum(rt))
+	if err != nil || !spent.Spent || !spent.SpentAt.Equal(now) || len(spent.Successor) == 0 ||
+		bytes.Contains(spent.Successor, []byte(next)) {
+		t.Errorf("presented token's record %+v, %v: want spent now, successor sealed", spent, err)
+	}
+	succ, err := f.store.GetRefreshToken(context.Background(), project, secret.Sum(next))
+	if err != nil || succ.Spent || succ.FamilyID != fam.ID || succ.Generation != 1 || !succ.ExpiresAt.Equal(*fam.ExpiresAt) {
+		t.Errorf("successor record %+v, %v", succ, err)
+	}
+	if got, err := f.store.GetFamily(context.Background(), project, fam.ID); err != nil || got.Status != credential.Active ||
+		!got.ExpiresAt.Equal(*fam.ExpiresAt) || !slices.Equal(got.Scopes, fam.Scopes) {
+		t.Errorf("family after exchange %+v, %v", got, err)
 	}
 }
 
