@@ -99,7 +99,7 @@ func runBootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -112,4 +112,23 @@ func runBootstrap(ctx context.Context) error {
 	}
 	fmt.Printf("admin user %s\nadmin API key (shown once, expires %s):\n%s\n", res.UserID, res.ExpiresAt.Format(time.RFC3339), res.Key)
 	return nil
+}
+
+// openStore opens the table bootstrap writes: in AWS, or in DynamoDB Local
+// (TOLLGATE_DYNAMODB_ENDPOINT) with the access key in AWS_ACCESS_KEY_ID or
+// else the local stack's, kept in TOLLGATE_STATE_DIR (.tollgate).
+func openStore(ctx context.Context, cfg config.Config) (*dynamo.Store, error) {
+	if cfg.DynamoDBEndpoint == "" || os.Getenv(dynamo.EnvAccessKey) != "" {
+		return dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	}
+	dir := getenv(map[string]string{"TOLLGATE_STATE_DIR": ".tollgate"})("TOLLGATE_STATE_DIR")
+	key, err := services.ReadAccessKey(filepath.Join(dir, devstack.DynamoDBKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("%w; or set %s", err, dynamo.EnvAccessKey)
+	}
+	db, err := dynamo.NewLocalClient(ctx, dynamo.Local{Endpoint: cfg.DynamoDBEndpoint, AccessKey: key})
+	if err != nil {
+		return nil, err
+	}
+	return dynamo.New(db, cfg.Table).RequireAudit(), nil
 }

@@ -34,38 +34,50 @@ type Options struct {
 	// certificate ("127.0.0.1:8443"); "" for none.
 	TLSListen string
 	Jar       string // DynamoDBLocal.jar
-	Endpoint  string // an already running DynamoDB (tests); Jar is then unused
-	Config    config.Config
-	Out       io.Writer // where the bootstrap key and status lines go
-	Logger    *slog.Logger
-	// Ready, when set, receives the listening addresses once serving (the
-	// HTTPS one "" when there is none).
-	Ready func(addr, tlsAddr string)
+	// DynamoDB is an already running DynamoDB Local and its access key
+	// (tests); Jar is then unused.
+	DynamoDB dynamo.Local
+	Config   config.Config
+	Out      io.Writer // where the bootstrap key and status lines go
+	Logger   *slog.Logger
+	// Ready, when set, receives the listening addresses once serving.
+	Ready func(Listening)
+}
+
+// Listening is where a running local stack answers.
+type Listening struct {
+	HTTP     string // host:port
+	HTTPS    string // host:port; "" when there is none
+	DynamoDB string // DynamoDB Local's endpoint URL
 }
 
 // Files in the state folder.
 const (
-	AdminKeyFile   = "admin.key" // the bootstrap admin key
-	SigningKeysDir = "signing"   // the local JWT signing keys
-	SealKeyFile    = "seal.key"  // the local envelope encryption key
+	AdminKeyFile = "admin.key" // the bootstrap admin key
+	// DynamoDBKeyFile holds DynamoDB Local's access key: its data is out of
+	// reach of any other key.
+	DynamoDBKeyFile = "dynamodb.key"
+	DynamoDBDir     = "dynamodb" // DynamoDB Local's files
+	SigningKeysDir  = "signing"  // the local JWT signing keys
+	SealKeyFile     = "seal.key" // the local envelope encryption key
 )
 
 // Run serves the local stack until ctx ends, then stops all it started.
 func Run(ctx context.Context, opt Options) error {
-	endpoint := opt.Endpoint
-	if endpoint == "" {
-		db, err := services.StartDynamoDB(ctx, opt.Jar, filepath.Join(opt.StateDir, "dynamodb"))
+	local := opt.DynamoDB
+	if local.Endpoint == "" {
+		db, err := startDynamoDB(ctx, opt)
 		if err != nil {
 			return err
 		}
 		defer db.Stop()
-		endpoint = db.Endpoint
+		local = dynamo.Local{Endpoint: db.Endpoint, AccessKey: db.AccessKey}
 	}
-	handler, err := Build(ctx, endpoint, opt)
+	handler, err := Build(ctx, local, opt)
 	if err != nil {
 		return err
 	}
-	stopSweeps, err := sweepEvery(ctx, endpoint, opt)
+	stopSweeps, err := sweepEvery(ctx, local, opt)
 	if err != nil {
 		return err
 	}
@@ -98,7 +110,7 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	fmt.Fprintln(opt.Out, " (Ctrl-C stops it)")
 	if opt.Ready != nil {
-		opt.Ready(ln.Addr().String(), tlsAddr)
+		opt.Ready(Listening{HTTP: ln.Addr().String(), HTTPS: tlsAddr, DynamoDB: local.Endpoint})
 	}
 	select {
 	case <-ctx.Done():
@@ -111,10 +123,10 @@ func Run(ctx context.Context, opt Options) error {
 }
 
 // Build creates the table if needed, bootstraps once, and returns the HTTP
-// handler serving the whole API against the DynamoDB at endpoint.
-func Build(ctx context.Context, endpoint string, opt Options) (http.Handler, error) {
+// handler serving the whole API against DynamoDB Local.
+func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, error) {
 	cfg := opt.Config
-	db, err := dynamo.NewClient(ctx, endpoint)
+	db, err := dynamo.NewLocalClient(ctx, local)
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +177,12 @@ const EventsFile = "events.jsonl"
 
 // sweepEvery runs the expiry sweep now and then every SweepInterval, with
 // the same code as the scheduled function, its events going to the outbox.
-func sweepEvery(ctx context.Context, endpoint string, opt Options) (stop func(), err error) {
-	st, err := dynamo.Open(ctx, endpoint, opt.Config.Table)
+func sweepEvery(ctx context.Context, local dynamo.Local, opt Options) (stop func(), err error) {
+	db, err := dynamo.NewLocalClient(ctx, local)
 	if err != nil {
 		return nil, err
 	}
+	st := dynamo.New(db, opt.Config.Table).RequireAudit()
 	cfg := opt.Config
 	s := &sweep.Sweeper{Store: st, Publisher: &FileOutbox{Path: filepath.Join(opt.StateDir, EventsFile)}, Options: sweep.Configured(cfg)}
 	logger := opt.Logger
@@ -220,4 +233,29 @@ func firstRun(ctx context.Context, st management.BootstrapStore, projectID strin
 	fmt.Fprintf(opt.Out, "Bootstrapped admin user %s. Admin API key (shown once, also in %s, expires %s):\n%s\n",
 		res.UserID, path, res.ExpiresAt.Format(time.RFC3339), res.Key)
 	return nil
+}
+
+// localDynamoDB is a started DynamoDB Local and the access key to its data.
+type localDynamoDB struct {
+	*services.Server
+	AccessKey string
+}
+
+// startDynamoDB starts DynamoDB Local keeping its files in the state
+// folder, behind the install's access key (created on the first run, kept
+// 0600 in the state folder, reused afterwards so the data survives).
+func startDynamoDB(ctx context.Context, opt Options) (localDynamoDB, error) {
+	key, err := services.LoadOrCreateAccessKey(filepath.Join(opt.StateDir, DynamoDBKeyFile))
+	if err != nil {
+		return localDynamoDB{}, err
+	}
+	dir := filepath.Join(opt.StateDir, DynamoDBDir)
+	if err := services.AdoptSharedDB(dir, key); err != nil {
+		return localDynamoDB{}, err
+	}
+	srv, err := services.StartDynamoDB(ctx, opt.Jar, dir)
+	if err != nil {
+		return localDynamoDB{}, err
+	}
+	return localDynamoDB{Server: srv, AccessKey: key}, nil
 }

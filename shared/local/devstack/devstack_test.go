@@ -17,7 +17,6 @@ import (
 	"github.com/tollgate/tollgate/shared/local/devstack"
 	"github.com/tollgate/tollgate/shared/local/devstacktest"
 	"github.com/tollgate/tollgate/shared/local/localtest"
-	"github.com/tollgate/tollgate/shared/local/services"
 )
 
 func TestMain(m *testing.M) { localtest.Main(m) }
@@ -178,43 +177,14 @@ func TestSecondStartDoesNotBootstrapAgain(t *testing.T) {
 // TestRestartKeepsData runs the whole local stack twice on one state folder,
 // as `make run` does: DynamoDB Local keeps its files there.
 func TestRestartKeepsData(t *testing.T) {
-	localtest.DynamoDB(t) // skip without the jar
-	jar, err := services.FindDynamoDB(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	start := func() (string, func()) {
-		ctx, cancel := context.WithCancel(context.Background())
-		ready, done := make(chan string, 1), make(chan error, 1)
-		go func() {
-			done <- devstack.Run(ctx, devstack.Options{
-				StateDir: dir, Listen: "127.0.0.1:0", Jar: jar, Out: io.Discard,
-				Config: config.Config{Table: "tollgate", ProjectID: config.DefaultProjectID, StoreTimeout: config.DefaultStoreTimeout},
-				Ready:  func(addr, _ string) { ready <- addr },
-			})
-		}()
-		select {
-		case addr := <-ready:
-			return "http://" + addr, func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Error(err)
-				}
-			}
-		case err := <-done:
-			cancel()
-			t.Fatal(err)
-		}
-		return "", nil
-	}
-	url, stop := start()
+	at, stop := runLocal(t, dir)
 	b, _ := os.ReadFile(filepath.Join(dir, devstack.AdminKeyFile))
 	auth := "x-api-key: " + strings.TrimSpace(string(b))
-	u := client{t, url}.want(201, "POST", "/v1/users", auth, `{"username":"kept"}`)
+	u := client{t, "http://" + at.HTTP}.want(201, "POST", "/v1/users", auth, `{"username":"kept"}`)
 	stop()
 
-	url, stop = start()
+	at, stop = runLocal(t, dir)
 	defer stop()
-	client{t, url}.want(200, "GET", "/v1/users/"+u["userId"].(string), auth, "")
+	client{t, "http://" + at.HTTP}.want(200, "GET", "/v1/users/"+u["userId"].(string), auth, "")
 }

@@ -34,12 +34,17 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// DynamoDB returns the endpoint of an in-memory DynamoDB Local shared by
-// the test binary, starting it on first use. Use it only in binaries run
-// through Main.
-func DynamoDB(t testing.TB) string {
+// accessKey is the test binary's DynamoDB Local access key, fresh and
+// random per binary: DynamoDB Local listens on every interface, and only
+// this key sees the tables the tests create.
+var accessKey = services.NewAccessKey()
+
+// DynamoDB returns an in-memory DynamoDB Local shared by the test binary,
+// starting it on first use, and the binary's access key to it. Use it only
+// in binaries run through Main.
+func DynamoDB(t testing.TB) dynamo.Local {
 	t.Helper()
-	return dynamoDB.endpointFor(t)
+	return dynamo.Local{Endpoint: dynamoDB.endpointFor(t), AccessKey: accessKey}
 }
 
 // KMS returns the endpoint of a local-kms shared by the test binary,
@@ -54,7 +59,7 @@ func KMS(t testing.TB) string {
 func NewTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := dynamo.NewClient(ctx, DynamoDB(t))
+	db, err := dynamo.NewLocalClient(ctx, DynamoDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,14 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
 
 // EnvDynamoDBJar names the DynamoDBLocal.jar to run, overriding the search.
@@ -25,16 +28,20 @@ func FindDynamoDB(dir string) (string, error) {
 	return FindUp(dir, EnvDynamoDBJar, jarGlob, ErrNoDynamoDB)
 }
 
-// StartDynamoDB runs the jar on a free loopback port, in memory when dataDir is ""
-// or keeping its files in dataDir, and waits until it accepts connections.
+// StartDynamoDB runs the jar on a free port, in memory when dataDir is "" or
+// keeping its files in dataDir, and waits until it accepts connections.
+// DynamoDB Local cannot bind to one address, so it listens on every
+// interface: it runs without -sharedDb, keeping one database per access key
+// and region, and only clients signing with the caller's secret random
+// access key (NewAccessKey) see the caller's tables.
 func StartDynamoDB(ctx context.Context, jar, dataDir string) (*Server, error) {
 	jar, err := filepath.Abs(jar)
 	if err != nil {
 		return nil, err
 	}
-	// -sharedDb: one database whatever the access key and region.
+	// Never -sharedDb: that would give every access key the same tables.
 	args := []string{"-Xmx256m", "-Djava.library.path=" + filepath.Join(filepath.Dir(jar), "DynamoDBLocal_lib"),
-		"-jar", jar, "-disableTelemetry", "-sharedDb"}
+		"-jar", jar, "-disableTelemetry"}
 	if dataDir == "" {
 		args = append(args, "-inMemory")
 	} else {
@@ -52,4 +59,26 @@ func StartDynamoDB(ctx context.Context, jar, dataDir string) (*Server, error) {
 		cmd.Dir = filepath.Dir(jar)
 		return cmd
 	})
+}
+
+// sharedDBFile is where DynamoDB Local run with -sharedDb kept its data.
+const sharedDBFile = "shared-local-instance.db"
+
+// AdoptSharedDB moves the database an earlier DynamoDB Local run with
+// -sharedDb left in dataDir to accessKey's own file, so a state folder
+// from before the access key keeps its data. It does nothing when there is
+// none or accessKey already has one.
+func AdoptSharedDB(dataDir, accessKey string) error {
+	old := filepath.Join(dataDir, sharedDBFile)
+	own := filepath.Join(dataDir, accessKey+"_"+dynamo.LocalRegion+".db")
+	if _, err := os.Stat(old); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(own); err == nil {
+		return nil
+	}
+	if err := os.Rename(old, own); err != nil {
+		return fmt.Errorf("moving DynamoDB Local's shared database to the access key's: %w", err)
+	}
+	return nil
 }

@@ -2,7 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -10,31 +12,59 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
+// Local names a DynamoDB Local and the access key whose database a client
+// uses there: DynamoDB Local keeps one database per access key and region,
+// so the key is what keeps other callers out.
+type Local struct {
+	Endpoint  string
+	AccessKey string
+}
+
+// EnvAccessKey is the standard AWS variable NewClient reads the access key
+// of a DynamoDB Local endpoint from.
+const EnvAccessKey = "AWS_ACCESS_KEY_ID"
+
+// ErrNoAccessKey reports a DynamoDB Local endpoint without an access key.
+var ErrNoAccessKey = errors.New("a DynamoDB Local endpoint needs its access key in " + EnvAccessKey +
+	" (the local stack's is in .tollgate/dynamodb.key)")
+
+// LocalRegion is the region DynamoDB Local clients name.
+const LocalRegion = "us-east-1"
+
 // NewClient returns a DynamoDB client: the default AWS configuration, or,
-// when endpoint is set, DynamoDB Local at that endpoint with static
-// development credentials.
+// when endpoint is set, DynamoDB Local at that endpoint with the access key
+// in AWS_ACCESS_KEY_ID.
 func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
-	var opts []func(*config.LoadOptions) error
 	if endpoint != "" {
-		opts = append(opts,
-			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("tollgatelocal", "tollgatelocal", "")))
+		return NewLocalClient(ctx, Local{Endpoint: endpoint, AccessKey: os.Getenv(EnvAccessKey)})
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return dynamodb.NewFromConfig(cfg), nil
+}
+
+// NewLocalClient returns a client of DynamoDB Local at l.Endpoint signing
+// with l.AccessKey (DynamoDB Local checks no secret).
+func NewLocalClient(ctx context.Context, l Local) (*dynamodb.Client, error) {
+	if l.AccessKey == "" {
+		return nil, ErrNoAccessKey
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(LocalRegion),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(l.AccessKey, "local", "")))
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.DisableValidateResponseChecksum = true
-		}
+		o.BaseEndpoint = aws.String(l.Endpoint)
+		o.DisableValidateResponseChecksum = true
 	}), nil
 }
 
-// Open returns the store the functions and the local stack use: over
-// table, through NewClient(ctx, endpoint), refusing any change made
-// without its audit record.
+// Open returns the store the functions use: over table, through
+// NewClient(ctx, endpoint), refusing any change made without its audit
+// record.
 func Open(ctx context.Context, endpoint, table string) (*Store, error) {
 	db, err := NewClient(ctx, endpoint)
 	if err != nil {
