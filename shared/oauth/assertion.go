@@ -40,7 +40,8 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err := h.throttled(ctx, "x5t:"+thumbprint, now); err != nil {
 		return nil, err
 	}
-	g, err := h.verifyAssertion(ctx, tok, thumbprint, now)
+	clientID, named := form["client_id"]
+	g, err := h.verifyAssertion(ctx, tok, thumbprint, clientID, named, now)
 	if errors.Is(err, errBadAssertion) {
 		if err := h.failed(ctx, "x5t:"+thumbprint, now); err != nil {
 			return nil, err
@@ -62,8 +63,9 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 var errBadAssertion = errors.New("bad client assertion")
 
 // verifyAssertion checks the assertion against the bound certificate, its
-// owner and the replay record, and opens a sign-in session.
-func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, now time.Time) (grantee, error) {
+// owner, the client_id sent beside it (when named) and the replay record,
+// and opens a sign-in session.
+func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint, clientID string, named bool, now time.Time) (grantee, error) {
 	b, err := h.store.GetCertificate(ctx, h.opt.ProjectID, thumbprint)
 	if errors.Is(err, store.ErrNotFound) {
 		return grantee{}, errBadAssertion
@@ -73,7 +75,7 @@ func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, n
 	}
 	v := AssertionVerifier{Audiences: []string{h.opt.Issuer, h.opt.Issuer + "/oauth/token"}, MaxLifetime: MaxAssertionLifetime, Clock: h.opt.Clock}
 	claims, err := v.Verify(tok, b.Certificate)
-	if err != nil || claims.Subject != b.Owner || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
+	if err != nil || claims.Subject != b.Owner || named && clientID != claims.Subject || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
 		return grantee{}, errBadAssertion
 	}
 	owner, err := h.activeOwner(ctx, b.Owner)

@@ -72,6 +72,7 @@ func (b *logBuffer) String() string {
 
 type fixture struct {
 	store    *memory.Store
+	counted  *counted // f.store as the handler sees it, its writes counted
 	clock    *clock.Fake
 	signer   accesstoken.Signer
 	verifier *accesstoken.Verifier
@@ -117,7 +118,8 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	for _, o := range opts {
 		o(&opt)
 	}
-	f.h = oauth.New(f.store, opt)
+	f.counted = &counted{Store: f.store}
+	f.h = oauth.New(f.counted, opt)
 	t.Cleanup(func() {
 		logs := f.logs.String()
 		f.mu.Lock()
@@ -246,6 +248,7 @@ type answer struct {
 	fields map[string]json.RawMessage
 	claims accesstoken.Claims // of access_token, on a 200 from /oauth/token
 	reads  int64              // store reads during the call
+	writes int64              // store writes during the call
 }
 
 // member decodes member k of an answer as a T, failing the test if it
@@ -312,9 +315,9 @@ func usedBasic(req events.APIGatewayProxyRequest) bool {
 // 6749 §5.1 members and an access token that verifies.
 func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	t.Helper()
-	reads := f.store.Reads.Load()
+	reads, writes := f.store.Reads.Load(), f.counted.writes.Load()
 	raw, err := f.h.Handle(context.Background(), req)
-	a := answer{APIGatewayProxyResponse: raw, reads: f.store.Reads.Load() - reads}
+	a := answer{APIGatewayProxyResponse: raw, reads: f.store.Reads.Load() - reads, writes: f.counted.writes.Load() - writes}
 	if err != nil {
 		t.Fatalf("Handle returned error %v; every failure must be a response", err)
 	}
