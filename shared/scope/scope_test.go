@@ -58,3 +58,56 @@ func TestAlgebra(t *testing.T) {
 		}
 	}
 }
+
+// TestParseClaim: a token's scope claim reads back the set String wrote,
+// All included, and nothing else.
+func TestParseClaim(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string
+		all  bool
+		err  bool
+	}{
+		{in: "*", want: "*", all: true},
+		{in: "b:read a:write", want: "a:write b:read"},
+		{in: "  a:read\tb:read ", want: "a:read b:read"},
+		{in: "", want: ""},
+		{in: "* a:read", err: true},
+		{in: "a:read *", err: true},
+		{in: "* *", err: true},
+		{in: "**", err: true},
+		{in: "Upper", err: true},
+	}
+	for _, c := range cases {
+		got, err := ParseClaim(c.in)
+		if (err != nil) != c.err || err == nil && (got.String() != c.want || got.IsAll() != c.all) {
+			t.Errorf("ParseClaim(%q) = %q (all %v), %v", c.in, got, got.IsAll(), err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseClaim(%q) error %v is not ErrInvalid", c.in, err)
+		}
+	}
+	for _, s := range []Set{{All}, {"a:read", "b:write"}, {}} {
+		if got, err := ParseClaim(s.String()); err != nil || got.String() != s.String() || got.IsAll() != s.IsAll() {
+			t.Errorf("ParseClaim(%q) = %q, %v: not the set String wrote", s.String(), got, err)
+		}
+	}
+}
+
+// FuzzParseClaim: whatever a claim holds, ParseClaim never panics, and a
+// set it accepts is written back by String as a claim that reads the same.
+func FuzzParseClaim(f *testing.F) {
+	for _, s := range []string{"*", "a:read b:write", "", "* a", " \t*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, claim string) {
+		got, err := ParseClaim(claim)
+		if err != nil {
+			return
+		}
+		again, err := ParseClaim(got.String())
+		if err != nil || again.String() != got.String() || again.IsAll() != got.IsAll() {
+			t.Fatalf("ParseClaim(%q) = %q, which reads back as %q, %v", claim, got, again, err)
+		}
+	})
+}
