@@ -6,10 +6,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"log/slog"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,7 +23,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/envelope"
@@ -465,4 +471,55 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// holder is what a private_key_jwt client holds: the key of a certificate
+// bound to its user.
+type holder struct {
+	owner string // the user id the certificate is bound to
+	key   *ecdsa.PrivateKey
+	cert  certbind.Certificate
+}
+
+// bindCertificate binds a new self-signed P-256 certificate to user name.
+func (f *fixture) bindCertificate(t *testing.T, name string) holder {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	must(t, err)
+	now := f.clock.Now()
+	tpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name}, BasicConstraintsValid: true,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	must(t, err)
+	cert, err := certbind.FromClientCert(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	must(t, err)
+	owner := f.users[name].ID
+	must(t, f.store.BindCertificate(context.Background(), certbind.Binding{ProjectID: project, Owner: owner, Certificate: cert, CreatedAt: now}))
+	return holder{owner: owner, key: key, cert: cert}
+}
+
+// assertion is an RFC 7523 client assertion of h made with golang-jwt:
+// iss and sub h's user, aud the token endpoint, a fresh jti, exp in four
+// minutes.
+func (f *fixture) assertion(t *testing.T, h holder) string {
+	t.Helper()
+	now := f.clock.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"iss": h.owner, "sub": h.owner, "aud": issuer + "/oauth/token", "jti": rand.Text(),
+		"iat": now.Unix(), "exp": now.Add(4 * time.Minute).Unix(),
+	})
+	tok.Header["x5t#S256"] = h.cert.X5tS256
+	signed, err := tok.SignedString(h.key)
+	must(t, err)
+	f.remember(signed)
+	return signed
+}
+
+// assertionGrant is a client_credentials grant authenticated by assertion,
+// with more form pairs kv and headers ("Name: value").
+func assertionGrant(assertion string, kv []string, headers ...string) events.APIGatewayProxyRequest {
+	return tokenReq(form(append([]string{"grant_type", "client_credentials",
+		"client_assertion_type", oauth.AssertionType, "client_assertion", assertion}, kv...)...), headers...)
 }

@@ -14,12 +14,12 @@ import (
 // assertion stays unspent.
 func TestRefusalsWriteNothing(t *testing.T) {
 	cases := []struct {
-		name     string
-		password bool // password sign-in on
-		req      func(t *testing.T, f *fixture) events.APIGatewayProxyRequest
-		status   int
-		code     string
-		after    func(t *testing.T, f *fixture)
+		name   string
+		opts   []option
+		req    func(t *testing.T, f *fixture) events.APIGatewayProxyRequest
+		status int
+		code   string
+		after  func(t *testing.T, f *fixture)
 	}{
 		{name: "assertion asking beyond its user's scopes", req: func(t *testing.T, f *fixture) events.APIGatewayProxyRequest {
 			h := f.bindCertificate(t, "alice")
@@ -30,27 +30,23 @@ func TestRefusalsWriteNothing(t *testing.T) {
 		{name: "assertion asking a malformed scope", req: func(t *testing.T, f *fixture) events.APIGatewayProxyRequest {
 			return assertionGrant(f.assertion(t, f.bindCertificate(t, "alice")), []string{"scope", "Echo:Read"})
 		}, status: 400, code: "invalid_scope"},
-		{name: "password sign-in asking beyond the user's scopes", password: true, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
+		{name: "password sign-in asking beyond the user's scopes", opts: []option{passwordSignIn}, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
 			return tokenReq(form("grant_type", "client_credentials", "client_id", "carol", "client_secret", carolPW, "scope", "echo:write"))
 		}, status: 400, code: "invalid_scope"},
 		{name: "client asking beyond its grant", req: func(t *testing.T, f *fixture) events.APIGatewayProxyRequest {
 			c, sec := f.client(t, "bob", nil)
 			return basicGrant(c.ID, sec, "scope", "echo:write")
 		}, status: 400, code: "invalid_scope"},
-		{name: "revoke authenticated by username and password", password: true, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
+		{name: "revoke authenticated by username and password", opts: []option{passwordSignIn}, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
 			return revokeReq(form("token", "a.b.c", "client_id", "carol", "client_secret", carolPW))
 		}, status: 200},
-		{name: "revoke over Basic with username and password", password: true, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
+		{name: "revoke over Basic with username and password", opts: []option{passwordSignIn}, req: func(*testing.T, *fixture) events.APIGatewayProxyRequest {
 			return revokeReq(form("token", "tgr_unknown"), basic("carol", carolPW))
 		}, status: 200},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var opts []option
-			if c.password {
-				opts = append(opts, passwordSignIn)
-			}
-			f := newFixture(t, opts...)
+			f := newFixture(t, c.opts...)
 			a := f.call(t, c.req(t, f))
 			if c.status == 200 {
 				a.wantOK(t)

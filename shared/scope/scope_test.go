@@ -62,29 +62,24 @@ func TestAlgebra(t *testing.T) {
 // TestParseClaim: a token's scope claim reads back the set String wrote,
 // All included, and nothing else.
 func TestParseClaim(t *testing.T) {
-	cases := []struct {
-		in   string
-		want string
-		all  bool
-		err  bool
-	}{
-		{in: "*", want: "*", all: true},
-		{in: "b:read a:write", want: "a:write b:read"},
-		{in: "  a:read\tb:read ", want: "a:read b:read"},
-		{in: "", want: ""},
-		{in: "* a:read", err: true},
-		{in: "a:read *", err: true},
-		{in: "* *", err: true},
-		{in: "**", err: true},
-		{in: "Upper", err: true},
+	cases := map[string]string{ // claim: the set read, or "error"
+		"*":                 "*",
+		"b:read a:write":    "a:write b:read",
+		"  a:read\tb:read ": "a:read b:read",
+		"":                  "",
+		"* a:read":          "error",
+		"a:read *":          "error",
+		"* *":               "error",
+		"**":                "error",
+		"Upper":             "error",
 	}
-	for _, c := range cases {
-		got, err := ParseClaim(c.in)
-		if (err != nil) != c.err || err == nil && (got.String() != c.want || got.IsAll() != c.all) {
-			t.Errorf("ParseClaim(%q) = %q (all %v), %v", c.in, got, got.IsAll(), err)
+	for in, want := range cases {
+		got, err := ParseClaim(in)
+		if (err != nil) != (want == "error") || err == nil && (got.String() != want || got.IsAll() != (want == All)) {
+			t.Errorf("ParseClaim(%q) = %q (all %v), %v", in, got, got.IsAll(), err)
 		}
 		if err != nil && !errors.Is(err, ErrInvalid) {
-			t.Errorf("ParseClaim(%q) error %v is not ErrInvalid", c.in, err)
+			t.Errorf("ParseClaim(%q) error %v is not ErrInvalid", in, err)
 		}
 	}
 	for _, s := range []Set{{All}, {"a:read", "b:write"}, {}} {
