@@ -1,13 +1,18 @@
 package authorizer_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
+	"github.com/tollgate/tollgate/shared/store/memory"
 )
 
 func TestMalformedTokensNeverReachTheStore(t *testing.T) {
@@ -73,5 +78,43 @@ func TestLastUsedWrittenAtMostOncePerMinute(t *testing.T) {
 	k, _ = f.store.GetKey(ctx, project, f.key.ID)
 	if !k.LastUsedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("not written after a minute: %v", k.LastUsedAt)
+	}
+}
+
+// panickingTouch is a store whose lastUsedAt write panics, with the key's
+// secret in the panic value.
+type panickingTouch struct {
+	*memory.Store
+	secret string
+}
+
+func (p panickingTouch) TouchKey(context.Context, string, string, time.Time, time.Duration) error {
+	panic("store exploded holding " + p.secret)
+}
+
+// TestLastUsedPanicRecovered: a panic in the background lastUsedAt write
+// neither kills the process nor changes the decision; it is logged without
+// the secret and counted.
+func TestLastUsedPanicRecovered(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, false, nil)
+	var logs bytes.Buffer // written by the background write, read after Wait
+	a := authorizer.New(panickingTouch{Store: f.store, secret: f.token}, authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
+		Routes: access.NewTable(access.Routes), Clock: f.clock, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	for i := range 2 {
+		resp, err := a.Handle(ctx, whoami(map[string]string{"x-api-key": f.token}))
+		a.Wait()
+		if err != nil || effect(resp, arnBase+"/GET/v1/whoami") != authorizer.Allow {
+			t.Fatalf("request %d: %v, %v", i, effect(resp, arnBase+"/GET/v1/whoami"), err)
+		}
+		if got := a.Panics(); got != int64(i+1) {
+			t.Fatalf("after request %d: %d panics counted", i, got)
+		}
+		f.clock.Advance(authorizer.TouchInterval)
+	}
+	if !strings.Contains(logs.String(), "lastUsedAt") || strings.Contains(logs.String(), f.token) {
+		t.Fatalf("log lines: want the panic, without the secret:\n%s", logs.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -68,6 +69,7 @@ type Authorizer struct {
 	touchMu sync.Mutex
 	touched map[string]time.Time
 	pending sync.WaitGroup // lastUsedAt writes under way
+	panics  atomic.Int64   // lastUsedAt writes that panicked (recovered)
 }
 
 // method is one kind of credential (apikey.go, jwt.go, sas.go,

@@ -67,7 +67,7 @@ func narrow(p *access.Principal, c accesstoken.Claims, k credential.Kind) *acces
 	if k == credential.KindJWT {
 		return p
 	}
-	claimed, _ := scope.Parse(strings.Fields(c.Scope))
+	claimed, _ := scope.ParseClaim(c.Scope) // malformed: nil, which grants nothing
 	p.CredentialType, p.Scopes = credential.TypeAccessToken, scope.Intersect(p.Scopes, claimed)
 	if k == credential.KindClient {
 		p.ID, p.Admin = p.CredentialID, false

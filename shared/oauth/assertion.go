@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
-	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
 )
@@ -26,6 +24,9 @@ const MaxAssertionLifetime = 5 * time.Minute
 // private_key_jwt assertion signed with the key of the user's bound
 // certificate: a certificate-bound access token (RFC 8705 cnf), good only
 // over mutual TLS with that certificate. Every failure is invalid_client.
+// Nothing is written for a refused request but its failure count: the
+// assertion is spent (its jti recorded) and its sign-in session opened only
+// once the scope is granted.
 func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, requested scope.Set) (any, error) {
 	now := h.opt.Clock.Now()
 	tok := form["client_assertion"]
@@ -40,13 +41,10 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err := h.throttled(ctx, "x5t:"+thumbprint, now); err != nil {
 		return nil, err
 	}
-	g, err := h.verifyAssertion(ctx, tok, thumbprint, now)
+	clientID, named := form["client_id"]
+	g, claims, err := h.verifyAssertion(ctx, tok, thumbprint, clientID, named, now)
 	if errors.Is(err, errBadAssertion) {
-		if err := h.failed(ctx, "x5t:"+thumbprint, now); err != nil {
-			return nil, err
-		}
-		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
-		return nil, InvalidClient(false)
+		return nil, h.refuseAssertion(ctx, thumbprint, now)
 	}
 	if err != nil {
 		return nil, err
@@ -55,48 +53,58 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if err != nil {
 		return nil, err
 	}
+	// The replay record is one conditional write: of two racing uses of an
+	// assertion, exactly one gets past it.
+	if err := h.store.RecordAssertion(ctx, h.opt.ProjectID, claims.Issuer, claims.ID, claims.ExpiresAt); errors.Is(err, store.ErrConflict) {
+		return nil, h.refuseAssertion(ctx, thumbprint, now) // a replay
+	} else if err != nil {
+		return nil, err
+	}
+	if err := h.openSignIn(ctx, g, now); err != nil {
+		return nil, err
+	}
 	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t}},
 		scopes, now, now.Add(credential.AccessTokenTTL))
 }
 
 var errBadAssertion = errors.New("bad client assertion")
 
+// refuseAssertion counts a refused assertion against its certificate and
+// answers invalid_client.
+func (h *Handler) refuseAssertion(ctx context.Context, thumbprint string, now time.Time) error {
+	if err := h.failed(ctx, "x5t:"+thumbprint, now); err != nil {
+		return err
+	}
+	h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
+	return InvalidClient(false)
+}
+
 // verifyAssertion checks the assertion against the bound certificate, its
-// owner and the replay record, and opens a sign-in session.
-func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint string, now time.Time) (grantee, error) {
+// owner and the client_id sent beside it (when named), writing nothing: it
+// returns who signs in, with the sign-in session to open, and the claims
+// whose jti the caller records.
+func (h *Handler) verifyAssertion(ctx context.Context, tok, thumbprint, clientID string, named bool, now time.Time) (grantee, AssertionClaims, error) {
 	b, err := h.store.GetCertificate(ctx, h.opt.ProjectID, thumbprint)
 	if errors.Is(err, store.ErrNotFound) {
-		return grantee{}, errBadAssertion
+		return grantee{}, AssertionClaims{}, errBadAssertion
 	}
 	if err != nil {
-		return grantee{}, err
+		return grantee{}, AssertionClaims{}, err
 	}
 	v := AssertionVerifier{Audiences: []string{h.opt.Issuer, h.opt.Issuer + "/oauth/token"}, MaxLifetime: MaxAssertionLifetime, Clock: h.opt.Clock}
 	claims, err := v.Verify(tok, b.Certificate)
-	if err != nil || claims.Subject != b.Owner || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
-		return grantee{}, errBadAssertion
+	if err != nil || claims.Subject != b.Owner || named && clientID != claims.Subject || now.Before(b.NotBefore) || !now.Before(b.NotAfter) {
+		return grantee{}, AssertionClaims{}, errBadAssertion
 	}
 	owner, err := h.activeOwner(ctx, b.Owner)
 	if errors.Is(err, store.ErrNotFound) {
-		return grantee{}, errBadAssertion
+		return grantee{}, AssertionClaims{}, errBadAssertion
 	}
 	if err != nil {
-		return grantee{}, err
+		return grantee{}, AssertionClaims{}, err
 	}
-	if err := h.store.RecordAssertion(ctx, h.opt.ProjectID, claims.Issuer, claims.ID, claims.ExpiresAt); errors.Is(err, store.ErrConflict) {
-		return grantee{}, errBadAssertion // a replay
-	} else if err != nil {
-		return grantee{}, err
-	}
-	exp := now.Add(credential.AccessTokenTTL)
-	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindAssertion)), Kind: credential.KindAssertion,
-		Owner: owner.ID, Name: "private_key_jwt sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp,
-		NotBefore: now.Truncate(time.Second)}
-	actx := audit.Retarget(ctx, audit.JWTCreate, audit.Credential(s.Kind.Type(), s.ID), now)
-	if err := h.store.CreateSession(actx, s); err != nil {
-		return grantee{}, err
-	}
-	return grantee{sub: owner.ID, sid: s.ID, owner: owner}, nil
+	s := h.signIn(credential.KindAssertion, "private_key_jwt sign-in", owner.ID, now)
+	return grantee{sub: owner.ID, sid: s.ID, owner: owner, signIn: &s}, claims, nil
 }
 
 // hexThumbprint turns an x5t#S256 (base64url SHA-256) into the upper-case

@@ -53,6 +53,9 @@ type grantee struct {
 	sub, clientID, sid string
 	scopes             scope.Set // what the credential grants; nil: the owner's
 	owner              user.User
+	// signIn, for a user signing in, is the session its token names, not
+	// yet stored (openSignIn stores it).
+	signIn *credential.Session
 }
 
 // verifyClient checks a client's secret (or a user's password), throttling

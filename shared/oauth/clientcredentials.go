@@ -16,7 +16,9 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	_, hasAssertion := form["client_assertion"]
 	_, hasAssertionType := form["client_assertion_type"]
 	if hasAssertion || hasAssertionType {
-		if present {
+		// A client_id beside the assertion names the client (RFC 7521
+		// §4.2): it is no second method, unlike Basic or a client_secret.
+		if _, hasSecret := form["client_secret"]; auth.basic || hasSecret {
 			return nil, InvalidRequest("use one client authentication method, not both")
 		}
 		requested, err := requestedScopes(form)
@@ -39,6 +41,9 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	}
 	scopes, err := grant(g.owner, g.scopes, requested)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.openSignIn(ctx, g, now); err != nil {
 		return nil, err
 	}
 	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL))

@@ -6,10 +6,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"log/slog"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,7 +23,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/envelope"
@@ -72,6 +78,7 @@ func (b *logBuffer) String() string {
 
 type fixture struct {
 	store    *memory.Store
+	counted  *counted // f.store as the handler sees it, its writes counted
 	clock    *clock.Fake
 	signer   accesstoken.Signer
 	verifier *accesstoken.Verifier
@@ -117,7 +124,8 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	for _, o := range opts {
 		o(&opt)
 	}
-	f.h = oauth.New(f.store, opt)
+	f.counted = &counted{Store: f.store}
+	f.h = oauth.New(f.counted, opt)
 	t.Cleanup(func() {
 		logs := f.logs.String()
 		f.mu.Lock()
@@ -246,6 +254,7 @@ type answer struct {
 	fields map[string]json.RawMessage
 	claims accesstoken.Claims // of access_token, on a 200 from /oauth/token
 	reads  int64              // store reads during the call
+	writes int64              // store writes during the call
 }
 
 // member decodes member k of an answer as a T, failing the test if it
@@ -312,9 +321,9 @@ func usedBasic(req events.APIGatewayProxyRequest) bool {
 // 6749 §5.1 members and an access token that verifies.
 func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	t.Helper()
-	reads := f.store.Reads.Load()
+	reads, writes := f.store.Reads.Load(), f.counted.writes.Load()
 	raw, err := f.h.Handle(context.Background(), req)
-	a := answer{APIGatewayProxyResponse: raw, reads: f.store.Reads.Load() - reads}
+	a := answer{APIGatewayProxyResponse: raw, reads: f.store.Reads.Load() - reads, writes: f.counted.writes.Load() - writes}
 	if err != nil {
 		t.Fatalf("Handle returned error %v; every failure must be a response", err)
 	}
@@ -462,4 +471,55 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// holder is what a private_key_jwt client holds: the key of a certificate
+// bound to its user.
+type holder struct {
+	owner string // the user id the certificate is bound to
+	key   *ecdsa.PrivateKey
+	cert  certbind.Certificate
+}
+
+// bindCertificate binds a new self-signed P-256 certificate to user name.
+func (f *fixture) bindCertificate(t *testing.T, name string) holder {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	must(t, err)
+	now := f.clock.Now()
+	tpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name}, BasicConstraintsValid: true,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	must(t, err)
+	cert, err := certbind.FromClientCert(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	must(t, err)
+	owner := f.users[name].ID
+	must(t, f.store.BindCertificate(context.Background(), certbind.Binding{ProjectID: project, Owner: owner, Certificate: cert, CreatedAt: now}))
+	return holder{owner: owner, key: key, cert: cert}
+}
+
+// assertion is an RFC 7523 client assertion of h made with golang-jwt:
+// iss and sub h's user, aud the token endpoint, a fresh jti, exp in four
+// minutes.
+func (f *fixture) assertion(t *testing.T, h holder) string {
+	t.Helper()
+	now := f.clock.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"iss": h.owner, "sub": h.owner, "aud": issuer + "/oauth/token", "jti": rand.Text(),
+		"iat": now.Unix(), "exp": now.Add(4 * time.Minute).Unix(),
+	})
+	tok.Header["x5t#S256"] = h.cert.X5tS256
+	signed, err := tok.SignedString(h.key)
+	must(t, err)
+	f.remember(signed)
+	return signed
+}
+
+// assertionGrant is a client_credentials grant authenticated by assertion,
+// with more form pairs kv and headers ("Name: value").
+func assertionGrant(assertion string, kv []string, headers ...string) events.APIGatewayProxyRequest {
+	return tokenReq(form(append([]string{"grant_type", "client_credentials",
+		"client_assertion_type", oauth.AssertionType, "client_assertion", assertion}, kv...)...), headers...)
 }

@@ -22,15 +22,27 @@ func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, now time.Time
 	if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
 		return grantee{}, false, nil
 	}
-	// Each sign-in is a session of its own, so its token can be revoked. It
-	// starts at the same now the token's iat is taken from: a later clock
-	// reading could fall in the next second and refuse the token.
+	s := h.signIn(credential.KindPassword, "password sign-in", u.ID, now)
+	return grantee{sub: u.ID, sid: s.ID, owner: u, signIn: &s}, true, nil
+}
+
+// signIn is the session of one sign-in of owner, so that its token can be
+// revoked; openSignIn stores it once a token is to be issued. It starts at
+// the same now the token's iat is taken from: a later clock reading could
+// fall in the next second and refuse the token.
+func (h *Handler) signIn(kind credential.Kind, name, owner string, now time.Time) credential.Session {
 	exp := now.Add(credential.AccessTokenTTL)
-	s := credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,
-		Owner: u.ID, Name: "password sign-in", Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
-	actx := audit.Retarget(ctx, audit.JWTCreate, audit.Credential(s.Kind.Type(), s.ID), now)
-	if err := h.store.CreateSession(actx, s); err != nil {
-		return grantee{}, false, err
+	return credential.Session{ProjectID: h.opt.ProjectID, ID: id.New(string(kind)), Kind: kind, Owner: owner, Name: name,
+		Status: credential.Active, CreatedAt: now, ExpiresAt: &exp, NotBefore: now.Truncate(time.Second)}
+}
+
+// openSignIn stores g's sign-in session, when it has one: only once a
+// token is to be issued, so that a refused request or a revocation opens
+// none.
+func (h *Handler) openSignIn(ctx context.Context, g grantee, now time.Time) error {
+	if g.signIn == nil {
+		return nil
 	}
-	return grantee{sub: u.ID, sid: s.ID, owner: u}, true, nil
+	actx := audit.Retarget(ctx, audit.JWTCreate, audit.Credential(g.signIn.Kind.Type(), g.signIn.ID), now)
+	return h.store.CreateSession(actx, *g.signIn)
 }

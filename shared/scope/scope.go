@@ -34,6 +34,20 @@ func Parse(in []string) (Set, error) {
 	return slices.Compact(out), nil
 }
 
+// ParseClaim reads a token's scope claim as String writes it: scopes
+// separated by spaces, or All alone for a credential holding every scope
+// (an admin's that inherits). Anything else is ErrInvalid.
+func ParseClaim(claim string) (Set, error) {
+	fields := strings.Fields(claim)
+	if slices.Contains(fields, All) {
+		if len(fields) != 1 {
+			return nil, fmt.Errorf("%w: %q must stand alone", ErrInvalid, All)
+		}
+		return Set{All}, nil
+	}
+	return Parse(fields)
+}
+
 func validate(s string) error {
 	if s == "" || len(s) > MaxLen {
 		return fmt.Errorf("%w: %q must be 1 to %d characters", ErrInvalid, s, MaxLen)

@@ -58,3 +58,51 @@ func TestAlgebra(t *testing.T) {
 		}
 	}
 }
+
+// TestParseClaim: a token's scope claim reads back the set String wrote,
+// All included, and nothing else.
+func TestParseClaim(t *testing.T) {
+	cases := map[string]string{ // claim: the set read, or "error"
+		"*":                 "*",
+		"b:read a:write":    "a:write b:read",
+		"  a:read\tb:read ": "a:read b:read",
+		"":                  "",
+		"* a:read":          "error",
+		"a:read *":          "error",
+		"* *":               "error",
+		"**":                "error",
+		"Upper":             "error",
+	}
+	for in, want := range cases {
+		got, err := ParseClaim(in)
+		if (err != nil) != (want == "error") || err == nil && (got.String() != want || got.IsAll() != (want == All)) {
+			t.Errorf("ParseClaim(%q) = %q (all %v), %v", in, got, got.IsAll(), err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseClaim(%q) error %v is not ErrInvalid", in, err)
+		}
+	}
+	for _, s := range []Set{{All}, {"a:read", "b:write"}, {}} {
+		if got, err := ParseClaim(s.String()); err != nil || got.String() != s.String() || got.IsAll() != s.IsAll() {
+			t.Errorf("ParseClaim(%q) = %q, %v: not the set String wrote", s.String(), got, err)
+		}
+	}
+}
+
+// FuzzParseClaim: whatever a claim holds, ParseClaim never panics, and a
+// set it accepts is written back by String as a claim that reads the same.
+func FuzzParseClaim(f *testing.F) {
+	for _, s := range []string{"*", "a:read b:write", "", "* a", " \t*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, claim string) {
+		got, err := ParseClaim(claim)
+		if err != nil {
+			return
+		}
+		again, err := ParseClaim(got.String())
+		if err != nil || again.String() != got.String() || again.IsAll() != got.IsAll() {
+			t.Fatalf("ParseClaim(%q) = %q, which reads back as %q, %v", claim, got, again, err)
+		}
+	})
+}

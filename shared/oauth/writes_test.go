@@ -1,0 +1,59 @@
+package oauth_test
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/refresh"
+	"github.com/tollgate/tollgate/shared/store/memory"
+)
+
+// counted is the fixture's store as the handler sees it: every write the
+// token function can make is counted, so a test can prove a refusal wrote
+// nothing.
+type counted struct {
+	*memory.Store
+	writes atomic.Int64
+}
+
+func (c *counted) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
+	c.writes.Add(1)
+	return c.Store.CreateFamily(ctx, f, first)
+}
+
+func (c *counted) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+	c.writes.Add(1)
+	return c.Store.RotateRefreshToken(ctx, spent, successor)
+}
+
+func (c *counted) RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error {
+	c.writes.Add(1)
+	return c.Store.RevokeFamily(ctx, projectID, familyID, at)
+}
+
+func (c *counted) RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error {
+	c.writes.Add(1)
+	return c.Store.RecordAssertion(ctx, projectID, issuer, jti, expires)
+}
+
+func (c *counted) CreateSession(ctx context.Context, s credential.Session) error {
+	c.writes.Add(1)
+	return c.Store.CreateSession(ctx, s)
+}
+
+func (c *counted) RevokeSession(ctx context.Context, projectID, id string, at time.Time) error {
+	c.writes.Add(1)
+	return c.Store.RevokeSession(ctx, projectID, id, at)
+}
+
+func (c *counted) RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error {
+	c.writes.Add(1)
+	return c.Store.RevokeTokensBefore(ctx, projectID, id, at)
+}
+
+func (c *counted) AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error) {
+	c.writes.Add(1)
+	return c.Store.AddFailure(ctx, projectID, key, windowStart, window)
+}
