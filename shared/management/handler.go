@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -72,6 +73,9 @@ type Options struct {
 	Sealer               sas.Sealer         // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
+	// The longest expiresAt, from now, of an API key, a personal JWT and a
+	// refresh-token family; zero means config's default.
+	MaxKeyLifetime, MaxJWTLifetime, MaxRefreshLifetime time.Duration
 }
 
 // Configured is the options a deployment's settings give, with the signer
@@ -80,6 +84,7 @@ func Configured(cfg config.Config, signer accesstoken.Signer, sealer sas.Sealer,
 	return Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, PasswordSignIn: cfg.PasswordSignIn,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Sealer: sealer, Clock: clk, Logger: logger,
+		MaxKeyLifetime: cfg.MaxKeyLifetime, MaxJWTLifetime: cfg.MaxJWTLifetime, MaxRefreshLifetime: cfg.MaxRefreshLifetime,
 	}
 }
 
@@ -112,6 +117,9 @@ func New(s Store, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	opt.MaxKeyLifetime = cmp.Or(opt.MaxKeyLifetime, config.DefaultMaxKeyLifetime)
+	opt.MaxJWTLifetime = cmp.Or(opt.MaxJWTLifetime, config.DefaultMaxJWTLifetime)
+	opt.MaxRefreshLifetime = cmp.Or(opt.MaxRefreshLifetime, config.DefaultMaxRefreshLifetime)
 	h := &Handler{store: s, opt: opt, table: access.NewTable(access.Routes)}
 	h.routes = map[string]route{
 		"GET /v1/whoami":                        whoami,
