@@ -68,6 +68,9 @@ type TollgateProps struct {
 	// TOLLGATE_MAX_REFRESH_LIFETIME, the longest expiresAt of each kind;
 	// 0 leaves them unset, which means config's defaults.
 	MaxKeyLifetime, MaxJWTLifetime, MaxRefreshLifetime time.Duration
+	// AuditRetention is TOLLGATE_AUDIT_RETENTION, how far back GET
+	// /v1/audit reads; 0 leaves it unset (config's default, 400 days).
+	AuditRetention time.Duration
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
@@ -155,7 +158,7 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 
 // deploymentEnv is the environment every function gets from props: the
 // revocation bound (config checks the authorizer cache TTL against it in
-// each) and the longest lifetimes, each when set.
+// each), the longest lifetimes and the audit retention, each when set.
 func deploymentEnv(props *TollgateProps) map[string]string {
 	env := map[string]string{}
 	for name, d := range map[string]time.Duration{
@@ -163,6 +166,7 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 		config.EnvMaxKeyLifetime:     props.MaxKeyLifetime,
 		config.EnvMaxJWTLifetime:     props.MaxJWTLifetime,
 		config.EnvMaxRefreshLifetime: props.MaxRefreshLifetime,
+		config.EnvAuditRetention:     props.AuditRetention,
 	} {
 		if d != 0 {
 			env[name] = d.String()

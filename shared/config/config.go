@@ -33,6 +33,7 @@ const (
 	EnvMaxKeyLifetime     = "TOLLGATE_MAX_KEY_LIFETIME"
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
+	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -92,6 +93,9 @@ type Config struct {
 	MaxJWTLifetime time.Duration
 	// MaxRefreshLifetime is the latest expiresAt of a refresh-token family.
 	MaxRefreshLifetime time.Duration
+	// AuditRetention is how far back GET /v1/audit reads: an earlier
+	// ?since= is refused.
+	AuditRetention time.Duration
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -107,6 +111,7 @@ const (
 	DefaultMaxKeyLifetime     = 365 * 24 * time.Hour
 	DefaultMaxJWTLifetime     = 365 * 24 * time.Hour
 	DefaultMaxRefreshLifetime = 90 * 24 * time.Hour
+	DefaultAuditRetention     = 400 * 24 * time.Hour
 )
 
 // FromEnv parses the configuration from the process environment.
@@ -161,6 +166,7 @@ func parse(getenv func(string) string) (Config, error) {
 		MaxKeyLifetime:       DefaultMaxKeyLifetime,
 		MaxJWTLifetime:       DefaultMaxJWTLifetime,
 		MaxRefreshLifetime:   DefaultMaxRefreshLifetime,
+		AuditRetention:       DefaultAuditRetention,
 	}
 	var errs []error
 	c.Table = getenv(EnvTable)
@@ -198,6 +204,7 @@ func parse(getenv func(string) string) (Config, error) {
 		positive(getenv, EnvMaxKeyLifetime, &c.MaxKeyLifetime),
 		positive(getenv, EnvMaxJWTLifetime, &c.MaxJWTLifetime),
 		positive(getenv, EnvMaxRefreshLifetime, &c.MaxRefreshLifetime),
+		positive(getenv, EnvAuditRetention, &c.AuditRetention),
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 		boolean(getenv, EnvPasswordSignIn, &c.PasswordSignIn),
@@ -223,7 +230,7 @@ func duration(getenv func(string) string, name string, dst *time.Duration) error
 }
 
 // positive reads a duration that must be above zero: a longest lifetime
-// of 0 would refuse every expiry.
+// (or an audit retention) of 0 would refuse everything.
 func positive(getenv func(string) string, name string, dst *time.Duration) error {
 	v := getenv(name)
 	if d, err := time.ParseDuration(v); v != "" && (err != nil || d <= 0) {
