@@ -62,6 +62,15 @@ type TollgateProps struct {
 	// EventBus is TOLLGATE_EVENT_BUS, where the sweep puts its events
 	// (SweeperProps.EventBus).
 	EventBus string
+
+	// MaxKeyLifetime, MaxJWTLifetime and MaxRefreshLifetime are
+	// TOLLGATE_MAX_KEY_LIFETIME, TOLLGATE_MAX_JWT_LIFETIME and
+	// TOLLGATE_MAX_REFRESH_LIFETIME, the longest expiresAt of each kind;
+	// 0 leaves them unset, which means config's defaults.
+	MaxKeyLifetime, MaxJWTLifetime, MaxRefreshLifetime time.Duration
+	// AuditRetention is TOLLGATE_AUDIT_RETENTION, how far back GET
+	// /v1/audit reads; 0 leaves it unset (config's default, 400 days).
+	AuditRetention time.Duration
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
@@ -148,12 +157,20 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 }
 
 // deploymentEnv is the environment every function gets from props: the
-// revocation bound, when set (config checks the authorizer cache TTL
-// against it in each).
+// revocation bound (config checks the authorizer cache TTL against it in
+// each), the longest lifetimes and the audit retention, each when set.
 func deploymentEnv(props *TollgateProps) map[string]string {
 	env := map[string]string{}
-	if props.RevocationBound != 0 {
-		env[config.EnvRevocationBound] = props.RevocationBound.String()
+	for name, d := range map[string]time.Duration{
+		config.EnvRevocationBound:    props.RevocationBound,
+		config.EnvMaxKeyLifetime:     props.MaxKeyLifetime,
+		config.EnvMaxJWTLifetime:     props.MaxJWTLifetime,
+		config.EnvMaxRefreshLifetime: props.MaxRefreshLifetime,
+		config.EnvAuditRetention:     props.AuditRetention,
+	} {
+		if d != 0 {
+			env[name] = d.String()
+		}
 	}
 	return env
 }

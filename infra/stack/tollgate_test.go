@@ -400,6 +400,31 @@ func TestTollgateAuthorizerCache(t *testing.T) {
 	}
 }
 
+// TestTollgateLifetimes: the longest lifetimes and the audit retention
+// reach the functions as config reads them; unset, they are left out
+// (config's defaults apply).
+func TestTollgateLifetimes(t *testing.T) {
+	ts, tpl := checkedTollgate(t, &TollgateProps{MaxKeyLifetime: 30 * 24 * time.Hour, MaxRefreshLifetime: 7 * 24 * time.Hour,
+		AuditRetention: 800 * 24 * time.Hour})
+	env := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, ts.IssueKeys.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	cfg, err := config.Parse(func(k string) string {
+		if k == config.EnvTable {
+			return "table" // a Ref in the template
+		}
+		v, _ := env[k].(string)
+		return v
+	})
+	if _, set := env[config.EnvMaxJWTLifetime]; set || err != nil || cfg.MaxKeyLifetime != 30*24*time.Hour ||
+		cfg.MaxRefreshLifetime != 7*24*time.Hour || cfg.MaxJWTLifetime != config.DefaultMaxJWTLifetime ||
+		cfg.AuditRetention != 800*24*time.Hour {
+		t.Errorf("issuekeys environment %v: config %+v, %v", env, cfg, err)
+	}
+	msg, ok := panics(func() { NewTollgate(newApp(), "Tollgate", &TollgateProps{MaxJWTLifetime: -time.Hour}) })
+	if !ok || !strings.Contains(msg, config.EnvMaxJWTLifetime) {
+		t.Errorf("NewTollgate with a negative lifetime: panic %v %q", ok, msg)
+	}
+}
+
 func TestTollgateAlarmsAndOutputs(t *testing.T) {
 	ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{AlarmTopicArn: testTopicArn})
 	tpl := assertions.Template_FromStack(ts.Stack, nil)

@@ -30,6 +30,10 @@ const (
 	EnvSweepMaxItems      = "TOLLGATE_SWEEP_MAX_ITEMS"
 	EnvSweepInterval      = "TOLLGATE_SWEEP_INTERVAL"
 	EnvEventBus           = "TOLLGATE_EVENT_BUS"
+	EnvMaxKeyLifetime     = "TOLLGATE_MAX_KEY_LIFETIME"
+	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
+	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
+	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -81,6 +85,17 @@ type Config struct {
 	SweepInterval time.Duration
 	// EventBus receives sweep events ("" for the default bus).
 	EventBus string
+	// MaxKeyLifetime is the latest expiresAt of an API key, from its
+	// creation; "expiresAt": null stays AllowNonExpiringKeys' choice.
+	MaxKeyLifetime time.Duration
+	// MaxJWTLifetime is the latest expiresAt of a personal JWT, and so how
+	// long a retired signing key must stay in the keyring.
+	MaxJWTLifetime time.Duration
+	// MaxRefreshLifetime is the latest expiresAt of a refresh-token family.
+	MaxRefreshLifetime time.Duration
+	// AuditRetention is how far back GET /v1/audit reads: an earlier
+	// ?since= is refused.
+	AuditRetention time.Duration
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -92,6 +107,11 @@ const (
 	DefaultSweepNotice     = 7 * 24 * time.Hour
 	DefaultSweepRetention  = 30 * 24 * time.Hour
 	DefaultSweepMaxItems   = 1000
+
+	DefaultMaxKeyLifetime     = 365 * 24 * time.Hour
+	DefaultMaxJWTLifetime     = 365 * 24 * time.Hour
+	DefaultMaxRefreshLifetime = 90 * 24 * time.Hour
+	DefaultAuditRetention     = 400 * 24 * time.Hour
 )
 
 // FromEnv parses the configuration from the process environment.
@@ -143,6 +163,10 @@ func parse(getenv func(string) string) (Config, error) {
 		SweepRetention:       DefaultSweepRetention,
 		SweepMaxItems:        DefaultSweepMaxItems,
 		SweepInterval:        time.Minute,
+		MaxKeyLifetime:       DefaultMaxKeyLifetime,
+		MaxJWTLifetime:       DefaultMaxJWTLifetime,
+		MaxRefreshLifetime:   DefaultMaxRefreshLifetime,
+		AuditRetention:       DefaultAuditRetention,
 	}
 	var errs []error
 	c.Table = getenv(EnvTable)
@@ -177,6 +201,10 @@ func parse(getenv func(string) string) (Config, error) {
 		duration(getenv, EnvSweepNotice, &c.SweepNotice),
 		duration(getenv, EnvSweepRetention, &c.SweepRetention),
 		duration(getenv, EnvSweepInterval, &c.SweepInterval),
+		positive(getenv, EnvMaxKeyLifetime, &c.MaxKeyLifetime),
+		positive(getenv, EnvMaxJWTLifetime, &c.MaxJWTLifetime),
+		positive(getenv, EnvMaxRefreshLifetime, &c.MaxRefreshLifetime),
+		positive(getenv, EnvAuditRetention, &c.AuditRetention),
 		boolean(getenv, EnvQueryTokens, &c.QueryTokens),
 		boolean(getenv, EnvNonExpiringKeys, &c.AllowNonExpiringKeys),
 		boolean(getenv, EnvPasswordSignIn, &c.PasswordSignIn),
@@ -199,6 +227,16 @@ func duration(getenv func(string) string, name string, dst *time.Duration) error
 	}
 	*dst = d
 	return nil
+}
+
+// positive reads a duration that must be above zero: a longest lifetime
+// (or an audit retention) of 0 would refuse everything.
+func positive(getenv func(string) string, name string, dst *time.Duration) error {
+	v := getenv(name)
+	if d, err := time.ParseDuration(v); v != "" && (err != nil || d <= 0) {
+		return fmt.Errorf("%s: %q is not a positive duration such as 8760h", name, v)
+	}
+	return duration(getenv, name, dst)
 }
 
 func boolean(getenv func(string) string, name string, dst *bool) error {

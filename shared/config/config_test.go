@@ -24,6 +24,16 @@ func TestParse(t *testing.T) {
 			[]string{EnvTable, EnvQueryTokens, EnvStoreTimeout}, nil},
 		{"gateway cache longer than the bound", map[string]string{EnvTable: "t", EnvAuthorizerCacheTTL: "31s"},
 			[]string{EnvAuthorizerCacheTTL}, nil},
+		{"longest lifetimes by default", map[string]string{EnvTable: "t"}, nil, func(c Config) bool {
+			return c.MaxKeyLifetime == DefaultMaxKeyLifetime && c.MaxJWTLifetime == DefaultMaxJWTLifetime &&
+				c.MaxRefreshLifetime == DefaultMaxRefreshLifetime && c.AuditRetention == DefaultAuditRetention
+		}},
+		{"audit retention set", map[string]string{EnvTable: "t", EnvAuditRetention: "2160h"}, nil,
+			func(c Config) bool { return c.AuditRetention == 90*24*time.Hour }},
+		{"longest lifetimes set", map[string]string{EnvTable: "t", EnvMaxKeyLifetime: "720h", EnvMaxJWTLifetime: "24h",
+			EnvMaxRefreshLifetime: "2160h"}, nil, func(c Config) bool {
+			return c.MaxKeyLifetime == 30*24*time.Hour && c.MaxJWTLifetime == 24*time.Hour && c.MaxRefreshLifetime == 90*24*time.Hour
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,6 +64,9 @@ func TestCheck(t *testing.T) {
 		{"negative sweep settings", map[string]string{EnvSweepNotice: "-1h0m0s", EnvSweepRetention: "-1h0m0s", EnvSweepMaxItems: "-1"},
 			[]string{EnvSweepNotice, EnvSweepRetention, EnvSweepMaxItems}},
 		{"negative bound", map[string]string{EnvRevocationBound: "-1s"}, []string{EnvRevocationBound}},
+		{"longest lifetimes zero, negative or not durations", map[string]string{EnvMaxKeyLifetime: "0s", EnvMaxJWTLifetime: "-24h",
+			EnvMaxRefreshLifetime: "90d"}, []string{EnvMaxKeyLifetime, EnvMaxJWTLifetime, EnvMaxRefreshLifetime}},
+		{"audit retention zero", map[string]string{EnvAuditRetention: "0s"}, []string{EnvAuditRetention}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -24,6 +24,29 @@ func (h *Handler) audit(ctx context.Context, c *call, action string, target audi
 		c.req.RequestContext.Identity.SourceIP, c.req.RequestContext.RequestID, c.now))
 }
 
+// defaultAuditWindow is how far back GET /v1/audit reads without ?since=
+// (within the retention).
+const defaultAuditWindow = 90 * 24 * time.Hour
+
+// auditSince reads ?since= (RFC 3339), which may not be earlier than the
+// audit retention; omitted, it is defaultAuditWindow back, or the
+// retention where that is shorter.
+func (h *Handler) auditSince(c *call) (time.Time, error) {
+	oldest := c.now.Add(-h.opt.AuditRetention)
+	v, ok := c.req.QueryStringParameters["since"]
+	if !ok {
+		return c.now.Add(-min(defaultAuditWindow, h.opt.AuditRetention)), nil
+	}
+	since, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, apigw.Invalid("since", "must be an RFC 3339 time")
+	}
+	if since.Before(oldest) {
+		return time.Time{}, apigw.Invalid("since", "must not be earlier than the audit retention, %d days back", h.opt.AuditRetention/(24*time.Hour))
+	}
+	return since, nil
+}
+
 type auditJSON struct {
 	ID         string    `json:"id"`
 	Time       time.Time `json:"time"`
@@ -46,13 +69,15 @@ func (h *Handler) listAudit(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	var since time.Time
-	if v, ok := c.req.QueryStringParameters["since"]; ok {
-		if since, err = time.Parse(time.RFC3339, v); err != nil {
-			return events.APIGatewayProxyResponse{}, apigw.Invalid("since", "must be an RFC 3339 time")
-		}
+	since, err := h.auditSince(c)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
-	recs, next, err := h.store.ListAudit(ctx, h.opt.ProjectID, c.req.QueryStringParameters["targetId"], since, c.now, p)
+	targetID := c.req.QueryStringParameters["targetId"]
+	if err := validID("targetId", targetID); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	recs, next, err := h.store.ListAudit(ctx, h.opt.ProjectID, targetID, since, c.now, p)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err // a bad cursor is a 400 naming cursor
 	}

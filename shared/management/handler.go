@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -72,6 +73,12 @@ type Options struct {
 	Sealer               sas.Sealer         // seals SAS keys
 	Clock                clock.Clock
 	Logger               *slog.Logger
+	// The longest expiresAt, from now, of an API key, a personal JWT and a
+	// refresh-token family; zero means config's default.
+	MaxKeyLifetime, MaxJWTLifetime, MaxRefreshLifetime time.Duration
+	// AuditRetention is how far back GET /v1/audit reads; zero means
+	// config's default.
+	AuditRetention time.Duration
 }
 
 // Configured is the options a deployment's settings give, with the signer
@@ -80,6 +87,8 @@ func Configured(cfg config.Config, signer accesstoken.Signer, sealer sas.Sealer,
 	return Options{
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, PasswordSignIn: cfg.PasswordSignIn,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Sealer: sealer, Clock: clk, Logger: logger,
+		MaxKeyLifetime: cfg.MaxKeyLifetime, MaxJWTLifetime: cfg.MaxJWTLifetime, MaxRefreshLifetime: cfg.MaxRefreshLifetime,
+		AuditRetention: cfg.AuditRetention,
 	}
 }
 
@@ -112,6 +121,10 @@ func New(s Store, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	opt.MaxKeyLifetime = cmp.Or(opt.MaxKeyLifetime, config.DefaultMaxKeyLifetime)
+	opt.MaxJWTLifetime = cmp.Or(opt.MaxJWTLifetime, config.DefaultMaxJWTLifetime)
+	opt.MaxRefreshLifetime = cmp.Or(opt.MaxRefreshLifetime, config.DefaultMaxRefreshLifetime)
+	opt.AuditRetention = cmp.Or(opt.AuditRetention, config.DefaultAuditRetention)
 	h := &Handler{store: s, opt: opt, table: access.NewTable(access.Routes)}
 	h.routes = map[string]route{
 		"GET /v1/whoami":                        whoami,
@@ -285,19 +298,4 @@ func newList[T any](items []T, next string) list[T] {
 		l.NextCursor = &next
 	}
 	return l
-}
-
-// validName checks a display name: 1 to 100 characters, no control characters.
-func validName(field, s string) error {
-	n := 0
-	for _, r := range s {
-		n++
-		if r < 0x20 || r == 0x7f {
-			return apigw.Invalid(field, "must not contain control characters")
-		}
-	}
-	if strings.TrimSpace(s) == "" || n > 100 {
-		return apigw.Invalid(field, "must be 1 to 100 characters")
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apigw"
@@ -44,7 +45,24 @@ type issuing struct {
 	expiresAt optionalTime
 	mayNever  bool          // expiresAt may be null (deployment permitting)
 	noExpiry  bool          // the credential has no expiry at all (clients)
-	maxLife   time.Duration // the latest expiresAt, from now; 0: no bound
+	kind      string        // the credential's kind, as refusals name it
+	maxLife   time.Duration // the latest expiresAt, from now
+}
+
+// lifetime is the expiry policy of a credential issued as in: the default
+// lifetime, shortened to the deployment's longest where that is shorter.
+func (h *Handler) lifetime(in issuing) user.Lifetime {
+	return user.Lifetime{Default: min(apikey.DefaultLifetime, in.maxLife), Max: in.maxLife, MayNever: in.mayNever,
+		AllowNever: h.opt.AllowNonExpiringKeys}
+}
+
+// tooLate answers an expiresAt beyond the longest lifetime of kind.
+func tooLate(kind string, max time.Duration) *apigw.Problem {
+	span := max.String()
+	if max%(24*time.Hour) == 0 {
+		span = fmt.Sprintf("%d days", max/(24*time.Hour))
+	}
+	return apigw.Invalid("expiresAt", "must be at most %s ahead: the longest lifetime of %s in this deployment", span, kind)
 }
 
 func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.User, scope.Set, *time.Time, error) {
@@ -70,9 +88,12 @@ func (h *Handler) checkIssue(ctx context.Context, c *call, in issuing) (user.Use
 	if in.noExpiry {
 		return owner, requested, nil, nil
 	}
-	// Whether a key may never expire is the deployment's choice.
-	life := user.Lifetime{Default: apikey.DefaultLifetime, Max: in.maxLife, MayNever: in.mayNever, AllowNever: h.opt.AllowNonExpiringKeys}
-	expires, err := life.ExpiresAt(user.Expiry(in.expiresAt), c.now)
+	// Whether a key may never expire, and how long anything may live, are
+	// the deployment's choices.
+	expires, err := h.lifetime(in).ExpiresAt(user.Expiry(in.expiresAt), c.now)
+	if errors.Is(err, user.ErrExpiryTooLate) {
+		return user.User{}, nil, nil, tooLate(in.kind, in.maxLife)
+	}
 	if err != nil {
 		return user.User{}, nil, nil, refusal(err)
 	}
@@ -122,8 +143,7 @@ var refusals = []struct {
 	{user.ErrAlwaysExpires, apigw.Invalid("expiresAt", "must be a time: this credential always expires")},
 	{user.ErrNeverRefused, apigw.Invalid("expiresAt", "non-expiring keys are not allowed in this deployment")},
 	{user.ErrExpiryPast, apigw.Invalid("expiresAt", "must be in the future (by at least a second)")},
-	// Only personal JWTs have a longest lifetime.
-	{user.ErrExpiryTooLate, apigw.Invalid("expiresAt", "must be within 365 days: a JWT's signing key must outlive it")},
+	// user.ErrExpiryTooLate is answered by tooLate, which names the bound.
 }
 
 // refusal answers an issuance rule's refusal; nil and other errors pass.

@@ -18,6 +18,9 @@ import (
 // MaxOverlap is the longest overlap a rotation may ask for.
 const MaxOverlap = 30 * 24 * time.Hour
 
+// keyKind is how refusals name an API key.
+const keyKind = "an API key"
+
 // keyJSON is a key as the API shows it; Key is set only when it is created.
 type keyJSON struct {
 	KeyID      string     `json:"keyId"`
@@ -61,7 +64,7 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 		return events.APIGatewayProxyResponse{}, err
 	}
 	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes,
-		expiresAt: body.ExpiresAt, mayNever: true})
+		expiresAt: body.ExpiresAt, mayNever: true, kind: keyKind, maxLife: h.opt.MaxKeyLifetime})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -196,6 +199,12 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	}
 	if old.Status != apikey.Active {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
+	}
+	// The successor keeps the old key's expiry, which must still be within
+	// the deployment's longest lifetime (it may have been shortened since).
+	life := h.lifetime(issuing{mayNever: true, maxLife: h.opt.MaxKeyLifetime})
+	if old.ExpiresAt != nil && life.Within(*old.ExpiresAt, c.now) != nil {
+		return events.APIGatewayProxyResponse{}, tooLate(keyKind+" (create a new key instead)", h.opt.MaxKeyLifetime)
 	}
 	// The successor's secret is handed to the caller, so the calling
 	// credential must hold every scope the successor will carry.

@@ -24,10 +24,6 @@ const (
 	MaxAccessTokenTTL = 24 * time.Hour
 )
 
-// MaxJWTLifetime bounds a personal JWT, and so how long a retired signing
-// key must stay in the keyring.
-const MaxJWTLifetime = 365 * 24 * time.Hour
-
 // sessionJSON is a JWT, refresh family or client as the API shows it.
 type sessionJSON struct {
 	TokenID        string     `json:"tokenId,omitempty"`
@@ -83,7 +79,7 @@ func (h *Handler) createJWT(ctx context.Context, c *call) (events.APIGatewayProx
 		return events.APIGatewayProxyResponse{}, err
 	}
 	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, expiresAt: body.ExpiresAt,
-		maxLife: MaxJWTLifetime})
+		kind: "a personal JWT (its signing key must stay in the keyring as long)", maxLife: h.opt.MaxJWTLifetime})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -129,7 +125,8 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 		}
 		ttl = time.Duration(secs) * time.Second
 	}
-	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes, expiresAt: body.ExpiresAt})
+	owner, scopes, expires, err := h.checkIssue(ctx, c, issuing{name: body.Name, owner: body.Owner, scopes: body.Scopes, expiresAt: body.ExpiresAt,
+		kind: "a refresh-token family", maxLife: h.opt.MaxRefreshLifetime})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

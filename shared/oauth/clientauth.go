@@ -21,6 +21,10 @@ const (
 	FailureWindow = time.Minute
 )
 
+// MaxClientIDLen is the longest client_id (or username) that can name
+// anyone, in bytes: usernames are at most 100, client ids shorter.
+const MaxClientIDLen = 100
+
 // clientAuth is how a client authenticated (RFC 6749 §2.3.1).
 type clientAuth struct {
 	id, secret string
@@ -62,6 +66,10 @@ type grantee struct {
 // repeated failures per client id. Unknown client, wrong secret, revoked
 // client and disabled owner are one answer.
 func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
+	// An id that names no one is refused before any store call sees it.
+	if len(auth.id) > MaxClientIDLen {
+		return grantee{}, InvalidClient(auth.basic)
+	}
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
 	if len(throttleKey) > 100 {

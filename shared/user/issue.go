@@ -113,8 +113,18 @@ func (l Lifetime) ExpiresAt(e Expiry, now time.Time) (*time.Time, error) {
 	default:
 		at = e.At
 	}
-	if l.Max > 0 && at.After(now.Add(l.Max)) {
-		return nil, ErrExpiryTooLate
+	if err := l.Within(at, now); err != nil {
+		return nil, err
 	}
 	return &at, nil
+}
+
+// Within checks that an expiry at is no later than the longest lifetime
+// from now, for a credential being issued or a successor keeping its
+// predecessor's expiry.
+func (l Lifetime) Within(at, now time.Time) error {
+	if l.Max > 0 && at.After(now.Add(l.Max)) {
+		return ErrExpiryTooLate
+	}
+	return nil
 }

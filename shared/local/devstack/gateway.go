@@ -142,7 +142,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start time.Time, log *slog.Logger) (status int, resourcePath string) {
-	if r.ContentLength > maxPayload {
+	if r.ContentLength > maxPayload || requestHeadSize(r) > maxRequestHead {
 		return tooLarge.write(w), ""
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/audit"
@@ -77,16 +78,13 @@ func (s *Store) ListAudit(ctx context.Context, projectID, targetID string, since
 		return s.listAuditTarget(ctx, projectID, targetID, since, page)
 	}
 	day, startSK := now.UTC().Truncate(24*time.Hour), ""
-	if page.Cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
-		d, sk, found := strings.Cut(string(raw), "|")
-		t, terr := time.Parse(time.DateOnly, d)
-		if err != nil || terr != nil || !found || !validAuditSK(sk) {
-			return nil, "", store.ErrBadCursor
-		}
-		day, startSK = t, sk
-	}
 	sinceDay := since.UTC().Truncate(24 * time.Hour)
+	if page.Cursor != "" {
+		var err error
+		if day, startSK, err = auditDayCursor(page.Cursor, since, day); err != nil {
+			return nil, "", err
+		}
+	}
 	var avs []item
 	for ; !day.Before(sinceDay) && len(avs) <= page.Limit; day, startSK = day.Add(-24*time.Hour), "" {
 		q := indexQuery{index: primary, partition: auditDayPK(projectID, day), cond: "#sk >= :sk", value: formatTime(since)}
@@ -115,7 +113,7 @@ func (s *Store) listAuditTarget(ctx context.Context, projectID, targetID string,
 	q := indexQuery{index: byOwner, partition: auditTargetPK(projectID, targetID), cond: "#sk >= :sk", value: kindAudit + formatTime(since)}
 	avs, next, err := s.indexPage(ctx, q, page, func(gsiSK string) (item, bool) {
 		sk, found := strings.CutPrefix(gsiSK, kindAudit)
-		if !found || !validAuditSK(sk) {
+		if !found || !validAuditSK(sk, since) {
 			return nil, false
 		}
 		t, _ := parseTime(sk[:len(timeFormat)])
@@ -128,13 +126,29 @@ func (s *Store) listAuditTarget(ctx context.Context, projectID, targetID string,
 	return recs, next, err
 }
 
-// validAuditSK checks a cursor's sort key: <time>#<id>.
-func validAuditSK(sk string) bool {
-	if len(sk) < len(timeFormat)+2 || sk[len(timeFormat)] != '#' {
+// auditDayCursor reads a cursor of the day partitions, <day>|<sort key>:
+// the day must lie between since's and nowDay and hold the sort key, which
+// must not be before since, so a forged cursor can neither widen the walk
+// over days nor start outside the query's range.
+func auditDayCursor(cursor string, since, nowDay time.Time) (time.Time, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	d, sk, found := strings.Cut(string(raw), "|")
+	day, terr := time.Parse(time.DateOnly, d)
+	if err != nil || terr != nil || !found || !validAuditSK(sk, since) || !strings.HasPrefix(sk, d+"T") ||
+		day.After(nowDay) || day.Before(since.UTC().Truncate(24*time.Hour)) {
+		return time.Time{}, "", store.ErrBadCursor
+	}
+	return day, sk, nil
+}
+
+// validAuditSK checks a cursor's sort key: <time>#<id>, valid UTF-8, the
+// time not before since.
+func validAuditSK(sk string, since time.Time) bool {
+	if len(sk) < len(timeFormat)+2 || sk[len(timeFormat)] != '#' || !utf8.ValidString(sk) {
 		return false
 	}
 	_, err := parseTime(sk[:len(timeFormat)])
-	return err == nil
+	return err == nil && sk[:len(timeFormat)] >= formatTime(since)
 }
 
 func fromAuditItem(it auditItem) (audit.Record, error) {

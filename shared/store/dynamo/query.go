@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -76,7 +77,7 @@ func (s *Store) indexPage(ctx context.Context, q indexQuery, page store.Page, ta
 	in := q.input(s.table)
 	if page.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(page.Cursor)
-		if err != nil {
+		if err != nil || !utf8.Valid(raw) {
 			return nil, "", store.ErrBadCursor
 		}
 		start, ok := tableKey(string(raw))
