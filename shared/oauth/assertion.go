@@ -24,10 +24,11 @@ const MaxAssertionLifetime = 5 * time.Minute
 // private_key_jwt assertion signed with the key of the user's bound
 // certificate: a certificate-bound access token (RFC 8705 cnf), good only
 // over mutual TLS with that certificate. Every failure is invalid_client.
-// Nothing is written for a refused request but its failure count: the
-// assertion is spent (its jti recorded) and its sign-in session opened only
-// once the scope is granted.
-func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, requested scope.Set) (any, error) {
+// Nothing is written for a refused request but its attempt, counted per
+// certificate and source before the assertion is checked: the assertion is
+// spent (its jti recorded) and its sign-in session opened only once the
+// scope is granted.
+func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, source string, requested scope.Set) (any, error) {
 	now := h.opt.Clock.Now()
 	tok := form["client_assertion"]
 	x5t, err := AssertionThumbprint(tok)
@@ -38,26 +39,18 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 	if !ok {
 		return nil, InvalidClient(false)
 	}
-	if err := h.throttled(ctx, "x5t:"+thumbprint, now); err != nil {
+	release, err := h.reserve(ctx, "x5t:"+thumbprint, source, now)
+	if err != nil {
 		return nil, err
 	}
 	clientID, named := form["client_id"]
-	g, claims, err := h.verifyAssertion(ctx, tok, thumbprint, clientID, named, now)
+	g, scopes, err := h.spendAssertion(ctx, tok, thumbprint, clientID, named, requested, now)
 	if errors.Is(err, errBadAssertion) {
-		return nil, h.refuseAssertion(ctx, thumbprint, now)
+		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
+		return nil, InvalidClient(false)
 	}
-	if err != nil {
-		return nil, err
-	}
-	scopes, err := grant(g.owner, nil, requested)
-	if err != nil {
-		return nil, err
-	}
-	// The replay record is one conditional write: of two racing uses of an
-	// assertion, exactly one gets past it.
-	if err := h.store.RecordAssertion(ctx, h.opt.ProjectID, claims.Issuer, claims.ID, claims.ExpiresAt); errors.Is(err, store.ErrConflict) {
-		return nil, h.refuseAssertion(ctx, thumbprint, now) // a replay
-	} else if err != nil {
+	// Only a bad assertion (or a replay) keeps its attempt.
+	if err := errors.Join(err, release(ctx)); err != nil {
 		return nil, err
 	}
 	if err := h.openSignIn(ctx, g, now); err != nil {
@@ -69,14 +62,25 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, re
 
 var errBadAssertion = errors.New("bad client assertion")
 
-// refuseAssertion counts a refused assertion against its certificate and
-// answers invalid_client.
-func (h *Handler) refuseAssertion(ctx context.Context, thumbprint string, now time.Time) error {
-	if err := h.failed(ctx, "x5t:"+thumbprint, now); err != nil {
-		return err
+// spendAssertion verifies the assertion, grants the requested scope and
+// records the assertion's jti: who signs in and with which scopes, or
+// errBadAssertion for a bad assertion or a replay.
+func (h *Handler) spendAssertion(ctx context.Context, tok, thumbprint, clientID string, named bool, requested scope.Set, now time.Time) (grantee, scope.Set, error) {
+	g, claims, err := h.verifyAssertion(ctx, tok, thumbprint, clientID, named, now)
+	if err != nil {
+		return grantee{}, nil, err
 	}
-	h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
-	return InvalidClient(false)
+	scopes, err := grant(g.owner, nil, requested)
+	if err != nil {
+		return grantee{}, nil, err
+	}
+	// The replay record is one conditional write: of two racing uses of an
+	// assertion, exactly one gets past it.
+	err = h.store.RecordAssertion(ctx, h.opt.ProjectID, claims.Issuer, claims.ID, claims.ExpiresAt)
+	if errors.Is(err, store.ErrConflict) {
+		return grantee{}, nil, errBadAssertion // a replay
+	}
+	return g, scopes, err
 }
 
 // verifyAssertion checks the assertion against the bound certificate, its

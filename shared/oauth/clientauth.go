@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -62,20 +63,19 @@ type grantee struct {
 	signIn *credential.Session
 }
 
-// verifyClient checks a client's secret (or a user's password), throttling
-// repeated failures per client id. Unknown client, wrong secret, revoked
-// client and disabled owner are one answer.
-func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, error) {
+// verifyClient checks a client's secret (or a user's password) presented
+// from source (the caller's address), throttling failures per client id
+// and source. Unknown client, wrong secret, revoked client and disabled
+// owner are one answer.
+func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source string, now time.Time) (grantee, error) {
 	// An id that names no one is refused before any store call sees it.
 	if len(auth.id) > MaxClientIDLen {
 		return grantee{}, InvalidClient(auth.basic)
 	}
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
-	if len(throttleKey) > 100 {
-		throttleKey = "too-long"
-	}
-	if err := h.throttled(ctx, throttleKey, now); err != nil {
+	release, err := h.reserve(ctx, throttleKey, source, now)
+	if err != nil {
 		return grantee{}, err
 	}
 	lookup := h.lookupClient
@@ -83,37 +83,51 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, now time.Ti
 		lookup = h.lookupUser
 	}
 	g, ok, err := lookup(ctx, auth, now)
-	if err != nil {
-		return grantee{}, err
+	if err != nil || ok {
+		// Only a wrong credential keeps its attempt.
+		return g, errors.Join(err, release(ctx))
 	}
-	if !ok {
-		if err := h.failed(ctx, throttleKey, now); err != nil {
-			return grantee{}, err
-		}
-		h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
-		return grantee{}, InvalidClient(auth.basic)
-	}
-	return g, nil
+	h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
+	return grantee{}, InvalidClient(auth.basic)
 }
 
-// throttled refuses an authentication counted under key once it failed
-// MaxFailures times in the current window.
-func (h *Handler) throttled(ctx context.Context, key string, now time.Time) error {
+// reserve counts one attempt under key from source before its credential
+// is checked, so that parallel guesses cannot pass MaxFailures in a
+// window: past it, 429 until the window ends. Attempts are counted per
+// source so that guesses from one place cannot lock the holder of the
+// credential out from another (docs/api.md, "Throttling"). The returned
+// release gives the attempt back once the credential proves right.
+func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time) (release func(context.Context) error, err error) {
 	window := now.Truncate(FailureWindow)
-	n, err := h.store.Failures(ctx, h.opt.ProjectID, key, window)
+	counter := key + "@" + sourceBucket(source)
+	err = h.store.ReserveAttempt(ctx, h.opt.ProjectID, counter, window, FailureWindow, MaxFailures)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, TooManyRequests(window.Add(FailureWindow).Sub(now))
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n >= MaxFailures {
-		return TooManyRequests(window.Add(FailureWindow).Sub(now))
-	}
-	return nil
+	return func(ctx context.Context) error {
+		return h.store.ReleaseAttempt(ctx, h.opt.ProjectID, counter, window)
+	}, nil
 }
 
-// failed counts a failed authentication under key in the current window.
-func (h *Handler) failed(ctx context.Context, key string, now time.Time) error {
-	_, err := h.store.AddFailure(ctx, h.opt.ProjectID, key, now.Truncate(FailureWindow), FailureWindow)
-	return err
+// sourceBucket is what attempts from the address source are counted
+// under: the IPv4 address, or the /64 of an IPv6 address (one host's
+// share); "unknown" for anything else.
+func sourceBucket(source string) string {
+	a, err := netip.ParseAddr(source)
+	switch {
+	case err != nil:
+		return "unknown"
+	case a.Unmap().Is4():
+		return a.Unmap().String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return "unknown"
+	}
+	return p.String()
 }
 
 // dummy stands in for an unknown client so that every failure costs the

@@ -25,7 +25,7 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		if err != nil {
 			return nil, err
 		}
-		return h.assertionGrant(ctx, form, requested)
+		return h.assertionGrant(ctx, form, req.RequestContext.Identity.SourceIP, requested)
 	}
 	if !present {
 		return nil, InvalidClient(false)
@@ -35,7 +35,7 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		return nil, err
 	}
 	now := h.opt.Clock.Now()
-	g, err := h.verifyClient(ctx, auth, now)
+	g, err := h.verifyClient(ctx, auth, req.RequestContext.Identity.SourceIP, now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@
 // (refresh_token and client_credentials grants), token revocation (RFC
 // 7009), the JWKS and the authorization server metadata (RFC 8414). Every
 // answer is no-store; bad client credentials are one indistinguishable 401
-// whether the client exists or not, and repeated failures for one client id
-// are throttled. Form bodies and Basic credentials are parsed strictly
+// whether the client exists or not, and failures per identifier and source
+// are throttled, each attempt reserved before its credential is checked. Form bodies and Basic credentials are parsed strictly
 // (form.go) and refusals are RFC 6749 errors (response.go). A private_key_jwt client assertion is verified with
 // golang-jwt/v5 behind accesstoken's strict JWS reading, against the
 // certificate bound under its x5t#S256 only, with the algorithm pinned to

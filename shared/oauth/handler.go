@@ -34,8 +34,10 @@ type Store interface {
 	CreateSession(context.Context, credential.Session) error
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error
-	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
-	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
+	// ReserveAttempt counts an attempt in a window unless limit are
+	// counted (store.ErrConflict); ReleaseAttempt gives one back.
+	ReserveAttempt(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration, limit int) error
+	ReleaseAttempt(ctx context.Context, projectID, key string, windowStart time.Time) error
 }
 
 // The grant types the token endpoint serves.

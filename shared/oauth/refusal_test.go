@@ -1,8 +1,6 @@
 package oauth_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -67,23 +65,7 @@ func TestAssertionSpentOnce(t *testing.T) {
 	f := newFixture(t)
 	signed := f.assertion(t, f.bindCertificate(t, "alice"))
 	const n = 20
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			resp, err := f.h.Handle(context.Background(), assertionGrant(signed, []string{"scope", "echo:read"}))
-			if err != nil {
-				resp.StatusCode = 0
-			}
-			statuses <- resp.StatusCode
-		})
-	}
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
+	count := parallel(f, n, assertionGrant(signed, []string{"scope", "echo:read"}))
 	if count[200] != 1 || count[401]+count[429] != n-1 {
 		t.Fatalf("statuses %v, want one 200 and %d 401 or 429", count, n-1)
 	}

@@ -27,7 +27,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 	if auth, present, err := authenticateClient(req, form); err != nil {
 		return nil, err
 	} else if present {
-		g, err := h.verifyClient(ctx, auth, now)
+		g, err := h.verifyClient(ctx, auth, req.RequestContext.Identity.SourceIP, now)
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,17 @@ func (c *counted) RevokeTokensBefore(ctx context.Context, projectID, id string, 
 	return c.Store.RevokeTokensBefore(ctx, projectID, id, at)
 }
 
-func (c *counted) AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error) {
-	c.writes.Add(1)
-	return c.Store.AddFailure(ctx, projectID, key, windowStart, window)
+// ReserveAttempt is a write that a ReleaseAttempt undoes: a reservation
+// released leaves the count as it was.
+func (c *counted) ReserveAttempt(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration, limit int) error {
+	err := c.Store.ReserveAttempt(ctx, projectID, key, windowStart, window, limit)
+	if err == nil {
+		c.writes.Add(1)
+	}
+	return err
+}
+
+func (c *counted) ReleaseAttempt(ctx context.Context, projectID, key string, windowStart time.Time) error {
+	c.writes.Add(-1)
+	return c.Store.ReleaseAttempt(ctx, projectID, key, windowStart)
 }

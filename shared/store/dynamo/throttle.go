@@ -10,40 +10,69 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/tollgate/tollgate/shared/store"
 )
 
 // skCount starts the sort key of a failure counter (then #<window start>).
 const skCount = "COUNT"
 
-// AddFailure counts one failed attempt for key in the window that started
-// at windowStart, and returns the window's count; the counter expires with
-// the window.
-func (s *Store) AddFailure(ctx context.Context, projectID, throttleKey string, windowStart time.Time, window time.Duration) (int, error) {
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                s.table,
-		Key:                      key(pk(projectID, "THROTTLE", throttleKey), skCount+"#"+strconv.FormatInt(windowStart.Unix(), 10)),
-		UpdateExpression:         aws.String("ADD #n :one SET #ttl = :ttl"),
-		ExpressionAttributeNames: map[string]string{"#n": "count", "#ttl": AttrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": &types.AttributeValueMemberN{Value: "1"},
-			":ttl": &types.AttributeValueMemberN{Value: strconv.FormatInt(windowStart.Add(2*window).Unix(), 10)},
-		},
-		ReturnValues: types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("dynamodb count failure: %w", err)
-	}
-	var n int
-	if err := attributevalue.Unmarshal(out.Attributes["count"], &n); err != nil {
-		return 0, fmt.Errorf("decoding failure count: %w", err)
-	}
-	return n, nil
+// counterKey is the item counting attempts under throttleKey in the window
+// that started at windowStart.
+func counterKey(projectID, throttleKey string, windowStart time.Time) map[string]types.AttributeValue {
+	return key(pk(projectID, "THROTTLE", throttleKey), skCount+"#"+strconv.FormatInt(windowStart.Unix(), 10))
 }
 
-// Failures returns the failed attempts counted for key in the window that
+// ReserveAttempt counts one attempt under throttleKey in the window that
+// started at windowStart, in one conditional write: store.ErrConflict,
+// counting nothing, once the window holds limit. The counter expires with
+// the window.
+func (s *Store) ReserveAttempt(ctx context.Context, projectID, throttleKey string, windowStart time.Time, window time.Duration, limit int) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      counterKey(projectID, throttleKey, windowStart),
+		UpdateExpression:         aws.String("ADD #n :one SET #ttl = :ttl"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :limit"),
+		ExpressionAttributeNames: map[string]string{"#n": "count", "#ttl": AttrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":   &types.AttributeValueMemberN{Value: "1"},
+			":limit": &types.AttributeValueMemberN{Value: strconv.Itoa(limit)},
+			":ttl":   &types.AttributeValueMemberN{Value: strconv.FormatInt(windowStart.Add(2*window).Unix(), 10)},
+		},
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("attempt limit reached: %w", store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb reserve attempt: %w", err)
+	}
+	return nil
+}
+
+// ReleaseAttempt gives back one attempt reserved under throttleKey in the
+// window that started at windowStart; nothing when the window holds none
+// (it expired, say).
+func (s *Store) ReleaseAttempt(ctx context.Context, projectID, throttleKey string, windowStart time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      counterKey(projectID, throttleKey, windowStart),
+		UpdateExpression:         aws.String("ADD #n :minus"),
+		ConditionExpression:      aws.String("#n > :zero"),
+		ExpressionAttributeNames: map[string]string{"#n": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":minus": &types.AttributeValueMemberN{Value: "-1"},
+			":zero":  &types.AttributeValueMemberN{Value: "0"},
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("dynamodb release attempt: %w", err)
+	}
+	return nil
+}
+
+// Failures returns the attempts counted for key in the window that
 // started at windowStart.
 func (s *Store) Failures(ctx context.Context, projectID, throttleKey string, windowStart time.Time) (int, error) {
-	av, err := s.get(ctx, key(pk(projectID, "THROTTLE", throttleKey), skCount+"#"+strconv.FormatInt(windowStart.Unix(), 10)))
+	av, err := s.get(ctx, counterKey(projectID, throttleKey, windowStart))
 	if err != nil {
 		if isNotFound(err) {
 			return 0, nil

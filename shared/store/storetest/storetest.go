@@ -60,7 +60,8 @@ type Store interface {
 	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
 	UpdateClientSecret(context.Context, credential.Client) error
-	AddFailure(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration) (int, error)
+	ReserveAttempt(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration, limit int) error
+	ReleaseAttempt(ctx context.Context, projectID, key string, windowStart time.Time) error
 	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
 	CreateSAS(context.Context, sas.Sealed) error
 	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
@@ -176,6 +177,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RotationRacesRevoke", rotationRacesRevoke},
 		{"ClientSecretRotation", clientSecretRotation},
 		{"FailureCounts", failureCounts},
+		{"AttemptReservationRace", attemptRace},
 		{"SASCredential", sasCredential},
 		{"AssertionReplay", assertionReplay},
 		{"CertificateBinding", certificateBinding},
@@ -596,27 +598,6 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	}
 	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
-	}
-}
-
-func failureCounts(t *testing.T, s Store, p string) {
-	ctx := context.Background()
-	w := t0.Truncate(time.Minute)
-	for i := 1; i <= 3; i++ {
-		n, err := s.AddFailure(ctx, p, "cli_x", w, time.Minute)
-		must(t, err)
-		if n != i {
-			t.Fatalf("count %d, want %d", n, i)
-		}
-	}
-	if n, err := s.Failures(ctx, p, "cli_x", w); err != nil || n != 3 {
-		t.Fatalf("Failures = %d, %v", n, err)
-	}
-	if n, _ := s.Failures(ctx, p, "cli_x", w.Add(time.Minute)); n != 0 {
-		t.Fatalf("next window starts at %d", n)
-	}
-	if n, _ := s.Failures(ctx, p+"x", "cli_x", w); n != 0 {
-		t.Fatal("counts cross projects")
 	}
 }
 
