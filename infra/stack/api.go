@@ -79,7 +79,9 @@ type APIProps struct {
 	// nothing else for that time (not lastUsedAt either); with MutualTLS a
 	// TTL above 0 is refused unless an identity source is a
 	// context.identity.clientCert value, because a certificate-bound token
-	// must be re-checked against the certificate of each connection.
+	// must be re-checked against the certificate of each connection. A
+	// cached policy's "*" also matches "/" (see
+	// TollgateAuthorizerProps.ResultsCacheTtl and OverMatches).
 	AuthorizerCacheTTL time.Duration
 }
 
@@ -119,6 +121,7 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		AuthorizerFunction: p.Authorizer,
 		ResultsCacheTtl:    p.AuthorizerCacheTTL,
 		IdentitySources:    p.AuthorizerIdentitySources,
+		MutualTLS:          p.MutualTLS != nil,
 	})
 	m := newMethodBuilder(this, api, "stack.NewAPI "+id, p.Functions)
 	for _, r := range p.Routes {
@@ -179,11 +182,7 @@ func (p *APIProps) validate() error {
 	if err := validateAuthorizerCache(p.AuthorizerCacheTTL, p.AuthorizerIdentitySources); err != nil {
 		return err
 	}
-	if p.MutualTLS != nil && p.AuthorizerCacheTTL > 0 && !namesClientCert(p.AuthorizerIdentitySources) {
-		return fmt.Errorf("with MutualTLS, an authorizer cache TTL needs a context.identity.clientCert identity source: " +
-			"a cached policy keyed on the token alone would let a certificate-bound token through over another certificate")
-	}
-	return nil
+	return validateMutualTLSCache(p.MutualTLS != nil, p.AuthorizerCacheTTL, p.AuthorizerIdentitySources)
 }
 
 // withDefaults is a copy of the props with the defaults filled in.

@@ -78,11 +78,12 @@ type APIFunctions struct {
 // NewAPIFunctions declares the functions in scope, as Authorizer, IssueKeys
 // and Token (memory and timeouts: see the constants), and grants each its
 // table and KMS access:
-//   - the authorizer looks credentials up (Table.GrantLookup), reads the
-//     signing keys' public keys and opens sealed SAS keys, but can neither
-//     sign nor seal;
+//   - the authorizer looks credentials up and stamps an API key's
+//     lastUsedAt (Table.GrantLookup), reads the signing keys' public keys
+//     and opens sealed SAS keys (PurposeSAS), but can neither sign nor seal;
 //   - issuekeys and token read and write data (the owner listings query
-//     GSI1), sign JWTs and seal and open secrets.
+//     GSI1) and sign JWTs; issuekeys seals and opens SAS keys, token
+//     refresh-token successors (PurposeRefresh), and neither the other's.
 func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIFunctions {
 	issueKeysMemory, tokenMemory, passwordEnv := float64(IssueKeysMemoryMB), float64(TokenMemoryMB), maps.Clone(props.Environment)
 	if props.PasswordSignIn {
@@ -107,11 +108,14 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 		"and gets the same data grant as issuekeys, so a store change that queries GSI1 does not break it.")
 	// KMS, as accesstoken.OpenKMS and envelope call it.
 	props.Keys.GrantVerify(f.Authorizer.Function)
-	props.Keys.GrantOpen(f.Authorizer.Function)
-	for _, fn := range []*Function{f.IssueKeys, f.Token} {
-		props.Keys.GrantSign(fn.Function)
-		props.Keys.GrantSeal(fn.Function)
-	}
+	// Each opens or seals only the values of its purpose: SAS keys for the
+	// authorizer (open) and issuekeys (seal), refresh-token successors for
+	// token, which the authorizer and issuekeys never open.
+	props.Keys.GrantOpen(f.Authorizer.Function, PurposeSAS)
+	props.Keys.GrantSign(f.IssueKeys.Function)
+	props.Keys.GrantSeal(f.IssueKeys.Function, PurposeSAS)
+	props.Keys.GrantSign(f.Token.Function)
+	props.Keys.GrantSeal(f.Token.Function, PurposeRefresh)
 	return f
 }
 

@@ -28,8 +28,10 @@ func TestAPIFunctions(t *testing.T) {
 		actions   []string
 		resources []any
 	}{
+		// Two statements, each on the base table: GetItem, and UpdateItem
+		// under the conditions TestLeastPrivilegeConditions checks.
 		{"authorizer: GetItem and UpdateItem on the base table", f.Authorizer,
-			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn}},
+			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn, tableArn}},
 		{"issuekeys: read and write data, indexes included", f.IssueKeys, readWrite, []any{tableArn, indexArn}},
 		{"token: read and write data, indexes included", f.Token, readWrite, []any{tableArn, indexArn}},
 	}

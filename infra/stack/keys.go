@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tollgate/tollgate/shared/envelope"
 )
 
 // KeysProps configures the Keys construct.
@@ -134,17 +136,61 @@ func (k *Keys) GrantSign(grantee awsiam.IGrantable) {
 	k.Signing.GrantSign(grantee)
 }
 
-// GrantOpen lets grantee open sealed values only: kms:Decrypt on the seal
-// key, nothing else on it (it cannot seal new values). For the authorizer,
-// which opens the SAS keys it verifies signatures with.
-func (k *Keys) GrantOpen(grantee awsiam.IGrantable) {
-	k.Seal.GrantDecrypt(grantee)
+// Purpose names what a sealed value is for: the prefix of the aad its
+// sealer binds it to, which envelope.NewKMS gives KMS as the encryption
+// context {envelope.ContextKey: aad}. GrantOpen and GrantSeal condition their
+// grants on it, so a function reaches only the sealed values of its purposes.
+type Purpose string
+
+// The purposes of Tollgate's sealed values (the aad prefixes of shared/sas
+// and shared/refresh).
+const (
+	// PurposeSAS: SAS signing keys, aad "sas/<project>/<identifier>".
+	PurposeSAS Purpose = "sas/"
+	// PurposeRefresh: sealed refresh-token successors, aad
+	// "refresh/<project>/<hash>".
+	PurposeRefresh Purpose = "refresh/"
+)
+
+// contextCondition is the IAM condition that lets a KMS call through only
+// with an encryption context whose envelope.ContextKey value starts with one
+// of purposes.
+func contextCondition(purposes []Purpose) *map[string]any {
+	if len(purposes) == 0 {
+		panic("stack.Keys: a seal-key grant needs at least one Purpose")
+	}
+	patterns := make([]string, len(purposes))
+	for i, p := range purposes {
+		patterns[i] = string(p) + "*"
+	}
+	return &map[string]any{
+		"StringLike": map[string]any{"kms:EncryptionContext:" + envelope.ContextKey: patterns},
+	}
 }
 
-// GrantSeal lets grantee seal and open values with envelope encryption:
-// kms:GenerateDataKey and kms:Decrypt on the seal key (not kms:Encrypt, which
-// GrantEncryptDecrypt would add, nor GenerateDataKey's other variants).
-func (k *Keys) GrantSeal(grantee awsiam.IGrantable) {
-	k.Seal.Grant(grantee, jsii.String("kms:GenerateDataKey"))
-	k.GrantOpen(grantee)
+// grantSealKey adds one statement granting actions on the seal key to
+// grantee, for values of purposes only.
+func (k *Keys) grantSealKey(grantee awsiam.IGrantable, purposes []Purpose, actions ...string) {
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(actions...),
+		Resources:  jsii.Strings(*k.Seal.KeyArn()),
+		Conditions: contextCondition(purposes),
+	}))
+}
+
+// GrantOpen lets grantee open sealed values of purposes only: kms:Decrypt on
+// the seal key, conditioned on the encryption context, nothing else on it
+// (it cannot seal new values). For the authorizer, which opens the SAS keys
+// it verifies signatures with (PurposeSAS) and must not open refresh-token
+// successors. It panics without a purpose.
+func (k *Keys) GrantOpen(grantee awsiam.IGrantable, purposes ...Purpose) {
+	k.grantSealKey(grantee, purposes, "kms:Decrypt")
+}
+
+// GrantSeal lets grantee seal and open values of purposes only:
+// kms:GenerateDataKey and kms:Decrypt on the seal key (not kms:Encrypt, nor
+// GenerateDataKey's other variants), conditioned on the encryption context.
+// It panics without a purpose.
+func (k *Keys) GrantSeal(grantee awsiam.IGrantable, purposes ...Purpose) {
+	k.grantSealKey(grantee, purposes, "kms:GenerateDataKey", "kms:Decrypt")
 }

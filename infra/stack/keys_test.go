@@ -54,10 +54,10 @@ func TestKeysGrants(t *testing.T) {
 		{"GrantSign", nil, (*Keys).GrantSign, map[string][]string{
 			"kms:GetPublicKey": {"signing"}, "kms:Sign": {"signing"},
 		}},
-		{"GrantOpen: decrypt only", nil, (*Keys).GrantOpen, map[string][]string{
+		{"GrantOpen: decrypt only", nil, func(k *Keys, g awsiam.IGrantable) { k.GrantOpen(g, PurposeSAS) }, map[string][]string{
 			"kms:Decrypt": {"seal"},
 		}},
-		{"GrantSeal", nil, (*Keys).GrantSeal, map[string][]string{
+		{"GrantSeal", nil, func(k *Keys, g awsiam.IGrantable) { k.GrantSeal(g, PurposeRefresh) }, map[string][]string{
 			"kms:GenerateDataKey": {"seal"}, "kms:Decrypt": {"seal"},
 		}},
 		{"GrantVerify with a retired key", &KeysProps{SigningKeyGeneration: 2, RetiredSigningKeyArns: []string{retired}},

@@ -39,6 +39,13 @@ type TollgateAuthorizerProps struct {
 	// gives its functions (APIProps.AuthorizerCacheTTL, 0 by default), or a
 	// revoked credential may still open this API for up to
 	// bound - that TTL + ResultsCacheTtl.
+	//
+	// A cached policy is reused on every method, and "*" in its ARNs (the
+	// path parameters) also matches "/": a policy cached for
+	// /orders/{orderId} also allows /orders/{orderId}/refund, whatever scope
+	// that route needs, until the TTL ends. Synthesis warns of each such
+	// pair in the authorizer's route table (OverMatches); keep the cache off
+	// while any is listed that a credential must not reach.
 	ResultsCacheTtl time.Duration
 	// IdentitySources are the request parameters API Gateway requires before
 	// it invokes the authorizer, such as "method.request.header.Authorization",
@@ -53,6 +60,12 @@ type TollgateAuthorizerProps struct {
 	// AuthorizerName is the authorizer's name in API Gateway; empty lets CDK
 	// choose one.
 	AuthorizerName string
+	// MutualTLS says the guarded API is served through a custom domain that
+	// requires mutual TLS, as APIProps.MutualTLS does for Tollgate's own.
+	// Then a ResultsCacheTtl above 0 is refused unless an identity source is
+	// a context.identity.clientCert value (see validateMutualTLSCache). Set
+	// it whenever clients reach the API with a certificate.
+	MutualTLS bool
 }
 
 // NewTollgateAuthorizer declares a Lambda REQUEST authorizer backed by
@@ -77,7 +90,8 @@ type TollgateAuthorizerProps struct {
 // /orders/{orderId}, not the request path. The policy the authorizer returns
 // lists the ARNs of every route the credential may call under the calling
 // API's own ARN prefix (arn:aws:execute-api:region:account:apiId/stage), so it
-// grants nothing on any other API.
+// grants nothing on any other API; with ResultsCacheTtl, see there what a
+// cached policy allows. With mutual TLS, set MutualTLS, as NewAPI does.
 //
 // Like every CDK authorizer it must be attached to at least one method of
 // exactly one RestApi. It panics on malformed props.
@@ -111,6 +125,7 @@ func NewTollgateAuthorizer(scope constructs.Construct, id string, props *Tollgat
 		ap.AuthorizerName = jsii.String(props.AuthorizerName)
 	}
 	authorizer := awsapigateway.NewRequestAuthorizer(scope, jsii.String(id), ap)
+	warnOverMatches(authorizer, props.ResultsCacheTtl > 0)
 	if len(sources) == 0 {
 		// CDK writes IdentitySource: "" for an empty list; leave the property
 		// out, as API Gateway documents it optional when caching is off.
@@ -134,7 +149,23 @@ func (p *TollgateAuthorizerProps) validate() error {
 	if p.AuthorizerFunctionArn != "" && !lambdaARN.MatchString(p.AuthorizerFunctionArn) {
 		return fmt.Errorf("AuthorizerFunctionArn %q is not a Lambda function ARN", p.AuthorizerFunctionArn)
 	}
-	return validateAuthorizerCache(p.ResultsCacheTtl, p.IdentitySources)
+	if err := validateAuthorizerCache(p.ResultsCacheTtl, p.IdentitySources); err != nil {
+		return err
+	}
+	return validateMutualTLSCache(p.MutualTLS, p.ResultsCacheTtl, p.IdentitySources)
+}
+
+// validateMutualTLSCache refuses an authorizer cache in front of an API
+// served with mutual TLS unless the cache key includes the client
+// certificate: a cached policy keyed on the token alone would let a
+// certificate-bound token through over another certificate, or none.
+// NewAPI and NewTollgateAuthorizer both call it.
+func validateMutualTLSCache(mutualTLS bool, ttl time.Duration, sources []string) error {
+	if mutualTLS && ttl > 0 && !namesClientCert(sources) {
+		return fmt.Errorf("with MutualTLS, an authorizer cache TTL needs a context.identity.clientCert identity source: " +
+			"a cached policy keyed on the token alone would let a certificate-bound token through over another certificate")
+	}
+	return nil
 }
 
 // validateAuthorizerCache checks a cache TTL and identity sources as API

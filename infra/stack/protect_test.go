@@ -65,10 +65,13 @@ func TestTollgateAuthorizer(t *testing.T) {
 			},
 		},
 		{
-			name: "two identity sources",
+			// With mutual TLS, caching is allowed: the certificate is in the
+			// cache key.
+			name: "two identity sources, mutual TLS",
 			props: func(awscdk.Stack) *TollgateAuthorizerProps {
 				return &TollgateAuthorizerProps{
 					AuthorizerFunctionArn: foreignAuthorizerArn,
+					MutualTLS:             true,
 					ResultsCacheTtl:       time.Minute,
 					IdentitySources:       []string{"method.request.header.x-api-key", "context.identity.clientCert.clientCertPem"},
 				}
@@ -131,6 +134,8 @@ func TestTollgateAuthorizerRejectsBadProps(t *testing.T) {
 		{"$-prefixed", TollgateAuthorizerProps{IdentitySources: []string{"$request.header.Authorization"}}, false, "must be method.request.header"},
 		{"comma-joined", TollgateAuthorizerProps{IdentitySources: []string{"method.request.header.a,method.request.header.b"}}, false, "must be method.request.header"},
 		{"duplicate", TollgateAuthorizerProps{IdentitySources: []string{"method.request.header.a", "method.request.header.a"}}, false, "listed twice"},
+		{"mutual TLS, cached on the token alone", TollgateAuthorizerProps{MutualTLS: true, ResultsCacheTtl: time.Minute,
+			IdentitySources: []string{"method.request.header.Authorization"}}, false, "needs a context.identity.clientCert identity source"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

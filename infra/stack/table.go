@@ -60,15 +60,36 @@ func NewTable(scope constructs.Construct, id string, _ *TableProps) *Table {
 	return &Table{Construct: this, Table: table}
 }
 
-// GrantLookup lets grantee read a credential with GetItem and stamp its
-// lastUsedAt with UpdateItem, on the base table only (no Query, no index
-// access): the authorizer's access.
+// TouchedAttributes are the attributes of an API key's record the
+// authorizer writes (dynamo.Store.TouchKey): the key attributes, which IAM
+// counts as written by every UpdateItem, and lastUsedAt.
+var TouchedAttributes = []string{dynamo.AttrPK, dynamo.AttrSK, "lastUsedAt"}
+
+// TouchedLeadingKeys is the partition key pattern of the API key records
+// TouchKey updates: P#<project>#KEY#<keyId>.
+const TouchedLeadingKeys = "P#*#KEY#*"
+
+// GrantLookup lets grantee read a credential with GetItem and stamp an API
+// key's lastUsedAt with UpdateItem, on the base table only (no Query, no
+// index access): the authorizer's access. The UpdateItem is conditioned so
+// that it reaches nothing else: only items whose partition key is an API
+// key's (dynamodb:LeadingKeys), only TouchedAttributes
+// (dynamodb:Attributes) and no values returned (dynamodb:ReturnValues).
 func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
-		Actions:      jsii.Strings("dynamodb:GetItem", "dynamodb:UpdateItem"),
+		Actions:      jsii.Strings("dynamodb:GetItem"),
 		ResourceArns: jsii.Strings(*t.Table.TableArn()),
 	})
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:UpdateItem"),
+		Resources: jsii.Strings(*t.Table.TableArn()),
+		Conditions: &map[string]any{
+			"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []string{TouchedLeadingKeys}},
+			"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": TouchedAttributes},
+			"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
+		},
+	}))
 }
 
 // GrantData lets fn read and write data, indexes included
