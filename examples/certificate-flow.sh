@@ -23,10 +23,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=$USER_ID" 
   -addext "basicConstraints=critical,CA:FALSE" -addext "keyUsage=digitalSignature" \
   -addext "extendedKeyUsage=clientAuth" -keyout "$dir/user.key" -out "$dir/user.pem" 2>/dev/null
 
-# 2. Bind it to the user: the PEM as a JSON string.
+# 2. Bind it to the user: the PEM as a JSON string. The PUT goes over mutual
+#    TLS with that same certificate, which proves the user holds its key (an
+#    admin binding for someone else may use plain HTTPS; `tollgate certs
+#    upload --key` signs a "proof" instead).
 pem=$(awk '{printf "%s\\n", $0}' "$dir/user.pem")
-curl -sSf -X PUT "$TOLLGATE_URL/v1/users/$USER_ID/certificate" -H "x-api-key: $KEY" \
-  -d "{\"certificate\":\"$pem\"}"
+curl -sSfk --cert "$dir/user.pem" --key "$dir/user.key" -X PUT "$TOLLGATE_TLS_URL/v1/users/$USER_ID/certificate" \
+  -H "x-api-key: $KEY" -d "{\"certificate\":\"$pem\"}"
 echo
 
 # 3. Mutual TLS: the certificate alone is the credential (-k: the local

@@ -6,4 +6,9 @@
 // no error ever quotes the input. Only exactly one end-entity certificate
 // with an RSA (2048 bits or more), P-256/P-384/P-521 or Ed25519 key and a
 // SHA-2 or Ed25519 signature is accepted.
+//
+// VerifyProof checks a binding's proof of possession: a short-lived JWS
+// signed with the certificate's key, the algorithm pinned to the key type
+// (Algorithms, shared with private_key_jwt), for one user and one audience;
+// its jti is the caller's to spend once.
 package certbind

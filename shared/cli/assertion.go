@@ -123,6 +123,26 @@ func parsePrivateKey(b []byte) (crypto.Signer, error) {
 // signAssertion is a private_key_jwt client assertion (RFC 7523) for user,
 // signed with cert's key, for the token endpoint aud.
 func signAssertion(cert tls.Certificate, user, aud string, now time.Time) (string, error) {
+	jti, err := newJTI()
+	if err != nil {
+		return "", err
+	}
+	return signJWT(cert, map[string]any{"iss": user, "sub": user, "aud": aud, "jti": jti,
+		"iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix()})
+}
+
+// newJTI is a random one-time JWT id.
+func newJTI() (string, error) {
+	jti := make([]byte, 16)
+	if _, err := rand.Read(jti); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(jti), nil
+}
+
+// signJWT signs claims with cert's key, the header naming the certificate
+// (x5t#S256) and the algorithm its key takes; the key never leaves here.
+func signJWT(cert tls.Certificate, claims map[string]any) (string, error) {
 	key, ok := cert.PrivateKey.(crypto.Signer)
 	if !ok {
 		return "", errors.New("the certificate's key cannot sign")
@@ -149,14 +169,12 @@ func signAssertion(cert tls.Certificate, user, aud string, now time.Time) (strin
 		return "", fmt.Errorf("unsupported key type %T", key)
 	}
 	sum := sha256.Sum256(cert.Certificate[0])
-	jti := make([]byte, 16)
-	if _, err := rand.Read(jti); err != nil {
-		return "", err
-	}
 	b64 := base64.RawURLEncoding
 	h, _ := json.Marshal(map[string]string{"alg": alg, "typ": "JWT", "x5t#S256": b64.EncodeToString(sum[:])})
-	c, _ := json.Marshal(map[string]any{"iss": user, "sub": user, "aud": aud, "jti": hex.EncodeToString(jti),
-		"iat": now.Unix(), "exp": now.Add(assertionLifetime).Unix()})
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
 	input := b64.EncodeToString(h) + "." + b64.EncodeToString(c)
 	digest := []byte(input)
 	if hash != 0 {
@@ -165,7 +183,6 @@ func signAssertion(cert tls.Certificate, user, aud string, now time.Time) (strin
 		digest = hh.Sum(nil)
 	}
 	var sig []byte
-	var err error
 	if k, ok := key.(*ecdsa.PrivateKey); ok { // JWS wants fixed-size r||s, not ASN.1
 		r, ss, e := ecdsa.Sign(rand.Reader, k, digest)
 		if e != nil {

@@ -19,8 +19,11 @@ func TestCerts(t *testing.T) {
 	_, _, aliceID, tm := aliceLoggedIn(t, `["credentials:read","credentials:write","certificates:read","certificates:write","echo:read"]`)
 	certPEM, keyPEM := selfSigned(t)
 	dir := t.TempDir()
-	certFile, bothFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "both.pem")
+	certFile, bothFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "both.pem"), filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(bothFile, append(append([]byte{}, certPEM...), keyPEM...), 0o600); err != nil {
@@ -39,7 +42,14 @@ func TestCerts(t *testing.T) {
 		t.Fatal("a certificate was bound after a refusal")
 	}
 
-	out, _ := tm.ok("", "certs", "upload", "--user", aliceID, "--file", certFile)
+	// A non-admin proves possession of the key: without --key, 400 naming proof.
+	if code, _, errs := tm.run("", "certs", "upload", "--user", aliceID, "--file", certFile); code != 1 || !strings.Contains(errs, "proof") {
+		t.Fatalf("upload without --key: %d %q", code, errs)
+	}
+	if code, _, errs := tm.run(string(certPEM), "certs", "upload", "--user", aliceID, "--file", "-", "--key", keyFile); code != 2 {
+		t.Fatalf("--key with stdin: %d %q", code, errs)
+	}
+	out, _ := tm.ok("", "certs", "upload", "--user", aliceID, "--file", certFile, "--key", keyFile)
 	if !strings.Contains(out, "thumbprint") || !strings.Contains(out, "alice-cli-test") {
 		t.Fatalf("upload = %q", out)
 	}
@@ -54,7 +64,7 @@ func TestCerts(t *testing.T) {
 		t.Fatalf("show after revoke: %d %q", code, errs)
 	}
 	// From stdin, once revoked.
-	if m := tm.jsonOf("certs", "upload", "--user", aliceID, "--file", certFile); m["thumbprint"] != shown["thumbprint"] {
+	if m := tm.jsonOf("certs", "upload", "--user", aliceID, "--file", certFile, "--key", keyFile); m["thumbprint"] != shown["thumbprint"] {
 		t.Fatalf("upload again = %v", m)
 	}
 	for _, a := range [][]string{{"certs", "upload", "--file", certFile}, {"certs", "upload", "--user", aliceID}, {"certs", "show"}} {

@@ -10,6 +10,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
+	"github.com/tollgate/tollgate/shared/certbind/proof"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -44,6 +45,57 @@ func (h *Handler) certOwner(ctx context.Context, c *call) (user.User, error) {
 
 type putCertBody struct {
 	Certificate string `json:"certificate"`
+	Proof       string `json:"proof"` // a compact JWS signed with the certificate's key
+}
+
+// proofIssuer is the namespace a proof's jti is recorded under, beside
+// the client assertions' (recorded under the user id).
+func proofIssuer(owner string) string { return "proof/" + owner }
+
+// possession checks that the caller holds the key of the certificate it
+// binds to owner: a proof, when sent, must verify (its jti is for the
+// caller to record); without one, an admin needs none and anyone else must
+// call over mutual TLS with that certificate.
+func (h *Handler) possession(c *call, owner string, cert certbind.Certificate, sent string) (proof.Verified, error) {
+	if sent != "" {
+		p, err := proof.Verify(sent, proof.Request{Certificate: cert, UserID: owner,
+			Audience: proof.Audience(h.opt.Issuer, owner), Now: c.now})
+		if err != nil {
+			return proof.Verified{}, apigw.Invalid("proof", "%v", err) // the reason, never the proof
+		}
+		return p, nil
+	}
+	if c.user.IsAdmin() || overMutualTLS(c.req, cert) {
+		return proof.Verified{}, nil
+	}
+	return proof.Verified{}, apigw.Invalid("proof", "required: sign a proof of possession with the certificate's private key, or call over mutual TLS with the certificate")
+}
+
+// overMutualTLS reports whether the request came over mutual TLS with cert.
+func overMutualTLS(req events.APIGatewayProxyRequest, cert certbind.Certificate) bool {
+	cc := req.RequestContext.Identity.ClientCert
+	if cc == nil || cc.ClientCertPem == "" {
+		return false
+	}
+	presented, err := certbind.FromClientCert(cc.ClientCertPem)
+	return err == nil && presented.Thumbprint == cert.Thumbprint
+}
+
+// bind stores the binding and, in the same write, the proof's jti if any.
+func (h *Handler) bind(ctx context.Context, b certbind.Binding, p proof.Verified) error {
+	var err error
+	if p.ID == "" {
+		err = h.store.BindCertificate(ctx, b)
+	} else {
+		err = h.store.BindCertificateProved(ctx, b, proofIssuer(b.Owner), p.ID, p.ExpiresAt)
+	}
+	switch {
+	case errors.Is(err, store.ErrReplay):
+		return apigw.Invalid("proof", "this proof was used before: sign a new one")
+	case errors.Is(err, store.ErrConflict):
+		return apigw.NewProblem(http.StatusConflict, "the user already has a certificate, or this certificate is bound to another user")
+	}
+	return err
 }
 
 func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -67,11 +119,12 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 		// The reason names what is wrong, never what was sent.
 		return events.APIGatewayProxyResponse{}, apigw.Invalid("certificate", "%v", err)
 	}
+	held, err := h.possession(c, owner.ID, cert, body.Proof)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	b := certbind.Binding{ProjectID: h.opt.ProjectID, Owner: owner.ID, Certificate: cert, CreatedAt: c.now}
-	if err := h.store.BindCertificate(h.audit(ctx, c, audit.CertificateBind, audit.Credential(credential.TypeCertificate, b.Owner)), b); errors.Is(err, store.ErrConflict) {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict,
-			"the user already has a certificate, or this certificate is bound to another user")
-	} else if err != nil {
+	if err := h.bind(h.audit(ctx, c, audit.CertificateBind, audit.Credential(credential.TypeCertificate, b.Owner)), b, held); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.JSON(http.StatusCreated, showCert(b), map[string]string{"Location": "/v1/users/" + owner.ID + "/certificate"}), nil

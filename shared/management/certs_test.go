@@ -203,7 +203,7 @@ func newCertMaterial(t *testing.T) certMaterial {
 // bindDave binds the material's certificate to dave, as dave.
 func (m certMaterial) bindDave(t *testing.T, f *fixture) {
 	t.Helper()
-	f.send(t, "dave", certReq("PUT", "{dave}", certBody(m.pemText))).want(t, http.StatusCreated, "")
+	f.send(t, "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(m.pemText)))).want(t, http.StatusCreated, "")
 }
 
 // certBound checks a 201 that bound want: the answer, the stored binding
@@ -253,7 +253,11 @@ func (tt putCertCase) run(t *testing.T) {
 	if tt.before != nil {
 		tt.before(t, f)
 	}
-	req := certReq("PUT", tt.target, tt.body)
+	body := tt.body
+	if tt.who != "admin" { // a non-admin proves possession of the key (API.md)
+		body = f.proved(t, tt.target, body)
+	}
+	req := certReq("PUT", tt.target, body)
 	req.base64 = tt.b64body
 	f.private = append(f.private, tt.secrets...)
 	r := f.send(t, tt.who, req)
@@ -282,7 +286,7 @@ func putCertAccepted(t *testing.T, m certMaterial) []putCertCase {
 		{name: "PEM with CRLF and surrounding whitespace", who: "dave", target: "{dave}",
 			body: certBody("\r\n  " + strings.ReplaceAll(pemText, "\n", "\r\n") + "\t\n"), status: http.StatusCreated, check: certCreated(der, "{dave}")},
 		{name: "PEM padded to just under the body limit", who: "dave", target: "{dave}",
-			body: certBody(pemText + strings.Repeat(" ", 64<<10-len(certBody(pemText))-1)), status: http.StatusCreated, check: certCreated(der, "{dave}")},
+			body: certBody(pemText + strings.Repeat(" ", 64<<10-len(certBody(pemText))-1-proofRoom)), status: http.StatusCreated, check: certCreated(der, "{dave}")},
 		{name: "base64-encoded request body", who: "dave", target: "{dave}", body: certBody(pemText), b64body: true, status: http.StatusCreated,
 			check: certCreated(der, "{dave}")},
 		{name: "notBefore within the clock skew", who: "dave", target: "{dave}", status: http.StatusCreated,
@@ -433,7 +437,7 @@ func TestPutCertificatePEMAndDERAgree(t *testing.T) {
 	var answers []response
 	for _, cert := range []string{certPEM(der), base64.StdEncoding.EncodeToString(der)} {
 		f := newFixture(t, sasCertUsers)
-		r := f.send(t, "dave", certReq("PUT", "{dave}", certBody(cert)))
+		r := f.send(t, "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(cert))))
 		r.want(t, http.StatusCreated, "")
 		wantCert(t, r, der)
 		answers = append(answers, r)
@@ -462,7 +466,7 @@ func TestCertificateLifecycle(t *testing.T) {
 	}{
 		{"GET before any", "dave", certReq("GET", "{dave}", ""), http.StatusNotFound, "", nil},
 		{"DELETE before any", "dave", certReq("DELETE", "{dave}", ""), http.StatusNotFound, "", nil},
-		{"PUT", "dave", certReq("PUT", "{dave}", certBody(davesPEM)), http.StatusCreated, "", davesDER},
+		{"PUT", "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(davesPEM))), http.StatusCreated, "", davesDER},
 		{"GET", "dave", certReq("GET", "{dave}", ""), http.StatusOK, "", davesDER},
 		{"GET without the issuer role needs none", "erin", certReq("GET", "{erin}", ""), http.StatusNotFound, "", nil},
 		{"GET with a restricted credential", "dave:narrow", certReq("GET", "{dave}", ""), http.StatusOK, "", davesDER},
@@ -483,7 +487,7 @@ func TestCertificateLifecycle(t *testing.T) {
 		{"DELETE again", "dave", certReq("DELETE", "{dave}", ""), http.StatusNotFound, "", nil},
 		{"admin sees it gone", "admin", certReq("GET", "{dave}", ""), http.StatusNotFound, "", nil},
 		{"the freed certificate binds to another user", "admin", certReq("PUT", "{erin}", certBody(davesPEM)), http.StatusCreated, "", davesDER},
-		{"the freed user binds another certificate", "dave", certReq("PUT", "{dave}", certBody(certPEM(makeCert(t, certSpec{key: certKeys().b, cn: "dave's phone"})))), http.StatusCreated, "", nil},
+		{"the freed user binds another certificate", "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(certPEM(makeCert(t, certSpec{key: certKeys().b, cn: "dave's phone"}))))), http.StatusCreated, "", nil},
 		{"admin DELETEs another user's", "admin", certReq("DELETE", "{alice}", ""), http.StatusNoContent, "", nil},
 		{"the owner sees it gone", "admin", certReq("GET", "{alice}", ""), http.StatusNotFound, "", nil},
 		{"admin DELETEs a non-issuer's", "admin", certReq("DELETE", "{erin}", ""), http.StatusNoContent, "", nil},
@@ -508,7 +512,7 @@ func TestCertificateLifecycle(t *testing.T) {
 	}
 	// alice's certificate is unbound: it is free for anyone again.
 	f.send(t, "dave", certReq("DELETE", "{dave}", "")).want(t, http.StatusNoContent, "")
-	f.send(t, "dave", certReq("PUT", "{dave}", certBody(certPEM(alicesDER)))).want(t, http.StatusCreated, "")
+	f.send(t, "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(certPEM(alicesDER))))).want(t, http.StatusCreated, "")
 }
 
 // TestSASAndCertificateSecretsStayPut: after keys, tokens and a refused
@@ -522,7 +526,7 @@ func TestSASAndCertificateSecretsStayPut(t *testing.T) {
 	f.send(t, "dave", sasGet()).want(t, http.StatusOK, "")
 	f.send(t, "dave", sasToken(`{"expiry":"2026-12-01T00:00:00Z","key":"primary"}`)).want(t, http.StatusOK, "")
 	f.send(t, "dave", sasRegenerate(`{"key":"secondary"}`)).want(t, http.StatusOK, "")
-	f.send(t, "dave", certReq("PUT", "{dave}", certBody(pemText))).want(t, http.StatusCreated, "")
+	f.send(t, "dave", certReq("PUT", "{dave}", f.proved(t, "{dave}", certBody(pemText)))).want(t, http.StatusCreated, "")
 	for _, s := range []struct {
 		who string
 		req request

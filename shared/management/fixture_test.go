@@ -93,6 +93,8 @@ type request struct {
 	query    map[string]string
 	body     string
 	base64   bool // send body base64-encoded, as API Gateway does for binary bodies
+	// clientCert is the certificate of a call over mutual TLS, as API Gateway passes it.
+	clientCert *events.APIGatewayCustomAuthorizerRequestTypeRequestIdentityClientCert
 }
 
 // response is a handler answer with what the test measured around it.
@@ -241,6 +243,7 @@ func (f *fixture) event(c caller, r request) events.APIGatewayProxyRequest {
 		IsBase64Encoded:       r.base64,
 		RequestContext: events.APIGatewayProxyRequestContext{
 			RequestID: "req-1", ResourcePath: r.resource, HTTPMethod: r.method, Stage: "prod",
+			Identity: events.APIGatewayRequestIdentity{ClientCert: r.clientCert},
 		},
 	}
 	if c.principal != "" {

@@ -55,6 +55,7 @@ type Store interface {
 	GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error)
 	UpdateSAS(context.Context, sas.Sealed) error
 	BindCertificate(context.Context, certbind.Binding) error
+	BindCertificateProved(ctx context.Context, b certbind.Binding, issuer, jti string, expires time.Time) error
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
 	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)

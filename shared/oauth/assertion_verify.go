@@ -2,10 +2,6 @@ package oauth
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -172,54 +168,12 @@ func parseCertificate(cert certbind.Certificate) (*x509.Certificate, crypto.Publ
 	return x, pub, nil
 }
 
-// Algorithm refusals, one per key type, naming what that key takes.
-var (
-	errAlgRSA     = fmt.Errorf("%w: an RSA key takes RS256 or PS256", ErrAssertionAlgorithm)
-	errAlgP256    = fmt.Errorf("%w: a P-256 key takes ES256", ErrAssertionAlgorithm)
-	errAlgP384    = fmt.Errorf("%w: a P-384 key takes ES384", ErrAssertionAlgorithm)
-	errAlgP521    = fmt.Errorf("%w: a P-521 key takes ES512", ErrAssertionAlgorithm)
-	errAlgEd25519 = fmt.Errorf("%w: an Ed25519 key takes EdDSA", ErrAssertionAlgorithm)
-	errAlgKey     = fmt.Errorf("%w: unsupported key type", ErrAssertionAlgorithm)
-)
-
 // algorithms pins alg to the key: the algorithms it takes, and the refusal
 // of any other.
 func algorithms(pub crypto.PublicKey) ([]string, error) {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		return []string{"RS256", "PS256"}, errAlgRSA
-	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return []string{"ES256"}, errAlgP256
-		case elliptic.P384():
-			return []string{"ES384"}, errAlgP384
-		case elliptic.P521():
-			return []string{"ES512"}, errAlgP521
-		}
-	case ed25519.PublicKey:
-		// "Ed25519" is RFC 9864's fully-specified name for the same thing.
-		return []string{"EdDSA", "Ed25519"}, errAlgEd25519
-	}
-	return nil, errAlgKey
+	algs, takes := certbind.Algorithms(pub)
+	return algs, fmt.Errorf("%w: %s", ErrAssertionAlgorithm, takes)
 }
-
-// golang-jwt looks methods up by alg in a registry of its own, so two are
-// set here: "Ed25519", which it does not know, as its EdDSA; and PS256
-// verified with the salt as long as the hash (RFC 7518 §3.5), as it signs,
-// rather than with any salt length.
-func init() {
-	jwt.RegisterSigningMethod("Ed25519", func() jwt.SigningMethod { return fullySpecifiedEd25519{jwt.SigningMethodEdDSA} })
-	ps256 := *jwt.SigningMethodPS256
-	ps256.VerifyOptions = ps256.Options
-	jwt.RegisterSigningMethod(ps256.Alg(), func() jwt.SigningMethod { return &ps256 })
-}
-
-// fullySpecifiedEd25519 is golang-jwt's EdDSA under RFC 9864's name.
-type fullySpecifiedEd25519 struct{ *jwt.SigningMethodEd25519 }
-
-// Alg is the name it is registered under.
-func (fullySpecifiedEd25519) Alg() string { return "Ed25519" }
 
 // assertionLibErrors map golang-jwt's errors to Verify's.
 var assertionLibErrors = accesstoken.LibErrors{

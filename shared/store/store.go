@@ -14,6 +14,8 @@ var (
 	// ErrUnaudited: a change made without its audit record, refused by a
 	// store that requires one.
 	ErrUnaudited = errors.New("change without an audit record")
+	// ErrReplay: a one-time identifier (a proof's jti) was used before.
+	ErrReplay = errors.New("already used")
 )
 
 // Page asks for one page of a list.

@@ -48,7 +48,13 @@ func httpsClient(cert *tls.Certificate) *http.Client {
 
 func status(t *testing.T, c *http.Client, url, auth string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
+	return send(t, c, "GET", url, auth, "")
+}
+
+// send makes one request with c and decodes its JSON answer.
+func send(t *testing.T, c *http.Client, method, url, auth, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if name, value, ok := strings.Cut(auth, ": "); ok {
 		req.Header.Set(name, value)
 	}
@@ -85,12 +91,23 @@ func TestMutualTLSAndPrivateKeyJWT(t *testing.T) {
 	cert, certKey, certPEM := userCert(t)
 
 	body, _ := json.Marshal(map[string]string{"certificate": certPEM})
-	bound := c.want(201, "PUT", "/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body))
-	sum := sha256.Sum256(cert.Certificate[0])
-	if bound["thumbprint"] != strings.ToUpper(hexString(sum[:])) {
-		t.Fatalf("bound %v", bound)
+	// A non-admin proves it holds the key: not without proof, over mutual
+	// TLS with another certificate, but over mutual TLS with that one.
+	if got := c.want(400, "PUT", "/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body)); !strings.HasPrefix(got["detail"].(string), "proof") {
+		t.Fatalf("without proof: %v", got)
 	}
-	c.want(409, "PUT", "/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body))
+	other, _, _ := userCert(t)
+	if code, got := send(t, httpsClient(&other), "PUT", httpsURL+"/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body)); code != 400 {
+		t.Fatalf("over mutual TLS with another certificate: %d %v", code, got)
+	}
+	code, bound := send(t, httpsClient(&cert), "PUT", httpsURL+"/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body))
+	sum := sha256.Sum256(cert.Certificate[0])
+	if code != 201 || bound["thumbprint"] != strings.ToUpper(hexString(sum[:])) {
+		t.Fatalf("bound over mutual TLS: %d %v", code, bound)
+	}
+	if code, got := send(t, httpsClient(&cert), "PUT", httpsURL+"/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, string(body)); code != 409 {
+		t.Fatalf("bound again: %d %v", code, got)
+	}
 	c.want(200, "GET", "/v1/users/"+aliceID+"/certificate", "x-api-key: "+key, "")
 
 	// Mutual TLS alone authenticates.
@@ -100,7 +117,6 @@ func TestMutualTLSAndPrivateKeyJWT(t *testing.T) {
 	if code, _ := status(t, httpsClient(nil), httpsURL+"/v1/whoami", ""); code != 401 {
 		t.Fatalf("no certificate: %d", code)
 	}
-	other, _, _ := userCert(t)
 	if code, _ := status(t, httpsClient(&other), httpsURL+"/v1/whoami", ""); code != 401 {
 		t.Fatalf("unbound certificate: %d", code)
 	}

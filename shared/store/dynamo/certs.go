@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -53,14 +54,42 @@ func fromCertItem(it certItem) (certbind.Binding, error) {
 // BindCertificate binds a certificate to its owner in one transaction;
 // ErrConflict if the owner has a certificate or the certificate an owner.
 func (s *Store) BindCertificate(ctx context.Context, b certbind.Binding) error {
-	puts, err := s.encodeNew(certItem{Type: "certificate", ProjectID: b.ProjectID, Owner: b.Owner, Thumbprint: b.Thumbprint,
-		ThumbprintSHA1: b.ThumbprintSHA1, X5tS256: b.X5tS256, Subject: b.Subject, Issuer: b.Issuer,
-		NotBefore: formatTime(b.NotBefore), NotAfter: formatTime(b.NotAfter), DER: b.DER, CreatedAt: formatTime(b.CreatedAt),
-	}, "certificate", certKeys(b.ProjectID, b.Thumbprint, b.Owner)...)
+	puts, err := s.certPuts(b)
 	if err != nil {
 		return err
 	}
 	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("certificate: %w", store.ErrConflict) })
+}
+
+// certPuts are the conditional puts of a new binding: one item under the
+// certificate, one under its owner.
+func (s *Store) certPuts(b certbind.Binding) ([]types.TransactWriteItem, error) {
+	return s.encodeNew(certItem{Type: "certificate", ProjectID: b.ProjectID, Owner: b.Owner, Thumbprint: b.Thumbprint,
+		ThumbprintSHA1: b.ThumbprintSHA1, X5tS256: b.X5tS256, Subject: b.Subject, Issuer: b.Issuer,
+		NotBefore: formatTime(b.NotBefore), NotAfter: formatTime(b.NotAfter), DER: b.DER, CreatedAt: formatTime(b.CreatedAt),
+	}, "certificate", certKeys(b.ProjectID, b.Thumbprint, b.Owner)...)
+}
+
+// BindCertificateProved binds a certificate as BindCertificate does and, in
+// the same transaction, records the jti of the proof of possession as
+// RecordAssertion records an assertion's: ErrReplay if the jti was used
+// before, ErrConflict as BindCertificate; either way nothing is written.
+func (s *Store) BindCertificateProved(ctx context.Context, b certbind.Binding, issuer, jti string, expires time.Time) error {
+	puts, err := s.certPuts(b)
+	if err != nil {
+		return err
+	}
+	once, err := s.jtiPut(b.ProjectID, issuer, jti, expires)
+	if err != nil {
+		return err
+	}
+	items := append(puts, types.TransactWriteItem{Put: once})
+	return s.transact(ctx, items, func(i int) error {
+		if i == len(puts) {
+			return fmt.Errorf("proof %s: %w", jti, store.ErrReplay)
+		}
+		return fmt.Errorf("certificate: %w", store.ErrConflict)
+	})
 }
 
 // GetCertificate reads a binding by the certificate's SHA-256 thumbprint.

@@ -88,15 +88,12 @@ func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) error {
 // RecordAssertion remembers a client assertion's jti until it expires;
 // ErrConflict if it was seen before (a replay).
 func (s *Store) RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error {
-	av, err := attributevalue.MarshalMap(map[string]any{
-		AttrPK: pk(projectID, "JTI", issuer, jti), AttrSK: "JTI", "projectId": projectID,
-		"expiresAt": formatTime(expires), AttrTTL: expires.Add(time.Hour).Unix(),
-	})
+	put, err := s.jtiPut(projectID, issuer, jti, expires)
 	if err != nil {
 		return err
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table, Item: av, ConditionExpression: aws.String(condNew),
+		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 	})
 	if isConditionFailed(err) {
 		return fmt.Errorf("assertion %s: %w", jti, store.ErrConflict)
@@ -105,4 +102,17 @@ func (s *Store) RecordAssertion(ctx context.Context, projectID, issuer, jti stri
 		return fmt.Errorf("dynamodb record assertion: %w", err)
 	}
 	return nil
+}
+
+// jtiPut is the conditional write that records a one-time jti of issuer
+// until it expires: it fails if the jti was recorded before.
+func (s *Store) jtiPut(projectID, issuer, jti string, expires time.Time) (*types.Put, error) {
+	av, err := attributevalue.MarshalMap(map[string]any{
+		AttrPK: pk(projectID, "JTI", issuer, jti), AttrSK: "JTI", "projectId": projectID,
+		"expiresAt": formatTime(expires), AttrTTL: expires.Add(time.Hour).Unix(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &types.Put{TableName: s.table, Item: av, ConditionExpression: aws.String(condNew)}, nil
 }

@@ -2,6 +2,10 @@ package memory
 
 import (
 	"context"
+	"fmt"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/store"
 
 	"github.com/tollgate/tollgate/shared/certbind"
 )
@@ -9,6 +13,23 @@ import (
 // BindCertificate binds a certificate to its owner.
 func (s *Store) BindCertificate(ctx context.Context, b certbind.Binding) error {
 	return s.change(ctx, func() error { return s.certs.add(b.ProjectID, b.Thumbprint, b.Owner, b) })
+}
+
+// BindCertificateProved binds a certificate and records its proof's jti,
+// both or neither: ErrReplay if the jti was used, ErrConflict as
+// BindCertificate.
+func (s *Store) BindCertificateProved(ctx context.Context, b certbind.Binding, issuer, jti string, _ time.Time) error {
+	return s.change(ctx, func() error {
+		k := projectKey{b.ProjectID, issuer + "#" + jti}
+		if s.assertions[k] {
+			return fmt.Errorf("proof %s: %w", jti, store.ErrReplay)
+		}
+		if err := s.certs.add(b.ProjectID, b.Thumbprint, b.Owner, b); err != nil {
+			return err
+		}
+		s.assertions[k] = true
+		return nil
+	})
 }
 
 // GetCertificate reads a binding by thumbprint.

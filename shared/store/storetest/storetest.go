@@ -69,6 +69,7 @@ type Store interface {
 	UpdateSAS(context.Context, sas.Sealed) error
 	RecordAssertion(ctx context.Context, projectID, issuer, jti string, expires time.Time) error
 	BindCertificate(context.Context, certbind.Binding) error
+	BindCertificateProved(ctx context.Context, b certbind.Binding, issuer, jti string, expires time.Time) error
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
@@ -181,6 +182,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"SASCredential", sasCredential},
 		{"AssertionReplay", assertionReplay},
 		{"CertificateBinding", certificateBinding},
+		{"ProvedBinding", provedBinding},
 		{"CertificateUniquenessRace", certificateRace},
 		{"AuditWithChange", auditWithChange},
 		{"AuditList", auditList},
@@ -678,6 +680,23 @@ func certificateBinding(t *testing.T, s Store, p string) {
 		t.Fatal("unbound certificate still found")
 	}
 	must(t, s.BindCertificate(ctx, binding(p, "usr_b", "AB01"))) // free again
+}
+
+// provedBinding: a binding with a proof's jti writes both or neither; the
+// jti is the assertions' one-time record.
+func provedBinding(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	exp := t0.Add(time.Minute)
+	must(t, s.BindCertificateProved(ctx, binding(p, "usr_a", "EF01"), "proof/usr_a", "j1", exp))
+	// A refused binding spends no jti.
+	wantErr(t, s.BindCertificateProved(ctx, binding(p, "usr_b", "EF01"), "proof/usr_b", "j2", exp), store.ErrConflict)
+	// A replayed jti binds nothing.
+	wantErr(t, s.BindCertificateProved(ctx, binding(p, "usr_a2", "EF02"), "proof/usr_a", "j1", exp), store.ErrReplay)
+	if _, err := s.GetCertificate(ctx, p, "EF02"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a binding with a replayed proof was written")
+	}
+	wantErr(t, s.RecordAssertion(ctx, p, "proof/usr_a", "j1", exp), store.ErrConflict) // the same record
+	must(t, s.BindCertificateProved(ctx, binding(p, "usr_b", "EF03"), "proof/usr_b", "j2", exp))
 }
 
 // certificateRace: one certificate uploaded for two users at once binds to
