@@ -13,19 +13,19 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/certbind/proof"
+	"github.com/tollgate/tollgate/shared/management"
 )
 
 // proofRoom is room left in a body for the proof f.proved adds.
 const proofRoom = 1024
 
-// proofClaims are the claims of a valid proof for userID at now.
-func proofClaims(userID string, now time.Time) jwt.MapClaims {
+// validProofClaims are the claims of a valid proof for userID at now.
+func validProofClaims(userID string, now time.Time) jwt.MapClaims {
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		panic(err)
 	}
-	return jwt.MapClaims{"sub": userID, "aud": proof.Audience(tokIssuer, userID),
+	return jwt.MapClaims{"sub": userID, "aud": management.ProofAudience(tokIssuer, userID),
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": hex.EncodeToString(jti)}
 }
 
@@ -79,7 +79,7 @@ func (f *fixture) proved(t *testing.T, target, body string) string {
 	}
 	for _, k := range []crypto.Signer{certKeys().a, certKeys().b} {
 		if k.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
-			return withProof(t, body, signCertProof(t, k, c.DER, proofClaims(f.expand(target), f.clock.Now())))
+			return withProof(t, body, signCertProof(t, k, c.DER, validProofClaims(f.expand(target), f.clock.Now())))
 		}
 	}
 	return body
@@ -92,7 +92,7 @@ func TestPutCertificateProof(t *testing.T) {
 	a := certKeys().a
 	signed := func(mod func(f *fixture, c jwt.MapClaims)) func(t *testing.T, f *fixture) string {
 		return func(t *testing.T, f *fixture) string {
-			c := proofClaims(f.users["dave"].ID, t0)
+			c := validProofClaims(f.users["dave"].ID, t0)
 			if mod != nil {
 				mod(f, c)
 			}
@@ -123,14 +123,14 @@ func TestPutCertificateProof(t *testing.T) {
 			})},
 		{name: "proof signed with another key", who: "dave", status: http.StatusBadRequest,
 			proof: func(t *testing.T, f *fixture) string {
-				return signCertProof(t, certKeys().b, der, proofClaims(f.users["dave"].ID, t0))
+				return signCertProof(t, certKeys().b, der, validProofClaims(f.users["dave"].ID, t0))
 			}},
 		{name: "malformed proof", who: "dave", status: http.StatusBadRequest,
 			proof: func(*testing.T, *fixture) string { return "not.a.jws" }},
 		{name: "replayed jti", who: "dave", status: http.StatusBadRequest,
 			proof: signed(func(_ *fixture, c jwt.MapClaims) { c["jti"] = replayed }),
 			before: func(t *testing.T, f *fixture) {
-				c := proofClaims(f.users["dave"].ID, t0)
+				c := validProofClaims(f.users["dave"].ID, t0)
 				c["jti"] = replayed
 				body := withProof(t, certBody(certPEM(other)), signCertProof(t, certKeys().b, other, c))
 				f.send(t, "dave", certReq("PUT", "{dave}", body)).want(t, http.StatusCreated, "")

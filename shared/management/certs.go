@@ -10,7 +10,6 @@ import (
 	"github.com/tollgate/tollgate/shared/apigw"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
-	"github.com/tollgate/tollgate/shared/certbind/proof"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -56,19 +55,19 @@ func proofIssuer(owner string) string { return "proof/" + owner }
 // binds to owner: a proof, when sent, must verify (its jti is for the
 // caller to record); without one, an admin needs none and anyone else must
 // call over mutual TLS with that certificate.
-func (h *Handler) possession(c *call, owner string, cert certbind.Certificate, sent string) (proof.Verified, error) {
+func (h *Handler) possession(c *call, owner string, cert certbind.Certificate, sent string) (VerifiedProof, error) {
 	if sent != "" {
-		p, err := proof.Verify(sent, proof.Request{Certificate: cert, UserID: owner,
-			Audience: proof.Audience(h.opt.Issuer, owner), Now: c.now})
+		p, err := VerifyProof(sent, ProofRequest{Certificate: cert, UserID: owner,
+			Audience: ProofAudience(h.opt.Issuer, owner), Now: c.now})
 		if err != nil {
-			return proof.Verified{}, apigw.Invalid("proof", "%v", err) // the reason, never the proof
+			return VerifiedProof{}, apigw.Invalid("proof", "%v", err) // the reason, never the proof
 		}
 		return p, nil
 	}
 	if c.user.IsAdmin() || overMutualTLS(c.req, cert) {
-		return proof.Verified{}, nil
+		return VerifiedProof{}, nil
 	}
-	return proof.Verified{}, apigw.Invalid("proof", "required: sign a proof of possession with the certificate's private key, or call over mutual TLS with the certificate")
+	return VerifiedProof{}, apigw.Invalid("proof", "required: sign a proof of possession with the certificate's private key, or call over mutual TLS with the certificate")
 }
 
 // overMutualTLS reports whether the request came over mutual TLS with cert.
@@ -82,7 +81,7 @@ func overMutualTLS(req events.APIGatewayProxyRequest, cert certbind.Certificate)
 }
 
 // bind stores the binding and, in the same write, the proof's jti if any.
-func (h *Handler) bind(ctx context.Context, b certbind.Binding, p proof.Verified) error {
+func (h *Handler) bind(ctx context.Context, b certbind.Binding, p VerifiedProof) error {
 	var err error
 	if p.ID == "" {
 		err = h.store.BindCertificate(ctx, b)

@@ -1,4 +1,4 @@
-package proof
+package management
 
 import (
 	"crypto"
@@ -92,7 +92,7 @@ func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
 	return out
 }
 
-func TestVerify(t *testing.T) {
+func TestVerifyProof(t *testing.T) {
 	k := keys()
 	cert, other, rsaCert := certOf(t, k.p256), certOf(t, k.p384), certOf(t, k.rsa2048)
 	base := proofClaimsAt(testNow)
@@ -114,7 +114,7 @@ func TestVerify(t *testing.T) {
 		{"no exp", cert, signProof(t, "ES256", k.p256, cert.X5tS256, with(base, "exp", nil)), false},
 		{"exp too far", cert, signProof(t, "ES256", k.p256, cert.X5tS256, with(base, "exp", testNow.Add(6*time.Minute).Unix())), false},
 		{"no jti", cert, signProof(t, "ES256", k.p256, cert.X5tS256, with(base, "jti", nil)), false},
-		{"long jti", cert, signProof(t, "ES256", k.p256, cert.X5tS256, with(base, "jti", strings.Repeat("j", MaxIDLen+1))), false},
+		{"long jti", cert, signProof(t, "ES256", k.p256, cert.X5tS256, with(base, "jti", strings.Repeat("j", MaxProofIDLen+1))), false},
 		{"wrong key", cert, signProof(t, "ES256", k.caP256, cert.X5tS256, base), false},
 		{"another certificate's x5t", cert, signProof(t, "ES384", k.p384, other.X5tS256, base), false},
 		{"alg not the key's", rsaCert, signProof(t, "HS256", []byte("0123456789abcdef0123456789abcdef"), rsaCert.X5tS256, base), false},
@@ -124,29 +124,29 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Verify(tt.tok, Request{Certificate: tt.cert, UserID: "usr_a", Audience: proofAud, Now: testNow})
+			p, err := VerifyProof(tt.tok, ProofRequest{Certificate: tt.cert, UserID: "usr_a", Audience: proofAud, Now: testNow})
 			if tt.ok {
 				if err != nil || p.ID != "j1" || !p.ExpiresAt.Equal(testNow.Add(2*time.Minute)) {
-					t.Fatalf("Verify = %+v, %v", p, err)
+					t.Fatalf("VerifyProof = %+v, %v", p, err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("Verify err = %v, want ErrInvalid", err)
+			if !errors.Is(err, ErrInvalidProof) {
+				t.Fatalf("VerifyProof err = %v, want ErrInvalidProof", err)
 			}
 		})
 	}
 }
 
-func TestAudience(t *testing.T) {
-	if got := Audience("https://tollgate.example/", "usr_a"); got != proofAud {
+func TestProofAudience(t *testing.T) {
+	if got := ProofAudience("https://tollgate.example/", "usr_a"); got != proofAud {
 		t.Fatalf("ProofAudience = %q", got)
 	}
 }
 
-// FuzzVerify: Verify never panics and refuses only with ErrInvalid;
+// FuzzVerifyProof: VerifyProof never panics and refuses only with ErrInvalidProof;
 // whatever it accepts names the user, the audience and a jti.
-func FuzzVerify(f *testing.F) {
+func FuzzVerifyProof(f *testing.F) {
 	k := keys()
 	cert := certOf(f, k.p256)
 	base := proofClaimsAt(testNow)
@@ -157,17 +157,17 @@ func FuzzVerify(f *testing.F) {
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, tok string) {
-		p, err := Verify(tok, Request{Certificate: cert, UserID: "usr_a", Audience: proofAud, Now: testNow})
+		p, err := VerifyProof(tok, ProofRequest{Certificate: cert, UserID: "usr_a", Audience: proofAud, Now: testNow})
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("refused with %v, not ErrInvalid", err)
+			if !errors.Is(err, ErrInvalidProof) {
+				t.Fatalf("refused with %v, not ErrInvalidProof", err)
 			}
 			if len(tok) >= 16 && strings.Contains(err.Error(), tok) {
 				t.Fatal("the error quotes the token")
 			}
 			return
 		}
-		if p.ID == "" || len(p.ID) > MaxIDLen || p.ExpiresAt.After(testNow.Add(Lifetime)) {
+		if p.ID == "" || len(p.ID) > MaxProofIDLen || p.ExpiresAt.After(testNow.Add(ProofLifetime)) {
 			t.Fatalf("accepted %+v", p)
 		}
 	})

@@ -1,4 +1,4 @@
-package proof
+package management
 
 import (
 	"errors"
@@ -14,81 +14,81 @@ import (
 	"github.com/tollgate/tollgate/shared/certbind"
 )
 
-// ErrInvalid is returned, wrapped with a short reason, by Verify for a
+// ErrInvalidProof is returned, wrapped with a short reason, by VerifyProof for a
 // proof it refuses; the reason never quotes the proof.
-var ErrInvalid = errors.New("proof: invalid proof of possession")
+var ErrInvalidProof = errors.New("proof: invalid proof of possession")
 
-// MaxLen is the longest proof read, in bytes, before any decoding.
-const MaxLen = 8 << 10
+// MaxProofLen is the longest proof read, in bytes, before any decoding.
+const MaxProofLen = 8 << 10
 
-// MaxIDLen is the longest jti accepted, in bytes: the caller stores it.
-const MaxIDLen = 256
+// MaxProofIDLen is the longest jti accepted, in bytes: the caller stores it.
+const MaxProofIDLen = 256
 
-// Lifetime bounds a proof: iat within the last Lifetime, exp at
-// most Lifetime after iat.
-const Lifetime = 5 * time.Minute
+// ProofLifetime bounds a proof: iat within the last ProofLifetime, exp at
+// most ProofLifetime after iat.
+const ProofLifetime = 5 * time.Minute
 
 // proofJWS reads proofs strictly before golang-jwt parses them: the header
 // rules of a private_key_jwt assertion.
-var proofJWS = accesstoken.NewJWSReader(ErrInvalid, MaxLen, 16, "alg", "typ", "kid", "x5t#S256")
+var proofJWS = accesstoken.NewJWSReader(ErrInvalidProof, MaxProofLen, 16, "alg", "typ", "kid", "x5t#S256")
 
-// Audience is the aud a proof for binding to userID carries.
-func Audience(issuer, userID string) string {
+// ProofAudience is the aud a proof for binding to userID carries.
+func ProofAudience(issuer, userID string) string {
 	return strings.TrimSuffix(issuer, "/") + "/v1/users/" + userID + "/certificate"
 }
 
-// Verified is a verified proof of possession: its jti, to be recorded until
+// VerifiedProof is a verified proof of possession: its jti, to be recorded until
 // ExpiresAt and refused again.
-type Verified struct {
+type VerifiedProof struct {
 	ID        string
 	ExpiresAt time.Time
 }
 
-// Request is what a proof must show: the certificate whose key signed
-// it, the user it binds to, the audience (Audience) and the time.
-type Request struct {
+// ProofRequest is what a proof must show: the certificate whose key signed
+// it, the user it binds to, the audience (ProofAudience) and the time.
+type ProofRequest struct {
 	Certificate certbind.Certificate
 	UserID      string
 	Audience    string
 	Now         time.Time
 }
 
-func proofErr(reason string) error { return fmt.Errorf("%w: %s", ErrInvalid, reason) }
+func proofErr(reason string) error { return fmt.Errorf("%w: %s", ErrInvalidProof, reason) }
 
-// Verify checks a compact JWS signed with the certificate's private
+// VerifyProof checks a compact JWS signed with the certificate's private
 // key: header alg suited to the key and x5t#S256 of the certificate (typ, if
-// any, JWT); claims sub = UserID, aud = Audience as its only value, iat
-// within the last Lifetime, exp after now and at most Lifetime
+// any, JWT); claims sub = UserID, aud = ProofAudience as its only value, iat
+// within the last ProofLifetime, exp after now and at most ProofLifetime
 // after iat, and a jti. The caller records the jti to refuse a replay.
-func Verify(token string, r Request) (Verified, error) {
+func VerifyProof(token string, r ProofRequest) (VerifiedProof, error) {
 	h, err := proofJWS.Header(token)
 	if err != nil {
-		return Verified{}, err
+		return VerifiedProof{}, err
 	}
 	if typ, ok := h["typ"]; ok && !strings.EqualFold(typ, "JWT") {
-		return Verified{}, proofErr("typ must be JWT")
+		return VerifiedProof{}, proofErr("typ must be JWT")
 	}
 	if h["x5t#S256"] != r.Certificate.X5tS256 || r.Certificate.X5tS256 == "" {
-		return Verified{}, proofErr("x5t#S256 is not the certificate's")
+		return VerifiedProof{}, proofErr("x5t#S256 is not the certificate's")
 	}
 	pub, err := r.Certificate.PublicKey()
 	if err != nil {
-		return Verified{}, proofErr("unsupported certificate key")
+		return VerifiedProof{}, proofErr("unsupported certificate key")
 	}
 	algs, takes := certbind.Algorithms(pub)
 	if !slices.Contains(algs, h["alg"]) {
-		return Verified{}, proofErr(takes)
+		return VerifiedProof{}, proofErr(takes)
 	}
 	c := proofClaims{err: proofErr("claims are not a JSON object"), r: r}
 	p := jwt.NewParser(jwt.WithValidMethods(algs), jwt.WithStrictDecoding(), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return r.Now }))
 	if _, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return pub, nil }); err != nil {
-		return Verified{}, proofLibErrors.Refusal(err, c.err, proofErr("signature does not verify"))
+		return VerifiedProof{}, proofLibErrors.Refusal(err, c.err, proofErr("signature does not verify"))
 	}
-	return Verified{ID: c.ID, ExpiresAt: c.ExpiresAt.UTC()}, nil
+	return VerifiedProof{ID: c.ID, ExpiresAt: c.ExpiresAt.UTC()}, nil
 }
 
-// proofLibErrors map golang-jwt's errors to Verify's.
+// proofLibErrors map golang-jwt's errors to VerifyProof's.
 var proofLibErrors = accesstoken.LibErrors{
 	{jwt.ErrTokenMalformed, proofErr("malformed")},
 	{jwt.ErrTokenSignatureInvalid, proofErr("signature does not verify")},
@@ -106,7 +106,7 @@ var (
 type proofClaims struct {
 	jwt.RegisteredClaims
 	err error // the first decoding or rule failure
-	r   Request
+	r   ProofRequest
 }
 
 // UnmarshalJSON reads the claims object strictly; unknown claims are ignored.
@@ -135,11 +135,11 @@ func (c *proofClaims) Validate() error {
 		c.err = proofErr("sub is not the user")
 	case len(c.Audience) != 1 || c.Audience[0] != c.r.Audience:
 		c.err = proofErr("aud is not this certificate binding")
-	case c.IssuedAt == nil || c.IssuedAt.Before(c.r.Now.Add(-Lifetime)):
+	case c.IssuedAt == nil || c.IssuedAt.Before(c.r.Now.Add(-ProofLifetime)):
 		c.err = proofErr("iat is missing or older than 5 minutes")
-	case c.ExpiresAt == nil || c.ExpiresAt.After(c.IssuedAt.Add(Lifetime)):
+	case c.ExpiresAt == nil || c.ExpiresAt.After(c.IssuedAt.Add(ProofLifetime)):
 		c.err = proofErr("exp is more than 5 minutes after iat")
-	case c.ID == "" || len(c.ID) > MaxIDLen:
+	case c.ID == "" || len(c.ID) > MaxProofIDLen:
 		c.err = proofErr("jti is missing or too long")
 	}
 	return c.err
