@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"math/big"
 	"strings"
 	"sync"
@@ -30,19 +31,17 @@ type testKeys struct {
 }
 
 var keys = sync.OnceValue(func() *testKeys {
-	ec := func(c elliptic.Curve) *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(c, rand.Reader)
-		if err != nil {
-			panic(err)
-		}
-		return k
-	}
-	r, err := rsa.GenerateKey(rand.Reader, 2048)
+	ec := func(c elliptic.Curve) *ecdsa.PrivateKey { return orPanic(ecdsa.GenerateKey(c, rand.Reader)) }
+	return &testKeys{rsa2048: orPanic(rsa.GenerateKey(rand.Reader, 2048)), p256: ec(elliptic.P256()), p384: ec(elliptic.P384()), caP256: ec(elliptic.P256())}
+})
+
+// orPanic is v, or a panic with err: for test keys made once.
+func orPanic[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
-	return &testKeys{rsa2048: r, p256: ec(elliptic.P256()), p384: ec(elliptic.P384()), caP256: ec(elliptic.P256())}
-})
+	return v
+}
 
 // certOf is a bound certificate of key, self-signed, valid at testNow.
 func certOf(tb testing.TB, key crypto.Signer) certbind.Certificate {
@@ -80,14 +79,10 @@ func proofClaimsAt(now time.Time) jwt.MapClaims {
 }
 
 func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
-	out := jwt.MapClaims{}
-	for kk, vv := range c {
-		out[kk] = vv
-	}
+	out := maps.Clone(c)
+	out[k] = v
 	if v == nil {
 		delete(out, k)
-	} else {
-		out[k] = v
 	}
 	return out
 }
