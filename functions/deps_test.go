@@ -35,6 +35,8 @@ func TestFunctionDependencies(t *testing.T) {
 		// publishing, no password hashing, no management or OAuth code.
 		{"authorizer", []string{eventBridge, argon2, management, oauth}},
 		{"issuekeys", []string{eventBridge}},
+		// Certificates: management's certificate routes, no OAuth code.
+		{"certificates", []string{eventBridge, oauth}},
 		{"token", []string{eventBridge}},
 		{"sweeper", []string{argon2, management, oauth}},
 	} {

@@ -1,5 +1,6 @@
 // Command issuekeys is the management API Lambda: users, API keys, personal
-// JWTs, refresh tokens, clients, certificates, SAS and the audit log.
+// JWTs, refresh tokens, clients, SAS and the audit log (certificates are
+// the certificates function's).
 package main
 
 import (
@@ -16,6 +17,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := management.New(d.Store, management.Configured(d.Config, d.Signer, d.Sealer, d.Clock, d.Logger))
+	h := management.NewIssueKeys(d.Store, management.Configured(d.Config, d.Signer, d.Sealer, d.Clock, d.Logger))
 	lambda.Start(h.Handle)
 }

@@ -29,8 +29,9 @@ func importedFunction(s awscdk.Stack, name string) awslambda.IFunction {
 // access.PublicRoutes.
 func appFunctions(s awscdk.Stack) map[string]awslambda.IFunction {
 	return map[string]awslambda.IFunction{
-		access.FnIssueKeys: importedFunction(s, access.FnIssueKeys),
-		access.FnToken:     importedFunction(s, access.FnToken),
+		access.FnIssueKeys:    importedFunction(s, access.FnIssueKeys),
+		access.FnCertificates: importedFunction(s, access.FnCertificates),
+		access.FnToken:        importedFunction(s, access.FnToken),
 	}
 }
 
@@ -41,7 +42,7 @@ func TestAPIRoutes(t *testing.T) {
 		public []access.Route // nil: access.PublicRoutes
 		fns    []string
 	}{
-		{name: "access.Routes and access.PublicRoutes", fns: []string{access.FnIssueKeys, access.FnToken}},
+		{name: "access.Routes and access.PublicRoutes", fns: []string{access.FnIssueKeys, access.FnCertificates, access.FnToken}},
 		{
 			name: "nested, root and several functions, no public routes",
 			routes: []access.Route{

@@ -41,6 +41,12 @@ const (
 	// and KMS sealing for SAS keys; same reasoning as the token function.
 	IssueKeysMemoryMB = 256
 	IssueKeysTimeout  = 10 * time.Second
+	// CertificatesMemoryMB and CertificatesTimeout: the certificates
+	// function parses a certificate, verifies a proof of possession (one
+	// ECDSA or RSA check) and runs one DynamoDB read or transaction; it
+	// calls no KMS. 10 s as the others.
+	CertificatesMemoryMB = 256
+	CertificatesTimeout  = 10 * time.Second
 	// PasswordSignInMemoryMB replaces TokenMemoryMB and IssueKeysMemoryMB
 	// with PasswordSignIn. Argon2id (shared/password: 64 MiB, 3 passes, 2
 	// lanes) is memory- and CPU-hard by design: issuekeys hashes every new
@@ -68,19 +74,22 @@ type APIFunctionsProps struct {
 }
 
 // APIFunctions are the functions API Gateway invokes: the authorizer, the
-// management API (issuekeys) and the OAuth token function. The issuer and
+// management API (issuekeys), the certificates function and the OAuth token
+// function. The issuer and
 // keys they need at cold start are added by AddTokenEnvironment, once the
 // API (which the default issuer names) exists.
 type APIFunctions struct {
-	Authorizer, IssueKeys, Token *Function
+	Authorizer, IssueKeys, Certificates, Token *Function
 }
 
-// NewAPIFunctions declares the functions in scope, as Authorizer, IssueKeys
-// and Token (memory and timeouts: see the constants), and grants each its
+// NewAPIFunctions declares the functions in scope, as Authorizer,
+// IssueKeys, Certificates and Token (memory and timeouts: see the constants), and grants each its
 // table and KMS access:
 //   - the authorizer looks credentials up and stamps an API key's
 //     lastUsedAt (Table.GrantLookup), reads the signing keys' public keys
 //     and opens sealed SAS keys (PurposeSAS), but can neither sign nor seal;
+//   - certificates reads users and bindings and writes bindings, proof jtis
+//     and audit records (Table.GrantCertificates), and has no KMS access;
 //   - issuekeys and token read and write data (the owner listings query
 //     GSI1) and sign JWTs; issuekeys seals and opens SAS keys, token
 //     refresh-token successors (PurposeRefresh), and neither the other's.
@@ -101,7 +110,10 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 		Authorizer: function("Authorizer", FnAuthorizer, props.Environment, AuthorizerMemoryMB, AuthorizerTimeout),
 		IssueKeys:  function("IssueKeys", access.FnIssueKeys, passwordEnv, issueKeysMemory, IssueKeysTimeout),
 		Token:      function("Token", access.FnToken, passwordEnv, tokenMemory, TokenTimeout),
+		Certificates: function("Certificates", access.FnCertificates, props.Environment,
+			CertificatesMemoryMB, CertificatesTimeout),
 	}
+	props.Table.GrantCertificates(f.Certificates.Function)
 	props.Table.GrantLookup(f.Authorizer.Function)
 	props.Table.GrantData(f.IssueKeys.Function, "the owner listings query GSI1.")
 	props.Table.GrantData(f.Token.Function, "the token function reads and writes the base table (clients, sessions, refresh tokens) "+
@@ -119,10 +131,15 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 	return f
 }
 
-// AddTokenEnvironment gives every function the issuer, the audience, the
-// signing keys and the seal key: each calls accesstoken.OpenKMS at cold
-// start, which requires them.
+// AddTokenEnvironment gives every function the issuer and the audience,
+// and all but certificates the signing keys and the seal key: each of those
+// calls accesstoken.OpenKMS at cold start, which requires them. The
+// certificates function needs the issuer alone (the aud of a proof of
+// possession names it).
 func (f *APIFunctions) AddTokenEnvironment(issuer, audience *string, keys *Keys) {
+	for _, kv := range [][2]*string{{jsii.String(config.EnvIssuer), issuer}, {jsii.String(config.EnvAudience), audience}} {
+		f.Certificates.Function.AddEnvironment(kv[0], kv[1], nil)
+	}
 	for _, fn := range []*Function{f.Authorizer, f.IssueKeys, f.Token} {
 		for _, kv := range [][2]*string{
 			{jsii.String(config.EnvIssuer), issuer},

@@ -34,6 +34,11 @@ func TestAPIFunctions(t *testing.T) {
 			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn, tableArn}},
 		{"issuekeys: read and write data, indexes included", f.IssueKeys, readWrite, []any{tableArn, indexArn}},
 		{"token: read and write data, indexes included", f.Token, readWrite, []any{tableArn, indexArn}},
+		// Two statements, each on the base table (no index, no Query or
+		// Scan): GetItem, and PutItem and DeleteItem, under the conditions
+		// TestLeastPrivilegeConditions checks.
+		{"certificates: GetItem, PutItem and DeleteItem on the base table", f.Certificates,
+			[]string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"}, []any{tableArn, tableArn}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,6 +71,7 @@ func TestAPIFunctions(t *testing.T) {
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
 			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
 		}},
+		{"certificates: no KMS access", f.Certificates, map[string][]any{}},
 	}
 	for _, tc := range kmsTests {
 		t.Run(tc.name, func(t *testing.T) {

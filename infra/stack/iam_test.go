@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -41,6 +42,15 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 		{"token: seals and opens refresh-token successors only", f.Token, map[string]any{
 			"Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}, "Effect": "Allow", "Condition": purpose("refresh/*"),
 		}},
+		{"certificates: GetItem of users and their bindings only", f.Certificates, map[string]any{
+			"Action": "dynamodb:GetItem", "Effect": "Allow",
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"P#*#USER#*"}}},
+		}},
+		{"certificates: PutItem and DeleteItem of bindings, proof jtis and audit records only", f.Certificates, map[string]any{
+			"Action": []any{"dynamodb:DeleteItem", "dynamodb:PutItem"}, "Effect": "Allow",
+			"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{
+				"dynamodb:LeadingKeys": []any{"P#*#CERT#*", "P#*#USER#*", "P#*#JTI#*", "P#*#AUDIT#*"}}},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +64,15 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 			})
 		})
 	}
+	t.Run("no unconditioned DynamoDB action for certificates", func(t *testing.T) {
+		for _, st := range roleStatementMaps(tpl, logicalID(s, f.Certificates.Function.Role())) {
+			for _, a := range actionList(st["Action"]) {
+				if strings.HasPrefix(a, "dynamodb:") && st["Condition"] == nil {
+					t.Errorf("certificates: %s granted without a condition: %s", a, jsonString(st))
+				}
+			}
+		}
+	})
 	t.Run("no unconditioned UpdateItem for the authorizer, no unconditioned seal-key use for any", func(t *testing.T) {
 		for _, fn := range []*Function{f.Authorizer, f.IssueKeys, f.Token} {
 			for _, st := range roleStatementMaps(tpl, logicalID(s, fn.Function.Role())) {

@@ -178,6 +178,7 @@ func TestForeignRoutes(t *testing.T) {
 	fns := map[string]awslambda.IFunction{access.FnIssueKeys: nil, access.FnToken: nil}
 	s := newStack()
 	fns[access.FnIssueKeys] = importedFunction(s, access.FnIssueKeys)
+	fns[access.FnCertificates] = importedFunction(s, access.FnCertificates)
 	fns[access.FnToken] = importedFunction(s, access.FnToken)
 	served := ServedRoutes(table, fns)
 	if len(served) != len(access.Routes) {

@@ -179,7 +179,7 @@ func checkREADMELogicalIDs(t *testing.T, root string, functions map[string]*lamb
 	if err != nil {
 		t.Fatal(err)
 	}
-	quoted := regexp.MustCompile(`\b(?:Authorizer|IssueKeys|Token)[0-9A-F]{8}\b`).FindAll(readme, -1)
+	quoted := regexp.MustCompile(`\b(?:Authorizer|IssueKeys|Certificates|Token)[0-9A-F]{8}\b`).FindAll(readme, -1)
 	for _, q := range quoted {
 		if _, ok := functions[string(q)]; !ok {
 			t.Errorf("events/README.md quotes %s, which is not a function's logical id in the template", q)

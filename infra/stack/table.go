@@ -120,3 +120,35 @@ func (t *Table) GrantSweep(grantee awsiam.IGrantable) {
 		ResourceArns: jsii.Strings(*t.Table.TableArn() + "/index/" + dynamo.IndexExpiry),
 	})
 }
+
+// CertificateReadLeadingKeys are the partition keys the certificates
+// function reads: a user's record and the user's binding, both under
+// P#<project>#USER#<userId>.
+var CertificateReadLeadingKeys = []string{"P#*#USER#*"}
+
+// CertificateWriteLeadingKeys are the partition keys the certificates
+// function writes (dynamo.Store's BindCertificate, BindCertificateProved
+// and UnbindCertificate): a binding under its thumbprint and under its
+// owner, the jti of a proof of possession, and the audit record of the day.
+var CertificateWriteLeadingKeys = []string{"P#*#CERT#*", "P#*#USER#*", "P#*#JTI#*", "P#*#AUDIT#*"}
+
+// GrantCertificates lets grantee bind, read and revoke certificates, on the
+// base table only (no Query, no index access): GetItem of the
+// CertificateReadLeadingKeys, and PutItem and DeleteItem (a
+// TransactWriteItems is authorized as those of its items) of the
+// CertificateWriteLeadingKeys, each conditioned on dynamodb:LeadingKeys.
+func (t *Table) GrantCertificates(grantee awsiam.IGrantable) {
+	for _, g := range []struct {
+		actions []string
+		keys    []string
+	}{
+		{[]string{"dynamodb:GetItem"}, CertificateReadLeadingKeys},
+		{[]string{"dynamodb:DeleteItem", "dynamodb:PutItem"}, CertificateWriteLeadingKeys},
+	} {
+		grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings(g.actions...),
+			Resources:  jsii.Strings(*t.Table.TableArn()),
+			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": g.keys}},
+		}))
+	}
+}

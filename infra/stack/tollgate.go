@@ -82,7 +82,7 @@ type Tollgate struct {
 	awscdk.Stack
 	Table *Table
 	Keys  *Keys
-	// APIFunctions are Authorizer, IssueKeys and Token.
+	// APIFunctions are Authorizer, IssueKeys, Certificates and Token.
 	*APIFunctions
 	Sweeper *Function
 	// SweepRule runs Sweeper on TollgateProps.SweepSchedule.
@@ -182,8 +182,9 @@ func (t *Tollgate) apiProps(props *TollgateProps) *APIProps {
 	p.Authorizer = t.Authorizer.Function
 	p.MutualTLS = props.MutualTLS
 	p.Functions = map[string]awslambda.IFunction{
-		access.FnIssueKeys: t.IssueKeys.Function,
-		access.FnToken:     t.Token.Function,
+		access.FnIssueKeys:    t.IssueKeys.Function,
+		access.FnCertificates: t.Certificates.Function,
+		access.FnToken:        t.Token.Function,
 	}
 	if p.Routes == nil {
 		// access.Routes also lists the routes of other teams' APIs guarded by

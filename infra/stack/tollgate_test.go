@@ -25,8 +25,11 @@ func TestTollgate(t *testing.T) {
 	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", c.checkExecuteAPIEndpoint)
 	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", c.checkPublicMethodSuppressions)
 	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
-		t.Run("environment of "+*fn.Node().Id(), func(t *testing.T) { c.checkTokenEnvironment(t, fn) })
+		t.Run("environment of "+*fn.Node().Id(), func(t *testing.T) { c.checkTokenEnvironment(t, fn, true) })
 	}
+	t.Run("environment of Certificates: the issuer, no KMS key", func(t *testing.T) {
+		c.checkTokenEnvironment(t, ts.Certificates, false)
+	})
 	t.Run("the issuer is the stage URL, ApiUrl without its trailing slash", c.checkIssuerOutputs)
 }
 
@@ -40,13 +43,14 @@ type tollgateTemplate struct {
 func (c tollgateTemplate) checkMethods(t *testing.T) {
 	ts := c.ts
 	fnIDs := map[string]string{}
-	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Certificates, ts.Token} {
 		fnIDs[logicalID(ts.Stack, fn.Function)] = *fn.Function.Node().Scope().Node().Id()
 	}
+	served := map[string]string{access.FnIssueKeys: "IssueKeys", access.FnCertificates: "Certificates"}
 	got := methods(t, c.tpl, logicalID(ts.Stack, ts.API.RestApi), logicalID(ts.Stack, ts.API.Authorizer), fnIDs)
 	var want []string
 	for _, r := range access.Routes {
-		want = append(want, r.Method+" "+r.Resource+" -> IssueKeys CUSTOM")
+		want = append(want, r.Method+" "+r.Resource+" -> "+served[r.Function]+" CUSTOM")
 	}
 	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
 		want = append(want, r+" -> Token NONE")
@@ -120,7 +124,9 @@ func (c tollgateTemplate) issuer() map[string]any {
 	}}}
 }
 
-func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function) {
+// checkTokenEnvironment checks fn's environment: the table, the project,
+// the issuer and the audience, and with kms the signing and seal keys.
+func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function, kms bool) {
 	ts := c.ts
 	issuer := c.issuer()
 	env := map[string]any{
@@ -131,6 +137,10 @@ func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function) {
 		config.EnvAudience:           issuer,
 		config.EnvSigningKeys:        map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}},
 		config.EnvSealKey:            map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}},
+	}
+	if !kms {
+		delete(env, config.EnvSigningKeys)
+		delete(env, config.EnvSealKey)
 	}
 	fnProps := props(resources(c.tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])
 	if got := fnProps["Environment"].(map[string]any)["Variables"]; jsonString(got) != jsonString(env) {
@@ -165,8 +175,8 @@ func TestTollgateIssuer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{Issuer: tc.issuer, Audience: tc.audience})
 			tpl := assertions.Template_FromStack(ts.Stack, nil)
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
-			for _, name := range []string{FnAuthorizer, access.FnIssueKeys, access.FnToken} {
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(5)) })
+			for _, name := range []string{FnAuthorizer, access.FnIssueKeys, access.FnCertificates, access.FnToken} {
 				check(t, func() {
 					tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 						"Description": "Tollgate " + name,
@@ -364,7 +374,7 @@ func TestTollgateAuthorizerCache(t *testing.T) {
 		})
 	})
 	// The sweeper too: it does not use them, but config.Parse checks them.
-	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token, ts.Sweeper} {
+	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Certificates, ts.Token, ts.Sweeper} {
 		env := props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
 		if env[config.EnvAuthorizerCacheTTL] != "20s" || env[config.EnvRevocationBound] != "1m0s" {
 			t.Errorf("%s: %s=%v %s=%v, want 20s and 1m0s", *fn.Node().Id(),

@@ -4,8 +4,9 @@ import "github.com/tollgate/tollgate/shared/user"
 
 // Function names: the Lambda function that serves a route.
 const (
-	FnIssueKeys = "issuekeys"
-	FnToken     = "token"
+	FnIssueKeys    = "issuekeys"
+	FnToken        = "token"
+	FnCertificates = "certificates"
 )
 
 // Route is one protected API Gateway method.
@@ -41,9 +42,9 @@ var Routes = []Route{
 	{"POST", "/v1/clients/{clientId}/secret", "credentials:write", "", FnIssueKeys},
 	{"DELETE", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 
-	{"GET", "/v1/users/{userId}/certificate", "certificates:read", "", FnIssueKeys},
-	{"PUT", "/v1/users/{userId}/certificate", "certificates:write", "", FnIssueKeys},
-	{"DELETE", "/v1/users/{userId}/certificate", "certificates:write", "", FnIssueKeys},
+	{"GET", "/v1/users/{userId}/certificate", "certificates:read", "", FnCertificates},
+	{"PUT", "/v1/users/{userId}/certificate", "certificates:write", "", FnCertificates},
+	{"DELETE", "/v1/users/{userId}/certificate", "certificates:write", "", FnCertificates},
 
 	{"GET", "/v1/sas", "sas:read", "", FnIssueKeys},
 	{"PATCH", "/v1/sas", "sas:write", "", FnIssueKeys},

@@ -163,6 +163,27 @@ func New(s Store, opt Options) *Handler {
 	return h
 }
 
+// NewIssueKeys returns the management handler as the issuekeys function
+// runs it: every route access.Routes gives that function, and no other.
+func NewIssueKeys(s Store, opt Options) *Handler { return New(s, opt).servingOnly(access.FnIssueKeys) }
+
+// NewCertificates returns the management handler as the certificates
+// function runs it: binding, reading and revoking a user's certificate.
+func NewCertificates(s Store, opt Options) *Handler {
+	return New(s, opt).servingOnly(access.FnCertificates)
+}
+
+// servingOnly drops the routes access.Routes gives a function other than
+// fn: a request for one is answered 404, as any unknown route.
+func (h *Handler) servingOnly(fn string) *Handler {
+	for _, r := range access.Routes {
+		if r.Function != fn {
+			delete(h.routes, r.Method+" "+r.Resource)
+		}
+	}
+	return h
+}
+
 // Handle is the Lambda handler.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp, err := h.serve(ctx, req)

@@ -1,12 +1,17 @@
 package management_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/access"
+	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/store/memory"
 )
 
 func TestCallerChecks(t *testing.T) {
@@ -65,6 +70,33 @@ func TestListParameters(t *testing.T) {
 				r.want(t, tt.status, tt.field)
 				if tt.field == "limit" && r.keyReads != 0 {
 					t.Errorf("a bad limit read %d key lists", r.keyReads)
+				}
+			})
+		}
+	}
+}
+
+// TestFunctionRoutes checks that the issuekeys and certificates handlers
+// each serve exactly the routes access.Routes gives their function: a route
+// served answers an anonymous request 401, one not served 404.
+func TestFunctionRoutes(t *testing.T) {
+	handlers := []struct {
+		fn string
+		h  *management.Handler
+	}{
+		{access.FnIssueKeys, management.NewIssueKeys(memory.New(), management.Options{ProjectID: "p"})},
+		{access.FnCertificates, management.NewCertificates(memory.New(), management.Options{ProjectID: "p"})},
+	}
+	for _, hd := range handlers {
+		for _, r := range access.Routes {
+			t.Run(hd.fn+" "+r.Method+" "+r.Resource, func(t *testing.T) {
+				want := http.StatusNotFound
+				if r.Function == hd.fn {
+					want = http.StatusUnauthorized
+				}
+				resp, err := hd.h.Handle(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: r.Method, Resource: r.Resource})
+				if err != nil || resp.StatusCode != want {
+					t.Errorf("status %d (%v), want %d", resp.StatusCode, err, want)
 				}
 			})
 		}

@@ -153,15 +153,17 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 		return nil, err
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
-	mgmt := management.New(st, management.Configured(cfg, signer, sealer, clk, opt.Logger))
+	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
+	mgmt, certs := management.NewIssueKeys(st, mgmtOpt), management.NewCertificates(st, mgmtOpt)
 	tokens := oauth.New(st, oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger))
 	gw := &Gateway{
 		Protected:  access.Routes,
 		Public:     access.PublicRoutes,
 		Authorizer: auth.Handle,
-		Functions:  map[string]Handler{access.FnIssueKeys: mgmt.Handle, access.FnToken: tokens.Handle},
-		Stage:      "local",
-		Logger:     opt.Logger,
+		Functions: map[string]Handler{access.FnIssueKeys: mgmt.Handle, access.FnCertificates: certs.Handle,
+			access.FnToken: tokens.Handle},
+		Stage:  "local",
+		Logger: opt.Logger,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
