@@ -80,8 +80,8 @@ type APIProps struct {
 	// TTL above 0 is refused unless an identity source is a
 	// context.identity.clientCert value, because a certificate-bound token
 	// must be re-checked against the certificate of each connection. A
-	// cached policy's "*" also matches "/" (see
-	// TollgateAuthorizerProps.ResultsCacheTtl and OverMatches).
+	// cached policy's "*" also matches "/", and the policy denies the routes
+	// that lets it reach (see TollgateAuthorizerProps.ResultsCacheTtl).
 	AuthorizerCacheTTL time.Duration
 }
 

@@ -41,11 +41,12 @@ type TollgateAuthorizerProps struct {
 	// bound - that TTL + ResultsCacheTtl.
 	//
 	// A cached policy is reused on every method, and "*" in its ARNs (the
-	// path parameters) also matches "/": a policy cached for
-	// /orders/{orderId} also allows /orders/{orderId}/refund, whatever scope
-	// that route needs, until the TTL ends. Synthesis warns of each such
-	// pair in the authorizer's route table (OverMatches); keep the cache off
-	// while any is listed that a credential must not reach.
+	// path parameters) also matches "/": a policy allowing
+	// /orders/{orderId} would also allow /orders/{orderId}/refund. The
+	// authorizer's policy therefore carries an explicit Deny of every route
+	// of its table that an allowed ARN over-matches and the credential may
+	// not call (access.Table.OverMatched), so a cached policy allows no more
+	// than the credential's own routes.
 	ResultsCacheTtl time.Duration
 	// IdentitySources are the request parameters API Gateway requires before
 	// it invokes the authorizer, such as "method.request.header.Authorization",
@@ -125,7 +126,6 @@ func NewTollgateAuthorizer(scope constructs.Construct, id string, props *Tollgat
 		ap.AuthorizerName = jsii.String(props.AuthorizerName)
 	}
 	authorizer := awsapigateway.NewRequestAuthorizer(scope, jsii.String(id), ap)
-	warnOverMatches(authorizer, props.ResultsCacheTtl > 0)
 	if len(sources) == 0 {
 		// CDK writes IdentitySource: "" for an empty list; leave the property
 		// out, as API Gateway documents it optional when caching is off.

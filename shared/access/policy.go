@@ -62,6 +62,63 @@ func (t *Table) Allowed(arnPrefix string, p Principal) []string {
 	return out
 }
 
+// OverMatched lists the execute-api ARNs, under arnPrefix, of the routes p
+// may not call that an ARN of Allowed also matches: in an execute-api ARN
+// "*" matches "/" too, so "GET/v1/users/*" covers
+// "GET/v1/users/{userId}/certificate". Listed in an explicit Deny (which
+// IAM applies over any Allow), they keep a policy built from Allowed to
+// the routes p may call, whichever route API Gateway reuses it for. Should
+// such an ARN also match a route p may call, that route is refused too:
+// the policy fails closed (Tollgate's own table has no such pair).
+func (t *Table) OverMatched(arnPrefix string, p Principal) []string {
+	var out []string
+	for _, deep := range t.routes {
+		if deep.Permits(p) {
+			continue
+		}
+		sample := samplePath(deep)
+		for _, wide := range t.routes {
+			if wide.Permits(p) && wildcardMatch(RouteARN("", wide), sample) {
+				out = append(out, RouteARN(arnPrefix, deep))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// samplePath is the method ARN of a request to r under the prefix "", its
+// path parameters set to "x".
+func samplePath(r Route) string {
+	return strings.ReplaceAll(RouteARN("", r), "*", "x")
+}
+
+// wildcardMatch reports whether s matches pattern, where each '*' matches
+// any run of characters, '/' included, as in an IAM resource. It never
+// recurses: on a mismatch it resumes after the last '*', one byte further.
+func wildcardMatch(pattern, s string) bool {
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			p++
+			star, mark = p, i
+		case p < len(pattern) && pattern[p] == s[i]:
+			p++
+			i++
+		case star >= 0:
+			mark++
+			p, i = star, mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
 // RouteARN is the execute-api ARN pattern of r: path parameters become "*".
 func RouteARN(arnPrefix string, r Route) string {
 	segs := strings.Split(strings.TrimPrefix(r.Resource, "/"), "/")

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tollgate/tollgate/shared/scope"
@@ -65,5 +66,38 @@ func TestRouteTableIsConsistent(t *testing.T) {
 				t.Errorf("route %s %s: %v", r.Method, r.Resource, err)
 			}
 		}
+	}
+}
+
+// TestOverMatched: "*" in an allowed ARN matches any run of characters,
+// "/" included, so a deeper route the principal may not call is denied;
+// one it may call, or one no allowed ARN reaches, is not.
+func TestOverMatched(t *testing.T) {
+	route := func(method, resource, scope string) Route {
+		return Route{Method: method, Resource: resource, Scope: scope, Function: FnIssueKeys}
+	}
+	reader := Principal{Scopes: scope.Set{"a:read"}}
+	tests := map[string]struct {
+		routes []Route
+		p      Principal
+		want   []string
+	}{
+		"Tollgate's users admin without certificates": {Routes,
+			Principal{Scopes: scope.Set{"credentials:read", "users:admin"}, Admin: true},
+			[]string{"p/s/GET/v1/users/*/certificate", "p/s/DELETE/v1/users/*/certificate"}},
+		"two levels deeper": {[]Route{route("GET", "/a/{x}", "a:read"), route("GET", "/a/{x}/b/{y}/c", "a:admin")},
+			reader, []string{"p/s/GET/a/*/b/*/c"}},
+		"deeper, same scope": {[]Route{route("GET", "/a/{x}", "a:read"), route("GET", "/a/{x}/b", "a:read")}, reader, nil},
+		"another method":     {[]Route{route("GET", "/a/{x}", "a:read"), route("POST", "/a/{x}/b", "a:admin")}, reader, nil},
+		"no wildcard":        {[]Route{route("GET", "/a", "a:read"), route("GET", "/a/b", "a:admin")}, reader, nil},
+		"wildcard mid-path": {[]Route{route("GET", "/a/{x}/c", "a:read"), route("GET", "/a/{x}/b/c", "a:admin"),
+			route("GET", "/a/{x}/c/d", "a:admin")}, reader, []string{"p/s/GET/a/*/b/c"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := NewTable(tc.routes).OverMatched("p/s", tc.p); !slices.Equal(got, tc.want) {
+				t.Errorf("OverMatched = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

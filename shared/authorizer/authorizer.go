@@ -151,10 +151,10 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
 		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
 			"method", req.HTTPMethod, "resource", req.Resource)
-		return response(*d.principal, a.allowed(prefix, *d.principal), req.MethodArn), nil
+		return response(*d.principal, a.routes(prefix, *d.principal), req.MethodArn), nil
 	}
 	if d.prefix != prefix {
-		return response(*d.principal, a.allowed(prefix, *d.principal), ""), nil
+		return response(*d.principal, a.routes(prefix, *d.principal), ""), nil
 	}
 	return d.response, nil
 }
@@ -184,7 +184,7 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 	}
 	if d.principal != nil {
 		d.prefix = prefix
-		d.response = response(*d.principal, a.allowed(prefix, *d.principal), "")
+		d.response = response(*d.principal, a.routes(prefix, *d.principal), "")
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
 	return d, nil
@@ -223,12 +223,13 @@ func (a *Authorizer) deny(reason, who string, req *events.APIGatewayCustomAuthor
 	return ErrUnauthorized
 }
 
-// response is the authorizer's answer for p: every route p may call, plus
-// an explicit Deny of denied when set.
-func response(p access.Principal, allowed []string, denied string) events.APIGatewayCustomAuthorizerResponse {
+// response is the authorizer's answer for p: every route p may call, an
+// explicit Deny of the routes their ARNs over-match, and one of refused
+// when set.
+func response(p access.Principal, routes routeList, refused string) events.APIGatewayCustomAuthorizerResponse {
 	return events.APIGatewayCustomAuthorizerResponse{
 		PrincipalID:    p.ID,
-		PolicyDocument: Policy(allowed, denied),
+		PolicyDocument: Policy(routes.allowed, routes.overMatched, refused),
 		Context: map[string]any{
 			"principalId":    p.ID,
 			"credentialType": string(p.CredentialType),

@@ -27,7 +27,7 @@ type caches struct {
 	sessions  *readCache[credential.Session]
 	sasCreds  *readCache[sas.Credential] // opened
 	certs     *readCache[certbind.Binding]
-	policies  *cache[string, []string] // route lists; see allowed
+	policies  *cache[string, routeList] // see Authorizer.routes
 }
 
 func newCaches(s Store, opt Options) caches {
@@ -46,7 +46,7 @@ func newCaches(s Store, opt Options) caches {
 		certs: newReadCache("certificate binding", ttl, func(ctx context.Context, thumbprint string) (certbind.Binding, error) {
 			return s.GetCertificate(ctx, p, thumbprint)
 		}),
-		policies: newCache[string, []string](1024),
+		policies: newCache[string, routeList](1024),
 	}
 }
 

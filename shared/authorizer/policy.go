@@ -1,6 +1,7 @@
 package authorizer
 
 import (
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -13,28 +14,39 @@ const (
 	Deny  = "Deny"
 )
 
-// Policy builds the IAM policy for allowed ARNs, with an explicit Deny of
-// denied (the request's own method ARN) when it is not "".
-func Policy(allowed []string, denied string) events.APIGatewayCustomAuthorizerPolicy {
+// routeList is what a policy names: the route ARNs a principal may call,
+// and those of the routes it may not call that an allowed ARN's "*" also
+// matches (access.Table.OverMatched).
+type routeList struct {
+	allowed, overMatched []string
+}
+
+// Policy builds the IAM policy allowing allowed, with an explicit Deny of
+// denied and of refused (the request's own method ARN) when it is not "".
+func Policy(allowed, denied []string, refused string) events.APIGatewayCustomAuthorizerPolicy {
 	p := events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17"}
 	if len(allowed) > 0 {
 		p.Statement = append(p.Statement, events.IAMPolicyStatement{
 			Action: []string{"execute-api:Invoke"}, Effect: Allow, Resource: allowed,
 		})
 	}
-	if denied != "" {
+	if refused != "" {
+		denied = append(slices.Clip(denied), refused) // a copy: denied is shared
+	}
+	if len(denied) > 0 {
 		p.Statement = append(p.Statement, events.IAMPolicyStatement{
-			Action: []string{"execute-api:Invoke"}, Effect: Deny, Resource: []string{denied},
+			Action: []string{"execute-api:Invoke"}, Effect: Deny, Resource: denied,
 		})
 	}
 	return p
 }
 
-// allowed lists the routes p may call under prefix. The list depends only
-// on the prefix, the effective scopes and the admin role, which many
-// credentials share, so it is computed once per combination (the slice is
-// shared read-only by every response built from it).
-func (a *Authorizer) allowed(prefix string, p access.Principal) []string {
+// routes lists the routes p may call under prefix, and the over-matched
+// ones to deny. The lists depend only on the prefix, the effective scopes
+// and the admin role, which many credentials share, so they are computed
+// once per combination (the slices are shared read-only by every response
+// built from them).
+func (a *Authorizer) routes(prefix string, p access.Principal) routeList {
 	k := prefix + "\x00" + p.Scopes.String()
 	if p.Admin {
 		k += "\x00admin"
@@ -42,7 +54,7 @@ func (a *Authorizer) allowed(prefix string, p access.Principal) []string {
 	if list, ok := a.policies.get(k, time.Time{}); ok {
 		return list
 	}
-	list := a.opt.Routes.Allowed(prefix, p)
+	list := routeList{a.opt.Routes.Allowed(prefix, p), a.opt.Routes.OverMatched(prefix, p)}
 	a.policies.put(k, list, time.Time{}, policyForever)
 	return list
 }
