@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"maps"
 	"math/big"
 	"net/http"
@@ -582,24 +583,19 @@ func TestEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range slices.Sorted(maps.Keys(authorizerWant)) {
-		if !found["authorizer"][name] {
-			t.Errorf("authorizerWant has a row for authorizer/%s, but there is no such file", name)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(issuekeysWant)) {
-		if !found["issuekeys"][name] {
-			t.Errorf("issuekeysWant has a row for issuekeys/%s, but there is no such file", name)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(certificatesWant)) {
-		if !found["certificates"][name] {
-			t.Errorf("certificatesWant has a row for certificates/%s, but there is no such file", name)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(tokenWant)) {
-		if !found["token"][name] {
-			t.Errorf("tokenWant has a row for token/%s, but there is no such file", name)
+	rowsHaveFiles(t, found, "authorizer", "authorizerWant", maps.Keys(authorizerWant))
+	rowsHaveFiles(t, found, "issuekeys", "issuekeysWant", maps.Keys(issuekeysWant))
+	rowsHaveFiles(t, found, "certificates", "certificatesWant", maps.Keys(certificatesWant))
+	rowsHaveFiles(t, found, "token", "tokenWant", maps.Keys(tokenWant))
+}
+
+// rowsHaveFiles fails for every row of the expectations table (its names)
+// that has no sample file in folder.
+func rowsHaveFiles(t *testing.T, found map[string]map[string]bool, folder, table string, names iter.Seq[string]) {
+	t.Helper()
+	for _, name := range slices.Sorted(names) {
+		if !found[folder][name] {
+			t.Errorf("%s has a row for %s/%s, but there is no such file", table, folder, name)
 		}
 	}
 }
