@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/spf13/cobra"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/cli"
@@ -119,7 +121,11 @@ func runBootstrap(ctx context.Context) error {
 // else the local stack's, kept in TOLLGATE_STATE_DIR (.tollgate).
 func openStore(ctx context.Context, cfg config.Config) (*dynamo.Store, error) {
 	if cfg.DynamoDBEndpoint == "" || os.Getenv(dynamo.EnvAccessKey) != "" {
-		return dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		return dynamo.Open(ctx, awsCfg, cfg.DynamoDBEndpoint, cfg.Table)
 	}
 	dir := getenv(map[string]string{"TOLLGATE_STATE_DIR": ".tollgate"})("TOLLGATE_STATE_DIR")
 	key, err := services.ReadAccessKey(filepath.Join(dir, devstack.DynamoDBKeyFile))

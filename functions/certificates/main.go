@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
@@ -25,7 +27,11 @@ func main() {
 	if cfg.Issuer == "" { // proofs of possession name it in their aud
 		log.Fatalf("%s is required", config.EnvIssuer)
 	}
-	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := dynamo.Open(ctx, awsCfg, cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		log.Fatal(err)
 	}

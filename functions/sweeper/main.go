@@ -5,6 +5,8 @@ import (
 	"context"
 	"log"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
@@ -18,14 +20,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx) // one AWS configuration for every client
 	if err != nil {
 		log.Fatal(err)
 	}
-	bus, err := sweep.NewEventBridge(ctx, cfg.EventBus)
+	st, err := dynamo.Open(ctx, awsCfg, cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		log.Fatal(err)
 	}
+	bus := sweep.NewEventBridge(awsCfg, cfg.EventBus)
 	s := &sweep.Sweeper{Store: st, Publisher: bus, Clock: clock.Real{}, Options: sweep.Configured(cfg)}
 	lambda.Start(s.Handle)
 }

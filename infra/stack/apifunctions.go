@@ -118,7 +118,7 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 	props.Table.GrantData(f.IssueKeys.Function, "the owner listings query GSI1.")
 	props.Table.GrantData(f.Token.Function, "the token function reads and writes the base table (clients, sessions, refresh tokens) "+
 		"and gets the same data grant as issuekeys, so a store change that queries GSI1 does not break it.")
-	// KMS, as accesstoken.OpenKMS and envelope call it.
+	// KMS, as accesstoken.LoadKMS and envelope call it.
 	props.Keys.GrantVerify(f.Authorizer.Function)
 	// Each opens or seals only the values of its purpose: SAS keys for the
 	// authorizer (open) and issuekeys (seal), refresh-token successors for
@@ -133,7 +133,7 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 
 // AddTokenEnvironment gives every function the issuer and the audience,
 // and all but certificates the signing keys and the seal key: each of those
-// calls accesstoken.OpenKMS at cold start, which requires them. The
+// calls accesstoken.LoadKMS at cold start, which requires them. The
 // certificates function needs the issuer alone (the aud of a proof of
 // possession names it).
 func (f *APIFunctions) AddTokenEnvironment(issuer, audience *string, keys *Keys) {

@@ -52,7 +52,7 @@ type KeysProps struct {
 // encryption. Both are retained when the stack is deleted or the key is
 // replaced, since losing either would invalidate every token or sealed value.
 // Grant access with GrantVerify, GrantSign, GrantOpen and GrantSeal, which
-// give exactly the KMS actions the functions call (accesstoken.OpenKMS and envelope.NewKMS).
+// give exactly the KMS actions the functions call (accesstoken.LoadKMS and envelope.NewKMS).
 type Keys struct {
 	constructs.Construct
 	// Signing is the current JWT signing key (ECC_NIST_P256, SIGN_VERIFY).

@@ -37,7 +37,7 @@ func TestKeys(t *testing.T) {
 }
 
 // TestKeysGrants checks each grant helper gives exactly the KMS actions
-// accesstoken.OpenKMS and envelope call, on the right key.
+// accesstoken.LoadKMS and envelope call, on the right key.
 func TestKeysGrants(t *testing.T) {
 	const retired = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000001"
 	tests := []struct {

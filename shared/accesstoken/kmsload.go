@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
 // LoadKMS reads the public key of every KMS signing key in keyIDs: the
@@ -26,17 +23,4 @@ func LoadKMS(ctx context.Context, client KMSAPI, keyIDs []string) (Signer, *Keyr
 		pubs = append(pubs, s.PublicKey())
 	}
 	return signer, NewKeyring(pubs...), nil
-}
-
-// OpenKMS loads the AWS configuration from the environment and the signing
-// keys in keyIDs (see LoadKMS), and returns the KMS client for the other
-// KMS-backed parts (envelope encryption).
-func OpenKMS(ctx context.Context, keyIDs []string) (Signer, *Keyring, *kms.Client, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	client := kms.NewFromConfig(awsCfg)
-	signer, keys, err := LoadKMS(ctx, client, keyIDs)
-	return signer, keys, client, err
 }

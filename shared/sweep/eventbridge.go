@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
@@ -19,13 +18,10 @@ type EventBridge struct {
 	bus    string
 }
 
-// NewEventBridge returns a publisher to the named bus ("" for the default).
-func NewEventBridge(ctx context.Context, bus string) (*EventBridge, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	return &EventBridge{client: eventbridge.NewFromConfig(awsCfg), bus: bus}, nil
+// NewEventBridge returns a publisher to the named bus ("" for the default)
+// through awsCfg, the process's AWS configuration.
+func NewEventBridge(awsCfg aws.Config, bus string) *EventBridge {
+	return &EventBridge{client: eventbridge.NewFromConfig(awsCfg), bus: bus}
 }
 
 // Publish sends events, ten to a call (EventBridge's limit); any entry it

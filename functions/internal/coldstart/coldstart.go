@@ -5,8 +5,12 @@ package coldstart
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/clock"
@@ -29,17 +33,23 @@ type Deps struct {
 }
 
 // Load parses the configuration from the environment (reporting everything
-// missing at once), opens the table and reads the signing keys from KMS.
+// missing at once), loads the AWS configuration once for every client,
+// opens the table and reads the signing keys from KMS.
 func Load(ctx context.Context) (Deps, error) {
 	cfg, err := config.TokensFromEnv()
 	if err != nil {
 		return Deps{}, err
 	}
-	st, err := dynamo.Open(ctx, cfg.DynamoDBEndpoint, cfg.Table)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return Deps{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	st, err := dynamo.Open(ctx, awsCfg, cfg.DynamoDBEndpoint, cfg.Table)
 	if err != nil {
 		return Deps{}, err
 	}
-	signer, keys, kc, err := accesstoken.OpenKMS(ctx, cfg.SigningKeys)
+	kc := kms.NewFromConfig(awsCfg)
+	signer, keys, err := accesstoken.LoadKMS(ctx, kc, cfg.SigningKeys)
 	if err != nil {
 		return Deps{}, err
 	}

@@ -20,8 +20,8 @@ type Local struct {
 	AccessKey string
 }
 
-// EnvAccessKey is the standard AWS variable NewClient reads the access key
-// of a DynamoDB Local endpoint from.
+// EnvAccessKey is the standard AWS variable Open reads the access key of a
+// DynamoDB Local endpoint from.
 const EnvAccessKey = "AWS_ACCESS_KEY_ID"
 
 // ErrNoAccessKey reports a DynamoDB Local endpoint without an access key.
@@ -30,20 +30,6 @@ var ErrNoAccessKey = errors.New("a DynamoDB Local endpoint needs its access key 
 
 // LocalRegion is the region DynamoDB Local clients name.
 const LocalRegion = "us-east-1"
-
-// NewClient returns a DynamoDB client: the default AWS configuration, or,
-// when endpoint is set, DynamoDB Local at that endpoint with the access key
-// in AWS_ACCESS_KEY_ID.
-func NewClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
-	if endpoint != "" {
-		return NewLocalClient(ctx, Local{Endpoint: endpoint, AccessKey: os.Getenv(EnvAccessKey)})
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	return dynamodb.NewFromConfig(cfg), nil
-}
 
 // NewLocalClient returns a client of DynamoDB Local at l.Endpoint signing
 // with l.AccessKey (DynamoDB Local checks no secret).
@@ -62,11 +48,15 @@ func NewLocalClient(ctx context.Context, l Local) (*dynamodb.Client, error) {
 	}), nil
 }
 
-// Open returns the store the functions use: over table, through
-// NewClient(ctx, endpoint), refusing any change made without its audit
-// record.
-func Open(ctx context.Context, endpoint, table string) (*Store, error) {
-	db, err := NewClient(ctx, endpoint)
+// Open returns the store the functions use over table, refusing any change
+// made without its audit record: in AWS through awsCfg, the process's one
+// AWS configuration, or, when endpoint is set, in DynamoDB Local at endpoint
+// with the access key in AWS_ACCESS_KEY_ID.
+func Open(ctx context.Context, awsCfg aws.Config, endpoint, table string) (*Store, error) {
+	if endpoint == "" {
+		return New(dynamodb.NewFromConfig(awsCfg), table).RequireAudit(), nil
+	}
+	db, err := NewLocalClient(ctx, Local{Endpoint: endpoint, AccessKey: os.Getenv(EnvAccessKey)})
 	if err != nil {
 		return nil, err
 	}
