@@ -45,6 +45,9 @@ type Key struct {
 	ExpiresAt  *time.Time // nil: never expires
 	LastUsedAt *time.Time
 	RotatedTo  string // successor keyId once rotated
+	// Version is the store's revision of the record: 1 when created, and
+	// each change the store makes is conditional on it and increments it.
+	Version int64
 }
 
 // New issues a key and returns it with its secret, the only copy there is.

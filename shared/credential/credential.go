@@ -44,6 +44,9 @@ type Session struct {
 	// NotBefore refuses tokens issued before it: revoking the tokens of a
 	// session that stays (an OAuth client) moves it forward.
 	NotBefore time.Time
+	// Version is the store's revision of the record: 1 when created, and
+	// each change the store makes is conditional on it and increments it.
+	Version int64
 }
 
 // Accepts reports whether a token of this session issued at iat is

@@ -24,6 +24,7 @@ type Credential struct {
 	Primary    string
 	Secondary  string
 	CreatedAt  time.Time
+	Version    int64 // as Sealed's
 }
 
 // Sealed is a Credential as stored: its keys sealed.
@@ -34,6 +35,9 @@ type Sealed struct {
 	Enabled    bool
 	Keys       []byte // the sealed pair of keys
 	CreatedAt  time.Time
+	// Version is the store's revision of the record: 1 when created, and
+	// each change the store makes is conditional on it and increments it.
+	Version int64
 }
 
 // Sealer is envelope encryption.
@@ -61,7 +65,8 @@ func Seal(ctx context.Context, s Sealer, c Credential) (Sealed, error) {
 	if err != nil {
 		return Sealed{}, fmt.Errorf("sealing SAS keys: %w", err)
 	}
-	return Sealed{ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner, Enabled: c.Enabled, Keys: sealed, CreatedAt: c.CreatedAt}, nil
+	return Sealed{ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner, Enabled: c.Enabled, Keys: sealed, CreatedAt: c.CreatedAt,
+		Version: c.Version}, nil
 }
 
 // ErrCorrupt reports sealed keys that do not open.
@@ -80,5 +85,5 @@ func Open(ctx context.Context, s Sealer, sd Sealed) (Credential, error) {
 		return Credential{}, ErrCorrupt
 	}
 	return Credential{ProjectID: sd.ProjectID, Identifier: sd.Identifier, Owner: sd.Owner, Enabled: sd.Enabled,
-		Primary: kp.Primary, Secondary: kp.Secondary, CreatedAt: sd.CreatedAt}, nil
+		Primary: kp.Primary, Secondary: kp.Secondary, CreatedAt: sd.CreatedAt, Version: sd.Version}, nil
 }

@@ -29,6 +29,9 @@ type User struct {
 	// PasswordHash is the Argon2id hash of the user's password, "" when it
 	// has none (password sign-in is off by default).
 	PasswordHash string
+	// Version is the store's revision of the record: 1 when created, and
+	// each change the store makes is conditional on it and increments it.
+	Version int64
 }
 
 // IsAdmin reports whether the user holds the admin role.

@@ -54,27 +54,30 @@ func (s *Store) ListClients(ctx context.Context, projectID, owner string, page s
 	return listSessions(ctx, s, projectID, owner, credential.KindClient, page, fromClientItem)
 }
 
-// UpdateClientSecret writes a rotated secret, on condition that the secret
-// it replaces is still current (so two rotations cannot both win) and the
-// client is active; ErrConflict otherwise.
+// UpdateClientSecret writes a rotated secret, on condition that the client
+// is still at c.Version (so two rotations cannot both win) and active;
+// ErrConflict if it changed or was revoked, ErrNotFound if it is gone.
 func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {
+	names := map[string]string{
+		"#h": "secretHash", "#hint": "secretHint", "#ph": "previousHash", "#pu": "previousUntil", "#st": "status",
+	}
+	values := map[string]types.AttributeValue{
+		":h":      &types.AttributeValueMemberS{Value: c.SecretHash.String()},
+		":hint":   &types.AttributeValueMemberS{Value: c.SecretHint},
+		":ph":     &types.AttributeValueMemberS{Value: c.PreviousHash.String()},
+		":pu":     &types.AttributeValueMemberS{Value: formatTime(c.PreviousUntil)},
+		":active": &types.AttributeValueMemberS{Value: string(credential.Active)},
+	}
+	cond, ver := asRead(c.Version, names, values)
+	k := key(sessionPK(c.ProjectID, c.ID), skSession)
 	err := s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.table, Key: key(sessionPK(c.ProjectID, c.ID), skSession),
-		UpdateExpression:    aws.String("SET #h = :h, #hint = :hint, #ph = :ph, #pu = :pu"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND #h = :ph AND #st = :active"),
-		ExpressionAttributeNames: map[string]string{
-			"#h": "secretHash", "#hint": "secretHint", "#ph": "previousHash", "#pu": "previousUntil", "#st": "status",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":h":      &types.AttributeValueMemberS{Value: c.SecretHash.String()},
-			":hint":   &types.AttributeValueMemberS{Value: c.SecretHint},
-			":ph":     &types.AttributeValueMemberS{Value: c.PreviousHash.String()},
-			":pu":     &types.AttributeValueMemberS{Value: formatTime(c.PreviousUntil)},
-			":active": &types.AttributeValueMemberS{Value: string(credential.Active)},
-		},
+		TableName: s.table, Key: k,
+		UpdateExpression:         aws.String("SET #h = :h, #hint = :hint, #ph = :ph, #pu = :pu, " + ver),
+		ConditionExpression:      aws.String(cond + " AND #st = :active"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
-		return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict)
+		return s.changedOrGone(ctx, k, "client "+c.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("dynamodb rotate client secret: %w", err)

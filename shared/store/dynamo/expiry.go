@@ -103,11 +103,11 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 		update := func(pkValue, sk, remove string) types.TransactWriteItem {
 			return types.TransactWriteItem{Update: &types.Update{
 				TableName: s.table, Key: key(pkValue, sk),
-				UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl" + remove),
+				UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl" + remove + bumpVersion),
 				ConditionExpression:      aws.String(condExist),
 				ExpressionAttributeNames: expiredNames(remove != ""),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":expired": &types.AttributeValueMemberS{Value: string(apikey.Expired)}, ":ttl": ttl,
+					":expired": &types.AttributeValueMemberS{Value: string(apikey.Expired)}, ":ttl": ttl, ":one": number(1),
 				},
 			}}
 		}
@@ -119,12 +119,12 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 		k := key(sessionPK(projectID, e.ID), skSession)
 		err := s.update(ctx, &dynamodb.UpdateItemInput{
 			TableName: s.table, Key: k,
-			UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl REMOVE #gpk, #gsk"),
+			UpdateExpression:         aws.String("SET #st = :expired, #ttl = :ttl REMOVE #gpk, #gsk" + bumpVersion),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
 			ExpressionAttributeNames: expiredNames(true),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":expired": &types.AttributeValueMemberS{Value: string(credential.Expired)}, ":ttl": ttl,
-				":active": &types.AttributeValueMemberS{Value: string(credential.Active)},
+				":active": &types.AttributeValueMemberS{Value: string(credential.Active)}, ":one": number(1),
 			},
 		})
 		if !isConditionFailed(err) {
@@ -147,7 +147,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 }
 
 func expiredNames(index bool) map[string]string {
-	n := map[string]string{"#st": "status", "#ttl": AttrTTL}
+	n := map[string]string{"#st": "status", "#ttl": AttrTTL, "#ver": attrVersion}
 	if index {
 		n["#gpk"], n["#gsk"] = AttrGSI2PK, AttrGSI2SK
 	}

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -49,6 +48,7 @@ type keyItem struct {
 	ExpiresAt     string   `dynamodbav:"expiresAt,omitempty"`
 	LastUsedAt    string   `dynamodbav:"lastUsedAt,omitempty"`
 	RotatedTo     string   `dynamodbav:"rotatedTo,omitempty"`
+	Version       int64    `dynamodbav:"version,omitempty"`
 }
 
 func keyPK(projectID, keyID string) string { return pk(projectID, "KEY", keyID) }
@@ -63,7 +63,7 @@ func keyItems(k apikey.Key) (record, lookup item, err error) {
 		Type: typeKey, ProjectID: k.ProjectID, KeyID: k.ID, Hash: k.Hash.String(), Name: k.Name,
 		Scopes: nonNil(k.Scopes), InheritScopes: k.Scopes == nil, Owner: k.Owner, Status: string(k.Status),
 		Hint: k.Hint, CreatedAt: formatTime(k.CreatedAt), ExpiresAt: formatOptTime(k.ExpiresAt),
-		LastUsedAt: formatOptTime(k.LastUsedAt), RotatedTo: k.RotatedTo,
+		LastUsedAt: formatOptTime(k.LastUsedAt), RotatedTo: k.RotatedTo, Version: 1,
 	}
 	it.PK, it.SK = hashPK(k.ProjectID, k.Hash), skLookup
 	if lookup, err = attributevalue.MarshalMap(it); err != nil {
@@ -86,7 +86,7 @@ func fromKeyItem(it keyItem) (apikey.Key, error) {
 	}
 	k := apikey.Key{
 		ProjectID: it.ProjectID, ID: it.KeyID, Name: it.Name, Owner: it.Owner,
-		Status: apikey.Status(it.Status), Hint: it.Hint, RotatedTo: it.RotatedTo,
+		Status: apikey.Status(it.Status), Hint: it.Hint, RotatedTo: it.RotatedTo, Version: it.Version,
 	}
 	if !it.InheritScopes {
 		k.Scopes = scope.Set(nonNil(it.Scopes))
@@ -133,50 +133,54 @@ func (s *Store) ListKeys(ctx context.Context, projectID, owner string, page stor
 		func(id string) item { return key(keyPK(projectID, id), skKey) }, fromKeyItem)
 }
 
-// keyUpdates writes k's name and status to both of its items, each on
-// condition that the item exists; with rotate, it writes k's expiry and
-// successor instead, on condition that k has not been rotated already.
+// keyUpdates writes k's name and status to both of its items, on condition
+// that the record is still at k.Version; with rotate, it writes k's expiry
+// and successor instead (moving the record's place in the expiry index),
+// on condition too that k has not been rotated already.
 func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem {
-	set, cond := "SET #a = :a, #b = :b", condExist
-	names := map[string]string{"#a": "name", "#b": "status"}
-	values := map[string]types.AttributeValue{
-		":a": &types.AttributeValueMemberS{Value: k.Name},
-		":b": &types.AttributeValueMemberS{Value: string(k.Status)},
-	}
+	a, b := "name", "status"
+	va, vb := k.Name, string(k.Status)
 	if rotate {
-		cond += " AND attribute_not_exists(#b)"
-		names["#a"], names["#b"] = "expiresAt", "rotatedTo"
-		values[":a"] = &types.AttributeValueMemberS{Value: formatOptTime(k.ExpiresAt)}
-		values[":b"] = &types.AttributeValueMemberS{Value: k.RotatedTo}
+		a, b, va, vb = "expiresAt", "rotatedTo", formatOptTime(k.ExpiresAt), k.RotatedTo
 	}
-	update := func(pkValue, sk, set string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	// update changes one item; each has its own placeholders, as DynamoDB
+	// refuses unused ones.
+	update := func(pkValue, sk string, record bool) types.TransactWriteItem {
+		names := map[string]string{"#a": a, "#b": b}
+		values := map[string]types.AttributeValue{
+			":a": &types.AttributeValueMemberS{Value: va}, ":b": &types.AttributeValueMemberS{Value: vb},
+		}
+		cond, ver := asRead(k.Version, names, values)
+		set := "SET #a = :a, #b = :b, " + ver
+		if !record {
+			cond = "attribute_exists(PK)"
+			delete(values, ":ver")
+		} else if rotate {
+			cond += " AND attribute_not_exists(#b)"
+			names["#gpk"], names["#gsk"] = AttrGSI2PK, AttrGSI2SK
+			gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
+			values[":gpk"], values[":gsk"] = &types.AttributeValueMemberS{Value: gsiPK}, &types.AttributeValueMemberS{Value: gsiSK}
+			set += ", #gpk = :gpk, #gsk = :gsk"
+		}
 		return types.TransactWriteItem{Update: &types.Update{
 			TableName: s.table, Key: key(pkValue, sk), UpdateExpression: aws.String(set),
 			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}}
 	}
-	lookup := update(hashPK(k.ProjectID, k.Hash), skLookup, set, names, values)
-	if rotate {
-		// The record's place in the expiry index moves with its expiry.
-		gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
-		recordValues := map[string]types.AttributeValue{
-			":gpk": &types.AttributeValueMemberS{Value: gsiPK}, ":gsk": &types.AttributeValueMemberS{Value: gsiSK},
-		}
-		maps.Copy(recordValues, values)
-		recordNames := map[string]string{"#gpk": AttrGSI2PK, "#gsk": AttrGSI2SK}
-		maps.Copy(recordNames, names)
-		return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, set+", #gpk = :gpk, #gsk = :gsk", recordNames, recordValues), lookup}
-	}
-	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, set, names, values), lookup}
+	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, true), update(hashPK(k.ProjectID, k.Hash), skLookup, false)}
 }
 
-// UpdateKey writes k's name and status; ErrNotFound if it was deleted.
+// UpdateKey writes k's name and status, on condition that it is still at
+// k.Version; ErrConflict if it changed since, ErrNotFound if it was deleted.
 func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
-	return s.transact(ctx, s.keyUpdates(k, false), func(int) error { return fmt.Errorf("key %s: %w", k.ID, store.ErrNotFound) })
+	return s.transact(ctx, s.keyUpdates(k, false), func(int) error {
+		return s.changedOrGone(ctx, key(keyPK(k.ProjectID, k.ID), skKey), "key "+k.ID)
+	})
 }
 
 // RotateKey ends old (its new ExpiresAt and RotatedTo already set) and
-// stores its successor, in one transaction; ErrConflict if old was rotated
+// stores its successor, in one transaction, on condition that old is still
+// at old.Version and not rotated; ErrConflict if it changed or was rotated
 // concurrently, ErrNotFound if it was deleted.
 func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error {
 	puts, err := s.keyPuts(successor)
@@ -185,19 +189,18 @@ func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error 
 	}
 	items := append(s.keyUpdates(old, true), puts...)
 	return s.transact(ctx, items, func(int) error {
-		if _, err := s.GetKey(ctx, old.ProjectID, old.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("key %s: %w", old.ID, store.ErrConflict)
+		return s.changedOrGone(ctx, key(keyPK(old.ProjectID, old.ID), skKey), "key "+old.ID)
 	})
 }
 
-// DeleteKey removes both items of k; ErrNotFound if already gone.
+// DeleteKey removes both items of k, on condition that it is still at
+// k.Version; ErrConflict if it changed, ErrNotFound if already gone.
 func (s *Store) DeleteKey(ctx context.Context, k apikey.Key) error {
+	record := key(keyPK(k.ProjectID, k.ID), skKey)
 	return s.transact(ctx, []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: s.table, Key: key(keyPK(k.ProjectID, k.ID), skKey), ConditionExpression: aws.String(condExist)}},
+		{Delete: s.deleteAsRead(record, k.Version)},
 		{Delete: &types.Delete{TableName: s.table, Key: key(hashPK(k.ProjectID, k.Hash), skLookup)}},
-	}, func(int) error { return fmt.Errorf("key %s: %w", k.ID, store.ErrNotFound) })
+	}, func(int) error { return s.changedOrGone(ctx, record, "key "+k.ID) })
 }
 
 // TouchKey records a use of the key at `at`, unless one was recorded less

@@ -25,6 +25,7 @@ type sasItem struct {
 	Enabled    bool   `dynamodbav:"enabled"`
 	Keys       []byte `dynamodbav:"keys"`
 	CreatedAt  string `dynamodbav:"createdAt"`
+	Version    int64  `dynamodbav:"version,omitempty"`
 }
 
 func sasPK(projectID, identifier string) string { return pk(projectID, "SAS", identifier) }
@@ -41,14 +42,14 @@ func fromSASItem(it sasItem) (sas.Sealed, error) {
 		return sas.Sealed{}, fmt.Errorf("decoding SAS credential: %w", err)
 	}
 	return sas.Sealed{ProjectID: it.ProjectID, Identifier: it.Identifier, Owner: it.Owner, Enabled: it.Enabled,
-		Keys: it.Keys, CreatedAt: created}, nil
+		Keys: it.Keys, CreatedAt: created, Version: it.Version}, nil
 }
 
 // CreateSAS stores a user's SAS credential; ErrConflict if the user has one
 // already (or the identifier is taken).
 func (s *Store) CreateSAS(ctx context.Context, c sas.Sealed) error {
 	puts, err := s.encodeNew(sasItem{Type: "sas", ProjectID: c.ProjectID, Identifier: c.Identifier, Owner: c.Owner,
-		Enabled: c.Enabled, Keys: c.Keys, CreatedAt: formatTime(c.CreatedAt),
+		Enabled: c.Enabled, Keys: c.Keys, CreatedAt: formatTime(c.CreatedAt), Version: 1,
 	}, "SAS credential", sasKeys(c.ProjectID, c.Identifier, c.Owner)...)
 	if err != nil {
 		return err
@@ -67,22 +68,26 @@ func (s *Store) GetSASByOwner(ctx context.Context, projectID, owner string) (sas
 }
 
 // UpdateSAS writes a credential's keys and enabled flag to both of its
-// items; ErrNotFound if it does not exist.
+// items, on condition that it is still at c.Version; ErrConflict if it
+// changed since it was read, ErrNotFound if it does not exist.
 func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) error {
-	var items []types.TransactWriteItem
-	for _, k := range sasKeys(c.ProjectID, c.Identifier, c.Owner) {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
+	keys := sasKeys(c.ProjectID, c.Identifier, c.Owner)
+	items := make([]types.TransactWriteItem, len(keys))
+	for i, k := range keys {
+		names := map[string]string{"#k": "keys", "#e": "enabled", "#id": "identifier"}
+		values := map[string]types.AttributeValue{
+			":k": &types.AttributeValueMemberB{Value: c.Keys}, ":e": &types.AttributeValueMemberBOOL{Value: c.Enabled},
+			":id": &types.AttributeValueMemberS{Value: c.Identifier},
+		}
+		cond, ver := asRead(c.Version, names, values)
+		items[i] = types.TransactWriteItem{Update: &types.Update{
 			TableName: s.table, Key: k,
-			UpdateExpression:         aws.String("SET #k = :k, #e = :e"),
-			ConditionExpression:      aws.String("attribute_exists(PK) AND #id = :id"),
-			ExpressionAttributeNames: map[string]string{"#k": "keys", "#e": "enabled", "#id": "identifier"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":k": &types.AttributeValueMemberB{Value: c.Keys}, ":e": &types.AttributeValueMemberBOOL{Value: c.Enabled},
-				":id": &types.AttributeValueMemberS{Value: c.Identifier},
-			},
-		}})
+			UpdateExpression:         aws.String("SET #k = :k, #e = :e, " + ver),
+			ConditionExpression:      aws.String(cond + " AND #id = :id"),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}}
 	}
-	return s.transact(ctx, items, func(int) error { return fmt.Errorf("SAS credential: %w", store.ErrNotFound) })
+	return s.transact(ctx, items, func(int) error { return s.changedOrGone(ctx, keys[0], "SAS credential") })
 }
 
 // RecordAssertion remembers a client assertion's jti until it expires;

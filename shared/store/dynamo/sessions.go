@@ -45,6 +45,7 @@ type sessionItem struct {
 	PreviousHash  string `dynamodbav:"previousHash,omitempty"`
 	PreviousUntil string `dynamodbav:"previousUntil,omitempty"`
 	TTL           int64  `dynamodbav:"ttl,omitempty"`
+	Version       int64  `dynamodbav:"version,omitempty"`
 }
 
 func sessionPK(projectID, id string) string { return pk(projectID, "CRED", id) }
@@ -58,7 +59,7 @@ func toSessionItem(s credential.Session) sessionItem {
 		Type: string(s.Kind), ProjectID: s.ProjectID, ID: s.ID, Owner: s.Owner, Name: s.Name,
 		Scopes: nonNil(s.Scopes), InheritScopes: s.Scopes == nil, Status: string(s.Status),
 		CreatedAt: formatTime(s.CreatedAt), ExpiresAt: formatOptTime(s.ExpiresAt), NotBefore: formatTime(s.NotBefore),
-		TTL: ttlAfter(s.ExpiresAt),
+		TTL: ttlAfter(s.ExpiresAt), Version: 1,
 	}
 	// Personal JWTs and refresh families are swept; sign-in sessions and
 	// clients are not (the former die with their one-hour token).
@@ -84,7 +85,7 @@ func ttlAfter(expires *time.Time) int64 {
 func fromSessionItem(it sessionItem) (credential.Session, error) {
 	s := credential.Session{
 		ProjectID: it.ProjectID, ID: it.ID, Kind: credential.Kind(it.Type), Owner: it.Owner, Name: it.Name,
-		Status: credential.Status(it.Status),
+		Status: credential.Status(it.Status), Version: it.Version,
 	}
 	if !it.InheritScopes {
 		s.Scopes = scope.Set(nonNil(it.Scopes))
@@ -143,10 +144,11 @@ func listSessions[T any](ctx context.Context, s *Store, projectID, owner string,
 func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) error {
 	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(projectID, id), skSession),
-		UpdateExpression:         aws.String("SET #st = :revoked, #at = :at"),
+		UpdateExpression:         aws.String("SET #st = :revoked, #at = :at" + bumpVersion),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
-		ExpressionAttributeNames: map[string]string{"#st": "status", "#at": "revokedAt"},
+		ExpressionAttributeNames: map[string]string{"#st": "status", "#at": "revokedAt", "#ver": attrVersion},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":     number(1),
 			":revoked": &types.AttributeValueMemberS{Value: string(credential.Revoked)},
 			":active":  &types.AttributeValueMemberS{Value: string(credential.Active)},
 			":at":      &types.AttributeValueMemberS{Value: formatTime(at)},
@@ -166,11 +168,11 @@ func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time
 func (s *Store) RevokeTokensBefore(ctx context.Context, projectID, id string, at time.Time) error {
 	err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(projectID, id), skSession),
-		UpdateExpression:         aws.String("SET #nb = :at"),
+		UpdateExpression:         aws.String("SET #nb = :at" + bumpVersion),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #nb < :at"),
-		ExpressionAttributeNames: map[string]string{"#nb": "notBefore"},
+		ExpressionAttributeNames: map[string]string{"#nb": "notBefore", "#ver": attrVersion},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":at": &types.AttributeValueMemberS{Value: formatTime(at)},
+			":at": &types.AttributeValueMemberS{Value: formatTime(at)}, ":one": number(1),
 		},
 	})
 	if isConditionFailed(err) {

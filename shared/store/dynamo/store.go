@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -148,6 +149,57 @@ func (s *Store) update(ctx context.Context, in *dynamodb.UpdateItemInput) error 
 		return &types.ConditionalCheckFailedException{Message: aws.String("the conditional request failed")}
 	}
 	return err
+}
+
+// attrVersion holds a record's revision: the Version of user.User,
+// apikey.Key, credential.Session and sas.Sealed.
+const attrVersion = "version"
+
+// asRead returns the condition that an item is still at version v, as it
+// was read (0: written before records had versions), and the SET clause
+// that stores v+1, adding their placeholders to names and values.
+func asRead(v int64, names map[string]string, values map[string]types.AttributeValue) (cond, set string) {
+	names["#ver"] = attrVersion
+	values[":next"] = number(v + 1)
+	if v == 0 {
+		return "attribute_exists(PK) AND attribute_not_exists(#ver)", "#ver = :next"
+	}
+	values[":ver"] = number(v)
+	return "#ver = :ver", "#ver = :next"
+}
+
+// deleteAsRead is the Delete of the item at k on condition that it is still
+// at version v.
+func (s *Store) deleteAsRead(k item, v int64) *types.Delete {
+	names, values := map[string]string{}, map[string]types.AttributeValue{}
+	cond, _ := asRead(v, names, values)
+	delete(values, ":next")
+	if len(values) == 0 {
+		values = nil
+	}
+	return &types.Delete{TableName: s.table, Key: k, ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values}
+}
+
+// bumpVersion is the clause of a change not conditional on the version
+// (a revocation, an expiry) that still moves it on; it needs ":one".
+const bumpVersion = " ADD #ver :one"
+
+func number(n int64) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// changedOrGone tells why a write conditional on the version read at k
+// failed: ErrNotFound if the record is gone, else ErrConflict.
+func (s *Store) changedOrGone(ctx context.Context, k item, what string) error {
+	_, err := s.get(ctx, k)
+	switch {
+	case isNotFound(err):
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%s changed concurrently: %w", what, store.ErrConflict)
 }
 
 func isConditionFailed(err error) bool {

@@ -33,6 +33,7 @@ type userItem struct {
 	Disabled  bool     `dynamodbav:"disabled"`
 	CreatedAt string   `dynamodbav:"createdAt"`
 	Password  string   `dynamodbav:"passwordHash,omitempty"`
+	Version   int64    `dynamodbav:"version,omitempty"`
 }
 
 func userPK(projectID, userID string) string { return pk(projectID, "USER", userID) }
@@ -51,7 +52,7 @@ func toUserItem(u user.User) userItem {
 		GSI1PK: usersGSIPK(u.ProjectID), GSI1SK: kindUser + formatTime(u.CreatedAt) + "#" + u.ID,
 		ProjectID: u.ProjectID, UserID: u.ID, Username: u.Username,
 		Roles: nonNil(u.Roles), Scopes: nonNil(u.Scopes), Disabled: u.Disabled,
-		CreatedAt: formatTime(u.CreatedAt), Password: u.PasswordHash,
+		CreatedAt: formatTime(u.CreatedAt), Password: u.PasswordHash, Version: 1,
 	}
 }
 
@@ -63,6 +64,7 @@ func fromUserItem(it userItem) (user.User, error) {
 	return user.User{
 		ProjectID: it.ProjectID, ID: it.UserID, Username: it.Username,
 		Roles: it.Roles, Scopes: scope.Set(it.Scopes), Disabled: it.Disabled, CreatedAt: created, PasswordHash: it.Password,
+		Version: it.Version,
 	}, nil
 }
 
@@ -117,8 +119,9 @@ func (s *Store) ListUsers(ctx context.Context, projectID string, page store.Page
 		func(id string) item { return key(userPK(projectID, id), skUser) }, fromUserItem)
 }
 
-// UpdateUser replaces a user's roles, scopes and disabled flag; ErrNotFound
-// if the user no longer exists.
+// UpdateUser writes a user's roles, scopes and disabled flag, on condition
+// that it is still at u.Version; ErrConflict if it changed since it was
+// read, ErrNotFound if it is gone.
 func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	roles, err := attributevalue.Marshal(nonNil(u.Roles))
 	if err != nil {
@@ -128,20 +131,20 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	if err != nil {
 		return err
 	}
+	names := map[string]string{"#roles": "roles", "#scopes": "scopes", "#disabled": "disabled"}
+	values := map[string]types.AttributeValue{
+		":roles": roles, ":scopes": scopes, ":disabled": &types.AttributeValueMemberBOOL{Value: u.Disabled},
+	}
+	cond, ver := asRead(u.Version, names, values)
+	k := key(userPK(u.ProjectID, u.ID), skUser)
 	err = s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName:           s.table,
-		Key:                 key(userPK(u.ProjectID, u.ID), skUser),
-		UpdateExpression:    aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled"),
-		ConditionExpression: aws.String(condExist),
-		ExpressionAttributeNames: map[string]string{
-			"#roles": "roles", "#scopes": "scopes", "#disabled": "disabled",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":roles": roles, ":scopes": scopes, ":disabled": &types.AttributeValueMemberBOOL{Value: u.Disabled},
-		},
+		TableName: s.table, Key: k,
+		UpdateExpression:         aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled, " + ver),
+		ConditionExpression:      aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	})
 	if isConditionFailed(err) {
-		return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
+		return s.changedOrGone(ctx, k, "user "+u.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("dynamodb update user: %w", err)
@@ -149,11 +152,12 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	return nil
 }
 
-// DeleteUser removes a user and frees its username; ErrNotFound if absent.
+// DeleteUser removes a user and frees its username, on condition that it is
+// still at u.Version; ErrConflict if it changed, ErrNotFound if absent.
 func (s *Store) DeleteUser(ctx context.Context, u user.User) error {
-	exists := aws.String(condExist)
+	k := key(userPK(u.ProjectID, u.ID), skUser)
 	return s.transact(ctx, []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: s.table, Key: key(userPK(u.ProjectID, u.ID), skUser), ConditionExpression: exists}},
+		{Delete: s.deleteAsRead(k, u.Version)},
 		{Delete: &types.Delete{TableName: s.table, Key: key(usernamePK(u.ProjectID, u.Username), skUsername)}},
-	}, func(int) error { return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound) })
+	}, func(int) error { return s.changedOrGone(ctx, k, "user "+u.ID) })
 }

@@ -24,13 +24,18 @@ func (s *Store) ListClients(_ context.Context, projectID, owner string, page sto
 	return listSessions(s, projectID, owner, credential.KindClient, page, sessionRecord.asClient)
 }
 
-// UpdateClientSecret writes a rotated secret if the replaced one is current.
+// UpdateClientSecret writes a rotated secret if the client is still at
+// c.Version and active.
 func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {
 	return s.change(ctx, func() error {
 		r, err := s.session(c.ProjectID, c.ID)
-		if err != nil || r.Kind != credential.KindClient || r.client.SecretHash != c.PreviousHash || r.Status != credential.Active {
+		if err != nil || r.Kind != credential.KindClient {
+			return fmt.Errorf("client %s: %w", c.ID, store.ErrNotFound)
+		}
+		if r.Version != c.Version || r.Status != credential.Active {
 			return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict)
 		}
+		r.Version++
 		r.client.SecretHash, r.client.SecretHint = c.SecretHash, c.SecretHint
 		r.client.PreviousHash, r.client.PreviousUntil = c.PreviousHash, c.PreviousUntil
 		s.sessions[projectKey{c.ProjectID, c.ID}] = r

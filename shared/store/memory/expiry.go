@@ -60,6 +60,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 			return fmt.Errorf("key %s: %w", e.ID, store.ErrNotFound)
 		}
 		key.Status = apikey.Expired
+		key.Version++
 		s.keys[k] = key
 		s.audit(ctx, nil)
 		return nil
@@ -70,6 +71,7 @@ func (s *Store) MarkExpired(ctx context.Context, projectID string, e store.Expir
 	}
 	if r.Status == credential.Active {
 		r.Status = credential.Expired
+		r.Version++
 		s.sessions[k] = r
 		s.audit(ctx, nil)
 	}

@@ -28,6 +28,7 @@ func (s *Store) createKey(k apikey.Key) error {
 	if idTaken || hashTaken {
 		return fmt.Errorf("key %s: %w", k.ID, store.ErrConflict)
 	}
+	k.Version = 1
 	s.keys[projectKey{k.ProjectID, k.ID}] = cloneKey(k)
 	s.hashes[projectKey{k.ProjectID, k.Hash.String()}] = k.ID
 	return nil
@@ -69,24 +70,32 @@ func (s *Store) ListKeys(_ context.Context, projectID, owner string, page store.
 	return paginate(all, page, func(k apikey.Key) string { return sortKey(k.CreatedAt, k.ID) })
 }
 
-// UpdateKey writes k's name and status.
+// UpdateKey writes k's name and status if it is still at k.Version.
 func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
 	return s.change(ctx, func() error {
 		old, err := s.getKey(k.ProjectID, k.ID)
 		if err != nil {
 			return err
 		}
+		if err := asRead(old.Version, k.Version, "key "+k.ID); err != nil {
+			return err
+		}
 		old.Name, old.Status = k.Name, k.Status
+		old.Version++
 		s.keys[projectKey{k.ProjectID, k.ID}] = old
 		return nil
 	})
 }
 
-// RotateKey ends old and stores its successor atomically.
+// RotateKey ends old and stores its successor atomically, if old is still
+// at old.Version and not rotated.
 func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error {
 	return s.change(ctx, func() error {
 		cur, err := s.getKey(old.ProjectID, old.ID)
 		if err != nil {
+			return err
+		}
+		if err := asRead(cur.Version, old.Version, "key "+old.ID); err != nil {
 			return err
 		}
 		if cur.RotatedTo != "" {
@@ -96,16 +105,20 @@ func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error 
 			return err
 		}
 		cur.ExpiresAt, cur.RotatedTo = old.ExpiresAt, old.RotatedTo
+		cur.Version++
 		s.keys[projectKey{old.ProjectID, old.ID}] = cloneKey(cur)
 		return nil
 	})
 }
 
-// DeleteKey removes k.
+// DeleteKey removes k if it is still at k.Version.
 func (s *Store) DeleteKey(ctx context.Context, k apikey.Key) error {
 	return s.change(ctx, func() error {
 		cur, err := s.getKey(k.ProjectID, k.ID)
 		if err != nil {
+			return err
+		}
+		if err := asRead(cur.Version, k.Version, "key "+k.ID); err != nil {
 			return err
 		}
 		delete(s.keys, projectKey{k.ProjectID, k.ID})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -73,6 +74,15 @@ func (s *Store) reading() (unlock func()) {
 	s.Reads.Add(1)
 	s.mu.Lock()
 	return s.mu.Unlock
+}
+
+// asRead checks that a record is still at the version a change read it at
+// (what names it in the error).
+func asRead(stored, read int64, what string) error {
+	if stored != read {
+		return fmt.Errorf("%s changed concurrently: %w", what, store.ErrConflict)
+	}
+	return nil
 }
 
 func clone[T any](s []T) []T {

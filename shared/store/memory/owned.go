@@ -49,13 +49,16 @@ func (o owned[T]) owns(project, id, owner string) bool {
 	return ok && got == id
 }
 
-// update applies f to id's record if it is owner's; ErrNotFound otherwise.
-func (o owned[T]) update(project, id, owner string, f func(*T)) error {
+// update applies f to id's record if it is owner's (ErrNotFound otherwise),
+// keeping the result unless f fails.
+func (o owned[T]) update(project, id, owner string, f func(*T) error) error {
 	if !o.owns(project, id, owner) {
 		return fmt.Errorf("%s: %w", o.what, store.ErrNotFound)
 	}
 	v := o.byID[projectKey{project, id}]
-	f(&v)
+	if err := f(&v); err != nil {
+		return err
+	}
 	o.byID[projectKey{project, id}] = v
 	return nil
 }

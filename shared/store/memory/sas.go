@@ -11,6 +11,7 @@ import (
 
 // CreateSAS stores a user's SAS credential.
 func (s *Store) CreateSAS(ctx context.Context, c sas.Sealed) error {
+	c.Version = 1
 	return s.change(ctx, func() error { return s.sas.add(c.ProjectID, c.Identifier, c.Owner, c) })
 }
 
@@ -25,11 +26,17 @@ func (s *Store) GetSASByOwner(_ context.Context, projectID, owner string) (sas.S
 	return getByOwner(s, s.sas, projectID, owner)
 }
 
-// UpdateSAS writes a credential's keys and enabled flag.
+// UpdateSAS writes a credential's keys and enabled flag if it is still at
+// c.Version.
 func (s *Store) UpdateSAS(ctx context.Context, c sas.Sealed) error {
 	return s.change(ctx, func() error {
-		return s.sas.update(c.ProjectID, c.Identifier, c.Owner, func(cur *sas.Sealed) {
+		return s.sas.update(c.ProjectID, c.Identifier, c.Owner, func(cur *sas.Sealed) error {
+			if err := asRead(cur.Version, c.Version, "SAS credential"); err != nil {
+				return err
+			}
 			cur.Keys, cur.Enabled = clone(c.Keys), c.Enabled
+			cur.Version++
+			return nil
 		})
 	})
 }

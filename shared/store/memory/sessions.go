@@ -39,6 +39,7 @@ func (s *Store) createSession(r sessionRecord) error {
 		return fmt.Errorf("credential %s: %w", r.ID, store.ErrConflict)
 	}
 	r.Session = cloneSession(r.Session)
+	r.Version = 1
 	s.sessions[k] = r
 	return nil
 }
@@ -107,6 +108,7 @@ func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time
 			return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
 		}
 		r.Status = credential.Revoked
+		r.Version++
 		s.sessions[projectKey{projectID, id}] = r
 		return nil
 	})
@@ -122,6 +124,7 @@ func (s *Store) RevokeTokensBefore(ctx context.Context, projectID, id string, at
 	}
 	if r.NotBefore.Before(at) {
 		r.NotBefore = at
+		r.Version++
 		s.sessions[projectKey{projectID, id}] = r
 		s.audit(ctx, nil)
 	}

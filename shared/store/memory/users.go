@@ -25,6 +25,7 @@ func (s *Store) createUser(u user.User) error {
 	if idTaken || nameTaken {
 		return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
 	}
+	u.Version = 1
 	s.users[projectKey{u.ProjectID, u.ID}] = cloneUser(u)
 	s.usernames[projectKey{u.ProjectID, strings.ToLower(u.Username)}] = u.ID
 	return nil
@@ -63,24 +64,34 @@ func (s *Store) ListUsers(_ context.Context, projectID string, page store.Page) 
 	return paginate(all, page, func(u user.User) string { return sortKey(u.CreatedAt, u.ID) })
 }
 
-// UpdateUser replaces a user's roles, scopes and disabled flag.
+// UpdateUser replaces a user's roles, scopes and disabled flag if it is
+// still at u.Version.
 func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	return s.change(ctx, func() error {
 		old, ok := s.users[projectKey{u.ProjectID, u.ID}]
 		if !ok {
 			return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
 		}
+		if err := asRead(old.Version, u.Version, "user "+u.ID); err != nil {
+			return err
+		}
 		old.Roles, old.Scopes, old.Disabled = clone(u.Roles), clone(u.Scopes), u.Disabled
+		old.Version++
 		s.users[projectKey{u.ProjectID, u.ID}] = old
 		return nil
 	})
 }
 
-// DeleteUser removes a user and frees its username.
+// DeleteUser removes a user and frees its username if it is still at
+// u.Version.
 func (s *Store) DeleteUser(ctx context.Context, u user.User) error {
 	return s.change(ctx, func() error {
-		if _, ok := s.users[projectKey{u.ProjectID, u.ID}]; !ok {
+		cur, ok := s.users[projectKey{u.ProjectID, u.ID}]
+		if !ok {
 			return fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
+		}
+		if err := asRead(cur.Version, u.Version, "user "+u.ID); err != nil {
+			return err
 		}
 		s.deleteUser(u)
 		return nil

@@ -212,15 +212,19 @@ func userLifecycle(t *testing.T, s Store, p string) {
 	if _, err := s.GetUserByUsername(ctx, p+"x", "alice"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("username found across projects: %v", err)
 	}
-	if got.Username != "alice" || !got.CreatedAt.Equal(t0) || len(got.Scopes) != 2 || got.Disabled {
+	if got.Username != "alice" || !got.CreatedAt.Equal(t0) || len(got.Scopes) != 2 || got.Disabled || got.Version != 1 {
 		t.Fatalf("GetUser = %+v", got)
 	}
+	u = got
 	u.Scopes, u.Disabled, u.Roles = scope.Set{}, true, []string{}
 	must(t, s.UpdateUser(ctx, u))
+	wantErr(t, s.UpdateUser(ctx, u), store.ErrConflict) // u.Version is stale now
+	wantErr(t, s.DeleteUser(ctx, u), store.ErrConflict)
 	got, _ = s.GetUser(ctx, p, u.ID)
-	if !got.Disabled || len(got.Scopes) != 0 || len(got.Roles) != 0 {
+	if !got.Disabled || len(got.Scopes) != 0 || len(got.Roles) != 0 || got.Version != 2 {
 		t.Fatalf("after update = %+v", got)
 	}
+	u = got
 	must(t, s.DeleteUser(ctx, u))
 	_, err = s.GetUser(ctx, p, u.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -271,19 +275,22 @@ func keyLifecycle(t *testing.T, s Store, p string) {
 	byHash, err := s.GetKeyByHash(ctx, p, secret.Sum(tok))
 	must(t, err)
 	for _, g := range []apikey.Key{got, byHash} {
-		if g.ID != k.ID || g.Hash != k.Hash || g.Owner != k.Owner || g.Status != apikey.Active ||
+		if g.Version != 1 || g.ID != k.ID || g.Hash != k.Hash || g.Owner != k.Owner || g.Status != apikey.Active ||
 			!g.ExpiresAt.Equal(*k.ExpiresAt) || !g.CreatedAt.Equal(t0) || g.Scopes.String() != "echo:read" || g.LastUsedAt != nil {
 			t.Fatalf("read back %+v, want %+v", g, k)
 		}
 	}
+	k = got
 	k.Status, k.Name = apikey.Inactive, "renamed"
 	must(t, s.UpdateKey(ctx, k))
+	wantErr(t, s.UpdateKey(ctx, k), store.ErrConflict) // k.Version is stale now
+	wantErr(t, s.DeleteKey(ctx, k), store.ErrConflict)
 	byHash, _ = s.GetKeyByHash(ctx, p, k.Hash)
 	got, _ = s.GetKey(ctx, p, k.ID)
-	if byHash.Status != apikey.Inactive || got.Status != apikey.Inactive || got.Name != "renamed" {
-		t.Fatalf("update not seen on both reads: %v %v", got.Status, byHash.Status)
+	if byHash.Status != apikey.Inactive || got.Status != apikey.Inactive || got.Name != "renamed" || got.Version != 2 || byHash.Version != 2 {
+		t.Fatalf("update not seen on both reads: %+v %+v", got, byHash)
 	}
-	must(t, s.DeleteKey(ctx, k))
+	must(t, s.DeleteKey(ctx, got))
 	_, err = s.GetKey(ctx, p, k.ID)
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetKeyByHash(ctx, p, k.Hash)
@@ -346,6 +353,7 @@ func rotateOnce(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
 	must(t, s.CreateKey(ctx, k))
+	k.Version = 1 // as stored
 	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour)
 	must(t, err)
 	must(t, s.RotateKey(ctx, ended, next))
@@ -369,6 +377,7 @@ func rotateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
 	must(t, s.CreateKey(ctx, k))
+	k.Version = 1 // as stored
 	wins := race(t, 8, func(int) error {
 		ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
 		if err != nil {
@@ -387,6 +396,7 @@ func deleteTwice(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
 	must(t, s.CreateKey(ctx, k))
+	k.Version = 1 // as stored
 	must(t, s.DeleteKey(ctx, k))
 	wantErr(t, s.DeleteKey(ctx, k), store.ErrNotFound)
 }
@@ -395,6 +405,7 @@ func updateDeletedKey(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
 	must(t, s.CreateKey(ctx, k))
+	k.Version = 1 // as stored
 	must(t, s.DeleteKey(ctx, k))
 	k.Status = apikey.Active
 	wantErr(t, s.UpdateKey(ctx, k), store.ErrNotFound)
@@ -618,15 +629,17 @@ func sasCredential(t *testing.T, s Store, p string) {
 	byOwner, err := s.GetSASByOwner(ctx, p, "usr_a")
 	must(t, err)
 	for _, got := range []sas.Sealed{byID, byOwner} {
-		if got.Owner != "usr_a" || !got.Enabled || string(got.Keys) != "sealed" || !got.CreatedAt.Equal(t0) {
+		if got.Version != 1 || got.Owner != "usr_a" || !got.Enabled || string(got.Keys) != "sealed" || !got.CreatedAt.Equal(t0) {
 			t.Fatalf("read back %+v", got)
 		}
 	}
+	c = byOwner
 	c.Enabled, c.Keys = false, []byte("resealed")
 	must(t, s.UpdateSAS(ctx, c))
+	wantErr(t, s.UpdateSAS(ctx, c), store.ErrConflict) // c.Version is stale now
 	byID, _ = s.GetSAS(ctx, p, c.Identifier)
 	byOwner, _ = s.GetSASByOwner(ctx, p, "usr_a")
-	if byID.Enabled || byOwner.Enabled || string(byID.Keys) != "resealed" || string(byOwner.Keys) != "resealed" {
+	if byID.Enabled || byOwner.Enabled || string(byID.Keys) != "resealed" || string(byOwner.Keys) != "resealed" || byID.Version != 2 {
 		t.Fatal("update not seen on both reads")
 	}
 	wantErr(t, s.UpdateSAS(ctx, other), store.ErrNotFound)
@@ -723,13 +736,14 @@ func auditWithChange(t *testing.T, s Store, p string) {
 	u := newUser(p, "auditee", t0)
 	must(t, s.CreateUser(auditCtx(p, audit.UserCreate, u.ID, t0), u))
 	wantErr(t, s.CreateUser(auditCtx(p, audit.UserCreate, u.ID, t0.Add(time.Second)), u), store.ErrConflict)
-	u.Disabled = true
+	u.Disabled, u.Version = true, 1
 	must(t, s.UpdateUser(auditCtx(p, audit.UserUpdate, u.ID, t0.Add(2*time.Second)), u))
 	ghost := newUser(p, "ghost", t0)
 	wantErr(t, s.UpdateUser(auditCtx(p, audit.UserUpdate, ghost.ID, t0.Add(3*time.Second)), ghost), store.ErrNotFound)
 
 	k, _ := newKey(t, p, u.ID, t0, nil)
 	must(t, s.CreateKey(auditCtx(p, audit.KeyCreate, k.ID, t0.Add(4*time.Second)), k))
+	k.Version = 1
 	must(t, s.TouchKey(auditCtx(p, "key.touch", k.ID, t0.Add(5*time.Second)), p, k.ID, t0, time.Minute))
 	must(t, s.DeleteKey(auditCtx(p, audit.KeyRevoke, k.ID, t0.Add(6*time.Second)), k))
 	wantErr(t, s.DeleteKey(auditCtx(p, audit.KeyRevoke, k.ID, t0.Add(7*time.Second)), k), store.ErrNotFound)
