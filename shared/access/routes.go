@@ -31,9 +31,11 @@ var Routes = []Route{
 
 	{"GET", "/v1/tokens/jwt", "credentials:read", "", FnIssueKeys},
 	{"POST", "/v1/tokens/jwt", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/tokens/jwt/{tokenId}", "credentials:read", "", FnIssueKeys},
 	{"DELETE", "/v1/tokens/jwt/{tokenId}", "credentials:write", "", FnIssueKeys},
 	{"GET", "/v1/tokens/refresh", "credentials:read", "", FnIssueKeys},
 	{"POST", "/v1/tokens/refresh", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/tokens/refresh/{tokenId}", "credentials:read", "", FnIssueKeys},
 	{"DELETE", "/v1/tokens/refresh/{tokenId}", "credentials:write", "", FnIssueKeys},
 
 	{"GET", "/v1/clients", "credentials:read", "", FnIssueKeys},

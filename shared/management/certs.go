@@ -30,6 +30,10 @@ func showCert(b certbind.Binding) certJSON {
 		NotBefore: b.NotBefore.UTC(), NotAfter: b.NotAfter.UTC()}
 }
 
+// certTag is the entity tag of a binding. A binding never changes (it is
+// made and removed whole), so what GET shows of it is its tag's input.
+func certTag(b certbind.Binding) string { return apigw.ETag(0, showCert(b)) }
+
 // certOwner is the user named in the path, if the caller may manage its
 // certificate (itself, or anyone for an admin); anything else is 404.
 func (h *Handler) certOwner(ctx context.Context, c *call) (user.User, error) {
@@ -113,6 +117,9 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 	if err := h.covers(ctx, c, owner.ID, nil); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	if err := h.bindingAsSent(ctx, c, owner.ID); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	cert, err := certbind.Parse(body.Certificate, c.now)
 	if err != nil {
 		// The reason names what is wrong, never what was sent.
@@ -129,6 +136,20 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 	return apigw.JSON(http.StatusCreated, showCert(b), map[string]string{"Location": "/v1/users/" + owner.ID + "/certificate"}), nil
 }
 
+// bindingAsSent evaluates a PUT's If-Match against owner's binding. A user
+// holds one certificate, so an If-Match on PUT can only fail (412) or lead
+// to 409: the binding is deleted first, and then made anew.
+func (h *Handler) bindingAsSent(ctx context.Context, c *call, owner string) error {
+	b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return apigw.IfMatch(c.req, "")
+	case err != nil:
+		return err
+	}
+	return apigw.IfMatch(c.req, certTag(b))
+}
+
 func (h *Handler) certificateOf(ctx context.Context, c *call) (certbind.Binding, error) {
 	owner, err := h.certOwner(ctx, c)
 	if err != nil {
@@ -143,11 +164,14 @@ func (h *Handler) getCertificate(ctx context.Context, c *call) (events.APIGatewa
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return apigw.JSON(http.StatusOK, showCert(b), nil), nil
+	return apigw.JSON(http.StatusOK, showCert(b), apigw.Tagged(certTag(b), nil)), nil
 }
 
 func (h *Handler) deleteCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	b, err := h.certificateOf(ctx, c)
+	if err == nil {
+		err = apigw.IfMatch(c.req, certTag(b))
+	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

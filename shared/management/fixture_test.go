@@ -95,6 +95,7 @@ type request struct {
 	base64   bool // send body base64-encoded, as API Gateway does for binary bodies
 	// clientCert is the certificate of a call over mutual TLS, as API Gateway passes it.
 	clientCert *events.APIGatewayCustomAuthorizerRequestTypeRequestIdentityClientCert
+	headers    map[string]string // besides Content-Type
 }
 
 // response is a handler answer with what the test measured around it.
@@ -246,6 +247,7 @@ func (f *fixture) event(c caller, r request) events.APIGatewayProxyRequest {
 			Identity: events.APIGatewayRequestIdentity{ClientCert: r.clientCert},
 		},
 	}
+	maps.Copy(ev.Headers, r.headers)
 	if c.principal != "" {
 		ev.RequestContext.Authorizer = map[string]any{
 			"principalId": c.principal, "credentialType": "api_key", "credentialId": "key_0123456789ABCDEFG",
@@ -807,6 +809,8 @@ func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created 
 	must(t, err)
 	must(t, f.store.CreateKey(context.Background(), k))
 	f.secrets = append(f.secrets, tok)
+	k, err = f.store.GetKey(context.Background(), project, k.ID) // as stored
+	must(t, err)
 	return k
 }
 

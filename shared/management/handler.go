@@ -46,6 +46,7 @@ type Store interface {
 	ListSessions(ctx context.Context, projectID, owner string, kind credential.Kind, p store.Page) ([]credential.Session, string, error)
 	RevokeSession(ctx context.Context, projectID, id string, at time.Time) error
 	CreateFamily(context.Context, refresh.Family, refresh.Token) error
+	GetFamily(ctx context.Context, projectID, familyID string) (refresh.Family, error)
 	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
 	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
 	CreateClient(context.Context, credential.Client) error
@@ -137,13 +138,15 @@ func New(s Store, opt Options) *Handler {
 		"POST /v1/keys/{keyId}/rotate":          h.rotateKey,
 		"GET /v1/tokens/jwt":                    h.listCredentials(h.listJWTs),
 		"POST /v1/tokens/jwt":                   h.createJWT,
+		"GET /v1/tokens/jwt/{tokenId}":          h.getSession(credential.KindJWT, "tokenId"),
 		"DELETE /v1/tokens/jwt/{tokenId}":       h.revokeSession(credential.KindJWT, "tokenId"),
 		"GET /v1/tokens/refresh":                h.listCredentials(h.listFamilies),
 		"POST /v1/tokens/refresh":               h.createRefresh,
+		"GET /v1/tokens/refresh/{tokenId}":      h.getSession(credential.KindRefresh, "tokenId"),
 		"DELETE /v1/tokens/refresh/{tokenId}":   h.revokeSession(credential.KindRefresh, "tokenId"),
 		"GET /v1/clients":                       h.listCredentials(h.listClients),
 		"POST /v1/clients":                      h.createClient,
-		"GET /v1/clients/{clientId}":            h.getClient,
+		"GET /v1/clients/{clientId}":            h.getSession(credential.KindClient, "clientId"),
 		"POST /v1/clients/{clientId}/secret":    h.rotateClientSecret,
 		"DELETE /v1/clients/{clientId}":         h.revokeSession(credential.KindClient, "clientId"),
 		"GET /v1/users/{userId}/certificate":    h.getCertificate,

@@ -51,6 +51,9 @@ func showKey(k apikey.Key, token string, now time.Time) keyJSON {
 	}
 }
 
+// keyTag is the entity tag of k as GET shows it at now.
+func keyTag(k apikey.Key, now time.Time) string { return apigw.ETag(k.Version, showKey(k, "", now)) }
+
 type createKeyBody struct {
 	Name      string       `json:"name"`
 	Scopes    *[]string    `json:"scopes"`
@@ -99,7 +102,7 @@ func (h *Handler) getKey(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), nil), nil
+	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), apigw.Tagged(keyTag(k, c.now), nil)), nil
 }
 
 func (h *Handler) listKeys(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -142,28 +145,46 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 			return events.APIGatewayProxyResponse{}, err
 		}
 	}
-	k, err := h.keyFor(ctx, c)
+	var k apikey.Key
+	err := retried(func() error {
+		var err error
+		if k, err = h.keyAsSent(ctx, c); err != nil {
+			return err
+		}
+		if body.Status != nil {
+			k.Status = apikey.Status(*body.Status)
+		}
+		if body.Name != nil {
+			k.Name = *body.Name
+		}
+		return h.store.UpdateKey(h.audit(ctx, c, audit.KeyUpdate, audit.Credential(credential.TypeAPIKey, k.ID)), k)
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if body.Status != nil {
-		k.Status = apikey.Status(*body.Status)
+	k.Version++
+	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), apigw.Tagged(keyTag(k, c.now), nil)), nil
+}
+
+// keyAsSent reads the key in the path, as keyFor does, if it is as the
+// request's If-Match says (412 otherwise).
+func (h *Handler) keyAsSent(ctx context.Context, c *call) (apikey.Key, error) {
+	k, err := h.keyFor(ctx, c)
+	if err == nil {
+		err = apigw.IfMatch(c.req, keyTag(k, c.now))
 	}
-	if body.Name != nil {
-		k.Name = *body.Name
-	}
-	if err := h.store.UpdateKey(h.audit(ctx, c, audit.KeyUpdate, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return apigw.JSON(http.StatusOK, showKey(k, "", c.now), nil), nil
+	return k, err
 }
 
 func (h *Handler) deleteKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	k, err := h.keyFor(ctx, c)
+	err := retried(func() error {
+		k, err := h.keyAsSent(ctx, c)
+		if err != nil {
+			return err
+		}
+		return h.store.DeleteKey(h.audit(ctx, c, audit.KeyRevoke, audit.Credential(credential.TypeAPIKey, k.ID)), k)
+	})
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if err := h.store.DeleteKey(h.audit(ctx, c, audit.KeyRevoke, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil
@@ -190,35 +211,50 @@ func (h *Handler) rotateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if !c.user.MayIssue() {
 		return events.APIGatewayProxyResponse{}, apigw.Forbidden("rotating credentials needs the credential-issuer or admin role")
 	}
-	old, err := h.keyFor(ctx, c)
+	var successor apikey.Key
+	var tok string
+	err := retried(func() error {
+		var err error
+		successor, tok, err = h.rotate(ctx, c, overlap)
+		return err
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	return created("/v1/keys/"+successor.ID, showKey(successor, tok, c.now)), nil
+}
+
+// rotate reads the key in the path and replaces it with a successor that
+// takes over its name, scopes, owner and expiry; the old key works for
+// overlap more.
+func (h *Handler) rotate(ctx context.Context, c *call, overlap time.Duration) (apikey.Key, string, error) {
+	old, err := h.keyAsSent(ctx, c)
+	if err != nil {
+		return apikey.Key{}, "", err
+	}
 	if old.ExpiredAt(c.now) {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the key has expired; create a new one")
+		return apikey.Key{}, "", apigw.NewProblem(http.StatusConflict, "the key has expired; create a new one")
 	}
 	if old.Status != apikey.Active {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
+		return apikey.Key{}, "", apigw.NewProblem(http.StatusConflict, "the key is inactive; reactivate it before rotating it")
 	}
 	// The successor keeps the old key's expiry, which must still be within
 	// the deployment's longest lifetime (it may have been shortened since).
 	life := h.lifetime(issuing{mayNever: true, maxLife: h.opt.MaxKeyLifetime})
 	if old.ExpiresAt != nil && life.Within(*old.ExpiresAt, c.now) != nil {
-		return events.APIGatewayProxyResponse{}, tooLate(keyKind+" (create a new key instead)", h.opt.MaxKeyLifetime)
+		return apikey.Key{}, "", tooLate(keyKind+" (create a new key instead)", h.opt.MaxKeyLifetime)
 	}
 	// The successor's secret is handed to the caller, so the calling
 	// credential must hold every scope the successor will carry.
 	if err := h.covers(ctx, c, old.Owner, old.Scopes); err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return apikey.Key{}, "", err
 	}
 	ended, successor, tok, err := apikey.Rotate(old, c.now, overlap)
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return apikey.Key{}, "", err
 	}
-	if err := h.store.RotateKey(h.audit(ctx, c, audit.KeyRotate, audit.Credential(credential.TypeAPIKey, ended.ID)), ended, successor); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return created("/v1/keys/"+successor.ID, showKey(successor, tok, c.now)), nil
+	err = h.store.RotateKey(h.audit(ctx, c, audit.KeyRotate, audit.Credential(credential.TypeAPIKey, ended.ID)), ended, successor)
+	return successor, tok, err
 }
 
 // decode reads the request's JSON body strictly.

@@ -26,14 +26,18 @@ type sasJSON struct {
 }
 
 // sasFor returns the caller's SAS credential, opened, creating it on the
-// first call. Its keys sign for all of the caller's scopes, so the calling
-// credential must hold all of them.
+// first call (unless the request has an If-Match, which then fails). Its
+// keys sign for all of the caller's scopes, so the calling credential must
+// hold all of them.
 func (h *Handler) sasFor(ctx context.Context, c *call) (sas.Credential, error) {
 	if err := h.covers(ctx, c, c.user.ID, nil); err != nil {
 		return sas.Credential{}, err
 	}
 	sealed, err := h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID)
 	if errors.Is(err, store.ErrNotFound) {
+		if err := apigw.IfMatch(c.req, ""); err != nil {
+			return sas.Credential{}, err
+		}
 		return h.createSAS(ctx, c)
 	}
 	if err != nil {
@@ -69,21 +73,45 @@ func (h *Handler) createSAS(ctx context.Context, c *call) (sas.Credential, error
 		}
 		return sas.Open(ctx, h.opt.Sealer, sealed)
 	}
+	cred.Version = 1 // as stored
 	return cred, err
 }
 
-// updateSAS seals the caller's changed SAS credential and stores it,
-// audited as action.
-func (h *Handler) updateSAS(ctx context.Context, c *call, action string, cred sas.Credential) error {
-	sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
-	if err != nil {
-		return err
-	}
-	return h.store.UpdateSAS(h.audit(ctx, c, action, audit.Credential(credential.TypeSAS, sealed.Identifier)), sealed)
+// changeSAS applies change to the caller's SAS credential, as the
+// request's If-Match says it is, and stores it sealed, audited as action;
+// a concurrent change is read and kept (see retried). It returns the
+// credential as stored.
+func (h *Handler) changeSAS(ctx context.Context, c *call, action string, change func(*sas.Credential) error) (sas.Credential, error) {
+	var cred sas.Credential
+	err := retried(func() error {
+		var err error
+		if cred, err = h.sasFor(ctx, c); err != nil {
+			return err
+		}
+		if err := apigw.IfMatch(c.req, sasTag(cred)); err != nil {
+			return err
+		}
+		if err := change(&cred); err != nil {
+			return err
+		}
+		sealed, err := sas.Seal(ctx, h.opt.Sealer, cred)
+		if err != nil {
+			return err
+		}
+		return h.store.UpdateSAS(h.audit(ctx, c, action, audit.Credential(credential.TypeSAS, sealed.Identifier)), sealed)
+	})
+	cred.Version++
+	return cred, err
 }
 
 func showSAS(c sas.Credential) sasJSON {
 	return sasJSON{Identifier: c.Identifier, Enabled: c.Enabled, PrimaryKey: c.Primary, SecondaryKey: c.Secondary}
+}
+
+// sasTag is the entity tag of a SAS credential: its revision and what it
+// shows besides its keys.
+func sasTag(c sas.Credential) string {
+	return apigw.ETag(c.Version, sasJSON{Identifier: c.Identifier, Enabled: c.Enabled})
 }
 
 func (h *Handler) getSAS(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -91,7 +119,7 @@ func (h *Handler) getSAS(ctx context.Context, c *call) (events.APIGatewayProxyRe
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
+	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.Tagged(sasTag(cred), apigw.NoStore)), nil
 }
 
 type sasKeyBody struct {
@@ -116,23 +144,19 @@ func (h *Handler) regenerateSAS(ctx context.Context, c *call) (events.APIGateway
 	if !c.user.MayIssue() {
 		return events.APIGatewayProxyResponse{}, apigw.Forbidden("regenerating credentials needs the credential-issuer or admin role")
 	}
-	cred, err := h.sasFor(ctx, c)
+	cred, err := h.changeSAS(ctx, c, audit.SASRegenerate, func(cred *sas.Credential) error {
+		key, err := sas.GenerateKey()
+		if body.Key == sas.Primary {
+			cred.Primary = key
+		} else {
+			cred.Secondary = key
+		}
+		return err
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	key, err := sas.GenerateKey()
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if body.Key == sas.Primary {
-		cred.Primary = key
-	} else {
-		cred.Secondary = key
-	}
-	if err := h.updateSAS(ctx, c, audit.SASRegenerate, cred); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.NoStore), nil
+	return apigw.JSON(http.StatusOK, showSAS(cred), apigw.Tagged(sasTag(cred), apigw.NoStore)), nil
 }
 
 type patchSASBody struct {
@@ -149,15 +173,14 @@ func (h *Handler) patchSAS(ctx context.Context, c *call) (events.APIGatewayProxy
 	if body.Enabled == nil {
 		return events.APIGatewayProxyResponse{}, apigw.Invalid("enabled", "is required")
 	}
-	cred, err := h.sasFor(ctx, c)
+	cred, err := h.changeSAS(ctx, c, audit.SASUpdate, func(cred *sas.Credential) error {
+		cred.Enabled = *body.Enabled
+		return nil
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	cred.Enabled = *body.Enabled
-	if err := h.updateSAS(ctx, c, audit.SASUpdate, cred); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return apigw.JSON(http.StatusOK, sasJSON{Identifier: cred.Identifier, Enabled: cred.Enabled}, nil), nil
+	return apigw.JSON(http.StatusOK, sasJSON{Identifier: cred.Identifier, Enabled: cred.Enabled}, apigw.Tagged(sasTag(cred), nil)), nil
 }
 
 type sasTokenBody struct {

@@ -59,6 +59,13 @@ func showSession(s credential.Session, now time.Time) sessionJSON {
 	return j
 }
 
+// showFamily is a refresh-token family as the API shows it.
+func showFamily(f refresh.Family, now time.Time) sessionJSON {
+	j := showSession(f.Session, now)
+	j.AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
+	return j
+}
+
 // showClient is a client as the API shows it, with its secret sec only
 // when it was just made.
 func showClient(cl credential.Client, sec string, now time.Time) sessionJSON {
@@ -166,23 +173,60 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	return created("/v1/clients/"+cl.ID, showClient(cl, sec, c.now)), nil
 }
 
-// sessionFor reads a session of kind named in the path under param that
-// the caller may see (its own, or any for an admin); anything else is 404.
-func (h *Handler) sessionFor(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Session, error) {
+// sessionView reads the JWT, refresh family or client of kind named in
+// the path under param that the caller may see (its own, or any for an
+// admin; anything else is 404), and what GET shows of it with its tag.
+func (h *Handler) sessionView(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Client, sessionJSON, string, error) {
 	notFound := apigw.NewProblem(http.StatusNotFound, "no such credential")
-	s, err := inPath(ctx, h, c, param, string(kind), h.store.GetSession, notFound)
-	if err == nil && (s.Kind != kind || !c.sees(s.Owner)) {
-		return credential.Session{}, notFound
+	recordID := c.req.PathParameters[param]
+	if !id.Valid(string(kind), recordID) {
+		return credential.Client{}, sessionJSON{}, "", notFound
 	}
-	return s, err
+	var cl credential.Client
+	var view sessionJSON
+	var err error
+	switch kind {
+	case credential.KindClient:
+		cl, err = h.store.GetClient(ctx, h.opt.ProjectID, recordID)
+		view = showClient(cl, "", c.now)
+	case credential.KindRefresh:
+		var f refresh.Family
+		f, err = h.store.GetFamily(ctx, h.opt.ProjectID, recordID)
+		cl.Session, view = f.Session, showFamily(f, c.now)
+	default:
+		cl.Session, err = h.store.GetSession(ctx, h.opt.ProjectID, recordID)
+		view = showSession(cl.Session, c.now)
+	}
+	if errors.Is(err, store.ErrNotFound) || err == nil && (cl.Kind != kind || !c.sees(cl.Owner)) {
+		return credential.Client{}, sessionJSON{}, "", notFound
+	}
+	if err != nil {
+		return credential.Client{}, sessionJSON{}, "", err
+	}
+	return cl, view, apigw.ETag(cl.Version, view), nil
+}
+
+// getSession answers GET for a JWT, a refresh family or a client.
+func (h *Handler) getSession(kind credential.Kind, param string) route {
+	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
+		_, view, tag, err := h.sessionView(ctx, c, kind, param)
+		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		return apigw.JSON(http.StatusOK, view, apigw.Tagged(tag, nil)), nil
+	}
 }
 
 // revokeSession answers DELETE for a JWT, a refresh family or a client:
-// a compare-and-swap, so a second revoke is 404.
+// a compare-and-swap, so a second revoke is 404. Revoking is final, so it
+// needs no retry: a change that races it is ended by it, not undone.
 func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-		s, err := h.sessionFor(ctx, c, kind, param)
+		s, _, tag, err := h.sessionView(ctx, c, kind, param)
 		if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		if err := apigw.IfMatch(c.req, tag); err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
 		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], audit.Credential(kind.Type(), s.ID)), h.opt.ProjectID, s.ID, c.now); err != nil {
@@ -227,8 +271,7 @@ func (h *Handler) listFamilies(ctx context.Context, owner string, p store.Page, 
 	fams, next, err := h.store.ListFamilies(ctx, h.opt.ProjectID, owner, p)
 	out := make([]sessionJSON, len(fams))
 	for i, f := range fams {
-		out[i] = showSession(f.Session, now)
-		out[i].AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
+		out[i] = showFamily(f, now)
 	}
 	return out, next, err
 }
@@ -242,18 +285,6 @@ func (h *Handler) listClients(ctx context.Context, owner string, p store.Page, n
 	return out, next, err
 }
 
-func (h *Handler) getClient(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	s, err := h.sessionFor(ctx, c, credential.KindClient, "clientId")
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return apigw.JSON(http.StatusOK, showClient(cl, "", c.now), nil), nil
-}
-
 // rotateClientSecret gives a client a new secret; the old one keeps
 // working for credential.DefaultSecretGrace. It answers 200: the client stays
 // the same resource.
@@ -261,31 +292,50 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 	if !c.user.MayIssue() {
 		return events.APIGatewayProxyResponse{}, apigw.Forbidden("rotating credentials needs the credential-issuer or admin role")
 	}
-	s, err := h.sessionFor(ctx, c, credential.KindClient, "clientId")
+	var rotated credential.Client
+	var sec string
+	err := retried(func() error {
+		var err error
+		rotated, sec, err = h.rotateSecret(ctx, c)
+		return err
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if s.Status != credential.Active {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "the client is revoked")
-	}
-	cl, err := h.store.GetClient(ctx, h.opt.ProjectID, s.ID)
+	j := showClient(rotated, "", c.now)
+	tag := apigw.ETag(rotated.Version, j)
+	j.ClientSecret = sec
+	return apigw.JSON(http.StatusOK, struct {
+		sessionJSON
+		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
+	}{j, rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.Tagged(tag, apigw.NoStore)), nil
+}
+
+// rotateSecret reads the client in the path and stores a new secret for
+// it, returned with the client as stored.
+func (h *Handler) rotateSecret(ctx context.Context, c *call) (credential.Client, string, error) {
+	cl, _, tag, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return credential.Client{}, "", err
+	}
+	if err := apigw.IfMatch(c.req, tag); err != nil {
+		return credential.Client{}, "", err
+	}
+	if cl.Status != credential.Active {
+		return credential.Client{}, "", apigw.NewProblem(http.StatusConflict, "the client is revoked")
 	}
 	// The new secret is handed to the caller: its credential must hold
 	// every scope the client grants.
 	if err := h.covers(ctx, c, cl.Owner, cl.Scopes); err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return credential.Client{}, "", err
 	}
 	rotated, sec, err := cl.RotateSecret(c.now, credential.DefaultSecretGrace)
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return credential.Client{}, "", err
 	}
 	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.Credential(credential.TypeClient, rotated.ID)), rotated); err != nil {
-		return events.APIGatewayProxyResponse{}, err
+		return credential.Client{}, "", err
 	}
-	return apigw.JSON(http.StatusOK, struct {
-		sessionJSON
-		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
-	}{showClient(rotated, sec, c.now), rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.NoStore), nil
+	rotated.Version++
+	return rotated, sec, nil
 }

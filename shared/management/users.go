@@ -41,6 +41,9 @@ func showUser(u user.User) userJSON {
 	return j
 }
 
+// userTag is the entity tag of u as GET shows it.
+func userTag(u user.User) string { return apigw.ETag(u.Version, showUser(u)) }
+
 type createUserBody struct {
 	Username string    `json:"username"`
 	Roles    *[]string `json:"roles"`
@@ -123,7 +126,7 @@ func (h *Handler) getUser(ctx context.Context, c *call) (events.APIGatewayProxyR
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
+	return apigw.JSON(http.StatusOK, showUser(u), apigw.Tagged(userTag(u), nil)), nil
 }
 
 func (h *Handler) listUsers(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -156,34 +159,48 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if body.Roles == nil && body.Scopes == nil && body.Disabled == nil {
 		return events.APIGatewayProxyResponse{}, apigw.Invalid("roles", "roles, scopes or disabled is required")
 	}
-	u, err := h.userFor(ctx, c)
+	var u user.User
+	err := retried(func() error {
+		var err error
+		if u, err = h.userFor(ctx, c); err != nil {
+			return err
+		}
+		if err := apigw.IfMatch(c.req, userTag(u)); err != nil {
+			return err
+		}
+		if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
+			return err
+		}
+		if body.Disabled != nil {
+			u.Disabled = *body.Disabled
+		}
+		if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
+			return apigw.NewProblem(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
+		}
+		return h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.User(u.ID)), u)
+	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if body.Disabled != nil {
-		u.Disabled = *body.Disabled
-	}
-	if u.ID == c.user.ID && (!u.IsAdmin() || u.Disabled) {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot demote or disable itself; ask another admin")
-	}
-	if err := h.store.UpdateUser(h.audit(ctx, c, audit.UserUpdate, audit.User(u.ID)), u); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return apigw.JSON(http.StatusOK, showUser(u), nil), nil
+	u.Version++
+	return apigw.JSON(http.StatusOK, showUser(u), apigw.Tagged(userTag(u), nil)), nil
 }
 
 func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	u, err := h.userFor(ctx, c)
+	err := retried(func() error {
+		u, err := h.userFor(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := apigw.IfMatch(c.req, userTag(u)); err != nil {
+			return err
+		}
+		if u.ID == c.user.ID {
+			return apigw.NewProblem(http.StatusConflict, "an admin cannot delete itself; ask another admin")
+		}
+		return h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.User(u.ID)), u)
+	})
 	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if u.ID == c.user.ID {
-		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusConflict, "an admin cannot delete itself; ask another admin")
-	}
-	if err := h.store.DeleteUser(h.audit(ctx, c, audit.UserDelete, audit.User(u.ID)), u); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	return apigw.NoContent(), nil

@@ -155,14 +155,10 @@ func parse(req events.APIGatewayProxyRequest) (map[string]string, error) {
 	return Parse(header(req, "Content-Type"), body)
 }
 
-// header reads a request header case-insensitively.
+// header reads a request header case-insensitively; "" when absent.
 func header(req events.APIGatewayProxyRequest, name string) string {
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
+	v, _ := apigw.Header(req, name)
+	return v
 }
 
 // requestedScopes parses the optional scope parameter; nil when absent.
