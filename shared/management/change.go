@@ -12,7 +12,7 @@ import (
 
 // maxAttempts bounds how often a change reads its record again and retries
 // after another writer changed the record first.
-const maxAttempts = 8
+const maxAttempts = 10
 
 // retried runs attempt, one read-modify-write whose write is conditional
 // on the version it read, until the store stops reporting that the record
@@ -27,8 +27,9 @@ func retried(attempt func() error) error {
 		if !errors.Is(err, store.ErrConflict) {
 			return err
 		}
-		// Writers that collided spread out before they read again.
-		time.Sleep(rand.N(time.Duration(n+1) * 4 * time.Millisecond))
+		// Writers that collided spread out before they read again: a
+		// random pause, its bound doubling from 5 ms up to 100 ms.
+		time.Sleep(rand.N(min(5*time.Millisecond<<n, 100*time.Millisecond)))
 	}
 	return apigw.NewProblem(http.StatusConflict, "the resource kept changing while this request was applied; retry it")
 }
