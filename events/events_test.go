@@ -124,6 +124,7 @@ var issuekeysWant = map[string]proxyWant{
 	"list-users.json":               {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
 	"get-user.json":                 {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
 	"patch-user.json":               {status: http.StatusOK, body: `"scopes":["echo:read","echo:write"]`},
+	"patch-user-stale-etag.json":    {status: http.StatusPreconditionFailed, body: `If-Match: the resource has changed`},
 	"delete-user.json":              {status: http.StatusNoContent},
 	"create-key.json":               {status: http.StatusCreated, body: `"key":"tgk_`},
 	"list-keys.json":                {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
@@ -137,9 +138,11 @@ var issuekeysWant = map[string]proxyWant{
 
 	"create-jwt.json":     {status: http.StatusCreated, body: `"token":"eyJ`, bearer: "token"},
 	"list-jwts.json":      {status: http.StatusOK, body: `"tokenId":"` + aliceJWTID + `"`}, // called with the JWT itself
+	"get-jwt.json":        {status: http.StatusOK, body: `"tokenId":"` + aliceJWTID + `"`},
 	"delete-jwt.json":     {status: http.StatusNoContent, revokes: aliceJWTID},
 	"create-refresh.json": {status: http.StatusCreated, body: `"refreshToken":"tgr_`},
 	"list-refresh.json":   {status: http.StatusOK, body: `"tokenId":"` + aliceFamilyID + `"`},
+	"get-refresh.json":    {status: http.StatusOK, body: `"tokenId":"` + aliceFamilyID + `"`},
 	"delete-refresh.json": {status: http.StatusNoContent, revokes: aliceFamilyID},
 	"create-client.json":  {status: http.StatusCreated, body: `"clientSecret":"tgc_`},
 	"get-client.json":     {status: http.StatusOK, body: `"secretHint":"` + secret.Hint(aliceClientSecret) + `"`},
