@@ -260,29 +260,26 @@ func (h *Handler) listCredentials(list func(ctx context.Context, owner string, p
 
 func (h *Handler) listJWTs(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
 	sessions, next, err := h.store.ListSessions(ctx, h.opt.ProjectID, owner, credential.KindJWT, p)
-	out := make([]sessionJSON, len(sessions))
-	for i, s := range sessions {
-		out[i] = showSession(s, now)
-	}
-	return out, next, err
+	return showEach(sessions, func(s credential.Session) sessionJSON { return showSession(s, now) }), next, err
 }
 
 func (h *Handler) listFamilies(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
 	fams, next, err := h.store.ListFamilies(ctx, h.opt.ProjectID, owner, p)
-	out := make([]sessionJSON, len(fams))
-	for i, f := range fams {
-		out[i] = showFamily(f, now)
-	}
-	return out, next, err
+	return showEach(fams, func(f refresh.Family) sessionJSON { return showFamily(f, now) }), next, err
 }
 
 func (h *Handler) listClients(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
 	clients, next, err := h.store.ListClients(ctx, h.opt.ProjectID, owner, p)
-	out := make([]sessionJSON, len(clients))
-	for i, cl := range clients {
-		out[i] = showClient(cl, "", now)
+	return showEach(clients, func(cl credential.Client) sessionJSON { return showClient(cl, "", now) }), next, err
+}
+
+// showEach is what a list shows of each of items.
+func showEach[T any](items []T, show func(T) sessionJSON) []sessionJSON {
+	out := make([]sessionJSON, len(items))
+	for i, v := range items {
+		out[i] = show(v)
 	}
-	return out, next, err
+	return out
 }
 
 // rotateClientSecret gives a client a new secret; the old one keeps

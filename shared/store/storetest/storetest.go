@@ -94,6 +94,15 @@ func newKey(t *testing.T, project, owner string, at time.Time, scopes scope.Set)
 	return k, tok
 }
 
+// createdKey stores a new key of usr_a and returns it as stored.
+func createdKey(t *testing.T, s Store, p string) apikey.Key {
+	t.Helper()
+	k, _ := newKey(t, p, "usr_a", t0, nil)
+	must(t, s.CreateKey(context.Background(), k))
+	k.Version = 1
+	return k
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -351,9 +360,7 @@ func badCursor(t *testing.T, s Store, p string) {
 
 func rotateOnce(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	k, _ := newKey(t, p, "usr_a", t0, nil)
-	must(t, s.CreateKey(ctx, k))
-	k.Version = 1 // as stored
+	k := createdKey(t, s, p)
 	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour)
 	must(t, err)
 	must(t, s.RotateKey(ctx, ended, next))
@@ -375,9 +382,7 @@ func rotateOnce(t *testing.T, s Store, p string) {
 
 func rotateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	k, _ := newKey(t, p, "usr_a", t0, nil)
-	must(t, s.CreateKey(ctx, k))
-	k.Version = 1 // as stored
+	k := createdKey(t, s, p)
 	wins := race(t, 8, func(int) error {
 		ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
 		if err != nil {
@@ -394,18 +399,14 @@ func rotateRace(t *testing.T, s Store, p string) {
 
 func deleteTwice(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	k, _ := newKey(t, p, "usr_a", t0, nil)
-	must(t, s.CreateKey(ctx, k))
-	k.Version = 1 // as stored
+	k := createdKey(t, s, p)
 	must(t, s.DeleteKey(ctx, k))
 	wantErr(t, s.DeleteKey(ctx, k), store.ErrNotFound)
 }
 
 func updateDeletedKey(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	k, _ := newKey(t, p, "usr_a", t0, nil)
-	must(t, s.CreateKey(ctx, k))
-	k.Version = 1 // as stored
+	k := createdKey(t, s, p)
 	must(t, s.DeleteKey(ctx, k))
 	k.Status = apikey.Active
 	wantErr(t, s.UpdateKey(ctx, k), store.ErrNotFound)
