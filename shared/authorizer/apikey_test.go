@@ -13,6 +13,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/user"
 )
 
 func TestMalformedTokensNeverReachTheStore(t *testing.T) {
@@ -35,18 +36,18 @@ func TestCredentialStates(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name   string
-		change func(f *fixture)
+		change func(t *testing.T, f *fixture)
 	}{
-		{"unknown", func(f *fixture) { _ = f.store.DeleteKey(ctx, f.key) }},
-		{"inactive", func(f *fixture) { f.key.Status = apikey.Inactive; _ = f.store.UpdateKey(ctx, f.key) }},
-		{"expired", func(f *fixture) { f.clock.Advance(24 * time.Hour) }},
-		{"owner disabled", func(f *fixture) { f.owner.Disabled = true; _ = f.store.UpdateUser(ctx, f.owner) }},
-		{"owner deleted", func(f *fixture) { _ = f.store.DeleteUser(ctx, f.owner) }},
+		{"unknown", func(t *testing.T, f *fixture) { f.deleteKey(t) }},
+		{"inactive", func(t *testing.T, f *fixture) { f.setKey(t, func(k *apikey.Key) { k.Status = apikey.Inactive }) }},
+		{"expired", func(_ *testing.T, f *fixture) { f.clock.Advance(24 * time.Hour) }},
+		{"owner disabled", func(t *testing.T, f *fixture) { f.setOwner(t, func(u *user.User) { u.Disabled = true }) }},
+		{"owner deleted", func(t *testing.T, f *fixture) { f.deleteOwner(t) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, false, nil)
-			c.change(f)
+			c.change(t, f)
 			_, err := f.auth.Handle(ctx, whoami(map[string]string{"x-api-key": f.token}))
 			if !errors.Is(err, authorizer.ErrUnauthorized) {
 				t.Fatalf("err = %v, want Unauthorized", err)

@@ -58,6 +58,63 @@ func newFixture(t testing.TB, query bool, keyScopes scope.Set) *fixture {
 	return f
 }
 
+// setOwner re-reads the fixture's owner, applies change and writes it back,
+// as the management API does: the write is conditional on the version read.
+func (f *fixture) setOwner(t testing.TB, change func(*user.User)) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.store.GetUser(ctx, project, f.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&u)
+	if err := f.store.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	f.owner = u
+}
+
+// deleteOwner deletes the fixture's owner as stored.
+func (f *fixture) deleteOwner(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.store.GetUser(ctx, project, f.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setKey re-reads the fixture's key, applies change and writes it back.
+func (f *fixture) setKey(t testing.TB, change func(*apikey.Key)) {
+	t.Helper()
+	ctx := context.Background()
+	k, err := f.store.GetKey(ctx, project, f.key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&k)
+	if err := f.store.UpdateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	f.key = k
+}
+
+// deleteKey deletes the fixture's key as stored.
+func (f *fixture) deleteKey(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	k, err := f.store.GetKey(ctx, project, f.key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func request(method, resource string, headers map[string]string) events.APIGatewayCustomAuthorizerRequestTypeRequest {
 	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
 		Type: "REQUEST", MethodArn: arnBase + "/" + method + resource, Resource: resource, Path: resource,
@@ -108,8 +165,7 @@ func TestScopes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, false, c.keyScopes)
 			if c.roles != nil {
-				f.owner.Roles = c.roles
-				_ = f.store.UpdateUser(context.Background(), f.owner)
+				f.setOwner(t, func(u *user.User) { u.Roles = c.roles })
 			}
 			req := request(c.method, c.resource, map[string]string{"x-api-key": f.token})
 			resp, err := f.auth.Handle(context.Background(), req)
@@ -150,8 +206,7 @@ func TestRevocationBound(t *testing.T) {
 	if _, err := f.auth.Handle(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	f.key.Status = apikey.Inactive
-	_ = f.store.UpdateKey(ctx, f.key)
+	f.setKey(t, func(k *apikey.Key) { k.Status = apikey.Inactive })
 	f.clock.Advance(29 * time.Second)
 	if _, err := f.auth.Handle(ctx, req); err != nil {
 		t.Fatalf("cached decision dropped early: %v", err)
@@ -161,8 +216,7 @@ func TestRevocationBound(t *testing.T) {
 		t.Fatalf("deactivation not applied after the bound: %v", err)
 	}
 	// Reactivation is seen within the bound too (the negative answer is cached as well).
-	f.key.Status = apikey.Active
-	_ = f.store.UpdateKey(ctx, f.key)
+	f.setKey(t, func(k *apikey.Key) { k.Status = apikey.Active })
 	f.clock.Advance(30 * time.Second)
 	if _, err := f.auth.Handle(ctx, req); err != nil {
 		t.Fatalf("reactivation not applied after the bound: %v", err)

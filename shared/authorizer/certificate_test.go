@@ -82,25 +82,26 @@ func TestCertificate(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name     string
-		change   func(f *certFixture) string // returns the PEM presented
+		change   func(t *testing.T, f *certFixture) string // returns the PEM presented
 		headers  func(f *certFixture) map[string]string
 		wantType string // "": Unauthorized
 	}{
-		{"bound", func(f *certFixture) string { return f.pem }, nil, "certificate"},
-		{"not bound", func(f *certFixture) string { return clientCert(t, t0.Add(-time.Hour), t0.Add(time.Hour)) }, nil, ""},
-		{"unreadable", func(*certFixture) string { return "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }, nil, ""},
-		{"expired", func(f *certFixture) string { f.clock.Advance(24 * time.Hour); return f.pem }, nil, ""},
-		{"not yet valid", func(f *certFixture) string {
+		{"bound", func(_ *testing.T, f *certFixture) string { return f.pem }, nil, "certificate"},
+		{"not bound", func(t *testing.T, _ *certFixture) string { return clientCert(t, t0.Add(-time.Hour), t0.Add(time.Hour)) }, nil, ""},
+		{"unreadable", func(*testing.T, *certFixture) string {
+			return "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+		}, nil, ""},
+		{"expired", func(_ *testing.T, f *certFixture) string { f.clock.Advance(24 * time.Hour); return f.pem }, nil, ""},
+		{"not yet valid", func(t *testing.T, f *certFixture) string {
 			f.bind(t, clientCert(t, t0.Add(time.Hour), t0.Add(2*time.Hour)), f.owner.ID)
 			return f.pem
 		}, nil, ""},
-		{"owner disabled", func(f *certFixture) string {
-			f.owner.Disabled = true
-			_ = f.store.UpdateUser(ctx, f.owner)
+		{"owner disabled", func(t *testing.T, f *certFixture) string {
+			f.setOwner(t, func(u *user.User) { u.Disabled = true })
 			return f.pem
 		}, nil, ""},
-		{"unbound", func(f *certFixture) string { _ = f.store.UnbindCertificate(ctx, f.binding); return f.pem }, nil, ""},
-		{"a key over mutual TLS", func(f *certFixture) string { return f.pem },
+		{"unbound", func(_ *testing.T, f *certFixture) string { _ = f.store.UnbindCertificate(ctx, f.binding); return f.pem }, nil, ""},
+		{"a key over mutual TLS", func(_ *testing.T, f *certFixture) string { return f.pem },
 			func(f *certFixture) map[string]string { return map[string]string{"x-api-key": f.token} }, "api_key"},
 	}
 	for _, c := range cases {
@@ -110,7 +111,7 @@ func TestCertificate(t *testing.T) {
 			if c.headers != nil {
 				headers = c.headers(f)
 			}
-			resp, err := f.auth.Handle(ctx, overMTLS(c.change(f), headers))
+			resp, err := f.auth.Handle(ctx, overMTLS(c.change(t, f), headers))
 			if c.wantType == "" {
 				if !errors.Is(err, authorizer.ErrUnauthorized) {
 					t.Fatalf("err = %v, want Unauthorized", err)

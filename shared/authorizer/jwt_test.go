@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
+	"github.com/tollgate/tollgate/shared/user"
 )
 
 const (
@@ -193,20 +194,22 @@ func TestJWTSessionState(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name   string
-		change func(f *jwtFixture)
+		change func(t *testing.T, f *jwtFixture)
 		claims func(c *accesstoken.Claims)
 		want   error
 	}{
-		{"active", func(*jwtFixture) {}, nil, nil},
-		{"revoked session", func(f *jwtFixture) { _ = f.store.RevokeSession(ctx, project, f.session.ID, t0) }, nil, authorizer.ErrUnauthorized},
-		{"issued before NotBefore", func(f *jwtFixture) { _ = f.store.RevokeTokensBefore(ctx, project, f.session.ID, t0.Add(time.Second)) }, nil, authorizer.ErrUnauthorized},
-		{"owner disabled", func(f *jwtFixture) { f.owner.Disabled = true; _ = f.store.UpdateUser(ctx, f.owner) }, nil, authorizer.ErrUnauthorized},
-		{"session of another kind's id", func(*jwtFixture) {}, func(c *accesstoken.Claims) { c.SessionID = "key_00000000000000001" }, authorizer.ErrUnauthorized},
+		{"active", func(*testing.T, *jwtFixture) {}, nil, nil},
+		{"revoked session", func(_ *testing.T, f *jwtFixture) { _ = f.store.RevokeSession(ctx, project, f.session.ID, t0) }, nil, authorizer.ErrUnauthorized},
+		{"issued before NotBefore", func(_ *testing.T, f *jwtFixture) {
+			_ = f.store.RevokeTokensBefore(ctx, project, f.session.ID, t0.Add(time.Second))
+		}, nil, authorizer.ErrUnauthorized},
+		{"owner disabled", func(t *testing.T, f *jwtFixture) { f.setOwner(t, func(u *user.User) { u.Disabled = true }) }, nil, authorizer.ErrUnauthorized},
+		{"session of another kind's id", func(*testing.T, *jwtFixture) {}, func(c *accesstoken.Claims) { c.SessionID = "key_00000000000000001" }, authorizer.ErrUnauthorized},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newJWTFixture(t)
-			c.change(f)
+			c.change(t, f)
 			cl := f.claims()
 			if c.claims != nil {
 				c.claims(&cl)

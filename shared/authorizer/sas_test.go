@@ -33,7 +33,13 @@ func newSASFixture(t testing.TB) *sasFixture {
 	f.cred = sas.Credential{ProjectID: project, Identifier: "53d7e14aee681a0034030003", Owner: f.owner.ID, Enabled: true, CreatedAt: t0}
 	f.cred.Primary, _ = sas.GenerateKey()
 	f.cred.Secondary, _ = sas.GenerateKey()
-	f.save(t)
+	sealed, err := sas.Seal(context.Background(), f.sealer, f.cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.CreateSAS(context.Background(), sealed); err != nil {
+		t.Fatal(err)
+	}
 	f.auth = authorizer.New(f.store, authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
 		Routes: access.NewTable(access.Routes), Clock: f.clock, Sealer: f.sealer,
@@ -41,17 +47,28 @@ func newSASFixture(t testing.TB) *sasFixture {
 	return f
 }
 
-func (f *sasFixture) save(t testing.TB) {
+// update re-reads the credential, applies change and writes it back, as
+// the management API does: the write is conditional on the version read.
+func (f *sasFixture) update(t testing.TB, change func(*sas.Credential)) {
 	t.Helper()
-	sealed, err := sas.Seal(context.Background(), f.sealer, f.cred)
+	ctx := context.Background()
+	stored, err := f.store.GetSAS(ctx, project, f.cred.Identifier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.CreateSAS(context.Background(), sealed); err != nil {
-		if err := f.store.UpdateSAS(context.Background(), sealed); err != nil {
-			t.Fatal(err)
-		}
+	c, err := sas.Open(ctx, f.sealer, stored)
+	if err != nil {
+		t.Fatal(err)
 	}
+	change(&c)
+	sealed, err := sas.Seal(ctx, f.sealer, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.UpdateSAS(ctx, sealed); err != nil {
+		t.Fatal(err)
+	}
+	f.cred = c
 }
 
 func (f *sasFixture) handle(token string) error {
@@ -101,8 +118,7 @@ func TestSASRegenerateAndDisable(t *testing.T) {
 	exp := t0.Add(time.Hour)
 	primary := sas.Sign(f.cred.Identifier, f.cred.Primary, exp)
 	secondary := sas.Sign(f.cred.Identifier, f.cred.Secondary, exp)
-	f.cred.Primary, _ = sas.GenerateKey()
-	f.save(t)
+	f.update(t, func(c *sas.Credential) { c.Primary, _ = sas.GenerateKey() })
 	f.clock.Advance(30 * time.Second) // past the revocation bound
 	if err := f.handle(primary); !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("regenerated key still accepted: %v", err)
@@ -110,8 +126,7 @@ func TestSASRegenerateAndDisable(t *testing.T) {
 	if err := f.handle(secondary); err != nil {
 		t.Fatalf("the other key stopped: %v", err)
 	}
-	f.cred.Enabled = false
-	f.save(t)
+	f.update(t, func(c *sas.Credential) { c.Enabled = false })
 	f.clock.Advance(30 * time.Second)
 	if err := f.handle(secondary); !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("disabled credential accepted: %v", err)

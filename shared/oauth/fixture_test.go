@@ -183,9 +183,11 @@ func (f *fixture) personalJWT(t *testing.T, owner string, life time.Duration) (c
 	return s, tok
 }
 
+// setUser re-reads user name, applies change and writes it back, as the
+// management API does: the write is conditional on the version read.
 func (f *fixture) setUser(t *testing.T, name string, change func(*user.User)) {
 	t.Helper()
-	u := f.users[name]
+	u := f.storedUser(t, name)
 	change(&u)
 	must(t, f.store.UpdateUser(context.Background(), u))
 	f.users[name] = u
@@ -193,7 +195,15 @@ func (f *fixture) setUser(t *testing.T, name string, change func(*user.User)) {
 
 func (f *fixture) deleteUser(t *testing.T, name string) {
 	t.Helper()
-	must(t, f.store.DeleteUser(context.Background(), f.users[name]))
+	must(t, f.store.DeleteUser(context.Background(), f.storedUser(t, name)))
+}
+
+// storedUser is user name as stored.
+func (f *fixture) storedUser(t *testing.T, name string) user.User {
+	t.Helper()
+	u, err := f.store.GetUser(context.Background(), project, f.users[name].ID)
+	must(t, err)
+	return u
 }
 
 func (f *fixture) session(t *testing.T, sid string) credential.Session {
@@ -455,10 +465,13 @@ func (f *fixture) ok(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	return a
 }
 
-// rotate gives client c a new secret, as the management API does.
+// rotate gives client c a new secret, as the management API does: from
+// the client as stored, conditional on its version.
 func (f *fixture) rotate(t *testing.T, c credential.Client) (credential.Client, string) {
 	t.Helper()
-	rotated, sec, err := c.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
+	stored, err := f.store.GetClient(context.Background(), project, c.ID)
+	must(t, err)
+	rotated, sec, err := stored.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
 	must(t, err)
 	must(t, f.store.UpdateClientSecret(context.Background(), rotated))
 	f.remember(sec)

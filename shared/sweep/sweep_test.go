@@ -46,6 +46,8 @@ func (o *outbox) count(typ, id string) int {
 	return n
 }
 
+// key stores a key of usr_owner that expires at expires and returns it as
+// stored (at the version a change must name).
 func key(t *testing.T, s storetest.Store, expires time.Time) apikey.Key {
 	t.Helper()
 	k, _, err := apikey.New(project, "usr_owner", "k", nil, t0.Add(-24*time.Hour), &expires)
@@ -55,7 +57,11 @@ func key(t *testing.T, s storetest.Store, expires time.Time) apikey.Key {
 	if err := s.CreateKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
-	return k
+	stored, err := s.GetKey(context.Background(), project, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
 }
 
 func jwtSession(t *testing.T, s storetest.Store, expires time.Time) credential.Session {
