@@ -200,6 +200,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"MarkExpired", markExpired},
 		{"MarkNotified", markNotified},
 		{"SweepCursor", sweepCursor},
+		{"ConcurrentUserUpdates", userUpdatesRace},
+		{"ConcurrentKeyUpdates", keyUpdatesRace},
+		{"ConcurrentClientRotations", clientRotationsRace},
+		{"ConcurrentSASUpdates", sasUpdatesRace},
+		{"DeleteRacesUpdates", deleteRacesUpdates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
