@@ -107,19 +107,51 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem, o
 	if ok {
 		items = append(items[:len(items):len(items)], put)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
+	failed, err := s.transactWrite(ctx, items)
+	if failed >= 0 {
+		return onFail(failed)
+	}
+	return err
+}
+
+// collisionAttempts bounds how often transactWrite runs a transaction that
+// DynamoDB cancelled because another was changing one of its items at the
+// same moment (reason TransactionConflict, which the SDK does not retry).
+// Nothing was written; running it again evaluates its conditions afresh.
+const collisionAttempts = 3
+
+// errCollided is a transaction that collided collisionAttempts times:
+// nothing was written, and the caller may read again and retry, as after a
+// failed version condition.
+var errCollided = fmt.Errorf("dynamodb transaction collided with others: %w", store.ErrConflict)
+
+// transactWrite runs a write transaction; failed is the index of the item
+// whose condition failed, or -1.
+func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteItem) (failed int, err error) {
+	for range collisionAttempts {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			break
+		}
+		collided := false
 		for i, r := range tce.CancellationReasons {
-			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-				return onFail(i)
+			switch aws.ToString(r.Code) {
+			case "ConditionalCheckFailed":
+				return i, nil
+			case "TransactionConflict":
+				collided = true
 			}
 		}
+		if !collided {
+			break
+		}
+		err = errCollided
 	}
-	if err != nil {
-		return fmt.Errorf("dynamodb transaction: %w", err)
+	if err != nil && !errors.Is(err, errCollided) {
+		err = fmt.Errorf("dynamodb transaction: %w", err)
 	}
-	return nil
+	return -1, err
 }
 
 // update runs a single-item update; with an audit record in ctx it runs the
@@ -135,18 +167,19 @@ func (s *Store) update(ctx context.Context, in *dynamodb.UpdateItemInput) error 
 		_, err := s.db.UpdateItem(ctx, in)
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	failed, err := s.transactWrite(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
 			ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
 			ExpressionAttributeValues: in.ExpressionAttributeValues,
 		}},
 		put,
-	}})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
-		aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+	})
+	switch {
+	case failed == 0:
 		return &types.ConditionalCheckFailedException{Message: aws.String("the conditional request failed")}
+	case failed > 0:
+		return errors.New("dynamodb transaction: the audit record's id is taken")
 	}
 	return err
 }
