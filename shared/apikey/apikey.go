@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 )
@@ -45,6 +46,7 @@ type Key struct {
 	ExpiresAt  *time.Time // nil: never expires
 	LastUsedAt *time.Time
 	RotatedTo  string // successor keyId once rotated
+	Limits     meter.Limits
 	// Version is the store's revision of the record: 1 when created, and
 	// each change the store makes is conditional on it and increments it.
 	Version int64

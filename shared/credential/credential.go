@@ -3,6 +3,7 @@ package credential
 import (
 	"time"
 
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/scope"
 )
 
@@ -44,6 +45,7 @@ type Session struct {
 	// NotBefore refuses tokens issued before it: revoking the tokens of a
 	// session that stays (an OAuth client) moves it forward.
 	NotBefore time.Time
+	Limits    meter.Limits // an OAuth client's; none for the other kinds
 	// Version is the store's revision of the record: 1 when created, and
 	// each change the store makes is conditional on it and increments it.
 	Version int64

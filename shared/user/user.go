@@ -3,6 +3,7 @@ package user
 import (
 	"time"
 
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/scope"
 )
 
@@ -29,6 +30,9 @@ type User struct {
 	// PasswordHash is the Argon2id hash of the user's password, "" when it
 	// has none (password sign-in is off by default).
 	PasswordHash string
+	// RateLimit, if set, caps the requests all of the user's credentials
+	// make together.
+	RateLimit *meter.RateLimit
 	// Version is the store's revision of the record: 1 when created, and
 	// each change the store makes is conditional on it and increments it.
 	Version int64
