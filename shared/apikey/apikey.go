@@ -85,8 +85,10 @@ func (k Key) ExpiredAt(now time.Time) bool {
 	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }
 
-// Rotate issues old's successor (same name, scopes, owner and expiry) and
-// returns old ending after overlap, or at its own expiry if that is sooner.
+// Rotate issues old's successor (same name, scopes, owner, expiry and
+// limits) and returns old ending after overlap, or at its own expiry if
+// that is sooner. The successor's quota starts at old's balance at now;
+// old keeps its own balance, spent apart, for the overlap.
 func Rotate(old Key, now time.Time, overlap time.Duration) (ended, successor Key, token string, err error) {
 	if old.RotatedTo != "" {
 		return Key{}, Key{}, "", ErrRotated
@@ -94,6 +96,11 @@ func Rotate(old Key, now time.Time, overlap time.Duration) (ended, successor Key
 	successor, token, err = New(old.ProjectID, old.Owner, old.Name, old.Scopes, now, old.ExpiresAt)
 	if err != nil {
 		return Key{}, Key{}, "", err
+	}
+	successor.Limits = old.Limits.Clone()
+	if q := successor.Limits.Quota; q != nil {
+		remaining, _ := q.At(now)
+		*q = q.ResetTo(remaining, now)
 	}
 	end := now.Add(overlap)
 	if old.ExpiresAt != nil && old.ExpiresAt.Before(end) {

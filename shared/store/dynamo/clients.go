@@ -2,10 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
@@ -58,29 +57,30 @@ func (s *Store) ListClients(ctx context.Context, projectID, owner string, page s
 // is still at c.Version (so two rotations cannot both win) and active;
 // ErrConflict if it changed or was revoked, ErrNotFound if it is gone.
 func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {
-	names := map[string]string{
-		"#h": "secretHash", "#hint": "secretHint", "#ph": "previousHash", "#pu": "previousUntil", "#st": "status",
+	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	u := newUpdateExpr()
+	u.setTo("secretHash", str(c.SecretHash.String()))
+	u.setTo("secretHint", str(c.SecretHint))
+	u.setTo("previousHash", str(c.PreviousHash.String()))
+	u.setTo("previousUntil", str(formatTime(c.PreviousUntil)))
+	u.names["#st"], u.values[":active"] = "status", str(string(credential.Active))
+	return s.updateAsRead(ctx, key(sessionPK(c.ProjectID, c.ID), skSession), "client "+c.ID, c.Version, u, "#st = :active")
+}
+
+// UpdateClient writes c's limits (the quota's balance only when
+// c.Limits.Quota.Reset; otherwise the stored balance, which authorizers
+// spend, is kept), on condition that the client is still at c.Version;
+// ErrConflict if it changed since, ErrNotFound if it is gone.
+func (s *Store) UpdateClient(ctx context.Context, c credential.Client) error {
+	u := newUpdateExpr()
+	u.setLimits(c.Limits, true)
+	u.names["#type"], u.values[":client"] = "type", &types.AttributeValueMemberS{Value: string(credential.KindClient)}
+	err := s.updateAsRead(ctx, key(sessionPK(c.ProjectID, c.ID), skSession), "client "+c.ID, c.Version, u, "#type = :client")
+	if errors.Is(err, store.ErrConflict) {
+		// Another kind of session under that id is no client either.
+		if _, gerr := s.GetClient(ctx, c.ProjectID, c.ID); errors.Is(gerr, store.ErrNotFound) {
+			return gerr
+		}
 	}
-	values := map[string]types.AttributeValue{
-		":h":      &types.AttributeValueMemberS{Value: c.SecretHash.String()},
-		":hint":   &types.AttributeValueMemberS{Value: c.SecretHint},
-		":ph":     &types.AttributeValueMemberS{Value: c.PreviousHash.String()},
-		":pu":     &types.AttributeValueMemberS{Value: formatTime(c.PreviousUntil)},
-		":active": &types.AttributeValueMemberS{Value: string(credential.Active)},
-	}
-	cond, ver := asRead(c.Version, names, values)
-	k := key(sessionPK(c.ProjectID, c.ID), skSession)
-	err := s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.table, Key: k,
-		UpdateExpression:         aws.String("SET #h = :h, #hint = :hint, #ph = :ph, #pu = :pu, " + ver),
-		ConditionExpression:      aws.String(cond + " AND #st = :active"),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	if isConditionFailed(err) {
-		return s.changedOrGone(ctx, k, "client "+c.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamodb rotate client secret: %w", err)
-	}
-	return nil
+	return err
 }

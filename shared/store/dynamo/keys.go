@@ -49,6 +49,7 @@ type keyItem struct {
 	LastUsedAt    string   `dynamodbav:"lastUsedAt,omitempty"`
 	RotatedTo     string   `dynamodbav:"rotatedTo,omitempty"`
 	Version       int64    `dynamodbav:"version,omitempty"`
+	limitsItem
 }
 
 func keyPK(projectID, keyID string) string { return pk(projectID, "KEY", keyID) }
@@ -64,12 +65,13 @@ func keyItems(k apikey.Key) (record, lookup item, err error) {
 		Scopes: nonNil(k.Scopes), InheritScopes: k.Scopes == nil, Owner: k.Owner, Status: string(k.Status),
 		Hint: k.Hint, CreatedAt: formatTime(k.CreatedAt), ExpiresAt: formatOptTime(k.ExpiresAt),
 		LastUsedAt: formatOptTime(k.LastUsedAt), RotatedTo: k.RotatedTo, Version: 1,
+		limitsItem: toLimitsItem(k.Limits, false),
 	}
 	it.PK, it.SK = hashPK(k.ProjectID, k.Hash), skLookup
 	if lookup, err = attributevalue.MarshalMap(it); err != nil {
 		return nil, nil, fmt.Errorf("encoding key: %w", err)
 	}
-	it.PK, it.SK = keyPK(k.ProjectID, k.ID), skKey
+	it.PK, it.SK, it.limitsItem = keyPK(k.ProjectID, k.ID), skKey, toLimitsItem(k.Limits, true)
 	it.GSI1PK, it.GSI1SK = ownerGSIPK(k.ProjectID, k.Owner), kindKey+formatTime(k.CreatedAt)+"#"+k.ID
 	if k.Status != apikey.Expired {
 		it.GSI2PK, it.GSI2SK = expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
@@ -94,6 +96,7 @@ func fromKeyItem(it keyItem) (apikey.Key, error) {
 	var p parser
 	k.Hash = p.hash(it.Hash)
 	k.CreatedAt, k.ExpiresAt, k.LastUsedAt = p.time(it.CreatedAt), p.optTime(it.ExpiresAt), p.optTime(it.LastUsedAt)
+	k.Limits = p.limits(it.limitsItem)
 	if p.err != nil {
 		return apikey.Key{}, fmt.Errorf("decoding key %s: %w", it.KeyID, p.err)
 	}
@@ -133,45 +136,47 @@ func (s *Store) ListKeys(ctx context.Context, projectID, owner string, page stor
 		func(id string) item { return key(keyPK(projectID, id), skKey) }, fromKeyItem)
 }
 
-// keyUpdates writes k's name and status to both of its items, on condition
-// that the record is still at k.Version; with rotate, it writes k's expiry
-// and successor instead (moving the record's place in the expiry index),
-// on condition too that k has not been rotated already.
+// keyUpdates writes k's name, status and limits to both of its items (the
+// quota's balance to the record only, and only when k.Limits.Quota.Reset),
+// on condition that the record is still at k.Version; with rotate, it
+// writes k's expiry and successor instead (moving the record's place in
+// the expiry index), on condition too that k has not been rotated already.
 func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem {
-	a, b := "name", "status"
-	va, vb := k.Name, string(k.Status)
-	if rotate {
-		a, b, va, vb = "expiresAt", "rotatedTo", formatOptTime(k.ExpiresAt), k.RotatedTo
-	}
+	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	// update changes one item; each has its own placeholders, as DynamoDB
 	// refuses unused ones.
 	update := func(pkValue, sk string, record bool) types.TransactWriteItem {
-		names := map[string]string{"#a": a, "#b": b}
-		values := map[string]types.AttributeValue{
-			":a": &types.AttributeValueMemberS{Value: va}, ":b": &types.AttributeValueMemberS{Value: vb},
+		u := newUpdateExpr()
+		if rotate {
+			u.setTo("expiresAt", str(formatOptTime(k.ExpiresAt)))
+			u.setTo("rotatedTo", str(k.RotatedTo))
+		} else {
+			u.setTo("name", str(k.Name))
+			u.setTo("status", str(string(k.Status)))
+			u.setLimits(k.Limits, record)
 		}
-		cond, ver := asRead(k.Version, names, values)
-		set := "SET #a = :a, #b = :b, " + ver
+		cond, ver := asRead(k.Version, u.names, u.values)
 		if !record {
-			cond = "attribute_exists(PK)"
-			delete(values, ":ver")
+			cond = condExist
+			delete(u.values, ":ver")
 		} else if rotate {
-			cond += " AND attribute_not_exists(#b)"
-			names["#gpk"], names["#gsk"] = AttrGSI2PK, AttrGSI2SK
+			cond += " AND attribute_not_exists(#rotatedTo)"
 			gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
-			values[":gpk"], values[":gsk"] = &types.AttributeValueMemberS{Value: gsiPK}, &types.AttributeValueMemberS{Value: gsiSK}
-			set += ", #gpk = :gpk, #gsk = :gsk"
+			u.setTo(AttrGSI2PK, str(gsiPK))
+			u.setTo(AttrGSI2SK, str(gsiSK))
 		}
 		return types.TransactWriteItem{Update: &types.Update{
-			TableName: s.table, Key: key(pkValue, sk), UpdateExpression: aws.String(set),
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			TableName: s.table, Key: key(pkValue, sk), UpdateExpression: aws.String(u.expression(ver)),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
 		}}
 	}
 	return []types.TransactWriteItem{update(keyPK(k.ProjectID, k.ID), skKey, true), update(hashPK(k.ProjectID, k.Hash), skLookup, false)}
 }
 
-// UpdateKey writes k's name and status, on condition that it is still at
-// k.Version; ErrConflict if it changed since, ErrNotFound if it was deleted.
+// UpdateKey writes k's name, status and limits, on condition that it is
+// still at k.Version; the quota's balance only when k.Limits.Quota.Reset
+// (otherwise the stored balance, which authorizers spend, is kept).
+// ErrConflict if it changed since, ErrNotFound if it was deleted.
 func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
 	return s.transact(ctx, s.keyUpdates(k, false), func(int) error {
 		return s.changedOrGone(ctx, key(keyPK(k.ProjectID, k.ID), skKey), "key "+k.ID)

@@ -46,6 +46,7 @@ type sessionItem struct {
 	PreviousUntil string `dynamodbav:"previousUntil,omitempty"`
 	TTL           int64  `dynamodbav:"ttl,omitempty"`
 	Version       int64  `dynamodbav:"version,omitempty"`
+	limitsItem           // clients'; the item is the record, so it holds the balance
 }
 
 func sessionPK(projectID, id string) string { return pk(projectID, "CRED", id) }
@@ -59,7 +60,7 @@ func toSessionItem(s credential.Session) sessionItem {
 		Type: string(s.Kind), ProjectID: s.ProjectID, ID: s.ID, Owner: s.Owner, Name: s.Name,
 		Scopes: nonNil(s.Scopes), InheritScopes: s.Scopes == nil, Status: string(s.Status),
 		CreatedAt: formatTime(s.CreatedAt), ExpiresAt: formatOptTime(s.ExpiresAt), NotBefore: formatTime(s.NotBefore),
-		TTL: ttlAfter(s.ExpiresAt), Version: 1,
+		TTL: ttlAfter(s.ExpiresAt), Version: 1, limitsItem: toLimitsItem(s.Limits, true),
 	}
 	// Personal JWTs and refresh families are swept; sign-in sessions and
 	// clients are not (the former die with their one-hour token).
@@ -92,6 +93,7 @@ func fromSessionItem(it sessionItem) (credential.Session, error) {
 	}
 	var p parser
 	s.CreatedAt, s.ExpiresAt, s.NotBefore = p.time(it.CreatedAt), p.optTime(it.ExpiresAt), p.time(it.NotBefore)
+	s.Limits = p.limits(it.limitsItem)
 	if p.err != nil {
 		return credential.Session{}, fmt.Errorf("decoding session %s: %w", it.ID, p.err)
 	}

@@ -201,6 +201,28 @@ func asRead(v int64, names map[string]string, values map[string]types.AttributeV
 	return "#ver = :ver", "#ver = :next"
 }
 
+// updateAsRead runs u on the item at k (what names it in errors) on
+// condition that it is still at version v (and that also holds, unless it
+// is ""), storing v+1; ErrConflict if it changed since, ErrNotFound if it
+// is gone.
+func (s *Store) updateAsRead(ctx context.Context, k item, what string, v int64, u *updateExpr, also string) error {
+	cond, ver := asRead(v, u.names, u.values)
+	if also != "" {
+		cond += " AND " + also
+	}
+	err := s.update(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table, Key: k, UpdateExpression: aws.String(u.expression(ver)), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+	})
+	if isConditionFailed(err) {
+		return s.changedOrGone(ctx, k, what)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb update %s: %w", what, err)
+	}
+	return nil
+}
+
 // deleteAsRead is the Delete of the item at k on condition that it is still
 // at version v.
 func (s *Store) deleteAsRead(k item, v int64) *types.Delete {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/store"
@@ -21,19 +19,20 @@ const (
 )
 
 type userItem struct {
-	PK        string   `dynamodbav:"PK"`
-	SK        string   `dynamodbav:"SK"`
-	GSI1PK    string   `dynamodbav:"GSI1PK"`
-	GSI1SK    string   `dynamodbav:"GSI1SK"`
-	ProjectID string   `dynamodbav:"projectId"`
-	UserID    string   `dynamodbav:"userId"`
-	Username  string   `dynamodbav:"username"`
-	Roles     []string `dynamodbav:"roles"`
-	Scopes    []string `dynamodbav:"scopes"`
-	Disabled  bool     `dynamodbav:"disabled"`
-	CreatedAt string   `dynamodbav:"createdAt"`
-	Password  string   `dynamodbav:"passwordHash,omitempty"`
-	Version   int64    `dynamodbav:"version,omitempty"`
+	PK        string         `dynamodbav:"PK"`
+	SK        string         `dynamodbav:"SK"`
+	GSI1PK    string         `dynamodbav:"GSI1PK"`
+	GSI1SK    string         `dynamodbav:"GSI1SK"`
+	ProjectID string         `dynamodbav:"projectId"`
+	UserID    string         `dynamodbav:"userId"`
+	Username  string         `dynamodbav:"username"`
+	Roles     []string       `dynamodbav:"roles"`
+	Scopes    []string       `dynamodbav:"scopes"`
+	Disabled  bool           `dynamodbav:"disabled"`
+	CreatedAt string         `dynamodbav:"createdAt"`
+	Password  string         `dynamodbav:"passwordHash,omitempty"`
+	Version   int64          `dynamodbav:"version,omitempty"`
+	RateLimit *rateLimitItem `dynamodbav:"rateLimit,omitempty"`
 }
 
 func userPK(projectID, userID string) string { return pk(projectID, "USER", userID) }
@@ -52,7 +51,7 @@ func toUserItem(u user.User) userItem {
 		GSI1PK: usersGSIPK(u.ProjectID), GSI1SK: kindUser + formatTime(u.CreatedAt) + "#" + u.ID,
 		ProjectID: u.ProjectID, UserID: u.ID, Username: u.Username,
 		Roles: nonNil(u.Roles), Scopes: nonNil(u.Scopes), Disabled: u.Disabled,
-		CreatedAt: formatTime(u.CreatedAt), Password: u.PasswordHash, Version: 1,
+		CreatedAt: formatTime(u.CreatedAt), Password: u.PasswordHash, Version: 1, RateLimit: toRateLimitItem(u.RateLimit),
 	}
 }
 
@@ -64,7 +63,7 @@ func fromUserItem(it userItem) (user.User, error) {
 	return user.User{
 		ProjectID: it.ProjectID, ID: it.UserID, Username: it.Username,
 		Roles: it.Roles, Scopes: scope.Set(it.Scopes), Disabled: it.Disabled, CreatedAt: created, PasswordHash: it.Password,
-		Version: it.Version,
+		Version: it.Version, RateLimit: fromRateLimitItem(it.RateLimit),
 	}, nil
 }
 
@@ -119,37 +118,17 @@ func (s *Store) ListUsers(ctx context.Context, projectID string, page store.Page
 		func(id string) item { return key(userPK(projectID, id), skUser) }, fromUserItem)
 }
 
-// UpdateUser writes a user's roles, scopes and disabled flag, on condition
+// UpdateUser writes a user's roles, scopes, disabled flag and rate limit
+// (removed when nil), on condition
 // that it is still at u.Version; ErrConflict if it changed since it was
 // read, ErrNotFound if it is gone.
 func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
-	roles, err := attributevalue.Marshal(nonNil(u.Roles))
-	if err != nil {
-		return err
-	}
-	scopes, err := attributevalue.Marshal(nonNil(u.Scopes))
-	if err != nil {
-		return err
-	}
-	names := map[string]string{"#roles": "roles", "#scopes": "scopes", "#disabled": "disabled"}
-	values := map[string]types.AttributeValue{
-		":roles": roles, ":scopes": scopes, ":disabled": &types.AttributeValueMemberBOOL{Value: u.Disabled},
-	}
-	cond, ver := asRead(u.Version, names, values)
-	k := key(userPK(u.ProjectID, u.ID), skUser)
-	err = s.update(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.table, Key: k,
-		UpdateExpression:         aws.String("SET #roles = :roles, #scopes = :scopes, #disabled = :disabled, " + ver),
-		ConditionExpression:      aws.String(cond),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	if isConditionFailed(err) {
-		return s.changedOrGone(ctx, k, "user "+u.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamodb update user: %w", err)
-	}
-	return nil
+	x := newUpdateExpr()
+	x.setValue("roles", nonNil(u.Roles))
+	x.setValue("scopes", nonNil(u.Scopes))
+	x.setTo("disabled", &types.AttributeValueMemberBOOL{Value: u.Disabled})
+	x.setRateLimit(u.RateLimit)
+	return s.updateAsRead(ctx, key(userPK(u.ProjectID, u.ID), skUser), "user "+u.ID, u.Version, x, "")
 }
 
 // DeleteUser removes a user and frees its username, on condition that it is

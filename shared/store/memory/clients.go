@@ -24,6 +24,24 @@ func (s *Store) ListClients(_ context.Context, projectID, owner string, page sto
 	return listSessions(s, projectID, owner, credential.KindClient, page, sessionRecord.asClient)
 }
 
+// UpdateClient writes c's limits if it is still at c.Version; the quota's
+// balance only when c.Limits.Quota.Reset.
+func (s *Store) UpdateClient(ctx context.Context, c credential.Client) error {
+	return s.change(ctx, func() error {
+		r, err := s.session(c.ProjectID, c.ID)
+		if err != nil || r.Kind != credential.KindClient {
+			return fmt.Errorf("client %s: %w", c.ID, store.ErrNotFound)
+		}
+		if err := asRead(r.Version, c.Version, "client "+c.ID); err != nil {
+			return err
+		}
+		r.Version++
+		r.Limits = updatedLimits(r.Limits, c.Limits)
+		s.sessions[projectKey{c.ProjectID, c.ID}] = r
+		return nil
+	})
+}
+
 // UpdateClientSecret writes a rotated secret if the client is still at
 // c.Version and active.
 func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {

@@ -14,6 +14,7 @@ import (
 func cloneKey(k apikey.Key) apikey.Key {
 	k.Scopes = clone(k.Scopes)
 	k.ExpiresAt, k.LastUsedAt = cloneTime(k.ExpiresAt), cloneTime(k.LastUsedAt)
+	k.Limits = k.Limits.Clone()
 	return k
 }
 
@@ -29,7 +30,9 @@ func (s *Store) createKey(k apikey.Key) error {
 		return fmt.Errorf("key %s: %w", k.ID, store.ErrConflict)
 	}
 	k.Version = 1
-	s.keys[projectKey{k.ProjectID, k.ID}] = cloneKey(k)
+	k = cloneKey(k)
+	k.Limits = storedLimits(k.Limits)
+	s.keys[projectKey{k.ProjectID, k.ID}] = k
 	s.hashes[projectKey{k.ProjectID, k.Hash.String()}] = k.ID
 	return nil
 }
@@ -70,7 +73,8 @@ func (s *Store) ListKeys(_ context.Context, projectID, owner string, page store.
 	return paginate(all, page, func(k apikey.Key) string { return sortKey(k.CreatedAt, k.ID) })
 }
 
-// UpdateKey writes k's name and status if it is still at k.Version.
+// UpdateKey writes k's name, status and limits if it is still at
+// k.Version; the quota's balance only when k.Limits.Quota.Reset.
 func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
 	return s.change(ctx, func() error {
 		old, err := s.getKey(k.ProjectID, k.ID)
@@ -81,6 +85,7 @@ func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
 			return err
 		}
 		old.Name, old.Status = k.Name, k.Status
+		old.Limits = updatedLimits(old.Limits, k.Limits)
 		old.Version++
 		s.keys[projectKey{k.ProjectID, k.ID}] = old
 		return nil

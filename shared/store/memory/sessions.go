@@ -30,6 +30,7 @@ func (r sessionRecord) asClient() credential.Client {
 func cloneSession(s credential.Session) credential.Session {
 	s.Scopes = clone(s.Scopes)
 	s.ExpiresAt = cloneTime(s.ExpiresAt)
+	s.Limits = s.Limits.Clone()
 	return s
 }
 
@@ -39,6 +40,7 @@ func (s *Store) createSession(r sessionRecord) error {
 		return fmt.Errorf("credential %s: %w", r.ID, store.ErrConflict)
 	}
 	r.Session = cloneSession(r.Session)
+	r.Limits = storedLimits(r.Limits)
 	r.Version = 1
 	s.sessions[k] = r
 	return nil

@@ -11,6 +11,7 @@ import (
 
 func cloneUser(u user.User) user.User {
 	u.Roles, u.Scopes = clone(u.Roles), clone(u.Scopes)
+	u.RateLimit = cloneRateLimit(u.RateLimit)
 	return u
 }
 
@@ -64,8 +65,8 @@ func (s *Store) ListUsers(_ context.Context, projectID string, page store.Page) 
 	return paginate(all, page, func(u user.User) string { return sortKey(u.CreatedAt, u.ID) })
 }
 
-// UpdateUser replaces a user's roles, scopes and disabled flag if it is
-// still at u.Version.
+// UpdateUser replaces a user's roles, scopes, disabled flag and rate
+// limit if it is still at u.Version.
 func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 	return s.change(ctx, func() error {
 		old, ok := s.users[projectKey{u.ProjectID, u.ID}]
@@ -76,6 +77,7 @@ func (s *Store) UpdateUser(ctx context.Context, u user.User) error {
 			return err
 		}
 		old.Roles, old.Scopes, old.Disabled = clone(u.Roles), clone(u.Scopes), u.Disabled
+		old.RateLimit = cloneRateLimit(u.RateLimit)
 		old.Version++
 		s.users[projectKey{u.ProjectID, u.ID}] = old
 		return nil

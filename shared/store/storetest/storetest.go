@@ -60,6 +60,7 @@ type Store interface {
 	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
 	UpdateClientSecret(context.Context, credential.Client) error
+	UpdateClient(context.Context, credential.Client) error
 	ReserveAttempt(ctx context.Context, projectID, key string, windowStart time.Time, window time.Duration, limit int) error
 	ReleaseAttempt(ctx context.Context, projectID, key string, windowStart time.Time) error
 	Failures(ctx context.Context, projectID, key string, windowStart time.Time) (int, error)
@@ -205,6 +206,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentClientRotations", clientRotationsRace},
 		{"ConcurrentSASUpdates", sasUpdatesRace},
 		{"DeleteRacesUpdates", deleteRacesUpdates},
+		{"KeyLimits", keyLimits},
+		{"KeyLimitsRotated", keyLimitsRotated},
+		{"ClientLimits", clientLimits},
+		{"UserRateLimit", userRateLimit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
