@@ -41,6 +41,7 @@ var Routes = []Route{
 	{"GET", "/v1/clients", "credentials:read", "", FnIssueKeys},
 	{"POST", "/v1/clients", "credentials:write", "", FnIssueKeys},
 	{"GET", "/v1/clients/{clientId}", "credentials:read", "", FnIssueKeys},
+	{"PATCH", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 	{"POST", "/v1/clients/{clientId}/secret", "credentials:write", "", FnIssueKeys},
 	{"DELETE", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 

@@ -25,6 +25,7 @@ const (
 	RefreshRevoke        = "refresh.revoke"
 	ClientCreate         = "client.create"
 	ClientRotateSecret   = "client.rotate_secret"
+	ClientUpdate         = "client.update"
 	ClientRevoke         = "client.revoke"
 	CertificateBind      = "certificate.bind"
 	CertificateRevoke    = "certificate.revoke"

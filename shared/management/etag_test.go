@@ -45,6 +45,8 @@ var taggedCases = []taggedCase{
 		get:    func(id string) request { return keyReq("GET", id, "") },
 		changes: []func(string) request{
 			func(id string) request { return keyReq("PATCH", id, `{"name":"renamed"}`) },
+			func(id string) request { return keyReq("PATCH", id, `{"quota":{"limit":10}}`) },
+			func(id string) request { return keyReq("PATCH", id, `{"quota":{"remaining":5}}`) },
 			func(id string) request { return keyReq("POST", id, `{"overlapSeconds":60}`) },
 			func(id string) request { return keyReq("DELETE", id, "") },
 		}},
@@ -52,6 +54,9 @@ var taggedCases = []taggedCase{
 		create: createdID("clientId", "/v1/clients", `{"name":"svc","scopes":["echo:read"]}`),
 		get:    func(id string) request { return clientReq("GET", id) },
 		changes: []func(string) request{
+			func(id string) request {
+				return withBody(clientReq("PATCH", id), `{"rateLimit":{"limit":10,"windowSeconds":60}}`)
+			},
 			secretReq,
 			func(id string) request { return clientReq("DELETE", id) },
 		}},

@@ -52,6 +52,7 @@ type Store interface {
 	CreateClient(context.Context, credential.Client) error
 	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	UpdateClientSecret(context.Context, credential.Client) error
+	UpdateClient(context.Context, credential.Client) error
 	CreateSAS(context.Context, sas.Sealed) error
 	GetSASByOwner(ctx context.Context, projectID, owner string) (sas.Sealed, error)
 	UpdateSAS(context.Context, sas.Sealed) error
@@ -147,6 +148,7 @@ func New(s Store, opt Options) *Handler {
 		"GET /v1/clients":                       h.listCredentials(h.listClients),
 		"POST /v1/clients":                      h.createClient,
 		"GET /v1/clients/{clientId}":            h.getSession(credential.KindClient, "clientId"),
+		"PATCH /v1/clients/{clientId}":          h.updateClient,
 		"POST /v1/clients/{clientId}/secret":    h.rotateClientSecret,
 		"DELETE /v1/clients/{clientId}":         h.revokeSession(credential.KindClient, "clientId"),
 		"GET /v1/users/{userId}/certificate":    h.getCertificate,

@@ -34,6 +34,7 @@ type keyJSON struct {
 	ExpiresAt  *time.Time `json:"expiresAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt"`
 	RotatedTo  string     `json:"rotatedTo,omitempty"`
+	limitsJSON
 }
 
 func showKey(k apikey.Key, token string, now time.Time) keyJSON {
@@ -47,18 +48,25 @@ func showKey(k apikey.Key, token string, now time.Time) keyJSON {
 	return keyJSON{
 		KeyID: k.ID, Key: token, Name: k.Name, Scopes: k.Scopes, Owner: k.Owner, Status: string(k.StatusAt(now)),
 		Hint: k.Hint, CreatedAt: *sec(&k.CreatedAt), ExpiresAt: sec(k.ExpiresAt), LastUsedAt: sec(k.LastUsedAt),
-		RotatedTo: k.RotatedTo,
+		RotatedTo: k.RotatedTo, limitsJSON: showLimits(k.Limits, now),
 	}
 }
 
-// keyTag is the entity tag of k as GET shows it at now.
-func keyTag(k apikey.Key, now time.Time) string { return apigw.ETag(k.Version, showKey(k, "", now)) }
+// keyTag is the entity tag of k as GET shows it at now, its quota's
+// balance aside.
+func keyTag(k apikey.Key, now time.Time) string {
+	j := showKey(k, "", now)
+	j.limitsJSON = j.tagged()
+	return apigw.ETag(k.Version, j)
+}
 
 type createKeyBody struct {
 	Name      string       `json:"name"`
 	Scopes    *[]string    `json:"scopes"`
 	ExpiresAt optionalTime `json:"expiresAt"`
 	Owner     *string      `json:"owner"`
+	RateLimit limitMember  `json:"rateLimit"`
+	Quota     limitMember  `json:"quota"`
 }
 
 func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -71,10 +79,15 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	limits, err := newLimits(body.RateLimit, body.Quota, c.now)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
 	k, tok, err := apikey.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, expires)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
+	k.Limits = limits
 	if err := h.store.CreateKey(h.audit(ctx, c, audit.KeyCreate, audit.Credential(credential.TypeAPIKey, k.ID)), k); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -125,8 +138,10 @@ func (h *Handler) listKeys(ctx context.Context, c *call) (events.APIGatewayProxy
 }
 
 type updateKeyBody struct {
-	Status *string `json:"status"`
-	Name   *string `json:"name"`
+	Status    *string     `json:"status"`
+	Name      *string     `json:"name"`
+	RateLimit limitMember `json:"rateLimit"`
+	Quota     limitMember `json:"quota"`
 }
 
 func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -134,8 +149,15 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if body.Status == nil && body.Name == nil {
-		return events.APIGatewayProxyResponse{}, apigw.Invalid("status", "status or name is required")
+	if body.Status == nil && body.Name == nil && !body.RateLimit.set && !body.Quota.set {
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("status", "status, name, rateLimit or quota is required")
+	}
+	if err := mayLimit(c, body.RateLimit, body.Quota); err != nil {
+		return events.APIGatewayProxyResponse{}, err
+	}
+	limits, err := parseLimits(body.RateLimit, body.Quota)
+	if err != nil {
+		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Status != nil && *body.Status != string(apikey.Active) && *body.Status != string(apikey.Inactive) {
 		return events.APIGatewayProxyResponse{}, apigw.Invalid("status", `must be "active" or "inactive"`)
@@ -146,7 +168,7 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 		}
 	}
 	var k apikey.Key
-	err := retried(func() error {
+	err = retried(func() error {
 		var err error
 		if k, err = h.keyAsSent(ctx, c); err != nil {
 			return err
@@ -156,6 +178,9 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 		}
 		if body.Name != nil {
 			k.Name = *body.Name
+		}
+		if k.Limits, err = limits.apply(k.Limits, c.now); err != nil {
+			return err
 		}
 		return h.store.UpdateKey(h.audit(ctx, c, audit.KeyUpdate, audit.Credential(credential.TypeAPIKey, k.ID)), k)
 	})

@@ -20,8 +20,8 @@ import (
 
 // Field sets of a key as the API shows it.
 var (
-	createdKeyFields = []string{"createdAt", "expiresAt", "hint", "key", "keyId", "lastUsedAt", "name", "owner", "scopes", "status"}
-	keyFields        = []string{"createdAt", "expiresAt", "hint", "keyId", "lastUsedAt", "name", "owner", "scopes", "status"}
+	createdKeyFields = []string{"createdAt", "expiresAt", "hint", "key", "keyId", "lastUsedAt", "name", "owner", "quota", "rateLimit", "scopes", "status"}
+	keyFields        = []string{"createdAt", "expiresAt", "hint", "keyId", "lastUsedAt", "name", "owner", "quota", "rateLimit", "scopes", "status"}
 )
 
 func keyReq(method, keyID, body string) request {

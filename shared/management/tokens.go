@@ -39,6 +39,7 @@ type sessionJSON struct {
 	ExpiresAt      *time.Time `json:"expiresAt,omitempty"`
 	AccessTokenTTL int64      `json:"accessTokenTTL,omitempty"`
 	SecretHint     string     `json:"secretHint,omitempty"`
+	*limitsJSON               // clients only
 }
 
 func showSession(s credential.Session, now time.Time) sessionJSON {
@@ -63,14 +64,6 @@ func showSession(s credential.Session, now time.Time) sessionJSON {
 func showFamily(f refresh.Family, now time.Time) sessionJSON {
 	j := showSession(f.Session, now)
 	j.AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
-	return j
-}
-
-// showClient is a client as the API shows it, with its secret sec only
-// when it was just made.
-func showClient(cl credential.Client, sec string, now time.Time) sessionJSON {
-	j := showSession(cl.Session, now)
-	j.ClientSecret, j.SecretHint = sec, cl.SecretHint
 	return j
 }
 
@@ -149,30 +142,6 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	return created("/v1/tokens/refresh/"+fam.ID, j), nil
 }
 
-type createClientBody struct {
-	Name   string    `json:"name"`
-	Scopes *[]string `json:"scopes"`
-}
-
-func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	var body createClientBody
-	if err := decode(c.req, &body); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	owner, scopes, _, err := h.checkIssue(ctx, c, issuing{name: body.Name, scopes: body.Scopes, noExpiry: true})
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	cl, sec, err := credential.NewClient(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now)
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	if err := h.store.CreateClient(h.audit(ctx, c, audit.ClientCreate, audit.Credential(credential.TypeClient, cl.ID)), cl); err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	return created("/v1/clients/"+cl.ID, showClient(cl, sec, c.now)), nil
-}
-
 // sessionView reads the JWT, refresh family or client of kind named in
 // the path under param that the caller may see (its own, or any for an
 // admin; anything else is 404), and what GET shows of it with its tag.
@@ -203,7 +172,7 @@ func (h *Handler) sessionView(ctx context.Context, c *call, kind credential.Kind
 	if err != nil {
 		return credential.Client{}, sessionJSON{}, "", err
 	}
-	return cl, view, apigw.ETag(cl.Version, view), nil
+	return cl, view, sessionTag(cl.Version, view), nil
 }
 
 // getSession answers GET for a JWT, a refresh family or a client.
@@ -268,11 +237,6 @@ func (h *Handler) listFamilies(ctx context.Context, owner string, p store.Page, 
 	return showEach(fams, func(f refresh.Family) sessionJSON { return showFamily(f, now) }), next, err
 }
 
-func (h *Handler) listClients(ctx context.Context, owner string, p store.Page, now time.Time) ([]sessionJSON, string, error) {
-	clients, next, err := h.store.ListClients(ctx, h.opt.ProjectID, owner, p)
-	return showEach(clients, func(cl credential.Client) sessionJSON { return showClient(cl, "", now) }), next, err
-}
-
 // showEach is what a list shows of each of items.
 func showEach[T any](items []T, show func(T) sessionJSON) []sessionJSON {
 	out := make([]sessionJSON, len(items))
@@ -280,59 +244,4 @@ func showEach[T any](items []T, show func(T) sessionJSON) []sessionJSON {
 		out[i] = show(v)
 	}
 	return out
-}
-
-// rotateClientSecret gives a client a new secret; the old one keeps
-// working for credential.DefaultSecretGrace. It answers 200: the client stays
-// the same resource.
-func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	if !c.user.MayIssue() {
-		return events.APIGatewayProxyResponse{}, apigw.Forbidden("rotating credentials needs the credential-issuer or admin role")
-	}
-	var rotated credential.Client
-	var sec string
-	err := retried(func() error {
-		var err error
-		rotated, sec, err = h.rotateSecret(ctx, c)
-		return err
-	})
-	if err != nil {
-		return events.APIGatewayProxyResponse{}, err
-	}
-	j := showClient(rotated, "", c.now)
-	tag := apigw.ETag(rotated.Version, j)
-	j.ClientSecret = sec
-	return apigw.JSON(http.StatusOK, struct {
-		sessionJSON
-		PreviousSecretExpiresAt time.Time `json:"previousSecretExpiresAt"`
-	}{j, rotated.PreviousUntil.UTC().Truncate(time.Second)}, apigw.Tagged(tag, apigw.NoStore)), nil
-}
-
-// rotateSecret reads the client in the path and stores a new secret for
-// it, returned with the client as stored.
-func (h *Handler) rotateSecret(ctx context.Context, c *call) (credential.Client, string, error) {
-	cl, _, tag, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
-	if err != nil {
-		return credential.Client{}, "", err
-	}
-	if err := apigw.IfMatch(c.req, tag); err != nil {
-		return credential.Client{}, "", err
-	}
-	if cl.Status != credential.Active {
-		return credential.Client{}, "", apigw.NewProblem(http.StatusConflict, "the client is revoked")
-	}
-	// The new secret is handed to the caller: its credential must hold
-	// every scope the client grants.
-	if err := h.covers(ctx, c, cl.Owner, cl.Scopes); err != nil {
-		return credential.Client{}, "", err
-	}
-	rotated, sec, err := cl.RotateSecret(c.now, credential.DefaultSecretGrace)
-	if err != nil {
-		return credential.Client{}, "", err
-	}
-	if err := h.store.UpdateClientSecret(h.audit(ctx, c, audit.ClientRotateSecret, audit.Credential(credential.TypeClient, rotated.ID)), rotated); err != nil {
-		return credential.Client{}, "", err
-	}
-	rotated.Version++
-	return rotated, sec, nil
 }

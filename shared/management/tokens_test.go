@@ -27,9 +27,9 @@ var (
 	jwtFields            = []string{"createdAt", "expiresAt", "name", "owner", "scopes", "status", "tokenId"}
 	createdRefreshFields = []string{"accessTokenTTL", "createdAt", "expiresAt", "name", "owner", "refreshToken", "scopes", "status", "tokenId"}
 	refreshFields        = []string{"accessTokenTTL", "createdAt", "expiresAt", "name", "owner", "scopes", "status", "tokenId"}
-	createdClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "scopes", "secretHint", "status"}
-	clientFields         = []string{"clientId", "createdAt", "name", "owner", "scopes", "secretHint", "status"}
-	rotatedClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "previousSecretExpiresAt", "scopes", "secretHint", "status"}
+	createdClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "quota", "rateLimit", "scopes", "secretHint", "status"}
+	clientFields         = []string{"clientId", "createdAt", "name", "owner", "quota", "rateLimit", "scopes", "secretHint", "status"}
+	rotatedClientFields  = []string{"clientId", "clientSecret", "createdAt", "name", "owner", "previousSecretExpiresAt", "quota", "rateLimit", "scopes", "secretHint", "status"}
 )
 
 // claimsOf verifies a personal JWT and checks its RFC 9068 header.
@@ -601,6 +601,7 @@ func TestSessionIDInPath(t *testing.T) {
 		{"GET client", func(s string) request { return clientReq("GET", s) }, credential.KindClient},
 		{"DELETE client", func(s string) request { return clientReq("DELETE", s) }, credential.KindClient},
 		{"POST client secret", secretReq, credential.KindClient},
+		{"PATCH client", func(s string) request { return withBody(clientReq("PATCH", s), `{"rateLimit":null}`) }, credential.KindClient},
 	}
 	for _, rt := range routes {
 		other := credential.KindJWT

@@ -21,17 +21,18 @@ import (
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$`)
 
 type userJSON struct {
-	UserID    string    `json:"userId"`
-	Username  string    `json:"username"`
-	Roles     []string  `json:"roles"`
-	Scopes    scope.Set `json:"scopes"`
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"createdAt"`
+	UserID    string         `json:"userId"`
+	Username  string         `json:"username"`
+	Roles     []string       `json:"roles"`
+	Scopes    scope.Set      `json:"scopes"`
+	Disabled  bool           `json:"disabled"`
+	CreatedAt time.Time      `json:"createdAt"`
+	RateLimit *rateLimitJSON `json:"rateLimit"` // the ceiling of all the user's credentials together
 }
 
 func showUser(u user.User) userJSON {
 	j := userJSON{UserID: u.ID, Username: u.Username, Roles: u.Roles, Scopes: u.Scopes, Disabled: u.Disabled,
-		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second)}
+		CreatedAt: u.CreatedAt.UTC().Truncate(time.Second), RateLimit: showRateLimit(u.RateLimit)}
 	if j.Roles == nil {
 		j.Roles = []string{}
 	}
@@ -45,15 +46,22 @@ func showUser(u user.User) userJSON {
 func userTag(u user.User) string { return apigw.ETag(u.Version, showUser(u)) }
 
 type createUserBody struct {
-	Username string    `json:"username"`
-	Roles    *[]string `json:"roles"`
-	Scopes   *[]string `json:"scopes"`
-	Password *string   `json:"password"`
+	Username  string      `json:"username"`
+	Roles     *[]string   `json:"roles"`
+	Scopes    *[]string   `json:"scopes"`
+	Password  *string     `json:"password"`
+	RateLimit limitMember `json:"rateLimit"`
 }
 
-// setAccess validates and sets the roles and scopes given (nil: unchanged).
-func setAccess(u *user.User, roles, scopes *[]string) error {
+// setAccess validates and sets the roles, scopes and rate limit given
+// (nil, or rate not set: unchanged; rate null: none).
+func setAccess(u *user.User, roles, scopes *[]string, rate limitMember) error {
 	var err error
+	if rate.set {
+		if u.RateLimit, err = parseRateLimit(rate); err != nil {
+			return err
+		}
+	}
 	if roles != nil {
 		if u.Roles, err = parseRoles(*roles); err != nil {
 			return err
@@ -96,7 +104,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) (events.APIGatewayPro
 			return events.APIGatewayProxyResponse{}, apigw.Invalid("password", "must be %d to %d characters", password.MinLen, password.MaxLen)
 		}
 	}
-	if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
+	if err := setAccess(&u, body.Roles, body.Scopes, body.RateLimit); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
 	if body.Password != nil {
@@ -146,9 +154,10 @@ func (h *Handler) listUsers(ctx context.Context, c *call) (events.APIGatewayProx
 }
 
 type updateUserBody struct {
-	Roles    *[]string `json:"roles"`
-	Scopes   *[]string `json:"scopes"`
-	Disabled *bool     `json:"disabled"`
+	Roles     *[]string   `json:"roles"`
+	Scopes    *[]string   `json:"scopes"`
+	Disabled  *bool       `json:"disabled"`
+	RateLimit limitMember `json:"rateLimit"`
 }
 
 func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
@@ -156,8 +165,8 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 	if err := decode(c.req, &body); err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	if body.Roles == nil && body.Scopes == nil && body.Disabled == nil {
-		return events.APIGatewayProxyResponse{}, apigw.Invalid("roles", "roles, scopes or disabled is required")
+	if body.Roles == nil && body.Scopes == nil && body.Disabled == nil && !body.RateLimit.set {
+		return events.APIGatewayProxyResponse{}, apigw.Invalid("roles", "roles, scopes, disabled or rateLimit is required")
 	}
 	var u user.User
 	err := retried(func() error {
@@ -168,7 +177,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 		if err := apigw.IfMatch(c.req, userTag(u)); err != nil {
 			return err
 		}
-		if err := setAccess(&u, body.Roles, body.Scopes); err != nil {
+		if err := setAccess(&u, body.Roles, body.Scopes, body.RateLimit); err != nil {
 			return err
 		}
 		if body.Disabled != nil {

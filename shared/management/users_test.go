@@ -13,7 +13,7 @@ import (
 )
 
 // Field set of a user as the API shows it.
-var userFields = []string{"createdAt", "disabled", "roles", "scopes", "userId", "username"}
+var userFields = []string{"createdAt", "disabled", "rateLimit", "roles", "scopes", "userId", "username"}
 
 func userReq(method, userID, body string) request {
 	return request{method: method, resource: "/v1/users/{userId}", params: map[string]string{"userId": userID}, body: body}

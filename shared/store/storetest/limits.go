@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -44,6 +45,38 @@ func wantLimits(t *testing.T, what string, got, want meter.Limits, balance bool)
 	}
 }
 
+// limitsRead is one way a store reads a credential's limits; balance: it
+// reads the quota's balance too.
+type limitsRead struct {
+	what    string
+	balance bool
+	read    func() (meter.Limits, error)
+}
+
+// wantReads asserts that each of reads gives want (after step).
+func wantReads(t *testing.T, step string, want meter.Limits, reads []limitsRead) {
+	t.Helper()
+	for _, r := range reads {
+		got, err := r.read()
+		must(t, err)
+		wantLimits(t, step+": "+r.what, got, want, r.balance)
+	}
+}
+
+// only is the limits of the one item a list returned, as limits gives them;
+// an error if it returned another number.
+func only[T any](items []T, _ string, err error) func(limits func(T) meter.Limits) (meter.Limits, error) {
+	return func(limits func(T) meter.Limits) (meter.Limits, error) {
+		if err == nil && len(items) != 1 {
+			err = fmt.Errorf("listed %d items, want 1", len(items))
+		}
+		if err != nil {
+			return meter.Limits{}, err
+		}
+		return limits(items[0]), nil
+	}
+}
+
 // keyLimits: a key's limits are stored on both of its items (the balance
 // on the record only) and listed; an update writes the configuration and
 // writes the balance only when it says Reset; removing a limit removes it
@@ -56,18 +89,13 @@ func keyLimits(t *testing.T, s Store, p string) {
 	want := k.Limits.Clone()
 	check := func(step string, balance bool) {
 		t.Helper()
-		got, err := s.GetKey(ctx, p, k.ID)
-		must(t, err)
-		wantLimits(t, step+": GetKey", got.Limits, want, balance)
-		byHash, err := s.GetKeyByHash(ctx, p, k.Hash)
-		must(t, err)
-		wantLimits(t, step+": GetKeyByHash", byHash.Limits, want, false)
-		listed, _, err := s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 10})
-		must(t, err)
-		if len(listed) != 1 {
-			t.Fatalf("%s: listed %d keys", step, len(listed))
-		}
-		wantLimits(t, step+": ListKeys", listed[0].Limits, want, balance)
+		wantReads(t, step, want, []limitsRead{
+			{"GetKey", true, func() (meter.Limits, error) { k, err := s.GetKey(ctx, p, k.ID); return k.Limits, err }},
+			{"GetKeyByHash", false, func() (meter.Limits, error) { k, err := s.GetKeyByHash(ctx, p, k.Hash); return k.Limits, err }},
+			{"ListKeys", true, func() (meter.Limits, error) {
+				return only(s.ListKeys(ctx, p, "usr_a", store.Page{Limit: 10}))(func(k apikey.Key) meter.Limits { return k.Limits })
+			}},
+		})
 	}
 	check("created", true)
 
@@ -132,18 +160,13 @@ func clientLimits(t *testing.T, s Store, p string) {
 	want := c.Limits.Clone()
 	check := func(step string) {
 		t.Helper()
-		got, err := s.GetClient(ctx, p, c.ID)
-		must(t, err)
-		wantLimits(t, step+": GetClient", got.Limits, want, true)
-		sess, err := s.GetSession(ctx, p, c.ID)
-		must(t, err)
-		wantLimits(t, step+": GetSession", sess.Limits, want, true)
-		listed, _, err := s.ListClients(ctx, p, "usr_a", store.Page{Limit: 10})
-		must(t, err)
-		if len(listed) != 1 {
-			t.Fatalf("%s: listed %d clients", step, len(listed))
-		}
-		wantLimits(t, step+": ListClients", listed[0].Limits, want, true)
+		wantReads(t, step, want, []limitsRead{
+			{"GetClient", true, func() (meter.Limits, error) { c, err := s.GetClient(ctx, p, c.ID); return c.Limits, err }},
+			{"GetSession", true, func() (meter.Limits, error) { c, err := s.GetSession(ctx, p, c.ID); return c.Limits, err }},
+			{"ListClients", true, func() (meter.Limits, error) {
+				return only(s.ListClients(ctx, p, "usr_a", store.Page{Limit: 10}))(func(c credential.Client) meter.Limits { return c.Limits })
+			}},
+		})
 	}
 	check("created")
 	c.Version = 1
