@@ -40,6 +40,7 @@ import (
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
@@ -119,14 +120,16 @@ var certificatesWant = map[string]proxyWant{
 
 // issuekeysWant is the expected response for each file in issuekeys/.
 var issuekeysWant = map[string]proxyWant{
-	"whoami.json":                   {status: http.StatusOK, body: `"principalId":"` + aliceID + `"`},
-	"create-user.json":              {status: http.StatusCreated, body: `"username":"carol"`},
-	"list-users.json":               {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
-	"get-user.json":                 {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
-	"patch-user.json":               {status: http.StatusOK, body: `"scopes":["echo:read","echo:write"]`},
-	"patch-user-stale-etag.json":    {status: http.StatusPreconditionFailed, body: `If-Match: the resource has changed`},
-	"delete-user.json":              {status: http.StatusNoContent},
-	"create-key.json":               {status: http.StatusCreated, body: `"key":"tgk_`},
+	"whoami.json":                {status: http.StatusOK, body: `"principalId":"` + aliceID + `"`},
+	"create-user.json":           {status: http.StatusCreated, body: `"username":"carol"`},
+	"list-users.json":            {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
+	"get-user.json":              {status: http.StatusOK, body: `"userId":"` + bobID + `"`},
+	"patch-user.json":            {status: http.StatusOK, body: `"scopes":["echo:read","echo:write"]`},
+	"patch-user-stale-etag.json": {status: http.StatusPreconditionFailed, body: `If-Match: the resource has changed`},
+	"delete-user.json":           {status: http.StatusNoContent},
+	"create-key.json":            {status: http.StatusCreated, body: `"key":"tgk_`},
+	"create-key-limits.json": {status: http.StatusCreated,
+		body: `"rateLimit":{"limit":100,"windowSeconds":60},"quota":{"limit":10000,"remaining":10000,"refill":{"amount":10000,"interval":"day"}}`},
 	"list-keys.json":                {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
 	"get-key.json":                  {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
 	"patch-key-inactive.json":       {status: http.StatusOK, body: `"status":"inactive"`},
@@ -149,6 +152,15 @@ var issuekeysWant = map[string]proxyWant{
 	"rotate-client-secret.json": {status: http.StatusOK,
 		body: `"previousSecretExpiresAt":"` + now.Add(credential.DefaultSecretGrace).Format(time.RFC3339) + `"`},
 	"delete-client.json": {status: http.StatusNoContent, revokes: aliceClientID},
+	"patch-client.json": {status: http.StatusOK,
+		body: `"rateLimit":{"limit":50,"windowSeconds":1},"quota":{"limit":100000,"remaining":100000,"refill":{"amount":100000,"interval":"month"}}`,
+		after: func(t *testing.T, f *fixture, _ events.APIGatewayProxyResponse) {
+			c, err := f.store.GetClient(context.Background(), project, aliceClientID)
+			if l := c.Limits; err != nil || l.Rate == nil || *l.Rate != (meter.RateLimit{Limit: 50, Window: time.Second}) ||
+				l.Quota == nil || l.Quota.Remaining != 100000 || !l.Quota.Period.Equal(meter.Month.Start(now)) {
+				t.Errorf("stored client %+v (%v): not the limits sent", c, err)
+			}
+		}},
 
 	"get-sas.json": {status: http.StatusOK, body: `"identifier":"` + sasIdentifier + `"`, headers: noStore,
 		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
