@@ -20,6 +20,8 @@ type key struct {
 	ExpiresAt  *time.Time `json:"expiresAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt"`
 	RotatedTo  string     `json:"rotatedTo,omitempty"`
+	RateLimit  *rateLimit `json:"rateLimit"`
+	Quota      *quota     `json:"quota"`
 }
 
 func keysCmd(env *Env, g *globals) *cobra.Command {
@@ -36,7 +38,7 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 		return g.remove(c, env, "/v1/keys/"+id, "keyId", id, "Revoked")
 	})
 	return group("keys", "Manage API keys", "  tollgate keys list\n  tollgate keys create --name ci --scopes echo:read --expires-in 720h",
-		keyCreateCmd(env, g), keyListCmd(env, g), get, keyRotateCmd(env, g), activate, deactivate, revoke)
+		keyCreateCmd(env, g), keyListCmd(env, g), get, keyUpdateCmd(env, g), keyRotateCmd(env, g), activate, deactivate, revoke)
 }
 
 // showKey makes a call answering one key and prints it; secret: the
@@ -50,14 +52,45 @@ func showKey(c *cobra.Command, env *Env, g *globals, method, path string, body a
 }
 
 func keyCreateCmd(env *Env, g *globals) *cobra.Command {
-	return createCmd(env, issuing{what: "key", expiry: true, noExpiry: true, owner: true},
-		"create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION | --no-expiry] [--owner USER]",
+	var limits limitFlags
+	create := createCmd(env, issuing{what: "key", expiry: true, noExpiry: true, owner: true},
+		"create --name NAME [--scopes a,b | --inherit-scopes] [--expires-in DURATION | --no-expiry] [--owner USER] "+limitsUse,
 		"Create an API key; its secret is printed once",
 		`  tollgate keys create --name ci --scopes echo:read --expires-in 720h
-  tollgate keys create --name laptop --inherit-scopes --owner usr_...`,
+  tollgate keys create --name laptop --inherit-scopes --owner usr_...
+  tollgate keys create --name partner --scopes echo:read --rate-limit 100/60s --quota 10000 --refill 10000/day`,
 		func(c *cobra.Command, body map[string]any) error {
+			if err := limits.addTo(body); err != nil {
+				return err
+			}
 			return showKey(c, env, g, "POST", "/v1/keys", body, true)
 		})
+	limits.register(create, false, false)
+	return create
+}
+
+func keyUpdateCmd(env *Env, g *globals) *cobra.Command {
+	var limits limitFlags
+	var name string
+	update := byID("update", "KEY_ID", "Rename a key or change its limits",
+		`  tollgate keys update key_... --rate-limit 100/1m --quota 10000 --refill 10000/day
+  tollgate keys update key_... --remaining 5000
+  tollgate keys update key_... --name ci --no-rate-limit --no-quota`, func(c *cobra.Command, id string) error {
+			body := map[string]any{}
+			if c.Flags().Changed("name") {
+				body["name"] = name
+			}
+			if err := limits.addTo(body); err != nil {
+				return err
+			}
+			if len(body) == 0 {
+				return usagef("give at least one of --name, --rate-limit, --quota, --remaining, --no-rate-limit, --no-quota")
+			}
+			return showKey(c, env, g, "PATCH", "/v1/keys/"+id, body, false)
+		})
+	update.Flags().StringVar(&name, "name", "", "the key's new name")
+	limits.register(update, true, false)
+	return update
 }
 
 func keyListCmd(env *Env, g *globals) *cobra.Command {

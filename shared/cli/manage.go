@@ -86,6 +86,8 @@ func cell(field string, v any, present bool) string {
 			return "(inherits)"
 		}
 		return "-"
+	case map[string]any:
+		return limitCell(field, x)
 	case []any:
 		s := make([]string, len(x))
 		for i, e := range x {

@@ -58,7 +58,7 @@ func printKeys(env *Env, g *globals, keys []key, list, secret bool) error {
 		return printJSONItems(env, keys, list)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "KEY ID\tNAME\tSTATUS\tSCOPES\tEXPIRES\tOWNER")
+	fmt.Fprintln(w, "KEY ID\tNAME\tSTATUS\tSCOPES\tEXPIRES\tOWNER\tRATE LIMIT\tQUOTA")
 	for _, k := range keys {
 		sc := "(inherits)"
 		if k.Scopes != nil {
@@ -71,7 +71,7 @@ func printKeys(env *Env, g *globals, keys []key, list, secret bool) error {
 		if k.ExpiresAt != nil {
 			exp = k.ExpiresAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.KeyID, k.Name, k.Status, sc, exp, k.Owner)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.KeyID, k.Name, k.Status, sc, exp, k.Owner, k.RateLimit, k.Quota)
 	}
 	if err := w.Flush(); err != nil {
 		return err

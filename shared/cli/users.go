@@ -3,20 +3,26 @@ package cli
 import "github.com/spf13/cobra"
 
 // users are users and their columns.
-var users = resource{path: "/v1/users", idField: "userId", cols: []column{{"USER ID", "userId"}, {"USERNAME", "username"}, {"ROLES", "roles"}, {"SCOPES", "scopes"}, {"DISABLED", "disabled"}, {"CREATED", "createdAt"}}}
+var users = resource{path: "/v1/users", idField: "userId", cols: []column{{"USER ID", "userId"}, {"USERNAME", "username"}, {"ROLES", "roles"}, {"SCOPES", "scopes"}, {"DISABLED", "disabled"}, {"RATE LIMIT", "rateLimit"}, {"CREATED", "createdAt"}}}
 
 func usersCmd(env *Env, g *globals) *cobra.Command {
 	var username string
 	var roles, scopes []string
-	create := command("create --username NAME [--roles a,b] [--scopes a,b]", "Create a user (admins only)",
-		"  tollgate users create --username alice --roles credential-issuer --scopes credentials:read,credentials:write",
+	var limits limitFlags
+	create := command("create --username NAME [--roles a,b] [--scopes a,b] [--rate-limit N/DURATION]", "Create a user (admins only)",
+		"  tollgate users create --username alice --roles credential-issuer --scopes credentials:read,credentials:write\n"+
+			"  tollgate users create --username batch --scopes echo:read --rate-limit 1000/1m",
 		func(c *cobra.Command) error {
 			if username == "" {
 				return usagef("--username is required")
 			}
 			body := map[string]any{"username": username, "roles": append([]string{}, roles...), "scopes": append([]string{}, scopes...)}
+			if err := limits.addTo(body); err != nil {
+				return err
+			}
 			return users.show(c, env, g, "POST", users.path, body, "")
 		})
+	limits.register(create, false, true)
 	create.Flags().StringVar(&username, "username", "", "the user's name")
 	create.Flags().StringSliceVar(&roles, "roles", nil, "roles: admin, credential-issuer")
 	create.Flags().StringSliceVar(&scopes, "scopes", nil, "the user's scopes, comma-separated")
@@ -37,8 +43,10 @@ func usersCmd(env *Env, g *globals) *cobra.Command {
 func userUpdateCmd(env *Env, g *globals) *cobra.Command {
 	var upRoles, upScopes []string
 	var disabled, enabled bool
-	update := byID("update", "USER_ID", "Change a user's roles, scopes or status (admins only)",
-		"  tollgate users update usr_... --scopes echo:read --roles credential-issuer\n  tollgate users update usr_... --disabled", func(c *cobra.Command, id string) error {
+	var limits limitFlags
+	update := byID("update", "USER_ID", "Change a user's roles, scopes, status or rate limit (admins only)",
+		"  tollgate users update usr_... --scopes echo:read --roles credential-issuer\n  tollgate users update usr_... --disabled\n"+
+			"  tollgate users update usr_... --rate-limit 1000/1m", func(c *cobra.Command, id string) error {
 			body := map[string]any{}
 			if c.Flags().Changed("roles") {
 				body["roles"] = append([]string{}, upRoles...)
@@ -52,8 +60,11 @@ func userUpdateCmd(env *Env, g *globals) *cobra.Command {
 			case disabled || enabled:
 				body["disabled"] = disabled
 			}
+			if err := limits.addTo(body); err != nil {
+				return err
+			}
 			if len(body) == 0 {
-				return usagef("give at least one of --roles, --scopes, --disabled, --enabled")
+				return usagef("give at least one of --roles, --scopes, --disabled, --enabled, --rate-limit, --no-rate-limit")
 			}
 			return users.show(c, env, g, "PATCH", users.path+"/"+id, body, "")
 		})
@@ -61,5 +72,6 @@ func userUpdateCmd(env *Env, g *globals) *cobra.Command {
 	update.Flags().StringSliceVar(&upScopes, "scopes", nil, `the new scopes ("": none)`)
 	update.Flags().BoolVar(&disabled, "disabled", false, "disable the user: all its credentials stop")
 	update.Flags().BoolVar(&enabled, "enabled", false, "enable the user again")
+	limits.register(update, true, true)
 	return update
 }
