@@ -57,14 +57,18 @@ type Meter struct {
 	// recheck is how long a quota found empty is believed empty: a top-up
 	// takes effect within it.
 	recheck time.Duration
+	timeout time.Duration // of each store call
 	mu      sync.Mutex
 	leases  map[string]*lease // "r:"+counted id, "q:"+credential id
+	tallies map[string]*tally // usage not yet written, by credential id
 }
 
-// New returns a Meter spending counts of projectID's limits in s; a quota
-// found empty is read again after recheck.
-func New(s Store, projectID string, recheck time.Duration) *Meter {
-	return &Meter{store: s, projectID: projectID, recheck: recheck, leases: map[string]*lease{}}
+// New returns a Meter spending counts of projectID's limits in s, each
+// store call within timeout; a quota found empty is read again after
+// recheck.
+func New(s Store, projectID string, recheck, timeout time.Duration) *Meter {
+	return &Meter{store: s, projectID: projectID, recheck: recheck, timeout: timeout,
+		leases: map[string]*lease{}, tallies: map[string]*tally{}}
 }
 
 // lease is the counts an instance holds for one limit.
@@ -122,6 +126,8 @@ func (m *Meter) spendRate(ctx context.Context, counted string, r RateLimit, now 
 	refused := &Refusal{Reason: RateLimited, RetryAfter: window.Add(r.Window).Sub(now), Limit: r.Limit, Window: r.Window}
 	return m.spend(m.lease("r:"+counted), window, window.Add(r.Window), refused, max(1, r.Limit/200), now,
 		func(n int64) (int64, error) {
+			ctx, cancel := context.WithTimeout(ctx, m.timeout)
+			defer cancel()
 			return m.store.LeaseRate(ctx, m.projectID, counted, window, r.Window, r.Limit, n)
 		})
 }
@@ -138,7 +144,11 @@ func (m *Meter) spendQuota(ctx context.Context, credential string, q Quota, now 
 		emptyTill = minTime(emptyTill, next)
 	}
 	return m.spend(m.lease("q:"+credential), period, emptyTill, refused, max(1, q.Limit/1000), now,
-		func(n int64) (int64, error) { return m.store.LeaseQuota(ctx, m.projectID, credential, period, now, n) })
+		func(n int64) (int64, error) {
+			ctx, cancel := context.WithTimeout(ctx, m.timeout)
+			defer cancel()
+			return m.store.LeaseQuota(ctx, m.projectID, credential, period, now, n)
+		})
 }
 
 func minTime(a, b time.Time) time.Time {

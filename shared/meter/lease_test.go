@@ -66,7 +66,7 @@ func spend(t *testing.T, m *meter.Meter, p *meter.Plan, at time.Time, n int) (pa
 
 func TestRateLimitWindows(t *testing.T) {
 	s := &counting{Store: memory.New()}
-	m := meter.New(s, project, 30*time.Second)
+	m := meter.New(s, project, 30*time.Second, time.Second)
 	p := &meter.Plan{Credential: "key_a", Rate: &meter.RateLimit{Limit: 10, Window: time.Minute}}
 	at := t0.Add(20 * time.Second) // 40 s before the window ends
 	passed, refused := spend(t, m, p, at, 15)
@@ -98,7 +98,7 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 		var passed atomic.Int64
 		var wg sync.WaitGroup
 		for range 10 {
-			m := meter.New(s, project, 30*time.Second)
+			m := meter.New(s, project, 30*time.Second, time.Second)
 			wg.Go(func() {
 				for range 3 * tc.limit / 10 {
 					if r, err := m.Spend(context.Background(), p, t0); err == nil && r == nil {
@@ -117,7 +117,7 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 }
 
 func TestOwnerRateLimit(t *testing.T) {
-	m := meter.New(memory.New(), project, 30*time.Second)
+	m := meter.New(memory.New(), project, 30*time.Second, time.Second)
 	owner := &meter.RateLimit{Limit: 3, Window: time.Minute}
 	a := &meter.Plan{Credential: "key_a", Owner: "usr_a", OwnerRate: owner}
 	b := &meter.Plan{Credential: "key_b", Owner: "usr_a", OwnerRate: owner, Rate: &meter.RateLimit{Limit: 100, Window: time.Minute}}
@@ -132,7 +132,7 @@ func TestQuota(t *testing.T) {
 	s := memory.New()
 	daily := meter.Quota{Limit: 5, Remaining: 3, Refill: &meter.Refill{Amount: 2, Interval: meter.Day}, Period: meter.Day.Start(t0)}
 	id := quotaKey(t, s, daily)
-	m := meter.New(s, project, 30*time.Second)
+	m := meter.New(s, project, 30*time.Second, time.Second)
 	p := &meter.Plan{Credential: id, Quota: &daily}
 	passed, refused := spend(t, m, p, t0, 5)
 	midnight := meter.Day.Start(t0).Add(24 * time.Hour)
@@ -150,7 +150,7 @@ func TestQuota(t *testing.T) {
 func TestQuotaWithoutRefill(t *testing.T) {
 	s := memory.New()
 	q := meter.Quota{Limit: 4, Remaining: 4}
-	m := meter.New(s, project, 30*time.Second)
+	m := meter.New(s, project, 30*time.Second, time.Second)
 	p := &meter.Plan{Credential: quotaKey(t, s, q), Quota: &q}
 	if passed, refused := spend(t, m, p, t0, 6); passed != 4 || refused.RetryAfter != 0 || refused.Window != 0 {
 		t.Fatalf("passed %d, refusal %+v; want 4 and no retry time", passed, refused)
@@ -159,7 +159,7 @@ func TestQuotaWithoutRefill(t *testing.T) {
 
 func TestStoreErrorsRefuse(t *testing.T) {
 	failed := errors.New("throttled")
-	m := meter.New(&counting{Store: memory.New(), fail: failed}, project, 30*time.Second)
+	m := meter.New(&counting{Store: memory.New(), fail: failed}, project, 30*time.Second, time.Second)
 	r, err := m.Spend(context.Background(), &meter.Plan{Credential: "key_a", Rate: &meter.RateLimit{Limit: 5, Window: time.Second}}, t0)
 	if r == nil || !errors.Is(err, failed) {
 		t.Fatalf("Spend = %v, %v; want a refusal and the store's error", r, err)
