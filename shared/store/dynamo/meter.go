@@ -218,7 +218,7 @@ func (s *Store) ListUsage(ctx context.Context, projectID, credentialID string, s
 		KeyConditionExpression:   aws.String("#pk = :pk AND #sk >= :since"),
 		ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: usagePK(projectID, credentialID)},
+			":pk":    &types.AttributeValueMemberS{Value: usagePK(projectID, credentialID)},
 			":since": &types.AttributeValueMemberS{Value: formatTime(since)},
 		},
 	}, usageHours)
