@@ -90,7 +90,7 @@ func (a *Authorizer) Wait() { a.pending.Wait() }
 // and RateLimit-Policy fields; otherwise DeniedMessage.
 func refusal(p access.Principal, routes routeList, refused string, over *meter.Refusal) events.APIGatewayCustomAuthorizerResponse {
 	resp := response(p, routes, refused)
-	resp.Context["message"] = DeniedMessage
+	resp.Context[access.ContextMessage] = DeniedMessage
 	if over == nil {
 		return resp
 	}
@@ -104,9 +104,10 @@ func refusal(p access.Principal, routes routeList, refused string, over *meter.R
 	}
 	state := strconv.Quote(name) + ";r=0"
 	if retry > 0 {
-		resp.Context["retryAfter"] = strconv.FormatInt(retry, 10)
+		resp.Context[access.ContextRetryAfter] = strconv.FormatInt(retry, 10)
 		state += ";t=" + strconv.FormatInt(retry, 10)
 	}
-	resp.Context["message"], resp.Context["rateLimit"], resp.Context["rateLimitPolicy"] = over.Reason, state, policy
+	resp.Context[access.ContextMessage], resp.Context[access.ContextRateLimit] = over.Reason, state
+	resp.Context[access.ContextRateLimitPolicy] = policy
 	return resp
 }

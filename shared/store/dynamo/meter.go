@@ -234,3 +234,21 @@ func (s *Store) ListUsage(ctx context.Context, projectID, credentialID string, s
 		return meter.Usage{Hour: hour, Authorized: it.Authorized, Refused: it.Refused}, err
 	})
 }
+
+// MeterWrite is one kind of metering write, as IAM conditions name it: the
+// partition keys it updates, the attributes it writes (PK and SK among
+// them: IAM counts them as written by every UpdateItem) and the values it
+// asks back.
+type MeterWrite struct {
+	LeadingKeys, Attributes []string
+	ReturnValues            string
+}
+
+// MeterWrites are the authorizer's metering writes: rate-limit counters
+// (LeaseRate), quota balances on a key's record or a client's session
+// (LeaseQuota), usage counts (AddUsage).
+var MeterWrites = []MeterWrite{
+	{LeadingKeys: []string{"P#*#RATE#*"}, Attributes: []string{AttrPK, AttrSK, attrUsed, AttrTTL}, ReturnValues: "UPDATED_NEW"},
+	{LeadingKeys: []string{"P#*#KEY#*", "P#*#CRED#*"}, Attributes: []string{AttrPK, AttrSK, attrRemaining, attrPeriod}, ReturnValues: "NONE"},
+	{LeadingKeys: []string{"P#*#USAGE#*"}, Attributes: []string{AttrPK, AttrSK, attrAuthorized, attrRefused, AttrTTL}, ReturnValues: "NONE"},
+}
