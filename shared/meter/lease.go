@@ -59,7 +59,7 @@ type Meter struct {
 	recheck time.Duration
 	timeout time.Duration // of each store call
 	mu      sync.Mutex
-	leases  map[string]*lease // "r:"+counted id, "q:"+credential id
+	leases  map[leaseKey]*lease
 	tallies map[string]*tally // usage not yet written, by credential id
 }
 
@@ -68,7 +68,14 @@ type Meter struct {
 // recheck.
 func New(s Store, projectID string, recheck, timeout time.Duration) *Meter {
 	return &Meter{store: s, projectID: projectID, recheck: recheck, timeout: timeout,
-		leases: map[string]*lease{}, tallies: map[string]*tally{}}
+		leases: map[leaseKey]*lease{}, tallies: map[string]*tally{}}
+}
+
+// leaseKey names a lease: of a rate limit ('r') of a counted id, or of a
+// quota ('q') of a credential.
+type leaseKey struct {
+	kind byte
+	id   string
 }
 
 // lease is the counts an instance holds for one limit.
@@ -85,7 +92,7 @@ type lease struct {
 // unspent counts are lost, never overspent).
 const maxLeases = 4096
 
-func (m *Meter) lease(name string) *lease {
+func (m *Meter) lease(name leaseKey) *lease {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	l, ok := m.leases[name]
@@ -123,13 +130,17 @@ func (m *Meter) Spend(ctx context.Context, p *Plan, now time.Time) (*Refusal, er
 // spendRate spends one count of counted's rate limit.
 func (m *Meter) spendRate(ctx context.Context, counted string, r RateLimit, now time.Time) (*Refusal, error) {
 	window := r.WindowStart(now)
-	refused := &Refusal{Reason: RateLimited, RetryAfter: window.Add(r.Window).Sub(now), Limit: r.Limit, Window: r.Window}
-	return m.spend(m.lease("r:"+counted), window, window.Add(r.Window), refused, max(1, r.Limit/200), now,
+	end := window.Add(r.Window)
+	ok, err := m.spend(m.lease(leaseKey{'r', counted}), window, end, max(1, r.Limit/200), now,
 		func(n int64) (int64, error) {
 			ctx, cancel := context.WithTimeout(ctx, m.timeout)
 			defer cancel()
 			return m.store.LeaseRate(ctx, m.projectID, counted, window, r.Window, r.Limit, n)
 		})
+	if ok {
+		return nil, err
+	}
+	return &Refusal{Reason: RateLimited, RetryAfter: end.Sub(now), Limit: r.Limit, Window: r.Window}, err
 }
 
 // spendQuota spends one credit of credential's quota. Credits come back
@@ -137,32 +148,33 @@ func (m *Meter) spendRate(ctx context.Context, counted string, r RateLimit, now 
 // which an empty lease sees within recheck.
 func (m *Meter) spendQuota(ctx context.Context, credential string, q Quota, now time.Time) (*Refusal, error) {
 	_, period := q.At(now)
-	refused := &Refusal{Reason: Exhausted, Limit: q.Limit}
+	next := q.NextRefill(now)
 	emptyTill := now.Add(m.recheck)
-	if next := q.NextRefill(now); !next.IsZero() {
-		refused.RetryAfter, refused.Window = next.Sub(now), next.Sub(period)
-		emptyTill = minTime(emptyTill, next)
+	if !next.IsZero() && next.Before(emptyTill) {
+		emptyTill = next
 	}
-	return m.spend(m.lease("q:"+credential), period, emptyTill, refused, max(1, q.Limit/1000), now,
+	ok, err := m.spend(m.lease(leaseKey{'q', credential}), period, emptyTill, max(1, q.Limit/1000), now,
 		func(n int64) (int64, error) {
 			ctx, cancel := context.WithTimeout(ctx, m.timeout)
 			defer cancel()
 			return m.store.LeaseQuota(ctx, m.projectID, credential, period, now, n)
 		})
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
+	if ok {
+		return nil, err
 	}
-	return b
+	refused := &Refusal{Reason: Exhausted, Limit: q.Limit}
+	if !next.IsZero() {
+		refused.RetryAfter, refused.Window = next.Sub(now), next.Sub(period)
+	}
+	return refused, err
 }
 
 // spend spends one count of l, which belongs to the window starting at
 // start, taking a new lease through take (of at most most counts) when l
-// is spent; an empty store is believed empty until emptyTill.
-func (m *Meter) spend(l *lease, start, emptyTill time.Time, refused *Refusal, most int64, now time.Time,
-	take func(n int64) (int64, error)) (*Refusal, error) {
+// is spent; an empty store is believed empty until emptyTill. It reports
+// whether a count was spent; a store error spends none.
+func (m *Meter) spend(l *lease, start, emptyTill time.Time, most int64, now time.Time,
+	take func(n int64) (int64, error)) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.start.Equal(start) {
@@ -170,10 +182,10 @@ func (m *Meter) spend(l *lease, start, emptyTill time.Time, refused *Refusal, mo
 	}
 	if l.left > 0 {
 		l.left--
-		return nil, nil
+		return true, nil
 	}
 	if now.Before(l.emptyTill) {
-		return refused, nil
+		return false, nil
 	}
 	switch since := now.Sub(l.taken); {
 	case l.size == 0:
@@ -186,13 +198,13 @@ func (m *Meter) spend(l *lease, start, emptyTill time.Time, refused *Refusal, mo
 	l.size = min(l.size, most)
 	got, err := take(l.size)
 	if err != nil {
-		return refused, err
+		return false, err
 	}
 	l.taken = now
 	if got == 0 {
 		l.emptyTill = emptyTill
-		return refused, nil
+		return false, nil
 	}
 	l.left = got - 1
-	return nil, nil
+	return true, nil
 }
