@@ -24,11 +24,13 @@ const MeteringFailed = "authorizer: metering failed"
 
 // spend spends one count of each of p's limits, records the outcome in
 // the credential's usage, and returns the refusal of a request over a
-// limit. A store error refuses (fail closed) and is logged for the alarm.
+// limit. A store error refuses (fail closed: meter.Unavailable, retry in a
+// second) and is logged for the alarm.
 func (a *Authorizer) spend(ctx context.Context, p *meter.Plan, now time.Time) *meter.Refusal {
 	over, err := a.meter.Spend(ctx, p, now)
 	if err != nil {
 		a.opt.Logger.Error(MeteringFailed, "credentialId", p.Credential, "error", err)
+		over = &meter.Refusal{Reason: meter.Unavailable, RetryAfter: time.Second}
 	}
 	a.record(ctx, p.Credential, now, over == nil)
 	return over
@@ -94,7 +96,15 @@ func refusal(p access.Principal, routes routeList, refused string, over *meter.R
 	if over == nil {
 		return resp
 	}
-	name, retry := "rate", int64(math.Ceil(over.RetryAfter.Seconds()))
+	resp.Context[access.ContextMessage] = over.Reason
+	retry := int64(math.Ceil(over.RetryAfter.Seconds()))
+	if retry > 0 {
+		resp.Context[access.ContextRetryAfter] = strconv.FormatInt(retry, 10)
+	}
+	if over.Limit == 0 { // no limit was reached: metering is unavailable
+		return resp
+	}
+	name := "rate"
 	if over.Reason == meter.Exhausted {
 		name = "quota"
 	}
@@ -104,10 +114,8 @@ func refusal(p access.Principal, routes routeList, refused string, over *meter.R
 	}
 	state := strconv.Quote(name) + ";r=0"
 	if retry > 0 {
-		resp.Context[access.ContextRetryAfter] = strconv.FormatInt(retry, 10)
 		state += ";t=" + strconv.FormatInt(retry, 10)
 	}
-	resp.Context[access.ContextMessage], resp.Context[access.ContextRateLimit] = over.Reason, state
-	resp.Context[access.ContextRateLimitPolicy] = policy
+	resp.Context[access.ContextRateLimit], resp.Context[access.ContextRateLimitPolicy] = state, policy
 	return resp
 }

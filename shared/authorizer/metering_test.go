@@ -178,7 +178,8 @@ func TestMissingScopeSpendsNothing(t *testing.T) {
 func TestMeteringFailsClosed(t *testing.T) {
 	f := newMeteredFixture(t, meter.Limits{Rate: &meter.RateLimit{Limit: 100, Window: time.Minute}})
 	f.leasing.fail = errors.New("ProvisionedThroughputExceededException")
-	if allowed, refused := f.call(t, 2); allowed != 0 || refused.Context["message"] != meter.RateLimited {
+	if allowed, refused := f.call(t, 2); allowed != 0 || refused.Context["message"] != meter.Unavailable ||
+		refused.Context["retryAfter"] != "1" || refused.Context["rateLimit"] != nil {
 		t.Fatalf("allowed %d, refusal %+v; want every request refused", allowed, refused)
 	}
 	if !strings.Contains(f.logs.String(), authorizer.MeteringFailed) || strings.Contains(f.logs.String(), f.token2) {

@@ -23,6 +23,9 @@ type Store interface {
 const (
 	RateLimited = "rate limit exceeded"
 	Exhausted   = "quota exhausted"
+	// Unavailable: the store could not be asked for counts (a throttled
+	// or failing write), so the request is refused: metering fails closed.
+	Unavailable = "metering unavailable; retry"
 )
 
 // Plan is what one authorized request spends: one count of each limit
