@@ -138,16 +138,19 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		suppressPublic(method)
 	}
 
-	// Gateway responses: none is customized, on purpose. API Gateway's own
-	// bodies ({"message": ...}, application/json) are what the local stack
-	// (shared/local/devstack) reproduces byte for byte, 401 {"message":"Unauthorized"}
-	// and the 403s included, so clients see one behaviour everywhere.
-	// DEFAULT_4XX and DEFAULT_5XX would not help either: API Gateway's
+	// Gateway responses: only ACCESS_DENIED is customized (see
+	// AddAccessDeniedResponse): it carries the authorizer's reason and, over
+	// a limit, Retry-After. The others keep API Gateway's own bodies
+	// ({"message": ...}, application/json), which the local stack
+	// (shared/local/devstack) reproduces byte for byte, 401
+	// {"message":"Unauthorized"} included, so clients see one behaviour
+	// everywhere. DEFAULT_4XX and DEFAULT_5XX would not help: API Gateway's
 	// defaults for them already have that shape and content type, and a
 	// customized DEFAULT_4XX/5XX replaces the body of every response type of
-	// its class that has no customization of its own (UNAUTHORIZED,
-	// ACCESS_DENIED, AUTHORIZER_CONFIGURATION_ERROR's {"message":null}, ...),
-	// which would part from the local stack.
+	// its class that has no customization of its own
+	// (AUTHORIZER_CONFIGURATION_ERROR's {"message":null}, ...), which would
+	// part from the local stack.
+	AddAccessDeniedResponse(this, api)
 	//
 	// Request size: API Gateway accepts payloads up to 10 MB and REST APIs
 	// cannot lower that (no setting, no gateway response changes it). The

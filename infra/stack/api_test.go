@@ -106,9 +106,22 @@ func TestAPIRoutes(t *testing.T) {
 			check(t, func() {
 				tpl.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(float64(len(tc.fns)+1)))
 			})
-			// API Gateway's default 401/403 bodies, which the local stack
-			// reproduces, are not replaced.
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::GatewayResponse"), jsii.Number(0)) })
+			// One gateway response is customized, the 403 of a denied
+			// request, to show the authorizer's reason and Retry-After as the
+			// local stack does; API Gateway's other defaults, which the local
+			// stack reproduces, are kept.
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::GatewayResponse"), jsii.Number(1)) })
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
+					"ResponseType": "ACCESS_DENIED", "StatusCode": "403",
+					"ResponseParameters": map[string]any{
+						"gatewayresponse.header.Retry-After":      "context.authorizer.retryAfter",
+						"gatewayresponse.header.RateLimit":        "context.authorizer.rateLimit",
+						"gatewayresponse.header.RateLimit-Policy": "context.authorizer.rateLimitPolicy",
+					},
+					"ResponseTemplates": map[string]any{"application/json": `{"message":"$context.authorizer.message"}`},
+				})
+			})
 		})
 	}
 }

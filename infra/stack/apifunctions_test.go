@@ -28,10 +28,12 @@ func TestAPIFunctions(t *testing.T) {
 		actions   []string
 		resources []any
 	}{
-		// Two statements, each on the base table: GetItem, and UpdateItem
-		// under the conditions TestLeastPrivilegeConditions checks.
+		// Five statements, each on the base table: GetItem, and UpdateItem
+		// of lastUsedAt and of the three metering writes, under the
+		// conditions TestLeastPrivilegeConditions checks.
 		{"authorizer: GetItem and UpdateItem on the base table", f.Authorizer,
-			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []any{tableArn, tableArn}},
+			[]string{"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem"},
+			[]any{tableArn, tableArn, tableArn, tableArn, tableArn}},
 		{"issuekeys: read and write data, indexes included", f.IssueKeys, readWrite, []any{tableArn, indexArn}},
 		{"token: read and write data, indexes included", f.Token, readWrite, []any{tableArn, indexArn}},
 		// Two statements, each on the base table (no index, no Query or

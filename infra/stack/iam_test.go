@@ -33,6 +33,30 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
 			},
 		}},
+		{"authorizer: UpdateItem of rate-limit counters, the count and its TTL only", f.Authorizer, map[string]any{
+			"Action": "dynamodb:UpdateItem", "Effect": "Allow",
+			"Condition": map[string]any{
+				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []any{"P#*#RATE#*"}},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"PK", "SK", "used", "ttl"}},
+				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "UPDATED_NEW"},
+			},
+		}},
+		{"authorizer: UpdateItem of quota balances on keys and clients only", f.Authorizer, map[string]any{
+			"Action": "dynamodb:UpdateItem", "Effect": "Allow",
+			"Condition": map[string]any{
+				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []any{"P#*#KEY#*", "P#*#CRED#*"}},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"PK", "SK", "quotaRemaining", "quotaPeriod"}},
+				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
+			},
+		}},
+		{"authorizer: UpdateItem of usage counts only", f.Authorizer, map[string]any{
+			"Action": "dynamodb:UpdateItem", "Effect": "Allow",
+			"Condition": map[string]any{
+				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []any{"P#*#USAGE#*"}},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"PK", "SK", "authorized", "refused", "ttl"}},
+				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
+			},
+		}},
 		{"authorizer: kms:Decrypt of SAS keys only", f.Authorizer, map[string]any{
 			"Action": "kms:Decrypt", "Effect": "Allow", "Condition": purpose("sas/*"),
 		}},

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/access"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -188,4 +190,30 @@ func validateAuthorizerCache(ttl time.Duration, sources []string) error {
 		seen[s] = true
 	}
 	return nil
+}
+
+// AddAccessDeniedResponse customizes api's ACCESS_DENIED response (the 403
+// of a request the authorizer denies) to show the Tollgate authorizer's
+// context: the body {"message": context.authorizer.message} ("rate limit
+// exceeded", "quota exhausted", or API Gateway's own explicit-deny text)
+// and the Retry-After, RateLimit and RateLimit-Policy headers, set only
+// over a limit. A Lambda REQUEST authorizer cannot choose a status code,
+// so a request over a limit is a 403, not a 429. NewAPI adds it; an API of
+// another team guarded by NewTollgateAuthorizer needs it too, or its
+// clients get API Gateway's default 403 without the reason or
+// Retry-After. The local stack maps the same keys.
+func AddAccessDeniedResponse(scope constructs.Construct, api awsapigateway.IRestApi) awsapigateway.GatewayResponse {
+	headers := map[string]*string{}
+	for header, key := range access.DeniedHeaders {
+		headers[header] = jsii.String("context.authorizer." + key)
+	}
+	return awsapigateway.NewGatewayResponse(scope, jsii.String("AccessDenied"), &awsapigateway.GatewayResponseProps{
+		RestApi:         api,
+		Type:            awsapigateway.ResponseType_ACCESS_DENIED(),
+		StatusCode:      jsii.String("403"),
+		ResponseHeaders: &headers,
+		Templates: &map[string]*string{
+			"application/json": jsii.String(`{"message":"$context.authorizer.` + access.ContextMessage + `"}`),
+		},
+	})
 }

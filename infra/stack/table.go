@@ -69,27 +69,33 @@ var TouchedAttributes = []string{dynamo.AttrPK, dynamo.AttrSK, "lastUsedAt"}
 // TouchKey updates: P#<project>#KEY#<keyId>.
 const TouchedLeadingKeys = "P#*#KEY#*"
 
-// GrantLookup lets grantee read a credential with GetItem and stamp an API
-// key's lastUsedAt with UpdateItem, on the base table only (no Query, no
-// index access): the authorizer's access. The UpdateItem is conditioned so
-// that it reaches nothing else: only items whose partition key is an API
-// key's (dynamodb:LeadingKeys), only TouchedAttributes
-// (dynamodb:Attributes) and no values returned (dynamodb:ReturnValues).
+// GrantLookup lets grantee read a credential with GetItem, stamp an API
+// key's lastUsedAt and make the metering writes with UpdateItem, on the
+// base table only (no Query, no index access): the authorizer's access.
+// Each UpdateItem statement is conditioned so that it reaches nothing
+// else: only its partition keys (dynamodb:LeadingKeys), only its
+// attributes (dynamodb:Attributes) and only the values it asks back
+// (dynamodb:ReturnValues): lastUsedAt on API key records
+// (TouchedAttributes), and each of dynamo.MeterWrites.
 func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
 		Actions:      jsii.Strings("dynamodb:GetItem"),
 		ResourceArns: jsii.Strings(*t.Table.TableArn()),
 	})
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:UpdateItem"),
-		Resources: jsii.Strings(*t.Table.TableArn()),
-		Conditions: &map[string]any{
-			"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []string{TouchedLeadingKeys}},
-			"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": TouchedAttributes},
-			"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
-		},
-	}))
+	writes := append([]dynamo.MeterWrite{{LeadingKeys: []string{TouchedLeadingKeys}, Attributes: TouchedAttributes, ReturnValues: "NONE"}},
+		dynamo.MeterWrites...)
+	for _, w := range writes {
+		grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("dynamodb:UpdateItem"),
+			Resources: jsii.Strings(*t.Table.TableArn()),
+			Conditions: &map[string]any{
+				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": w.LeadingKeys},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": w.Attributes},
+				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": w.ReturnValues},
+			},
+		}))
+	}
 }
 
 // GrantData lets fn read and write data, indexes included

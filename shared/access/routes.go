@@ -28,6 +28,7 @@ var Routes = []Route{
 	{"PATCH", "/v1/keys/{keyId}", "credentials:write", "", FnIssueKeys},
 	{"DELETE", "/v1/keys/{keyId}", "credentials:write", "", FnIssueKeys},
 	{"POST", "/v1/keys/{keyId}/rotate", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/keys/{keyId}/usage", "credentials:read", "", FnIssueKeys},
 
 	{"GET", "/v1/tokens/jwt", "credentials:read", "", FnIssueKeys},
 	{"POST", "/v1/tokens/jwt", "credentials:write", "", FnIssueKeys},
@@ -43,6 +44,7 @@ var Routes = []Route{
 	{"GET", "/v1/clients/{clientId}", "credentials:read", "", FnIssueKeys},
 	{"PATCH", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 	{"POST", "/v1/clients/{clientId}/secret", "credentials:write", "", FnIssueKeys},
+	{"GET", "/v1/clients/{clientId}/usage", "credentials:read", "", FnIssueKeys},
 	{"DELETE", "/v1/clients/{clientId}", "credentials:write", "", FnIssueKeys},
 
 	{"GET", "/v1/users/{userId}/certificate", "certificates:read", "", FnCertificates},

@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/apikey"
@@ -48,7 +46,7 @@ func (m apiKeys) decide(ctx context.Context, _ presented, h secret.Hash, now tim
 	// constant time guards against a store answering with another record.
 	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
 	if match && owner != nil && k.Status == apikey.Active && k.ProjectID == m.opt.ProjectID {
-		d.principal = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner)
+		d.principal, d.plan = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner), plan(k.ID, k.Limits, owner)
 	}
 	return d, fetched, nil
 }
@@ -70,37 +68,7 @@ func (a *Authorizer) touch(ctx context.Context, keyID string, now time.Time) {
 	if !due {
 		return
 	}
-	a.pending.Add(1)
-	go func() {
-		defer a.pending.Done()
-		defer a.recoverTouch(keyID)
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.opt.StoreTimeout)
-		defer cancel()
-		if err := a.store.TouchKey(sctx, a.opt.ProjectID, keyID, now, TouchInterval); err != nil {
-			a.opt.Logger.Warn("authorizer: recording lastUsedAt failed", "credentialId", keyID, "error", err)
-		}
-	}()
+	a.inBackground(ctx, "recording lastUsedAt", keyID, func(ctx context.Context) error {
+		return a.store.TouchKey(ctx, a.opt.ProjectID, keyID, now, TouchInterval)
+	})
 }
-
-// recoverTouch, deferred by a background lastUsedAt write, keeps its panic
-// from ending the process: it counts and logs it, naming the key by id. The
-// panic's value is not logged (a store's could hold anything); a runtime
-// error's text and the stack are.
-func (a *Authorizer) recoverTouch(keyID string) {
-	r := recover()
-	if r == nil {
-		return
-	}
-	a.panics.Add(1)
-	what := fmt.Sprintf("%T", r)
-	if re, ok := r.(runtime.Error); ok {
-		what = re.Error()
-	}
-	a.opt.Logger.Error("authorizer: recording lastUsedAt panicked", "credentialId", keyID, "panic", what, "stack", string(debug.Stack()))
-}
-
-// Panics is how many background lastUsedAt writes panicked.
-func (a *Authorizer) Panics() int64 { return a.panics.Load() }
-
-// Wait blocks until the background lastUsedAt writes have finished.
-func (a *Authorizer) Wait() { a.pending.Wait() }

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -31,6 +32,8 @@ type Store interface {
 	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
+	meter.Store // leases of rate-limit counts and quota credits
+	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
 }
 
 // ErrUnauthorized is the error API Gateway turns into 401: its text must
@@ -66,10 +69,11 @@ type Authorizer struct {
 	store   Store
 	methods [kinds]method // by the kind of credential presented
 	caches
+	meter   *meter.Meter
 	touchMu sync.Mutex
 	touched map[string]time.Time
-	pending sync.WaitGroup // lastUsedAt writes under way
-	panics  atomic.Int64   // lastUsedAt writes that panicked (recovered)
+	pending sync.WaitGroup // background writes (lastUsedAt, usage counts) under way
+	panics  atomic.Int64   // background writes that panicked (recovered)
 }
 
 // method is one kind of credential (apikey.go, jwt.go, sas.go,
@@ -90,8 +94,9 @@ type decision struct {
 	principal *access.Principal
 	expiresAt *time.Time // the credential's own expiry
 	keyID     string
-	prefix    string // the ARN prefix the response was built for
-	cnf       string // a JWT's x5t#S256 confirmation: the certificate it is bound to
+	prefix    string      // the ARN prefix the response was built for
+	cnf       string      // a JWT's x5t#S256 confirmation: the certificate it is bound to
+	plan      *meter.Plan // what an authorized request spends; nil: nothing
 	response  events.APIGatewayCustomAuthorizerResponse
 }
 
@@ -100,7 +105,8 @@ func New(s Store, opt Options) *Authorizer {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Authorizer{opt: opt, store: s, caches: newCaches(s, opt), touched: map[string]time.Time{}}
+	a := &Authorizer{opt: opt, store: s, caches: newCaches(s, opt), touched: map[string]time.Time{},
+		meter: meter.New(s, opt.ProjectID, opt.CacheTTL, opt.StoreTimeout)}
 	a.methods = [kinds]method{kindAPIKey: apiKeys{a}, kindJWT: jwts{a}, kindSAS: sasTokens{a}, kindCert: certificates{a}}
 	return a
 }
@@ -151,7 +157,15 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if route, ok := a.opt.Routes.Lookup(req.HTTPMethod, req.Resource); !ok || !route.Permits(*d.principal) {
 		a.opt.Logger.Info("authorizer: missing scope", "credentialId", d.principal.CredentialID,
 			"method", req.HTTPMethod, "resource", req.Resource)
-		return response(*d.principal, a.routes(prefix, *d.principal), req.MethodArn), nil
+		if d.plan != nil {
+			a.record(ctx, d.plan.Credential, now, false)
+		}
+		return refusal(*d.principal, a.routes(prefix, *d.principal), req.MethodArn, nil), nil
+	}
+	if d.plan != nil {
+		if over := a.spend(ctx, d.plan, now); over != nil {
+			return refusal(*d.principal, a.routes(prefix, *d.principal), req.MethodArn, over), nil
+		}
 	}
 	if d.prefix != prefix {
 		return response(*d.principal, a.routes(prefix, *d.principal), ""), nil
@@ -188,6 +202,16 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 	}
 	a.decisions.put(h, d, now, fetched.Add(a.opt.CacheTTL))
 	return d, nil
+}
+
+// plan is what a request by credentialID spends, nil if nothing: one
+// count of the credential's own limits and of its owner's rate limit.
+func plan(credentialID string, l meter.Limits, owner *user.User) *meter.Plan {
+	p := &meter.Plan{Credential: credentialID, Rate: l.Rate, Quota: l.Quota, Owner: owner.ID, OwnerRate: owner.RateLimit}
+	if !p.Metered() {
+		return nil
+	}
+	return p
 }
 
 // principal is the one place a credential becomes a principal: the

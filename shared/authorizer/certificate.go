@@ -7,6 +7,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/secret"
 )
 
@@ -40,7 +41,7 @@ func (m certificates) decide(ctx context.Context, p presented, _ secret.Hash, no
 	}
 	if owner != nil {
 		d.expiresAt = &b.NotAfter
-		d.principal = m.principal(credential.TypeCertificate, b.Thumbprint, nil, owner)
+		d.principal, d.plan = m.principal(credential.TypeCertificate, b.Thumbprint, nil, owner), plan(b.Thumbprint, meter.Limits{}, owner)
 	}
 	return d, fetched, nil
 }

@@ -54,6 +54,7 @@ func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.T
 	}
 	if owner != nil {
 		d.principal = narrow(m.principal(credential.TypeJWT, s.ID, s.Scopes, owner), claims, s.Kind)
+		d.plan = plan(s.ID, s.Limits, owner)
 	}
 	return d, fetched, nil
 }

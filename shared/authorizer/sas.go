@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/secret"
 )
@@ -45,7 +46,7 @@ func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now t
 		return nil, now, err
 	}
 	if owner != nil {
-		d.principal = m.principal(credential.TypeSAS, t.Identifier, nil, owner)
+		d.principal, d.plan = m.principal(credential.TypeSAS, t.Identifier, nil, owner), plan(t.Identifier, meter.Limits{}, owner)
 	}
 	return d, fetched, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -61,6 +62,7 @@ type Store interface {
 	GetCertificateByOwner(ctx context.Context, projectID, owner string) (certbind.Binding, error)
 	UnbindCertificate(context.Context, certbind.Binding) error
 	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
+	ListUsage(ctx context.Context, projectID, credentialID string, since time.Time) ([]meter.Usage, error)
 }
 
 // route serves one method of one resource for an authenticated caller.
@@ -137,6 +139,7 @@ func New(s Store, opt Options) *Handler {
 		"PATCH /v1/keys/{keyId}":                h.updateKey,
 		"DELETE /v1/keys/{keyId}":               h.deleteKey,
 		"POST /v1/keys/{keyId}/rotate":          h.rotateKey,
+		"GET /v1/keys/{keyId}/usage":            h.keyUsage,
 		"GET /v1/tokens/jwt":                    h.listCredentials(h.listJWTs),
 		"POST /v1/tokens/jwt":                   h.createJWT,
 		"GET /v1/tokens/jwt/{tokenId}":          h.getSession(credential.KindJWT, "tokenId"),
@@ -150,6 +153,7 @@ func New(s Store, opt Options) *Handler {
 		"GET /v1/clients/{clientId}":            h.getSession(credential.KindClient, "clientId"),
 		"PATCH /v1/clients/{clientId}":          h.updateClient,
 		"POST /v1/clients/{clientId}/secret":    h.rotateClientSecret,
+		"GET /v1/clients/{clientId}/usage":      h.clientUsage,
 		"DELETE /v1/clients/{clientId}":         h.revokeSession(credential.KindClient, "clientId"),
 		"GET /v1/users/{userId}/certificate":    h.getCertificate,
 		"PUT /v1/users/{userId}/certificate":    h.putCertificate,

@@ -120,3 +120,9 @@ type Limits struct {
 	Rate  *RateLimit
 	Quota *Quota
 }
+
+// Usage is what the authorizer decided on one credential in one hour.
+type Usage struct {
+	Hour                time.Time
+	Authorized, Refused int64
+}

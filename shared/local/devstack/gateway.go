@@ -98,21 +98,22 @@ func (g *Gateway) build() {
 type gatewayResponse struct {
 	status    int
 	body      string
-	errorType string // x-amzn-ErrorType, "" for none
+	errorType string            // x-amzn-ErrorType, "" for none
+	headers   map[string]string // mapped into the response, besides those
 }
 
 // API Gateway's default gateway responses.
 var (
-	missingToken       = gatewayResponse{http.StatusForbidden, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException"}
-	unauthorized       = gatewayResponse{http.StatusUnauthorized, `{"message":"Unauthorized"}`, "UnauthorizedException"}
-	deniedExplicitly   = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"}
-	denied             = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource"}`, "AccessDeniedException"}
-	authorizerFailure  = gatewayResponse{http.StatusInternalServerError, `{"message":null}`, "AuthorizerConfigurationException"}
-	integrationFailure = gatewayResponse{http.StatusBadGateway, `{"message": "Internal server error"}`, "InternalServerErrorException"}
-	integrationTimeOut = gatewayResponse{http.StatusGatewayTimeout, `{"message": "Endpoint request timed out"}`, ""}
-	tooLarge           = gatewayResponse{http.StatusRequestEntityTooLarge, `{"message":"Request Too Long"}`, ""}
-	uriTooLong         = gatewayResponse{http.StatusRequestURITooLong, `{"message":"Request-URI Too Long"}`, ""}
-	badRequest         = gatewayResponse{http.StatusBadRequest, `{"message":"Bad Request"}`, ""}
+	missingToken       = gatewayResponse{http.StatusForbidden, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException", nil}
+	unauthorized       = gatewayResponse{http.StatusUnauthorized, `{"message":"Unauthorized"}`, "UnauthorizedException", nil}
+	deniedExplicitly   = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException", nil}
+	denied             = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource"}`, "AccessDeniedException", nil}
+	authorizerFailure  = gatewayResponse{http.StatusInternalServerError, `{"message":null}`, "AuthorizerConfigurationException", nil}
+	integrationFailure = gatewayResponse{http.StatusBadGateway, `{"message": "Internal server error"}`, "InternalServerErrorException", nil}
+	integrationTimeOut = gatewayResponse{http.StatusGatewayTimeout, `{"message": "Endpoint request timed out"}`, "", nil}
+	tooLarge           = gatewayResponse{http.StatusRequestEntityTooLarge, `{"message":"Request Too Long"}`, "", nil}
+	uriTooLong         = gatewayResponse{http.StatusRequestURITooLong, `{"message":"Request-URI Too Long"}`, "", nil}
+	badRequest         = gatewayResponse{http.StatusBadRequest, `{"message":"Bad Request"}`, "", nil}
 )
 
 func (gr gatewayResponse) write(w http.ResponseWriter) int {
@@ -120,6 +121,9 @@ func (gr gatewayResponse) write(w http.ResponseWriter) int {
 	h.Set("Content-Type", "application/json")
 	if gr.errorType != "" {
 		h.Set("x-amzn-ErrorType", gr.errorType)
+	}
+	for k, v := range gr.headers {
+		h.Set(k, v)
 	}
 	w.WriteHeader(gr.status)
 	_, _ = io.WriteString(w, gr.body)
@@ -264,11 +268,8 @@ func (g *Gateway) authorize(q *request, log *slog.Logger) (map[string]any, *gate
 		log.Error("gateway: authorizer response refused", slog.String("error", err.Error()))
 		return nil, &authorizerFailure
 	}
-	switch d {
-	case explicitDeny:
-		return nil, &deniedExplicitly
-	case implicitDeny:
-		return nil, &denied
+	if d != allowed {
+		return nil, accessDenied(d, ctx)
 	}
 	ctx["integrationLatency"] = latency.Milliseconds()
 	return ctx, nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tollgate/tollgate/shared/access"
+
 	"github.com/aws/aws-lambda-go/events"
 )
 
@@ -144,4 +146,29 @@ func authorizerContext(resp events.APIGatewayCustomAuthorizerResponse) (map[stri
 	}
 	out["principalId"] = resp.PrincipalID
 	return out, nil
+}
+
+// accessDenied is the 403 for decision d with the authorizer's context
+// ctx, mapped as the Tollgate API maps it (infra/stack's
+// AddAccessDeniedResponse): the body's message and, when the context has
+// them, the headers of access.DeniedHeaders. A context without a message
+// (another authorizer's) gets API Gateway's own.
+func accessDenied(d decision, ctx map[string]any) *gatewayResponse {
+	gr := denied
+	if d == explicitDeny {
+		gr = deniedExplicitly
+	}
+	if msg, _ := ctx[access.ContextMessage].(string); msg != "" {
+		body, _ := json.Marshal(map[string]string{"message": msg})
+		gr.body = string(body)
+	}
+	for header, k := range access.DeniedHeaders {
+		if v, _ := ctx[k].(string); v != "" {
+			if gr.headers == nil {
+				gr.headers = map[string]string{}
+			}
+			gr.headers[header] = v
+		}
+	}
+	return &gr
 }

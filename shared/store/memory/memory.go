@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/audit"
 	"github.com/tollgate/tollgate/shared/certbind"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/store"
@@ -33,13 +34,15 @@ type Store struct {
 	sessions     map[projectKey]sessionRecord
 	refresh      map[projectKey]refresh.Token // project+hash
 	failures     map[throttleKey]int
-	sas          owned[sas.Sealed]       // by identifier
-	certs        owned[certbind.Binding] // by thumbprint
-	assertions   map[projectKey]bool     // project+issuer#jti seen
-	swept        map[projectKey]bool     // sessions the sweep has handled
-	notified     map[projectKey]bool     // credentials told credential.expiring
-	cursors      map[string]time.Time    // sweep cursor per project
-	auditLog     []audit.Record          // audit records, in write order
+	sas          owned[sas.Sealed]          // by identifier
+	certs        owned[certbind.Binding]    // by thumbprint
+	assertions   map[projectKey]bool        // project+issuer#jti seen
+	swept        map[projectKey]bool        // sessions the sweep has handled
+	notified     map[projectKey]bool        // credentials told credential.expiring
+	cursors      map[string]time.Time       // sweep cursor per project
+	auditLog     []audit.Record             // audit records, in write order
+	rates        map[counterKey]int64       // rate-limit counts per window
+	usage        map[counterKey]meter.Usage // usage counts per hour
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64
@@ -55,6 +58,7 @@ func New() *Store {
 		certs:      newOwned("certificate", func(b certbind.Binding) certbind.Binding { b.DER = clone(b.DER); return b }),
 		assertions: map[projectKey]bool{},
 		swept:      map[projectKey]bool{}, notified: map[projectKey]bool{}, cursors: map[string]time.Time{},
+		rates: map[counterKey]int64{}, usage: map[counterKey]meter.Usage{},
 	}
 }
 

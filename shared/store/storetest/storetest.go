@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -76,6 +77,9 @@ type Store interface {
 	UnbindCertificate(context.Context, certbind.Binding) error
 	ListAudit(ctx context.Context, projectID, targetID string, since, now time.Time, p store.Page) ([]audit.Record, string, error)
 	sweep.Store // the expiry index
+	meter.Store // rate-limit and quota leases
+	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
+	ListUsage(ctx context.Context, projectID, credentialID string, since time.Time) ([]meter.Usage, error)
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -210,6 +214,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"KeyLimitsRotated", keyLimitsRotated},
 		{"ClientLimits", clientLimits},
 		{"UserRateLimit", userRateLimit},
+		{"RateLeases", rateLeases},
+		{"QuotaLeases", quotaLeases},
+		{"UsageCounts", usageCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
