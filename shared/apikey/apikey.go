@@ -87,8 +87,11 @@ func (k Key) ExpiredAt(now time.Time) bool {
 
 // Rotate issues old's successor (same name, scopes, owner, expiry and
 // limits) and returns old ending after overlap, or at its own expiry if
-// that is sooner. The successor's quota starts at old's balance at now;
-// old keeps its own balance, spent apart, for the overlap.
+// that is sooner. The quota's balance moves: the successor starts with
+// old's balance at now, and old is left with none of its own (the store
+// writes that on condition that the balance is still as read); during the
+// overlap the authorizer meters old against its successor, so the two
+// share one balance and one rate limit.
 func Rotate(old Key, now time.Time, overlap time.Duration) (ended, successor Key, token string, err error) {
 	if old.RotatedTo != "" {
 		return Key{}, Key{}, "", ErrRotated

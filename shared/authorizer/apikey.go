@@ -46,7 +46,13 @@ func (m apiKeys) decide(ctx context.Context, _ presented, h secret.Hash, now tim
 	// constant time guards against a store answering with another record.
 	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
 	if match && owner != nil && k.Status == apikey.Active && k.ProjectID == m.opt.ProjectID {
-		d.principal, d.plan = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner), plan(k.ID, k.Limits, owner)
+		// A rotated key, in its overlap, spends its successor's counts:
+		// rotating never doubles a limit (apikey.Rotate moved the balance).
+		metered := k.ID
+		if k.RotatedTo != "" {
+			metered = k.RotatedTo
+		}
+		d.principal, d.plan = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner), plan(metered, k.Limits, owner)
 	}
 	return d, fetched, nil
 }

@@ -226,3 +226,37 @@ func BenchmarkWarmMetered(b *testing.B) {
 	}
 	b.ReportMetric(float64(f.leasing.leases.Load()-leases)/float64(b.N), "leases/op")
 }
+
+// TestRotatedKeySharesLimits: during a rotation's overlap the old key and
+// its successor spend one rate limit and one balance, so rotating never
+// doubles what a key may do.
+func TestRotatedKeySharesLimits(t *testing.T) {
+	f := newMeteredFixture(t, meter.Limits{Rate: &meter.RateLimit{Limit: 4, Window: time.Minute},
+		Quota: &meter.Quota{Limit: 100, Remaining: 3}})
+	ctx := context.Background()
+	old, err := f.store.GetKey(ctx, project, f.limited.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, successor, tok, err := apikey.Rotate(old, t0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.RotateKey(ctx, ended, successor); err != nil {
+		t.Fatal(err)
+	}
+	allowed := 0
+	for _, key := range []string{f.token2, tok, f.token2, tok, f.token2} {
+		req := whoami(map[string]string{"x-api-key": key})
+		resp, err := f.auth.Handle(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if effect(resp, req.MethodArn) == authorizer.Allow {
+			allowed++
+		}
+	}
+	if allowed != 3 {
+		t.Fatalf("old key and successor together passed %d, want the 3 credits they share", allowed)
+	}
+}

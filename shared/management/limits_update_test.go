@@ -197,8 +197,9 @@ func TestUpdateClientLimits(t *testing.T) {
 }
 
 // TestRotatedKeyLimits: a key's successor carries its rate limit and
-// quota, with the balance the old key had at the rotation; the old key
-// keeps its own balance for the overlap.
+// quota, with the balance the old key had at the rotation, which moves:
+// the old key is left with none of its own (during the overlap the
+// authorizer meters it against the successor).
 func TestRotatedKeyLimits(t *testing.T) {
 	f := newFixture(t)
 	id := f.create(t, "alice", "/v1/keys", `{"name":"ci","rateLimit":`+rateJSON+`,"quota":{"limit":100,"remaining":30,"refill":{"amount":10,"interval":"hour"}}}`).str(t, "keyId")
@@ -213,7 +214,7 @@ func TestRotatedKeyLimits(t *testing.T) {
 	if q := successor.Limits.Quota; q.Remaining != 60 || !q.Period.Equal(f.clock.Now().Truncate(time.Hour)) {
 		t.Errorf("successor's stored quota %+v", q)
 	}
-	if old := f.storedKey(t, id); old.Limits.Quota.Remaining != 30 || old.Limits.Rate == nil {
+	if old := f.storedKey(t, id); old.Limits.Quota.Remaining != 0 || old.Limits.Rate == nil {
 		t.Errorf("old key's stored limits %+v %+v", old.Limits.Rate, old.Limits.Quota)
 	}
 }

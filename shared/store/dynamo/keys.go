@@ -150,6 +150,11 @@ func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem 
 		if rotate {
 			u.setTo("expiresAt", str(formatOptTime(k.ExpiresAt)))
 			u.setTo("rotatedTo", str(k.RotatedTo))
+			if q := k.Limits.Quota; q != nil && record {
+				// The balance moved to the successor, as it was read.
+				u.setTo(attrQuotaRemaining, number(0))
+				u.values[":readRemaining"] = number(q.Remaining)
+			}
 		} else {
 			u.setTo("name", str(k.Name))
 			u.setTo("status", str(string(k.Status)))
@@ -161,6 +166,9 @@ func (s *Store) keyUpdates(k apikey.Key, rotate bool) []types.TransactWriteItem 
 			delete(u.values, ":ver")
 		} else if rotate {
 			cond += " AND attribute_not_exists(#rotatedTo)"
+			if k.Limits.Quota != nil {
+				cond += " AND #" + attrQuotaRemaining + " = :readRemaining"
+			}
 			gsiPK, gsiSK := expiryIndex(k.ProjectID, k.ExpiresAt, credential.TypeAPIKey, k.ID)
 			u.setTo(AttrGSI2PK, str(gsiPK))
 			u.setTo(AttrGSI2SK, str(gsiSK))
@@ -185,8 +193,9 @@ func (s *Store) UpdateKey(ctx context.Context, k apikey.Key) error {
 
 // RotateKey ends old (its new ExpiresAt and RotatedTo already set) and
 // stores its successor, in one transaction, on condition that old is still
-// at old.Version and not rotated; ErrConflict if it changed or was rotated
-// concurrently, ErrNotFound if it was deleted.
+// at old.Version, not rotated, and its quota's balance still as read (it
+// moves to the successor: old is left with none); ErrConflict if it changed
+// or was rotated or spent concurrently, ErrNotFound if it was deleted.
 func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error {
 	puts, err := s.keyPuts(successor)
 	if err != nil {

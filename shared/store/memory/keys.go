@@ -103,13 +103,19 @@ func (s *Store) RotateKey(ctx context.Context, old, successor apikey.Key) error 
 		if err := asRead(cur.Version, old.Version, "key "+old.ID); err != nil {
 			return err
 		}
-		if cur.RotatedTo != "" {
+		moved := cur.Limits.Quota != nil && old.Limits.Quota != nil
+		if cur.RotatedTo != "" || moved && cur.Limits.Quota.Remaining != old.Limits.Quota.Remaining {
 			return fmt.Errorf("key %s: %w", old.ID, store.ErrConflict)
 		}
 		if err := s.createKey(successor); err != nil {
 			return err
 		}
 		cur.ExpiresAt, cur.RotatedTo = old.ExpiresAt, old.RotatedTo
+		if moved { // the balance moved to the successor
+			q := *cur.Limits.Quota
+			q.Remaining = 0
+			cur.Limits.Quota = &q
+		}
 		cur.Version++
 		s.keys[projectKey{old.ProjectID, old.ID}] = cloneKey(cur)
 		return nil

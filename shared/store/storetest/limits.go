@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -129,7 +130,9 @@ func keyLimits(t *testing.T, s Store, p string) {
 }
 
 // keyLimitsRotated: a successor stored by RotateKey carries its limits and
-// balance; the old key keeps its own.
+// balance; the balance moved, so the old key is left with none, and a
+// rotation that read a balance since spent (by an authorizer's lease,
+// which moves no version) is ErrConflict and writes nothing.
 func keyLimitsRotated(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k, _ := newKey(t, p, "usr_a", t0, nil)
@@ -138,6 +141,19 @@ func keyLimitsRotated(t *testing.T, s Store, p string) {
 	k.Version = 1
 	ended, successor, _, err := apikey.Rotate(k, t0.Add(time.Minute), time.Hour)
 	must(t, err)
+	leased, err := s.LeaseQuota(ctx, p, k.ID, k.Limits.Quota.Period, t0, 1)
+	must(t, err)
+	if leased != 1 {
+		t.Fatalf("leased %d credits, want 1", leased)
+	}
+	wantErr(t, s.RotateKey(ctx, ended, successor), store.ErrConflict)
+	if _, err := s.GetKey(ctx, p, successor.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a refused rotation stored its successor")
+	}
+	k, err = s.GetKey(ctx, p, k.ID)
+	must(t, err)
+	ended, successor, _, err = apikey.Rotate(k, t0.Add(time.Minute), time.Hour)
+	must(t, err)
 	successor.Limits.Quota.Remaining = 42
 	must(t, s.RotateKey(ctx, ended, successor))
 	got, err := s.GetKey(ctx, p, successor.ID)
@@ -145,7 +161,9 @@ func keyLimitsRotated(t *testing.T, s Store, p string) {
 	wantLimits(t, "successor", got.Limits, successor.Limits, true)
 	old, err := s.GetKey(ctx, p, k.ID)
 	must(t, err)
-	wantLimits(t, "old key", old.Limits, k.Limits, true)
+	none := k.Limits.Clone()
+	none.Quota.Remaining = 0
+	wantLimits(t, "old key", old.Limits, none, true)
 }
 
 // clientLimits: a client's limits and balance are stored on its record,
