@@ -24,8 +24,6 @@ import (
 // quotaRemaining and quotaPeriod.
 const (
 	attrUsed       = "used"
-	attrRemaining  = "quotaRemaining"
-	attrPeriod     = "quotaPeriod"
 	attrAuthorized = "authorized"
 	attrRefused    = "refused"
 	// usageRetention keeps usage counts a day longer than GET …/usage shows.
@@ -70,31 +68,18 @@ func (s *Store) LeaseRate(ctx context.Context, projectID, counted string, window
 	return min(n, limit-(got.Used-n)), nil
 }
 
-// quotaState is a quota as stored on its credential's item.
+// quotaState is a quota as stored on its credential's record: its
+// configuration and balance.
 type quotaState struct {
-	Quota *struct {
-		Limit          int64  `dynamodbav:"limit"`
-		RefillAmount   int64  `dynamodbav:"refillAmount"`
-		RefillInterval string `dynamodbav:"refillInterval"`
-	} `dynamodbav:"quota"`
-	Remaining int64  `dynamodbav:"quotaRemaining"`
-	Period    string `dynamodbav:"quotaPeriod"`
+	limitsItem
 }
 
 // quota is the meter.Quota st holds; nil without one.
 func (st quotaState) quota() (*meter.Quota, error) {
-	if st.Quota == nil {
-		return nil, nil
-	}
-	q := &meter.Quota{Limit: st.Quota.Limit, Remaining: st.Remaining}
-	if st.Quota.RefillInterval != "" {
-		q.Refill = &meter.Refill{Amount: st.Quota.RefillAmount, Interval: meter.Interval(st.Quota.RefillInterval)}
-	}
-	if st.Period != "" {
-		var err error
-		if q.Period, err = parseTime(st.Period); err != nil {
-			return nil, fmt.Errorf("decoding quota period: %w", err)
-		}
+	var p parser
+	q := p.limits(st.limitsItem).Quota
+	if p.err != nil {
+		return nil, fmt.Errorf("decoding quota: %w", p.err)
 	}
 	return q, nil
 }
@@ -127,7 +112,7 @@ func (s *Store) LeaseQuota(ctx context.Context, projectID, credentialID string, 
 	if !ok {
 		return 0, fmt.Errorf("quota of %s: %w", credentialID, store.ErrNotFound)
 	}
-	names := map[string]string{"#rem": attrRemaining, "#per": attrPeriod}
+	names := map[string]string{"#rem": attrQuotaRemaining, "#per": attrQuotaPeriod}
 	values := map[string]types.AttributeValue{":n": number(n)}
 	cond := "#rem >= :n AND "
 	if period.IsZero() {
@@ -174,8 +159,12 @@ func (s *Store) LeaseQuota(ctx context.Context, projectID, credentialID string, 
 // interval starting at current, on condition that its balance and period
 // are still as st read them.
 func refillAndTake(table *string, k item, st quotaState, left int64, current time.Time) *dynamodb.UpdateItemInput {
-	names := map[string]string{"#rem": attrRemaining, "#per": attrPeriod}
-	values := map[string]types.AttributeValue{":left": number(left), ":was": number(st.Remaining)}
+	names := map[string]string{"#rem": attrQuotaRemaining, "#per": attrQuotaPeriod}
+	was := int64(0)
+	if st.Remaining != nil {
+		was = *st.Remaining
+	}
+	values := map[string]types.AttributeValue{":left": number(left), ":was": number(was)}
 	set, cond := "SET #rem = :left", "#rem = :was AND "
 	if !current.IsZero() {
 		set += ", #per = :cur"
@@ -249,6 +238,6 @@ type MeterWrite struct {
 // (LeaseQuota), usage counts (AddUsage).
 var MeterWrites = []MeterWrite{
 	{LeadingKeys: []string{"P#*#RATE#*"}, Attributes: []string{AttrPK, AttrSK, attrUsed, AttrTTL}, ReturnValues: "UPDATED_NEW"},
-	{LeadingKeys: []string{"P#*#KEY#*", "P#*#CRED#*"}, Attributes: []string{AttrPK, AttrSK, attrRemaining, attrPeriod}, ReturnValues: "NONE"},
+	{LeadingKeys: []string{"P#*#KEY#*", "P#*#CRED#*"}, Attributes: []string{AttrPK, AttrSK, attrQuotaRemaining, attrQuotaPeriod}, ReturnValues: "NONE"},
 	{LeadingKeys: []string{"P#*#USAGE#*"}, Attributes: []string{AttrPK, AttrSK, attrAuthorized, attrRefused, AttrTTL}, ReturnValues: "NONE"},
 }
