@@ -28,7 +28,8 @@ func clientsCmd(env *Env, g *globals) *cobra.Command {
 		return clients.remove(c, env, g, id, "Deleted")
 	})
 	return group("clients", "Manage clients (service accounts)", "  tollgate clients create --name svc --scopes echo:read\n  tollgate clients list",
-		create, clients.listCmd(env, g, "List clients", "  tollgate clients list --output json"), get, clientUpdateCmd(env, g), rotate, del)
+		create, clients.listCmd(env, g, "List clients", "  tollgate clients list --output json"), get, clientUpdateCmd(env, g), rotate, del,
+		usageCmd(env, g, "CLIENT_ID", "client", func(id string) string { return "/v1/clients/" + id + "/usage" }))
 }
 
 func clientUpdateCmd(env *Env, g *globals) *cobra.Command {

@@ -38,7 +38,8 @@ func keysCmd(env *Env, g *globals) *cobra.Command {
 		return g.remove(c, env, "/v1/keys/"+id, "keyId", id, "Revoked")
 	})
 	return group("keys", "Manage API keys", "  tollgate keys list\n  tollgate keys create --name ci --scopes echo:read --expires-in 720h",
-		keyCreateCmd(env, g), keyListCmd(env, g), get, keyUpdateCmd(env, g), keyRotateCmd(env, g), activate, deactivate, revoke)
+		keyCreateCmd(env, g), keyListCmd(env, g), get, keyUpdateCmd(env, g), keyRotateCmd(env, g), activate, deactivate, revoke,
+		usageCmd(env, g, "KEY_ID", "key", func(id string) string { return "/v1/keys/" + id + "/usage" }))
 }
 
 // showKey makes a call answering one key and prints it; secret: the
