@@ -15,7 +15,9 @@ import (
 	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/meter"
+	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/store/memory"
+	"github.com/tollgate/tollgate/shared/user"
 )
 
 // leasing is a store that counts metering leases and may fail them.
@@ -258,5 +260,45 @@ func TestRotatedKeySharesLimits(t *testing.T) {
 	}
 	if allowed != 3 {
 		t.Fatalf("old key and successor together passed %d, want the 3 credits they share", allowed)
+	}
+}
+
+// TestOwnerLimitCoversEveryKind: a user's rate limit holds for the
+// credentials that carry no limits of their own: its SAS tokens and its
+// certificate over mutual TLS.
+func TestOwnerLimitCoversEveryKind(t *testing.T) {
+	limit := &meter.RateLimit{Limit: 3, Window: time.Minute}
+	expiry := t0.Add(time.Hour)
+	cases := map[string]func(t *testing.T) (*authorizer.Authorizer, events.APIGatewayCustomAuthorizerRequestTypeRequest){
+		"shared access signature": func(t *testing.T) (*authorizer.Authorizer, events.APIGatewayCustomAuthorizerRequestTypeRequest) {
+			f := newSASFixture(t)
+			f.setOwner(t, func(u *user.User) { u.RateLimit = limit })
+			return f.auth, whoami(map[string]string{"Authorization": sas.Sign(f.cred.Identifier, f.cred.Primary, expiry)})
+		},
+		"certificate": func(t *testing.T) (*authorizer.Authorizer, events.APIGatewayCustomAuthorizerRequestTypeRequest) {
+			f := newCertFixture(t)
+			f.setOwner(t, func(u *user.User) { u.RateLimit = limit })
+			return f.auth, overMTLS(f.pem, nil)
+		},
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			a, req := setup(t)
+			allowed := 0
+			for range 5 {
+				resp, err := a.Handle(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if effect(resp, req.MethodArn) == authorizer.Allow {
+					allowed++
+				} else if resp.Context["message"] != meter.RateLimited {
+					t.Fatalf("refusal %v", resp.Context)
+				}
+			}
+			if allowed != 3 {
+				t.Fatalf("allowed %d, want the owner's 3", allowed)
+			}
+		})
 	}
 }
