@@ -589,7 +589,7 @@ func TestEvents(t *testing.T) {
 		case "token":
 			runSample(t, path, name, "tokenWant", tokenWant, runToken)
 		case "sweeper":
-			t.Run(path, func(t *testing.T) { runSweeper(t, path) })
+			runSample(t, path, name, "sweeperWant", sweeperWant, runSweeper)
 		default:
 			t.Errorf("%s: no handler is known for folder %q", path, dir)
 		}
@@ -602,6 +602,7 @@ func TestEvents(t *testing.T) {
 	rowsHaveFiles(t, found, "issuekeys", "issuekeysWant", maps.Keys(issuekeysWant))
 	rowsHaveFiles(t, found, "certificates", "certificatesWant", maps.Keys(certificatesWant))
 	rowsHaveFiles(t, found, "token", "tokenWant", maps.Keys(tokenWant))
+	rowsHaveFiles(t, found, "sweeper", "sweeperWant", maps.Keys(sweeperWant))
 }
 
 // rowsHaveFiles fails for every row of the expectations table (its names)
@@ -1280,29 +1281,49 @@ func (o *eventOutbox) Publish(_ context.Context, events []sweep.Event) error {
 	return nil
 }
 
-// runSweeper runs the scheduled sweep the sample triggers, at the sample's
-// time, over the fixtures plus one key that expired an hour before.
-func runSweeper(t *testing.T, path string) {
-	var ev events.EventBridgeEvent
-	decodeStrict(t, path, &ev)
-	if ev.DetailType != "Scheduled Event" || ev.Source != "aws.events" || !ev.Time.Equal(now) {
-		t.Fatalf("not a scheduled event at the fixtures' now: %+v", ev)
+// Fixtures of the sweeper samples: a key that expired an hour before the
+// fixtures' now, and a rate-limited event of alice's read key recorded a
+// minute before.
+const expiredKeyID = "key_0000000000000EXPD"
+
+var rateLimited = meter.Event{Type: meter.EventRateLimited, CredentialID: aliceReadKeyID, Kind: string(credential.TypeAPIKey),
+	Owner: aliceID, Time: now.Add(-time.Minute)}
+
+// sweeperWant is the one event each file in sweeper/ has the sweeper
+// publish: the scheduled event sweeps (and forwards nothing), the forward
+// schedule's input forwards (and sweeps nothing).
+var sweeperWant = map[string]sweep.Event{
+	"scheduled.json": {Type: sweep.EventExpired, CredentialID: expiredKeyID},
+	"forward.json":   {Type: meter.EventRateLimited, CredentialID: aliceReadKeyID, ID: rateLimited.ID()},
+}
+
+// runSweeper runs the sweeper on the sample, at the fixtures' now (a
+// scheduled event's own time), over the fixtures plus the sweeper's.
+func runSweeper(t *testing.T, path string, want sweep.Event) {
+	var in sweep.Trigger
+	decodeStrict(t, path, &in)
+	if in.Action == "" && (in.DetailType != "Scheduled Event" || in.Source != "aws.events" || !in.Time.Equal(now)) {
+		t.Fatalf("not a scheduled event at the fixtures' now: %+v", in)
 	}
 	f := newFixture(t)
+	ctx := context.Background()
 	exp := now.Add(-time.Hour)
-	expired := apikey.Key{ProjectID: project, ID: "key_0000000000000EXPD", Name: "old", Owner: fixtureUsers[0].ID,
+	expired := apikey.Key{ProjectID: project, ID: expiredKeyID, Name: "old", Owner: fixtureUsers[0].ID,
 		Status: apikey.Active, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: &exp}
-	if err := f.store.CreateKey(context.Background(), expired); err != nil {
+	if err := f.store.CreateKey(ctx, expired); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.RecordMeterEvent(ctx, project, rateLimited); err != nil {
 		t.Fatal(err)
 	}
 	out := &eventOutbox{}
-	s := &sweep.Sweeper{Store: f.store, Publisher: out, Clock: clock.NewFake(ev.Time), Options: sweep.Options{ProjectID: project,
+	s := &sweep.Sweeper{Store: f.store, Publisher: out, Clock: clock.NewFake(now), Options: sweep.Options{ProjectID: project,
 		Notice: config.DefaultSweepNotice, Retention: config.DefaultSweepRetention, MaxItems: config.DefaultSweepMaxItems, Lookback: sweep.DefaultLookback}}
-	res, err := s.Handle(context.Background())
-	if err != nil || !res.Complete || res.Expired != 1 {
-		t.Fatalf("sweep = %+v, %v; want exactly the expired key", res, err)
+	res, err := s.Handle(ctx, in)
+	if err != nil || !res.Complete || res.Expired+res.Expiring+res.Forwarded != 1 {
+		t.Fatalf("run = %+v, %v; want exactly one credential handled", res, err)
 	}
-	if len(out.events) != 1 || out.events[0].Type != sweep.EventExpired || out.events[0].CredentialID != expired.ID {
-		t.Fatalf("events = %+v", out.events)
+	if len(out.events) != 1 || out.events[0].Type != want.Type || out.events[0].CredentialID != want.CredentialID || out.events[0].ID != want.ID {
+		t.Fatalf("events = %+v, want one like %+v", out.events, want)
 	}
 }

@@ -19,6 +19,11 @@ import (
 // revoked.
 const RefreshTokenReuseMessage = "oauth: refresh token reuse detected; family revoked"
 
+// MeteringFailedMessage is the "msg" the authorizer logs (slog JSON,
+// shared/authorizer's MeteringFailed) when a metering store call fails and
+// the request is refused.
+const MeteringFailedMessage = "authorizer: metering failed"
+
 // AlarmPeriod is the period of every alarm's metric but SweeperErrors'.
 const AlarmPeriod = 5 // minutes
 
@@ -43,6 +48,8 @@ const (
 	API5XXPeriodsToAlarm = 2
 	// RefreshTokenReuses per period, in one period.
 	RefreshTokenReuses = 1
+	// MeteringFailures per period, in one period.
+	MeteringFailures = 1
 	// SweeperErrors per SweeperAlarmPeriod, in SweeperErrorPeriods
 	// consecutive periods.
 	SweeperErrors       = 1
@@ -56,6 +63,9 @@ type AlarmsProps struct {
 	// TokenLogs is the token function's log group, where the refresh-token
 	// reuse message is counted.
 	TokenLogs awslogs.ILogGroup
+	// AuthorizerLogs is the authorizer's log group, where the metering
+	// failure message is counted.
+	AuthorizerLogs awslogs.ILogGroup
 	// Stage is the API stage whose 5XXError metric is watched.
 	Stage awsapigateway.Stage
 	// Sweeper, when set, is the expiry sweep function whose errors are
@@ -63,9 +73,9 @@ type AlarmsProps struct {
 	Sweeper awslambda.IFunction
 	// Topic, when set, is notified when an alarm fires and when it clears.
 	Topic awssns.ITopic
-	// MetricNamespace of the refresh-token reuse metric; empty means
-	// "Tollgate/<stack name>", so two Tollgate stacks in one account and
-	// region keep separate counts.
+	// MetricNamespace of the metrics counted in logs (refresh-token reuse,
+	// metering failures); empty means "Tollgate/<stack name>", so two
+	// Tollgate stacks in one account and region keep separate counts.
 	MetricNamespace string
 }
 
@@ -77,14 +87,17 @@ type Alarms struct {
 	AuthorizerThrottles awscloudwatch.Alarm
 	API5XX              awscloudwatch.Alarm
 	RefreshTokenReuse   awscloudwatch.Alarm
+	MeteringFailures    awscloudwatch.Alarm
 	// SweeperErrors is nil without AlarmsProps.Sweeper.
 	SweeperErrors awscloudwatch.Alarm
 	// RefreshTokenReuseFilter counts RefreshTokenReuseMessage in TokenLogs.
 	RefreshTokenReuseFilter awslogs.MetricFilter
+	// MeteringFailuresFilter counts MeteringFailedMessage in AuthorizerLogs.
+	MeteringFailuresFilter awslogs.MetricFilter
 }
 
-// NewAlarms declares the alarms. It panics when Authorizer, TokenLogs or
-// Stage is missing.
+// NewAlarms declares the alarms. It panics when Authorizer, TokenLogs,
+// AuthorizerLogs or Stage is missing.
 //
 //   - AuthorizerErrors: at least AuthorizerErrorPercent (50 %) of authorizer
 //     invocations fail in AuthorizerErrorPeriods (3) consecutive 5-minute
@@ -112,17 +125,24 @@ type Alarms struct {
 //     presented again, a likely theft (RFC 9700, section 4.14): the family
 //     is already revoked, the alarm is for someone to look at the user and
 //     the client (the log line names the family).
+//   - MeteringFailures: any MeteringFailedMessage in the authorizer's logs
+//     in a 5-minute period. A metering store call that fails (DynamoDB
+//     throttling or errors, a timeout) refuses the request of a metered
+//     credential: metering fails closed, so the credential's users see 403s
+//     they are owed answers for, and someone must look (the log line names
+//     the credential and the error).
 //   - SweeperErrors (with Sweeper): at least SweeperErrors (1) failed
 //     sweeper invocation (an error returned, a timeout, a crash; Lambda's
 //     retries of a failed run count too) in each of SweeperErrorPeriods (2)
 //     consecutive 1-hour periods. One failed run costs nothing lasting:
-//     the sweep keeps its progress in the table and the next run, at most
-//     an hour later, resumes it. Failing two hours in a row means it is
-//     stuck (a permission, the event bus, a poison item), and expiry
-//     events and notices stop until someone looks.
+//     the sweep and the forward of metering events keep their progress in
+//     the table and the next run (an hour later for a sweep, a minute for
+//     a forward) resumes it. Failing two hours in a row means it is stuck
+//     (a permission, the event bus, a poison item), and expiry events,
+//     notices and metering events stop until someone looks.
 func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarms {
-	if props == nil || props.Authorizer == nil || props.TokenLogs == nil || props.Stage == nil {
-		panic(fmt.Sprintf("stack.NewAlarms %s: Authorizer, TokenLogs and Stage are required", id))
+	if props == nil || props.Authorizer == nil || props.TokenLogs == nil || props.AuthorizerLogs == nil || props.Stage == nil {
+		panic(fmt.Sprintf("stack.NewAlarms %s: Authorizer, TokenLogs, AuthorizerLogs and Stage are required", id))
 	}
 	this := constructs.NewConstruct(scope, &id)
 	sum := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(AlarmPeriod)), Statistic: jsii.String("Sum")}
@@ -145,9 +165,19 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		DatapointsToAlarm:  jsii.Number(API5XXPeriodsToAlarm),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	a.RefreshTokenReuseFilter, a.RefreshTokenReuse = newRefreshTokenReuseAlarm(this, props, sum)
+	namespace := metricNamespace(this, props)
+	a.RefreshTokenReuseFilter, a.RefreshTokenReuse = newLogAlarm(this, namespace, sum, logAlarm{
+		id: "RefreshTokenReuse", logs: props.TokenLogs, message: RefreshTokenReuseMessage, threshold: RefreshTokenReuses,
+		description: "Tollgate: a spent refresh token was presented again and its family revoked (possible token theft); " +
+			"search the token function's logs for \"" + RefreshTokenReuseMessage + "\" to find the family.",
+	})
+	a.MeteringFailuresFilter, a.MeteringFailures = newLogAlarm(this, namespace, sum, logAlarm{
+		id: "MeteringFailures", logs: props.AuthorizerLogs, message: MeteringFailedMessage, threshold: MeteringFailures,
+		description: "Tollgate: the authorizer's metering store calls failed, so it refused requests of credentials with rate limits " +
+			"or quotas (metering fails closed); search the authorizer's logs for \"" + MeteringFailedMessage + "\" to find the credential and the error.",
+	})
 
-	all := []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse}
+	all := []awscloudwatch.Alarm{a.AuthorizerErrors, a.AuthorizerThrottles, a.API5XX, a.RefreshTokenReuse, a.MeteringFailures}
 	if props.Sweeper != nil {
 		a.SweeperErrors = newSweeperErrorsAlarm(this, props.Sweeper)
 		all = append(all, a.SweeperErrors)
@@ -185,29 +215,43 @@ func newAuthorizerErrorsAlarm(scope constructs.Construct, authorizer awslambda.I
 	})
 }
 
-// newRefreshTokenReuseAlarm is the RefreshTokenReuse alarm and the metric
-// filter it counts (see NewAlarms).
-func newRefreshTokenReuseAlarm(scope constructs.Construct, props *AlarmsProps, sum *awscloudwatch.MetricOptions) (awslogs.MetricFilter, awscloudwatch.Alarm) {
-	namespace := props.MetricNamespace
-	if namespace == "" {
-		namespace = "Tollgate"
-		if name := awscdk.Stack_Of(scope).StackName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
-			namespace += "/" + *name
-		}
+// metricNamespace is the namespace of the metrics counted in logs:
+// props.MetricNamespace, or "Tollgate/<stack name>".
+func metricNamespace(scope constructs.Construct, props *AlarmsProps) string {
+	if props.MetricNamespace != "" {
+		return props.MetricNamespace
 	}
-	filter := awslogs.NewMetricFilter(scope, jsii.String("RefreshTokenReuseFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        props.TokenLogs,
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(RefreshTokenReuseMessage)),
+	namespace := "Tollgate"
+	if name := awscdk.Stack_Of(scope).StackName(); name != nil && !*awscdk.Token_IsUnresolved(name) {
+		namespace += "/" + *name
+	}
+	return namespace
+}
+
+// logAlarm is an alarm on a log line: threshold or more lines whose "msg"
+// (slog JSON) is message in logs in one period. id names the alarm and
+// its metric; the metric filter is id+"Filter".
+type logAlarm struct {
+	id, message, description string
+	logs                     awslogs.ILogGroup
+	threshold                float64
+}
+
+// newLogAlarm declares the metric filter counting l's lines in namespace
+// and the alarm on it (see NewAlarms).
+func newLogAlarm(scope constructs.Construct, namespace string, sum *awscloudwatch.MetricOptions, l logAlarm) (awslogs.MetricFilter, awscloudwatch.Alarm) {
+	filter := awslogs.NewMetricFilter(scope, jsii.String(l.id+"Filter"), &awslogs.MetricFilterProps{
+		LogGroup:        l.logs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(l.message)),
 		MetricNamespace: jsii.String(namespace),
-		MetricName:      jsii.String("RefreshTokenReuse"),
+		MetricName:      jsii.String(l.id),
 		MetricValue:     jsii.String("1"),
-		// No default value: a period without reuse has no data point, which
-		// the alarm treats as not breaching.
+		// No default value: a period without the line has no data point,
+		// which the alarm treats as not breaching.
 	})
-	return filter, filter.Metric(sum).CreateAlarm(scope, jsii.String("RefreshTokenReuse"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription: jsii.String("Tollgate: a spent refresh token was presented again and its family revoked (possible token theft); " +
-			"search the token function's logs for \"" + RefreshTokenReuseMessage + "\" to find the family."),
-		Threshold:          jsii.Number(RefreshTokenReuses),
+	return filter, filter.Metric(sum).CreateAlarm(scope, jsii.String(l.id), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription:   jsii.String(l.description),
+		Threshold:          jsii.Number(l.threshold),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
@@ -218,9 +262,10 @@ func newRefreshTokenReuseAlarm(scope constructs.Construct, props *AlarmsProps, s
 func newSweeperErrorsAlarm(scope constructs.Construct, sweeper awslambda.IFunction) awscloudwatch.Alarm {
 	hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(SweeperAlarmPeriod)), Statistic: jsii.String("Sum")}
 	return sweeper.MetricErrors(hourly).CreateAlarm(scope, jsii.String("SweeperErrors"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: the expiry sweeper failed (an error, a timeout or a crash) in each of "+
-			"%d consecutive %d-minute periods, so credentials are not being marked expired and credential.expired and "+
-			"credential.expiring events are not being sent; the sweeper's log group has the error.", SweeperErrorPeriods, SweeperAlarmPeriod)),
+		AlarmDescription: jsii.String(fmt.Sprintf("Tollgate: the sweeper failed (an error, a timeout or a crash) in each of "+
+			"%d consecutive %d-minute periods, so credentials may not be marked expired, credential.expired and "+
+			"credential.expiring events not sent, or metering events not forwarded; the sweeper's log group has the error.",
+			SweeperErrorPeriods, SweeperAlarmPeriod)),
 		Threshold:          jsii.Number(SweeperErrors),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(SweeperErrorPeriods),

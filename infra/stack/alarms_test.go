@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -25,34 +26,45 @@ func TestAlarms(t *testing.T) {
 	for _, withTopic := range []bool{false, true} {
 		t.Run("topic "+strconv.FormatBool(withTopic), func(t *testing.T) {
 			f := newAlarmsFixture(withTopic)
-			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
+			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(6)) })
 			alarms := resources(f.tpl, "AWS::CloudWatch::Alarm")
 			for _, tc := range f.cases() {
 				t.Run(tc.name, func(t *testing.T) {
 					checkAlarm(t, props(alarms[logicalID(f.s, tc.alarm)]), tc, withTopic)
 				})
 			}
-			check(t, func() {
-				f.tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
-					"FilterPattern": `{ $.msg = "` + RefreshTokenReuseMessage + `" }`,
-					"LogGroupName":  map[string]any{"Ref": logicalID(f.s, f.logs)},
-					"MetricTransformations": []any{map[string]any{
-						"MetricNamespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "MetricValue": "1",
-					}},
+			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::Logs::MetricFilter"), jsii.Number(2)) })
+			for _, mf := range []struct {
+				message, metric string
+				logs            awslogs.LogGroup
+			}{
+				{RefreshTokenReuseMessage, "RefreshTokenReuse", f.logs},
+				{MeteringFailedMessage, "MeteringFailures", f.authorizerLogs},
+			} {
+				check(t, func() {
+					f.tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+						"FilterPattern": `{ $.msg = "` + mf.message + `" }`,
+						"LogGroupName":  map[string]any{"Ref": logicalID(f.s, mf.logs)},
+						"MetricTransformations": []any{map[string]any{
+							"MetricNamespace": "Tollgate/Test", "MetricName": mf.metric, "MetricValue": "1",
+						}},
+					})
 				})
-			})
+			}
 		})
 	}
 }
 
-// alarmsFixture is an Alarms construct over a mock API, a token log group,
-// and imported authorizer and sweeper functions, in a stack of its own.
+// alarmsFixture is an Alarms construct over a mock API, token and
+// authorizer log groups, and imported authorizer and sweeper functions, in
+// a stack of its own.
 type alarmsFixture struct {
-	s      awscdk.Stack
-	api    awsapigateway.RestApi
-	logs   awslogs.LogGroup
-	alarms *Alarms
-	tpl    assertions.Template
+	s              awscdk.Stack
+	api            awsapigateway.RestApi
+	logs           awslogs.LogGroup // the token function's
+	authorizerLogs awslogs.LogGroup
+	alarms         *Alarms
+	tpl            assertions.Template
 }
 
 // newAlarmsFixture declares the alarms, notifying testTopicArn if withTopic.
@@ -61,13 +73,14 @@ func newAlarmsFixture(withTopic bool) *alarmsFixture {
 	api := awsapigateway.NewRestApi(s, jsii.String("Api"), &awsapigateway.RestApiProps{RestApiName: jsii.String("Test-Api")})
 	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
 	logs := awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil)
-	ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, Stage: api.DeploymentStage(),
-		Sweeper: importedFunction(s, "sweeper")}
+	authorizerLogs := awslogs.NewLogGroup(s, jsii.String("AuthorizerLogs"), nil)
+	ap := &AlarmsProps{Authorizer: importedFunction(s, "authorizer"), TokenLogs: logs, AuthorizerLogs: authorizerLogs,
+		Stage: api.DeploymentStage(), Sweeper: importedFunction(s, "sweeper")}
 	if withTopic {
 		ap.Topic = awssns.Topic_FromTopicArn(s, jsii.String("Topic"), jsii.String(testTopicArn))
 	}
 	a := NewAlarms(s, "Alarms", ap)
-	return &alarmsFixture{s: s, api: api, logs: logs, alarms: a, tpl: assertions.Template_FromStack(s, nil)}
+	return &alarmsFixture{s: s, api: api, logs: logs, authorizerLogs: authorizerLogs, alarms: a, tpl: assertions.Template_FromStack(s, nil)}
 }
 
 // alarmCase is one alarm's properties beyond those every alarm has, and
@@ -103,6 +116,10 @@ func (f *alarmsFixture) cases() []alarmCase {
 		}, nil},
 		{"refresh token reuse", a.RefreshTokenReuse, map[string]any{
 			"Namespace": "Tollgate/Test", "MetricName": "RefreshTokenReuse", "Statistic": "Sum", "Period": 300,
+			"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		}, nil},
+		{"metering failures: any in 5 minutes", a.MeteringFailures, map[string]any{
+			"Namespace": "Tollgate/Test", "MetricName": "MeteringFailures", "Statistic": "Sum", "Period": 300,
 			"Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		}, nil},
 		{"sweeper errors: one or more in each of two consecutive hours", a.SweeperErrors, map[string]any{
@@ -156,26 +173,36 @@ func checkAlarm(t *testing.T, p map[string]any, tc alarmCase, withTopic bool) {
 	}
 }
 
-// TestRefreshTokenReuseMessage ties the metric filter to the token
-// function's log line: the message is in shared/oauth, logged through slog's
-// JSON handler as the functions do, so "$.msg" is the field to match.
-func TestRefreshTokenReuseMessage(t *testing.T) {
+// TestLogAlarmMessages ties each metric filter to the log line it counts:
+// the message is in the function's package, logged through slog's JSON
+// handler as the functions do, so "$.msg" is the field to match.
+func TestLogAlarmMessages(t *testing.T) {
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(root, "shared", "oauth", "refresh.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(src, []byte(strconv.Quote(RefreshTokenReuseMessage))) {
-		t.Errorf("shared/oauth/refresh.go no longer logs %q: update RefreshTokenReuseMessage", RefreshTokenReuseMessage)
-	}
-	var line bytes.Buffer
-	slog.New(slog.NewJSONHandler(&line, nil)).Warn(RefreshTokenReuseMessage, "familyId", "rf_x", "hint", "tgr_...")
-	var entry map[string]any
-	if err := json.Unmarshal(line.Bytes(), &entry); err != nil || entry["msg"] != RefreshTokenReuseMessage {
-		t.Errorf("slog JSON line %s: msg %v (%v)", line.String(), entry["msg"], err)
+	for _, tc := range []struct {
+		name, message, source string
+		level                 slog.Level
+	}{
+		{"refresh token reuse", RefreshTokenReuseMessage, "shared/oauth/refresh.go", slog.LevelWarn},
+		{"metering failed (authorizer.MeteringFailed)", MeteringFailedMessage, "shared/authorizer/metering.go", slog.LevelError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(tc.source)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(src, []byte(strconv.Quote(tc.message))) {
+				t.Errorf("%s no longer logs %q: update the constant", tc.source, tc.message)
+			}
+			var line bytes.Buffer
+			slog.New(slog.NewJSONHandler(&line, nil)).Log(context.Background(), tc.level, tc.message, "credentialId", "key_x")
+			var entry map[string]any
+			if err := json.Unmarshal(line.Bytes(), &entry); err != nil || entry["msg"] != tc.message {
+				t.Errorf("slog JSON line %s: msg %v (%v)", line.String(), entry["msg"], err)
+			}
+		})
 	}
 }
 
@@ -184,19 +211,20 @@ func TestAlarmsWithoutSweeper(t *testing.T) {
 	api := awsapigateway.NewRestApi(s, jsii.String("Api"), nil)
 	api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
 	a := NewAlarms(s, "Alarms", &AlarmsProps{
-		Authorizer: importedFunction(s, "authorizer"), TokenLogs: awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil), Stage: api.DeploymentStage(),
+		Authorizer: importedFunction(s, "authorizer"), TokenLogs: awslogs.NewLogGroup(s, jsii.String("TokenLogs"), nil),
+		AuthorizerLogs: awslogs.NewLogGroup(s, jsii.String("AuthorizerLogs"), nil), Stage: api.DeploymentStage(),
 	})
 	if a.SweeperErrors != nil {
 		t.Error("SweeperErrors without a Sweeper")
 	}
 	tpl := assertions.Template_FromStack(s, nil)
-	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4)) })
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(5)) })
 }
 
 func TestAlarmsRequireTheirMetrics(t *testing.T) {
 	s := newStack()
 	msg, ok := panics(func() { NewAlarms(s, "Alarms", &AlarmsProps{Authorizer: importedFunction(s, "authorizer")}) })
 	if !ok || !strings.Contains(msg, "required") {
-		t.Errorf("NewAlarms without TokenLogs and Stage: panic %v %q", ok, msg)
+		t.Errorf("NewAlarms without TokenLogs, AuthorizerLogs and Stage: panic %v %q", ok, msg)
 	}
 }

@@ -4,13 +4,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
 
 // TestLeastPrivilegeConditions checks the conditions that narrow the API
 // functions' grants: the authorizer's UpdateItem reaches an API key's
-// lastUsedAt only, and each function's seal-key grant only the sealed values
+// lastUsedAt and the metering counters only, its PutItem metering events
+// only, and each function's seal-key grant only the sealed values
 // of its purpose (the encryption context envelope gives KMS).
 func TestLeastPrivilegeConditions(t *testing.T) {
 	s := newStack()
@@ -57,6 +59,15 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
 			},
 		}},
+		{"authorizer: PutItem of metering events only, their attributes, nothing returned", f.Authorizer, map[string]any{
+			"Action": "dynamodb:PutItem", "Effect": "Allow",
+			"Condition": map[string]any{
+				"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"P#*#EVENTS#*"}},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{
+					"PK", "SK", "eventType", "credentialId", "credentialType", "owner", "at", "ttl"}},
+				"StringEqualsIfExists": map[string]any{"dynamodb:ReturnValues": "NONE"},
+			},
+		}},
 		{"authorizer: kms:Decrypt of SAS keys only", f.Authorizer, map[string]any{
 			"Action": "kms:Decrypt", "Effect": "Allow", "Condition": purpose("sas/*"),
 		}},
@@ -88,6 +99,13 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 			})
 		})
 	}
+	checkUnconditioned(t, s, tpl, f)
+}
+
+// checkUnconditioned checks that no grant the conditions narrow is also
+// given without one: the certificates function's DynamoDB actions, the
+// authorizer's writes, and every seal-key use.
+func checkUnconditioned(t *testing.T, s awscdk.Stack, tpl assertions.Template, f *APIFunctions) {
 	t.Run("no unconditioned DynamoDB action for certificates", func(t *testing.T) {
 		for _, st := range roleStatementMaps(tpl, logicalID(s, f.Certificates.Function.Role())) {
 			for _, a := range actionList(st["Action"]) {
@@ -97,14 +115,14 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 			}
 		}
 	})
-	t.Run("no unconditioned UpdateItem for the authorizer, no unconditioned seal-key use for any", func(t *testing.T) {
+	t.Run("no unconditioned UpdateItem or PutItem for the authorizer, no unconditioned seal-key use for any", func(t *testing.T) {
 		for _, fn := range []*Function{f.Authorizer, f.IssueKeys, f.Token} {
 			for _, st := range roleStatementMaps(tpl, logicalID(s, fn.Function.Role())) {
 				if st["Condition"] != nil {
 					continue
 				}
 				for _, a := range actionList(st["Action"]) {
-					if a == "kms:Decrypt" || a == "kms:GenerateDataKey" || (fn == f.Authorizer && a == "dynamodb:UpdateItem") {
+					if a == "kms:Decrypt" || a == "kms:GenerateDataKey" || (fn == f.Authorizer && (a == "dynamodb:UpdateItem" || a == "dynamodb:PutItem")) {
 						t.Errorf("%s: %s granted without a condition: %s", *fn.Node().Id(), a, jsonString(st))
 					}
 				}

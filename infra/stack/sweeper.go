@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // Sweeper function settings.
@@ -60,11 +61,21 @@ const (
 	// EventBridge's own default (185 over 24 hours) would pile up stale runs
 	// behind the next ones.
 	SweepRetryAttempts = 2
+	// ForwardSchedule is how often the sweeper forwards the metering
+	// events the authorizer records (credential.rate_limited,
+	// credential.quota_exhausted) to the bus: every minute, so an event
+	// reaches the bus within about a minute of its refusal. Each run is
+	// one Query per hour read (usually one or two) and, per event, a share
+	// of a PutEvents and one UpdateItem; 43,200 runs a month.
+	ForwardSchedule = time.Minute
 )
 
-// sweepScheduleID is the construct ID of the sweeper's schedule, declared
-// beside the function.
-const sweepScheduleID = "SweepSchedule"
+// The construct IDs of the sweeper's schedules, declared beside the
+// function.
+const (
+	sweepScheduleID   = "SweepSchedule"
+	forwardScheduleID = "ForwardSchedule"
+)
 
 // SweeperProps configures the Sweeper construct. Zero values mean config's
 // defaults, which the function would apply too.
@@ -105,16 +116,22 @@ type SweeperProps struct {
 	EventBus string
 }
 
-// Sweeper is the expiry sweep: a function that may read and mark expiring
-// credentials and put events on one bus, run one at a time by an
-// EventBridge schedule. Its node is the function's; the schedule is its
-// sibling in scope (as SweepSchedule), so one scope holds one sweeper.
+// Sweeper is the expiry sweep and the forwarder of metering events: a
+// function that may read and mark expiring credentials and recorded
+// events and put events on one bus, run one at a time by two EventBridge
+// schedules. Its node is the function's; the schedules are its siblings
+// in scope (as SweepSchedule and ForwardSchedule), so one scope holds one
+// sweeper.
 type Sweeper struct {
 	constructs.Construct
 	// Function is the sweeper function (functions/sweeper).
 	Function *Function
-	// Rule runs Function on SweeperProps.Schedule.
+	// Rule runs Function on SweeperProps.Schedule: a sweep.
 	Rule awsevents.Rule
+	// ForwardRule runs Function every ForwardSchedule with the input
+	// {"action":"forward"} (sweep.ActionForward): a forward of the metering
+	// events.
+	ForwardRule awsevents.Rule
 }
 
 // NewSweeper declares the sweeper. It panics on a schedule out of range and,
@@ -145,7 +162,8 @@ func NewSweeper(scope constructs.Construct, id string, props *SweeperProps) *Swe
 		Actions:      jsii.Strings("events:PutEvents"),
 		ResourceArns: jsii.Strings(*EventBusArn(awscdk.Stack_Of(scope), props.EventBus)),
 	})
-	return &Sweeper{Construct: fn.Construct, Function: fn, Rule: newSweepSchedule(scope, fn.Function, schedule)}
+	return &Sweeper{Construct: fn.Construct, Function: fn, Rule: newSweepSchedule(scope, fn.Function, schedule),
+		ForwardRule: newForwardSchedule(scope, fn.Function)}
 }
 
 // sweepEnv is props.Environment plus the sweep settings, defaults spelled
@@ -164,8 +182,9 @@ func sweepEnv(props *SweeperProps) map[string]string {
 	return env
 }
 
-// newSweepSchedule runs fn every schedule, with SweepRetryAttempts retries
-// by EventBridge and by Lambda, and events at most one period old.
+// newSweepSchedule runs fn every schedule (a sweep), with
+// SweepRetryAttempts retries by EventBridge and by Lambda, and events at
+// most one period old.
 func newSweepSchedule(scope constructs.Construct, fn awslambda.Function, schedule time.Duration) awsevents.Rule {
 	period := awscdk.Duration_Minutes(jsii.Number(schedule.Minutes()))
 	// Lambda's own retries of a failed run, and how long a run may wait for
@@ -174,10 +193,28 @@ func newSweepSchedule(scope constructs.Construct, fn awslambda.Function, schedul
 		RetryAttempts: jsii.Number(SweepRetryAttempts),
 		MaxEventAge:   period,
 	})
-	return awsevents.NewRule(scope, jsii.String(sweepScheduleID), &awsevents.RuleProps{
-		Description: jsii.String("Tollgate: runs the expiry sweep"),
+	return newSchedule(scope, sweepScheduleID, "Tollgate: runs the expiry sweep", fn, period, nil)
+}
+
+// newForwardSchedule runs fn every ForwardSchedule with the forward input.
+// A forward that waits behind a sweep (reserved concurrency 1) runs when
+// the sweep ends: it forwards at its own now.
+func newForwardSchedule(scope constructs.Construct, fn awslambda.Function) awsevents.Rule {
+	return newSchedule(scope, forwardScheduleID, "Tollgate: forwards metering events to the event bus", fn,
+		awscdk.Duration_Minutes(jsii.Number(ForwardSchedule.Minutes())),
+		awsevents.RuleTargetInput_FromObject(map[string]string{"action": sweep.ActionForward}))
+}
+
+// newSchedule declares the rule id that runs fn every period with input
+// (nil: EventBridge's scheduled event), with SweepRetryAttempts retries by
+// EventBridge and events at most one period old.
+func newSchedule(scope constructs.Construct, id, description string, fn awslambda.Function, period awscdk.Duration,
+	input awsevents.RuleTargetInput) awsevents.Rule {
+	return awsevents.NewRule(scope, jsii.String(id), &awsevents.RuleProps{
+		Description: jsii.String(description),
 		Schedule:    awsevents.Schedule_Rate(period),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+			Event:         input,
 			RetryAttempts: jsii.Number(SweepRetryAttempts),
 			MaxEventAge:   period,
 		})},

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
+	"github.com/tollgate/tollgate/shared/sweep"
 )
 
 // defaultBusArn is the account's default event bus in the stack's region.
@@ -31,9 +33,10 @@ func TestSweeper(t *testing.T) {
 	f := newSweeperFixture()
 	t.Run("function: arm64 provided.al2023, 256 MB, 2 min, one at a time, the sweep settings", f.checkFunction)
 	t.Run("the sweep defaults are config's", f.checkDefaults)
-	t.Run("IAM: exactly its table actions, Query on the expiry index only, PutEvents on the default bus only, no KMS", f.checkIAM)
+	t.Run("IAM: exactly its table actions, Query on the expiry index and the event partitions only, PutEvents on the default bus only, no KMS", f.checkIAM)
 	t.Run("environment: no issuer, keys or event bus (the default bus)", f.checkNoTokenEnvironment)
 	t.Run("schedule: every hour, two retries, events at most an hour old", f.checkSchedule)
+	t.Run("forward schedule: every minute with the forward input, two retries, events at most a minute old", f.checkForwardSchedule)
 }
 
 // sweeperFixture is a Sweeper with the default settings in a stack of its
@@ -121,7 +124,7 @@ func (f *sweeperFixture) checkIAM(t *testing.T) {
 		"dynamodb:GetItem":     {tableArn},
 		"dynamodb:PutItem":     {tableArn},
 		"dynamodb:UpdateItem":  {tableArn},
-		"dynamodb:Query":       {map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/" + dynamo.IndexExpiry}}}},
+		"dynamodb:Query":       {tableArn, map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/" + dynamo.IndexExpiry}}}},
 		"events:PutEvents":     {defaultBusArn},
 	}
 	if jsonString(got) != jsonString(want) {
@@ -132,6 +135,15 @@ func (f *sweeperFixture) checkIAM(t *testing.T) {
 			t.Errorf("the sweeper may call %s", action)
 		}
 	}
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{map[string]any{"Ref": logicalID(f.s, role)}},
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"Action": "dynamodb:Query", "Effect": "Allow", "Resource": tableArn,
+				"Condition": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{"P#*#EVENTS#*"}}},
+			}})}),
+		})
+	})
 	policy := resources(f.tpl, "AWS::IAM::Policy")[logicalID(f.s, role.Node().FindChild(jsii.String("DefaultPolicy")))]
 	if policy == nil {
 		t.Fatal("no default policy on the sweeper's role")
@@ -152,8 +164,8 @@ func (f *sweeperFixture) checkNoTokenEnvironment(t *testing.T) {
 
 func (f *sweeperFixture) checkSchedule(t *testing.T) {
 	rules := resources(f.tpl, "AWS::Events::Rule")
-	if len(rules) != 1 {
-		t.Fatalf("%d rules, want 1", len(rules))
+	if len(rules) != 2 {
+		t.Fatalf("%d rules, want 2 (sweep and forward)", len(rules))
 	}
 	want := map[string]any{
 		"ScheduleExpression": "rate(1 hour)",
@@ -179,6 +191,33 @@ func (f *sweeperFixture) checkSchedule(t *testing.T) {
 		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
 			"FunctionName": map[string]any{"Ref": f.fnID}, "Qualifier": "$LATEST",
 			"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600,
+		})
+	})
+}
+
+func (f *sweeperFixture) checkForwardSchedule(t *testing.T) {
+	want := map[string]any{
+		"ScheduleExpression": "rate(1 minute)",
+		"State":              "ENABLED",
+		"Targets": []any{map[string]any{
+			"Arn": f.fnArn, "Id": "Target0", "Input": `{"action":"forward"}`,
+			"RetryPolicy": map[string]any{"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 2},
+		}},
+	}
+	p := props(resources(f.tpl, "AWS::Events::Rule")[logicalID(f.s, f.sw.ForwardRule)])
+	for k, v := range want {
+		if jsonString(p[k]) != jsonString(v) {
+			t.Errorf("%s = %s, want %s", k, jsonString(p[k]), jsonString(v))
+		}
+	}
+	var in sweep.Trigger
+	if s, _ := p["Targets"].([]any)[0].(map[string]any)["Input"].(string); json.Unmarshal([]byte(s), &in) != nil || in.Action != sweep.ActionForward {
+		t.Errorf("the forward rule's input %q is not the sweeper's forward action", s)
+	}
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action": "lambda:InvokeFunction", "FunctionName": f.fnArn, "Principal": "events.amazonaws.com",
+			"SourceArn": map[string]any{"Fn::GetAtt": []any{logicalID(f.s, f.sw.ForwardRule), "Arn"}},
 		})
 	})
 }

@@ -70,24 +70,23 @@ var TouchedAttributes = []string{dynamo.AttrPK, dynamo.AttrSK, "lastUsedAt"}
 const TouchedLeadingKeys = "P#*#KEY#*"
 
 // GrantLookup lets grantee read a credential with GetItem, stamp an API
-// key's lastUsedAt and make the metering writes with UpdateItem, on the
-// base table only (no Query, no index access): the authorizer's access.
-// Each UpdateItem statement is conditioned so that it reaches nothing
-// else: only its partition keys (dynamodb:LeadingKeys), only its
-// attributes (dynamodb:Attributes) and only the values it asks back
-// (dynamodb:ReturnValues): lastUsedAt on API key records
-// (TouchedAttributes), and each of dynamo.MeterWrites.
+// key's lastUsedAt and make the metering writes (UpdateItem of counters,
+// PutItem of events), on the base table only (no Query, no index
+// access): the authorizer's access. Each write statement is conditioned
+// so that it reaches nothing else: only its partition keys
+// (dynamodb:LeadingKeys), only its attributes (dynamodb:Attributes) and
+// only the values it asks back (dynamodb:ReturnValues): lastUsedAt on API
+// key records (TouchedAttributes), and each of dynamo.MeterWrites.
 func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
 		Actions:      jsii.Strings("dynamodb:GetItem"),
 		ResourceArns: jsii.Strings(*t.Table.TableArn()),
 	})
-	writes := append([]dynamo.MeterWrite{{LeadingKeys: []string{TouchedLeadingKeys}, Attributes: TouchedAttributes, ReturnValues: "NONE"}},
-		dynamo.MeterWrites...)
-	for _, w := range writes {
+	touch := dynamo.MeterWrite{Action: "dynamodb:UpdateItem", LeadingKeys: []string{TouchedLeadingKeys}, Attributes: TouchedAttributes, ReturnValues: "NONE"}
+	for _, w := range append([]dynamo.MeterWrite{touch}, dynamo.MeterWrites...) {
 		grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("dynamodb:UpdateItem"),
+			Actions:   jsii.Strings(w.Action),
 			Resources: jsii.Strings(*t.Table.TableArn()),
 			Conditions: &map[string]any{
 				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": w.LeadingKeys},
@@ -109,11 +108,14 @@ func (t *Table) GrantData(fn awslambda.Function, why string) {
 }
 
 // GrantSweep lets grantee run the expiry sweep
-// (shared/store/dynamo/expiry.go): Query on the expiry index, and GetItem
-// (an API key, the sweep cursor), PutItem (the cursor) and UpdateItem
-// (marking a credential expired or notified; TransactWriteItems is
-// authorized as the UpdateItem of each of its items) on the base table.
-// Exactly those, so no wildcard and nothing for cdk-nag's IAM5 to flag.
+// (shared/store/dynamo/expiry.go) and forward the metering events
+// (shared/store/dynamo/events.go): Query on the expiry index, Query of
+// the event partitions only (dynamodb:LeadingKeys), and GetItem (an API
+// key, the cursors), PutItem (the cursors) and UpdateItem (marking a
+// credential expired or notified, an event forwarded; TransactWriteItems
+// is authorized as the UpdateItem of each of its items) on the base
+// table. Exactly those, so no wildcard and nothing for cdk-nag's IAM5 to
+// flag.
 func (t *Table) GrantSweep(grantee awsiam.IGrantable) {
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
@@ -125,6 +127,11 @@ func (t *Table) GrantSweep(grantee awsiam.IGrantable) {
 		Actions:      jsii.Strings("dynamodb:Query"),
 		ResourceArns: jsii.Strings(*t.Table.TableArn() + "/index/" + dynamo.IndexExpiry),
 	})
+	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("dynamodb:Query"),
+		Resources:  jsii.Strings(*t.Table.TableArn()),
+		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{dynamo.EventsLeadingKeys}}},
+	}))
 }
 
 // CertificateReadLeadingKeys are the partition keys the certificates

@@ -87,8 +87,10 @@ type Tollgate struct {
 	Sweeper *Function
 	// SweepRule runs Sweeper on TollgateProps.SweepSchedule.
 	SweepRule awsevents.Rule
-	API       *API
-	Alarms    *Alarms
+	// ForwardRule runs Sweeper's forward of metering events every minute.
+	ForwardRule awsevents.Rule
+	API         *API
+	Alarms      *Alarms
 	// Issuer and Audience are the functions' TOLLGATE_ISSUER and
 	// TOLLGATE_AUDIENCE (CloudFormation expressions unless set in the props).
 	Issuer, Audience *string
@@ -140,14 +142,14 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 		Table: t.Table, Environment: deploymentEnv(props), GatewayCacheTTL: ttl, Schedule: props.SweepSchedule,
 		Notice: props.SweepNotice, Retention: props.SweepRetention, MaxItems: props.SweepMaxItems, EventBus: props.EventBus,
 	})
-	t.Sweeper, t.SweepRule = sweeper.Function, sweeper.Rule
+	t.Sweeper, t.SweepRule, t.ForwardRule = sweeper.Function, sweeper.Rule, sweeper.ForwardRule
 	t.API = NewAPI(s, "Api", t.apiProps(props))
 	var topic awssns.ITopic
 	if props.AlarmTopicArn != "" {
 		topic = awssns.Topic_FromTopicArn(s, jsii.String("AlarmTopic"), jsii.String(props.AlarmTopicArn))
 	}
 	t.Alarms = NewAlarms(s, "Alarms", &AlarmsProps{
-		Authorizer: t.Authorizer.Function, TokenLogs: t.Token.LogGroup, Stage: t.API.RestApi.DeploymentStage(),
+		Authorizer: t.Authorizer.Function, TokenLogs: t.Token.LogGroup, AuthorizerLogs: t.Authorizer.LogGroup, Stage: t.API.RestApi.DeploymentStage(),
 		Sweeper: t.Sweeper.Function, Topic: topic,
 	})
 	apiURL := t.setIssuer(props)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -439,19 +440,21 @@ func TestTollgateAlarmsAndOutputs(t *testing.T) {
 	ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{AlarmTopicArn: testTopicArn})
 	tpl := assertions.Template_FromStack(ts.Stack, nil)
 	alarms := resources(tpl, "AWS::CloudWatch::Alarm")
-	if len(alarms) != 5 {
-		t.Errorf("%d alarms, want 5 (the sweeper's included)", len(alarms))
+	if len(alarms) != 6 {
+		t.Errorf("%d alarms, want 6 (the sweeper's and metering failures' included)", len(alarms))
 	}
 	for id, a := range alarms {
 		if got := jsonString(props(a)["AlarmActions"]); got != jsonString([]any{testTopicArn}) {
 			t.Errorf("alarm %s: actions %s", id, got)
 		}
 	}
-	check(t, func() {
-		tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
-			"LogGroupName": map[string]any{"Ref": logicalID(ts.Stack, ts.Token.LogGroup)},
+	for _, logs := range []awslogs.ILogGroup{ts.Token.LogGroup, ts.Authorizer.LogGroup} {
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+				"LogGroupName": map[string]any{"Ref": logicalID(ts.Stack, logs)},
+			})
 		})
-	})
+	}
 	outputs := *tpl.FindOutputs(jsii.String("AuthorizerFunctionArn"), nil)
 	want := jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Authorizer.Function), "Arn"}})
 	if out, ok := outputs["AuthorizerFunctionArn"]; !ok || jsonString((*out)["Value"]) != want {

@@ -34,6 +34,9 @@ type Store interface {
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 	meter.Store // leases of rate-limit counts and quota credits
 	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
+	// RecordMeterEvent stores e unless its credential has an event of its
+	// type in its minute already (false).
+	RecordMeterEvent(ctx context.Context, projectID string, e meter.Event) (bool, error)
 }
 
 // ErrUnauthorized is the error API Gateway turns into 401: its text must
@@ -70,9 +73,10 @@ type Authorizer struct {
 	methods [kinds]method // by the kind of credential presented
 	caches
 	meter   *meter.Meter
+	events  meter.Once // events tried, once a minute per credential and type
 	touchMu sync.Mutex
 	touched map[string]time.Time
-	pending sync.WaitGroup // background writes (lastUsedAt, usage counts) under way
+	pending sync.WaitGroup // background writes (lastUsedAt, usage counts, events) under way
 	panics  atomic.Int64   // background writes that panicked (recovered)
 }
 
@@ -163,7 +167,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		return refusal(*d.principal, a.routes(prefix, *d.principal), req.MethodArn, nil), nil
 	}
 	if d.plan != nil {
-		if over := a.spend(ctx, d.plan, now); over != nil {
+		if over := a.spend(ctx, d.plan, d.principal.CredentialType, now); over != nil {
 			return refusal(*d.principal, a.routes(prefix, *d.principal), req.MethodArn, over), nil
 		}
 	}

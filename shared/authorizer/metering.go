@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/access"
+	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/meter"
 )
 
@@ -24,16 +26,42 @@ const MeteringFailed = "authorizer: metering failed"
 
 // spend spends one count of each of p's limits, records the outcome in
 // the credential's usage, and returns the refusal of a request over a
-// limit. A store error refuses (fail closed: meter.Unavailable, retry in a
-// second) and is logged for the alarm.
-func (a *Authorizer) spend(ctx context.Context, p *meter.Plan, now time.Time) *meter.Refusal {
+// limit, announced by an event. A store error refuses (fail closed:
+// meter.Unavailable, retry in a second) and is logged for the alarm, with
+// no event: the credential is not over a limit.
+func (a *Authorizer) spend(ctx context.Context, p *meter.Plan, kind credential.Type, now time.Time) *meter.Refusal {
 	over, err := a.meter.Spend(ctx, p, now)
 	if err != nil {
 		a.opt.Logger.Error(MeteringFailed, "credentialId", p.Credential, "error", err)
 		over = &meter.Refusal{Reason: meter.Unavailable, RetryAfter: time.Second}
+	} else if over != nil {
+		a.announce(ctx, meter.EventOf(p, over, string(kind), now))
 	}
 	a.record(ctx, p.Credential, now, over == nil)
 	return over
+}
+
+// errLate is an event not recorded within meter.EventDeadline of its time.
+var errLate = errors.New("past its deadline: dropped")
+
+// announce records e in the background, the first time this instance
+// sees its credential, type and minute (the store keeps one across
+// instances). An event that cannot be written within meter.EventDeadline
+// of its time is dropped, so the forwarder can take a minute as complete.
+func (a *Authorizer) announce(ctx context.Context, e meter.Event) {
+	if !a.events.First(e) {
+		return
+	}
+	a.inBackground(ctx, "recording an event", e.CredentialID, func(ctx context.Context) error {
+		left := e.Time.Add(meter.EventDeadline).Sub(a.opt.Clock.Now())
+		if left <= 0 {
+			return errLate
+		}
+		ctx, cancel := context.WithTimeout(ctx, left)
+		defer cancel()
+		_, err := a.store.RecordMeterEvent(ctx, a.opt.ProjectID, e)
+		return err
+	})
 }
 
 // record counts a decision on credential in its usage; the counts are

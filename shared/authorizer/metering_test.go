@@ -20,11 +20,18 @@ import (
 	"github.com/tollgate/tollgate/shared/user"
 )
 
-// leasing is a store that counts metering leases and may fail them.
+// leasing is a store that counts metering leases and may fail them, and
+// counts the events it is asked to record.
 type leasing struct {
 	*memory.Store
-	leases atomic.Int64
-	fail   error
+	leases   atomic.Int64
+	fail     error
+	recorded atomic.Int64
+}
+
+func (s *leasing) RecordMeterEvent(ctx context.Context, p string, e meter.Event) (bool, error) {
+	s.recorded.Add(1)
+	return s.Store.RecordMeterEvent(ctx, p, e)
 }
 
 func (s *leasing) LeaseRate(ctx context.Context, p, counted string, w time.Time, l time.Duration, limit, n int64) (int64, error) {

@@ -29,6 +29,7 @@ const (
 	EnvSweepRetention     = "TOLLGATE_SWEEP_RETENTION"
 	EnvSweepMaxItems      = "TOLLGATE_SWEEP_MAX_ITEMS"
 	EnvSweepInterval      = "TOLLGATE_SWEEP_INTERVAL"
+	EnvForwardInterval    = "TOLLGATE_FORWARD_INTERVAL"
 	EnvEventBus           = "TOLLGATE_EVENT_BUS"
 	EnvMaxKeyLifetime     = "TOLLGATE_MAX_KEY_LIFETIME"
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
@@ -83,6 +84,9 @@ type Config struct {
 	SweepMaxItems int
 	// SweepInterval is how often the local stack sweeps (in AWS: the schedule).
 	SweepInterval time.Duration
+	// ForwardInterval is how often the local stack forwards metering
+	// events to its outbox (in AWS: every minute).
+	ForwardInterval time.Duration
 	// EventBus receives sweep events ("" for the default bus).
 	EventBus string
 	// MaxKeyLifetime is the latest expiresAt of an API key, from its
@@ -107,6 +111,7 @@ const (
 	DefaultSweepNotice     = 7 * 24 * time.Hour
 	DefaultSweepRetention  = 30 * 24 * time.Hour
 	DefaultSweepMaxItems   = 1000
+	DefaultForwardInterval = 5 * time.Second
 
 	DefaultMaxKeyLifetime     = 365 * 24 * time.Hour
 	DefaultMaxJWTLifetime     = 365 * 24 * time.Hour
@@ -163,6 +168,7 @@ func parse(getenv func(string) string) (Config, error) {
 		SweepRetention:       DefaultSweepRetention,
 		SweepMaxItems:        DefaultSweepMaxItems,
 		SweepInterval:        time.Minute,
+		ForwardInterval:      DefaultForwardInterval,
 		MaxKeyLifetime:       DefaultMaxKeyLifetime,
 		MaxJWTLifetime:       DefaultMaxJWTLifetime,
 		MaxRefreshLifetime:   DefaultMaxRefreshLifetime,
@@ -201,6 +207,7 @@ func parse(getenv func(string) string) (Config, error) {
 		duration(getenv, EnvSweepNotice, &c.SweepNotice),
 		duration(getenv, EnvSweepRetention, &c.SweepRetention),
 		duration(getenv, EnvSweepInterval, &c.SweepInterval),
+		duration(getenv, EnvForwardInterval, &c.ForwardInterval),
 		positive(getenv, EnvMaxKeyLifetime, &c.MaxKeyLifetime),
 		positive(getenv, EnvMaxJWTLifetime, &c.MaxJWTLifetime),
 		positive(getenv, EnvMaxRefreshLifetime, &c.MaxRefreshLifetime),

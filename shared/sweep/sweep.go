@@ -19,14 +19,20 @@ const (
 	EventExpired  = "credential.expired"
 )
 
-// Event is what the sweep announces; it names credentials, never secrets.
+// Event is what the sweeper announces; it names credentials, never
+// secrets. The expiry events carry ExpiresAt; the metering events it
+// forwards (meter.EventRateLimited, meter.EventQuotaExhausted) carry ID
+// instead.
 type Event struct {
+	// ID, on a metering event, is the same for every delivery of it (see
+	// Forward): a consumer drops an ID it has seen.
+	ID           string          `json:"id,omitempty"`
 	Type         string          `json:"type"`
 	ProjectID    string          `json:"projectId"`
 	CredentialID string          `json:"credentialId"`
 	Kind         credential.Type `json:"kind"` // the credential's type
 	Owner        string          `json:"owner"`
-	ExpiresAt    time.Time       `json:"expiresAt"`
+	ExpiresAt    time.Time       `json:"expiresAt,omitzero"`
 	Time         time.Time       `json:"time"`
 }
 
@@ -44,6 +50,7 @@ type Store interface {
 	// SweepCursor is the first day the next sweep must look at (zero: none yet).
 	SweepCursor(ctx context.Context, projectID string) (time.Time, error)
 	SetSweepCursor(ctx context.Context, projectID string, day time.Time) error
+	EventStore // the metering events Forward publishes
 }
 
 // Publisher delivers events (EventBridge in AWS, see functions/sweeper; an
@@ -57,7 +64,7 @@ type Options struct {
 	ProjectID string
 	Notice    time.Duration // how long before expiry credential.expiring is sent (7 days)
 	Retention time.Duration // how long an expired record is kept before TTL deletion
-	MaxItems  int           // per run; the rest waits for the next run
+	MaxItems  int           // credentials swept or events forwarded per run; the rest waits for the next run
 	Lookback  time.Duration // how far back the very first run looks
 }
 
@@ -78,10 +85,12 @@ const (
 
 // Result counts what a run did.
 type Result struct {
-	Expired  int  `json:"expired"`
-	Expiring int  `json:"expiring"`
-	Days     int  `json:"days"`
-	Complete bool `json:"complete"` // false: the item bound stopped it; the next run resumes
+	Expired  int `json:"expired"`
+	Expiring int `json:"expiring"`
+	Days     int `json:"days"`
+	// Forwarded counts the metering events a forward published.
+	Forwarded int  `json:"forwarded,omitempty"`
+	Complete  bool `json:"complete"` // false: the item bound stopped it; the next run resumes
 }
 
 // Sweeper runs sweeps.
@@ -90,11 +99,6 @@ type Sweeper struct {
 	Publisher Publisher
 	Options   Options
 	Clock     clock.Clock // for Handle
-}
-
-// Handle is the scheduled Lambda handler: one run at the clock's now.
-func (s *Sweeper) Handle(ctx context.Context) (Result, error) {
-	return s.Run(ctx, s.Clock.Now())
 }
 
 // errBound stops a run that has handled MaxItems.

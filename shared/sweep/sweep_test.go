@@ -74,7 +74,7 @@ func jwtSession(t *testing.T, s storetest.Store, expires time.Time) credential.S
 	return sess
 }
 
-func sweeper(s storetest.Store, o *outbox, max int) *sweep.Sweeper {
+func sweeper(s sweep.Store, o sweep.Publisher, max int) *sweep.Sweeper {
 	return &sweep.Sweeper{Store: s, Publisher: o, Options: sweep.Options{ProjectID: project, Notice: config.DefaultSweepNotice,
 		Retention: config.DefaultSweepRetention, MaxItems: max, Lookback: sweep.DefaultLookback}}
 }

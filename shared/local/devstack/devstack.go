@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/access"
@@ -174,11 +175,13 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	return mux, nil
 }
 
-// EventsFile is the local stack's outbox of sweep events, in the state folder.
+// EventsFile is the local stack's outbox of the sweeper's events (expiry
+// and metering), in the state folder.
 const EventsFile = "events.jsonl"
 
-// sweepEvery runs the expiry sweep now and then every SweepInterval, with
-// the same code as the scheduled function, its events going to the outbox.
+// sweepEvery runs the expiry sweep now and then every SweepInterval, and
+// forwards the metering events every ForwardInterval, with the same code
+// as the scheduled function, the events going to the outbox.
 func sweepEvery(ctx context.Context, local dynamo.Local, opt Options) (stop func(), err error) {
 	db, err := dynamo.NewLocalClient(ctx, local)
 	if err != nil {
@@ -192,26 +195,43 @@ func sweepEvery(ctx context.Context, local dynamo.Local, opt Options) (stop func
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(max(cfg.SweepInterval, time.Second))
-		defer tick.Stop()
-		for {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		every(ctx, cfg.SweepInterval, func() {
 			res, err := s.Run(ctx, time.Now().UTC())
 			if err != nil && ctx.Err() == nil {
 				logger.Error("sweep failed", "error", err)
 			} else if res.Expired+res.Expiring > 0 {
 				logger.Info("sweep", "expired", res.Expired, "expiring", res.Expiring, "complete", res.Complete)
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
+		})
+	})
+	wg.Go(func() {
+		every(ctx, cfg.ForwardInterval, func() {
+			res, err := s.Forward(ctx, time.Now().UTC())
+			if err != nil && ctx.Err() == nil {
+				logger.Error("forwarding events failed", "error", err)
+			} else if res.Forwarded > 0 {
+				logger.Info("forwarded events", "forwarded", res.Forwarded, "complete", res.Complete)
 			}
+		})
+	})
+	return func() { cancel(); wg.Wait() }, nil
+}
+
+// every runs f now and then every interval (a second at the least, for an
+// interval of 0) until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	tick := time.NewTicker(max(interval, time.Second))
+	defer tick.Stop()
+	for {
+		f()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
-	}()
-	return func() { cancel(); <-done }, nil
+	}
 }
 
 // firstRun bootstraps the project once, printing the admin key and

@@ -21,21 +21,25 @@ import (
 )
 
 // runLocal runs the whole local stack, DynamoDB Local included, on the
-// state folder dir, as `make run` does, until stop is called.
-func runLocal(t *testing.T, dir string) (at devstack.Listening, stop func()) {
+// state folder dir, as `make run` does, until stop is called; settings
+// adjust its configuration.
+func runLocal(t *testing.T, dir string, settings ...func(*config.Config)) (at devstack.Listening, stop func()) {
 	t.Helper()
 	localtest.DynamoDB(t) // skip without the jar
 	jar, err := services.FindDynamoDB(".")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := config.Config{Table: "tollgate", ProjectID: config.DefaultProjectID, StoreTimeout: config.DefaultStoreTimeout}
+	for _, set := range settings {
+		set(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan devstack.Listening, 1), make(chan error, 1)
 	go func() {
 		done <- devstack.Run(ctx, devstack.Options{
-			StateDir: dir, Listen: "127.0.0.1:0", Jar: jar, Out: io.Discard,
-			Config: config.Config{Table: "tollgate", ProjectID: config.DefaultProjectID, StoreTimeout: config.DefaultStoreTimeout},
-			Ready:  func(l devstack.Listening) { ready <- l },
+			StateDir: dir, Listen: "127.0.0.1:0", Jar: jar, Out: io.Discard, Config: cfg,
+			Ready: func(l devstack.Listening) { ready <- l },
 		})
 	}()
 	select {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/apikey"
@@ -182,30 +181,40 @@ func (s *Store) MarkNotified(ctx context.Context, projectID string, e store.Expi
 
 // SweepCursor is the first day the next sweep looks at; zero before the first.
 func (s *Store) SweepCursor(ctx context.Context, projectID string) (time.Time, error) {
-	av, err := s.get(ctx, key(pk(projectID, "SWEEP"), "CURSOR"))
+	return s.readCursor(ctx, projectID, sweepCursor)
+}
+
+// SetSweepCursor stores the first day the next sweep looks at.
+func (s *Store) SetSweepCursor(ctx context.Context, projectID string, day time.Time) error {
+	return s.writeCursor(ctx, projectID, sweepCursor, day)
+}
+
+// cursor is one of the sweeper's cursors: an item under P#<project>#SWEEP
+// holding a time in one attribute, spelled by layout.
+type cursor struct{ sk, attr, layout string }
+
+var (
+	sweepCursor   = cursor{"CURSOR", "day", time.DateOnly}
+	forwardCursor = cursor{"FORWARD", "minute", timeFormat}
+)
+
+// readCursor reads c of projectID: zero before it is first stored.
+func (s *Store) readCursor(ctx context.Context, projectID string, c cursor) (time.Time, error) {
+	av, err := s.get(ctx, key(pk(projectID, "SWEEP"), c.sk))
 	if errors.Is(err, store.ErrNotFound) {
 		return time.Time{}, nil
 	}
 	if err != nil {
 		return time.Time{}, err
 	}
-	var it struct {
-		Day string `dynamodbav:"day"`
-	}
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return time.Time{}, err
-	}
-	return time.Parse(time.DateOnly, it.Day)
+	return time.Parse(c.layout, stringAttr(av, c.attr))
 }
 
-// SetSweepCursor stores the first day the next sweep looks at.
-func (s *Store) SetSweepCursor(ctx context.Context, projectID string, day time.Time) error {
-	av, err := attributevalue.MarshalMap(map[string]string{
-		AttrPK: pk(projectID, "SWEEP"), AttrSK: "CURSOR", "projectId": projectID, "day": day.UTC().Format(time.DateOnly),
-	})
-	if err != nil {
-		return err
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: av})
+// writeCursor stores t as c of projectID.
+func (s *Store) writeCursor(ctx context.Context, projectID string, c cursor, t time.Time) error {
+	k := key(pk(projectID, "SWEEP"), c.sk)
+	k["projectId"] = &types.AttributeValueMemberS{Value: projectID}
+	k[c.attr] = &types.AttributeValueMemberS{Value: t.UTC().Format(c.layout)}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: k})
 	return wrapUpdate(err)
 }

@@ -225,19 +225,23 @@ func (s *Store) ListUsage(ctx context.Context, projectID, credentialID string, s
 }
 
 // MeterWrite is one kind of metering write, as IAM conditions name it: the
-// partition keys it updates, the attributes it writes (PK and SK among
-// them: IAM counts them as written by every UpdateItem) and the values it
-// asks back.
+// action, the partition keys it writes, the attributes it writes (PK and
+// SK among them: IAM counts them as written by every write) and the
+// values it asks back.
 type MeterWrite struct {
+	Action                  string
 	LeadingKeys, Attributes []string
 	ReturnValues            string
 }
 
 // MeterWrites are the authorizer's metering writes: rate-limit counters
 // (LeaseRate), quota balances on a key's record or a client's session
-// (LeaseQuota), usage counts (AddUsage).
+// (LeaseQuota), usage counts (AddUsage), all UpdateItem, and events
+// (RecordMeterEvent), a PutItem.
 var MeterWrites = []MeterWrite{
-	{LeadingKeys: []string{"P#*#RATE#*"}, Attributes: []string{AttrPK, AttrSK, attrUsed, AttrTTL}, ReturnValues: "UPDATED_NEW"},
-	{LeadingKeys: []string{"P#*#KEY#*", "P#*#CRED#*"}, Attributes: []string{AttrPK, AttrSK, attrQuotaRemaining, attrQuotaPeriod}, ReturnValues: "NONE"},
-	{LeadingKeys: []string{"P#*#USAGE#*"}, Attributes: []string{AttrPK, AttrSK, attrAuthorized, attrRefused, AttrTTL}, ReturnValues: "NONE"},
+	{Action: "dynamodb:UpdateItem", LeadingKeys: []string{"P#*#RATE#*"}, Attributes: []string{AttrPK, AttrSK, attrUsed, AttrTTL}, ReturnValues: "UPDATED_NEW"},
+	{Action: "dynamodb:UpdateItem", LeadingKeys: []string{"P#*#KEY#*", "P#*#CRED#*"}, Attributes: []string{AttrPK, AttrSK, attrQuotaRemaining, attrQuotaPeriod}, ReturnValues: "NONE"},
+	{Action: "dynamodb:UpdateItem", LeadingKeys: []string{"P#*#USAGE#*"}, Attributes: []string{AttrPK, AttrSK, attrAuthorized, attrRefused, AttrTTL}, ReturnValues: "NONE"},
+	{Action: "dynamodb:PutItem", LeadingKeys: []string{EventsLeadingKeys}, ReturnValues: "NONE",
+		Attributes: []string{AttrPK, AttrSK, attrEventType, attrCredentialID, attrCredentialType, attrOwner, attrAt, AttrTTL}},
 }

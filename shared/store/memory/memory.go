@@ -43,6 +43,8 @@ type Store struct {
 	auditLog     []audit.Record             // audit records, in write order
 	rates        map[counterKey]int64       // rate-limit counts per window
 	usage        map[counterKey]meter.Usage // usage counts per hour
+	events       map[projectKey]storedEvent // metering events by project and ID
+	forwards     map[string]time.Time       // forwarder cursor per project
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64
@@ -59,6 +61,7 @@ func New() *Store {
 		assertions: map[projectKey]bool{},
 		swept:      map[projectKey]bool{}, notified: map[projectKey]bool{}, cursors: map[string]time.Time{},
 		rates: map[counterKey]int64{}, usage: map[counterKey]meter.Usage{},
+		events: map[projectKey]storedEvent{}, forwards: map[string]time.Time{},
 	}
 }
 

@@ -80,6 +80,7 @@ type Store interface {
 	meter.Store // rate-limit and quota leases
 	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
 	ListUsage(ctx context.Context, projectID, credentialID string, since time.Time) ([]meter.Usage, error)
+	RecordMeterEvent(ctx context.Context, projectID string, e meter.Event) (bool, error)
 }
 
 var t0 = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
@@ -217,6 +218,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RateLeases", rateLeases},
 		{"QuotaLeases", quotaLeases},
 		{"UsageCounts", usageCounts},
+		{"MeterEventsOnce", meterEventsOnce},
+		{"MeterEventsList", meterEventsList},
+		{"ForwardCursor", forwardCursor},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
