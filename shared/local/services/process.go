@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -48,19 +49,34 @@ type Server struct {
 	Endpoint string
 }
 
+// startAttempts bounds how often startServer tries a new port: between
+// FreePort closing its listener and the server binding the port, another
+// process (a test running in parallel) may take it.
+const startAttempts = 3
+
 // startServer picks a free loopback port, runs the command cmdFor gives for
-// it, and waits up to within for the port to accept connections.
+// it, and waits up to within for the port to accept connections; a server
+// that exits at start is tried again on another port.
 func startServer(ctx context.Context, name string, within time.Duration, cmdFor func(port int) *exec.Cmd) (*Server, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
+	var err error
+	for range startAttempts {
+		var port int
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
+		var p *Process
+		if p, err = startProcess(ctx, name, cmdFor(port), port, within); err == nil {
+			return &Server{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+		}
+		if !errors.Is(err, errExitedAtStart) {
+			return nil, err
+		}
 	}
-	p, err := startProcess(ctx, name, cmdFor(port), port, within)
-	if err != nil {
-		return nil, err
-	}
-	return &Server{Process: p, Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}, nil
+	return nil, err
 }
+
+// errExitedAtStart: the process ended before its port answered.
+var errExitedAtStart = errors.New("exited at start (port taken?)")
 
 // Process is a started server process.
 type Process struct {
@@ -86,7 +102,7 @@ func startProcess(ctx context.Context, name string, cmd *exec.Cmd, port int, wit
 		}
 		select {
 		case <-p.done:
-			return nil, fmt.Errorf("%s exited at start (port %d taken?)", name, port)
+			return nil, fmt.Errorf("%s on port %d: %w", name, port, errExitedAtStart)
 		case <-ctx.Done():
 			p.Stop()
 			return nil, ctx.Err()
