@@ -3,6 +3,8 @@ package authorizer_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -119,6 +121,26 @@ func BenchmarkMalformed(b *testing.B) {
 		b.Fatalf("%d store reads", n)
 	}
 	b.ReportMetric(0, "reads/op")
+}
+
+// BenchmarkMalformedLogged is BenchmarkMalformed with refusals logged as
+// in production: JSON at Info (to io.Discard), so what the log line costs
+// shows.
+func BenchmarkMalformedLogged(b *testing.B) {
+	f := newFixture(b, false, nil)
+	a := authorizer.New(f.store, authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
+		Routes: access.NewTable(access.Routes), Clock: f.clock, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	})
+	bad := []byte(f.token)
+	bad[20] ^= 1 // checksum no longer matches
+	req := whoami(map[string]string{"Authorization": "Bearer " + string(bad)})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.Handle(context.Background(), req); err == nil {
+			b.Fatal("accepted")
+		}
+	}
 }
 
 // BenchmarkMissDynamoDBLocal: every decision is a cache miss on the
