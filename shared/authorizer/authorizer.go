@@ -78,6 +78,8 @@ type Authorizer struct {
 	touched map[string]time.Time
 	pending sync.WaitGroup // background writes (lastUsedAt, usage counts, events) under way
 	panics  atomic.Int64   // background writes that panicked (recovered)
+
+	refusals sampler // holds back their log lines past RefusalLinesPerSecond
 }
 
 // method is one kind of credential (apikey.go, jwt.go, sas.go,
@@ -139,7 +141,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		}
 	}
 	if d.principal == nil {
-		return none, a.deny("unknown, invalid, revoked or orphaned credential", p.hint(), &req)
+		return none, a.denyPresented("unknown, invalid, revoked or orphaned credential", p, &req)
 	}
 	if d.cnf != "" {
 		// A certificate-bound token counts only over mutual TLS with that
@@ -243,12 +245,51 @@ func (a *Authorizer) owner(ctx context.Context, userID string, now, fetched time
 	return e.val, fetched, nil
 }
 
-// deny logs why a request is refused (naming the credential by id or hint
-// only) and returns ErrUnauthorized.
+// deny logs why a request is refused, naming the credential by who (its id,
+// or nothing), and returns ErrUnauthorized: see refuse.
 func (a *Authorizer) deny(reason, who string, req *events.APIGatewayCustomAuthorizerRequestTypeRequest) error {
-	a.opt.Logger.Info("authorizer: unauthorized", "reason", reason, "credential", who,
-		"method", req.HTTPMethod, "resource", req.Resource)
+	return a.refuse(reason, who, nil, req)
+}
+
+// denyPresented is deny naming the credential by the hint of p, which is
+// built only if the line is logged.
+func (a *Authorizer) denyPresented(reason string, p presented, req *events.APIGatewayCustomAuthorizerRequestTypeRequest) error {
+	return a.refuse(reason, "", &p, req)
+}
+
+// refuse logs why req is refused, naming the credential by id or hint only
+// (the hint of p when set, else who), and returns ErrUnauthorized. The line
+// is sampled per reason, and a refusal whose line is held back allocates
+// nothing.
+func (a *Authorizer) refuse(reason, who string, p *presented, req *events.APIGatewayCustomAuthorizerRequestTypeRequest) error {
+	a.logRefusal(reason, "authorizer: unauthorized", func() []slog.Attr {
+		if p != nil {
+			who = p.hint()
+		}
+		return []slog.Attr{slog.String("reason", reason), slog.String("credential", who),
+			slog.String("method", req.HTTPMethod), slog.String("resource", req.Resource)}
+	})
 	return ErrUnauthorized
+}
+
+// logRefusal logs a refusal's line, msg with attrs, at Info, unless the
+// sampler holds it back under key (a constant: see RefusalLinesPerSecond).
+// attrs is called only for a line logged; such a line that follows lines
+// held back says how many in "suppressed".
+func (a *Authorizer) logRefusal(key, msg string, attrs func() []slog.Attr) {
+	ctx := context.Background()
+	if !a.opt.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	ok, held := a.refusals.allow(key, a.opt.Clock.Now())
+	if !ok {
+		return
+	}
+	line := attrs()
+	if held > 0 {
+		line = append(line, slog.Int64("suppressed", held))
+	}
+	a.opt.Logger.LogAttrs(ctx, slog.LevelInfo, msg, line...)
 }
 
 // response is the authorizer's answer for p: every route p may call, an

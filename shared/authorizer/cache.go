@@ -9,7 +9,6 @@ import (
 
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/credential"
-	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/user"
@@ -25,7 +24,7 @@ type caches struct {
 	decisions *cache[secret.Hash, *decision] // by the SHA-256 of the presented secret
 	owners    *readCache[user.User]
 	sessions  *readCache[credential.Session]
-	sasCreds  *readCache[sas.Credential] // opened
+	sasCreds  *readCache[openedSAS]
 	certs     *readCache[certbind.Binding]
 	policies  *cache[string, routeList] // see Authorizer.routes
 }
@@ -40,7 +39,7 @@ func newCaches(s Store, opt Options) caches {
 		sessions: newReadCache("session", ttl, func(ctx context.Context, sid string) (credential.Session, error) {
 			return readSession(ctx, s, p, sid)
 		}),
-		sasCreds: newReadCache("SAS credential", ttl, func(ctx context.Context, identifier string) (sas.Credential, error) {
+		sasCreds: newReadCache("SAS credential", ttl, func(ctx context.Context, identifier string) (openedSAS, error) {
 			return openSAS(ctx, s, opt.Sealer, p, identifier)
 		}),
 		certs: newReadCache("certificate binding", ttl, func(ctx context.Context, thumbprint string) (certbind.Binding, error) {

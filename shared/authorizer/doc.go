@@ -6,11 +6,14 @@
 // unknown, inactive, expired or orphaned credential is Unauthorized, and a
 // store error or timeout is an error (API Gateway answers 500), never an
 // Allow. Decisions are cached in process for at most the revocation bound,
-// keyed by the SHA-256 of the secret, never the secret itself.
+// keyed by the SHA-256 of the secret, never the secret itself. Refusals
+// are logged naming the credential by id or hint only, and at most
+// RefusalLinesPerSecond lines per reason, so a flood of garbage tokens
+// cannot flood the logs.
 //
 // Each kind of credential has its file behind one small interface
 // (method): apikey.go, jwt.go (personal JWTs and access tokens), sas.go and
 // certificate.go (mutual TLS). presented.go finds the one credential a
 // request presents, authorizer.go turns it into a decision and a response,
-// cache.go holds the caches.
+// cache.go holds the caches, sampler.go bounds the refusals' log lines.
 package authorizer

@@ -2,6 +2,7 @@ package authorizer
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -32,7 +33,9 @@ func (jwts) parse(p presented) (presented, string) { return p, "" }
 func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
 	claims, err := m.opt.Verifier.Verify(p.token)
 	if err != nil {
-		m.opt.Logger.Info("authorizer: JWT refused", "reason", err)
+		m.logRefusal("JWT refused", "authorizer: JWT refused", func() []slog.Attr {
+			return []slog.Attr{slog.Any("reason", err)}
+		})
 		return &decision{}, now, nil
 	}
 	e, err := m.sessions.load(ctx, claims.SessionID, now)

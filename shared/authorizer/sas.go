@@ -25,8 +25,10 @@ func (m sasTokens) parse(p presented) (presented, string) {
 }
 
 // decide verifies the signature against its credential's keys (read,
-// opened and cached by identifier), then reads the credential's owner. It
-// reads the header value again (parse did, but keeps presented small).
+// opened and readied to verify once per cache TTL, by identifier), then
+// reads the credential's owner. It reads the header value again: parse
+// did, but keeping the parsed token in presented (by pointer, an
+// allocation on the warm path; by value, a larger copy) measured no faster.
 func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
 	t, err := sas.Parse(p.token)
 	if err != nil {
@@ -36,12 +38,13 @@ func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now t
 	if err != nil {
 		return nil, now, err
 	}
-	d := &decision{expiresAt: &t.ExpiresAt}
+	exp := t.ExpiresAt
+	d := &decision{expiresAt: &exp}
 	c := e.val
-	if c == nil || !c.Enabled || sas.Verify(t, now, c.Primary, c.Secondary) != nil {
+	if c == nil || !c.enabled || c.keys.Verify(t, now) != nil {
 		return d, e.fetched, nil
 	}
-	owner, fetched, err := m.owner(ctx, c.Owner, now, e.fetched)
+	owner, fetched, err := m.owner(ctx, c.owner, now, e.fetched)
 	if err != nil {
 		return nil, now, err
 	}
@@ -51,16 +54,25 @@ func (m sasTokens) decide(ctx context.Context, p presented, _ secret.Hash, now t
 	return d, fetched, nil
 }
 
-// openSAS reads a SAS credential and opens its keys, which then live only
-// in this process's memory, for the cache TTL.
-func openSAS(ctx context.Context, s Store, sealer sas.Sealer, projectID, identifier string) (sas.Credential, error) {
+// openedSAS is a SAS credential as the authorizer keeps it for the cache
+// TTL: its keys opened and readied to verify, only in this process's
+// memory, read again (and opened again) when the entry expires, so a
+// regenerated key or a disabled credential counts within the bound.
+type openedSAS struct {
+	owner   string
+	enabled bool
+	keys    *sas.Verifier
+}
+
+// openSAS reads a SAS credential and opens its keys.
+func openSAS(ctx context.Context, s Store, sealer sas.Sealer, projectID, identifier string) (openedSAS, error) {
 	sealed, err := s.GetSAS(ctx, projectID, identifier)
 	if err != nil {
-		return sas.Credential{}, err
+		return openedSAS{}, err
 	}
 	cred, err := sas.Open(ctx, sealer, sealed)
 	if err != nil {
-		return sas.Credential{}, fmt.Errorf("opening its keys: %w", err)
+		return openedSAS{}, fmt.Errorf("opening its keys: %w", err)
 	}
-	return cred, nil
+	return openedSAS{owner: cred.Owner, enabled: cred.Enabled, keys: sas.NewVerifier(cred.Primary, cred.Secondary)}, nil
 }

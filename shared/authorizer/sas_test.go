@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,6 +134,50 @@ func TestSASRegenerateAndDisable(t *testing.T) {
 	f.clock.Advance(30 * time.Second)
 	if err := f.handle(secondary); !errors.Is(err, authorizer.ErrUnauthorized) {
 		t.Fatalf("disabled credential accepted: %v", err)
+	}
+}
+
+// countingSealer counts the sealed keys it opens.
+type countingSealer struct {
+	sas.Sealer
+	opens atomic.Int64
+}
+
+func (s *countingSealer) Open(ctx context.Context, sealed []byte, aad string) ([]byte, error) {
+	s.opens.Add(1)
+	return s.Sealer.Open(ctx, sealed, aad)
+}
+
+// TestSASKeysOpenedOncePerTTL: a credential's keys are opened once per
+// cache TTL, however many new tokens it signed are decided, and again
+// once the TTL has passed.
+func TestSASKeysOpenedOncePerTTL(t *testing.T) {
+	f := newSASFixture(t)
+	sealer := &countingSealer{Sealer: f.sealer}
+	f.auth = authorizer.New(f.store, authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: time.Second,
+		Routes: access.NewTable(access.Routes), Clock: f.clock, Sealer: sealer,
+	})
+	steps := []struct {
+		name    string
+		advance time.Duration
+		opens   int64
+	}{
+		{"first token", 0, 1},
+		{"new tokens within the TTL", 29 * time.Second, 1},
+		{"after the TTL", time.Second, 2},
+	}
+	for _, s := range steps {
+		f.clock.Advance(s.advance)
+		for i := range 3 {
+			tok := sas.Sign(f.cred.Identifier, f.cred.Primary, f.clock.Now().Add(time.Hour+time.Duration(i)*time.Second))
+			if err := f.handle(tok); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+		if got := sealer.opens.Load(); got != s.opens {
+			t.Fatalf("%s: %d opens, want %d", s.name, got, s.opens)
+		}
 	}
 }
 

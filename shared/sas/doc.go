@@ -8,7 +8,9 @@
 // Parse is strict and allocation-light on hostile input (length cap, the
 // three fields once each and in Azure's order, an identifier alphabet without
 // separators so the string-to-sign cannot be forged, canonical padded base64
-// of exactly 64 bytes, no percent-decoding), and Verify computes every key's
-// MAC and compares in constant time, so neither a forgery nor which key
-// matched shows in timing; error texts never contain a key or a signature.
+// of exactly 64 bytes, no percent-decoding), and Verify (or a Verifier,
+// which keeps each key's keyed HMAC state, as secret as the key) computes
+// every key's MAC and compares in constant time, so neither a forgery nor
+// which key matched shows in timing; error texts never contain a key or a
+// signature.
 package sas

@@ -160,20 +160,12 @@ func Parse(header string) (Token, error) {
 // Every key's MAC is computed and compared in constant time whichever
 // matches, so timing tells neither how close a forgery came nor which key
 // signed. An empty key never matches (anyone could sign with it). A Token
-// not made by Parse is checked as Parse would (ErrMalformed).
+// not made by Parse is checked as Parse would (ErrMalformed). To verify
+// many tokens against the same keys, a Verifier does the same for less.
 func Verify(t Token, now time.Time, keys ...string) error {
-	if !validIdentifier(t.Identifier) {
-		return errIdentifier
-	}
-	at, err := ParseExpiry(t.Expiry)
+	at, err := checkToken(t)
 	if err != nil {
 		return err
-	}
-	if !at.Equal(t.ExpiresAt) {
-		return errExpiryMismatch
-	}
-	if len(t.Signature) != SignatureLen {
-		return errSignatureLen
 	}
 	match := 0
 	for _, k := range keys {
@@ -182,6 +174,31 @@ func Verify(t Token, now time.Time, keys ...string) error {
 		}
 		match |= subtle.ConstantTimeCompare(mac(k, t.Identifier, t.Expiry), t.Signature)
 	}
+	return verdict(match, at, now)
+}
+
+// checkToken checks t as Parse would have made it, and returns its expiry
+// read from Expiry.
+func checkToken(t Token) (time.Time, error) {
+	if !validIdentifier(t.Identifier) {
+		return time.Time{}, errIdentifier
+	}
+	at, err := ParseExpiry(t.Expiry)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !at.Equal(t.ExpiresAt) {
+		return time.Time{}, errExpiryMismatch
+	}
+	if len(t.Signature) != SignatureLen {
+		return time.Time{}, errSignatureLen
+	}
+	return at, nil
+}
+
+// verdict is Verify's answer, given match (1 if any key's MAC matched the
+// signature, else 0): the signature first, then the expiry at against now.
+func verdict(match int, at, now time.Time) error {
 	if match != 1 {
 		return errNoMatch
 	}
@@ -194,17 +211,36 @@ func Verify(t Token, now time.Time, keys ...string) error {
 // mac is HMAC-SHA512 keyed with the UTF-8 bytes of key (the base64 string,
 // as Azure's sample does) over identifier + "\n" + expiry.
 func mac(key, identifier, expiry string) []byte {
-	var buf [maxIdentifierLen + 1 + maxExpiryLen]byte
-	msg := append(buf[:0], identifier...)
-	msg = append(msg, '\n')
-	msg = append(msg, expiry...)
+	var buf [maxSignedLen]byte
 	h := hmac.New(sha512.New, []byte(key))
-	h.Write(msg)
+	h.Write(appendSigned(buf[:0], identifier, expiry))
 	return h.Sum(nil)
+}
+
+// maxSignedLen is the longest string-to-sign of a token Parse accepts.
+const maxSignedLen = maxIdentifierLen + 1 + maxExpiryLen
+
+// appendSigned appends the string-to-sign, identifier + "\n" + expiry, to dst.
+func appendSigned(dst []byte, identifier, expiry string) []byte {
+	dst = append(dst, identifier...)
+	dst = append(dst, '\n')
+	return append(dst, expiry...)
 }
 
 // zeroLowBits are the base64 characters whose low 4 bits are 0.
 const zeroLowBits = "AQgw"
+
+// notBase64 is 1 for every byte outside the standard base64 alphabet
+// (without "="), 0 for the 64 inside it: a table, so that checking a
+// signature's characters takes no branch on what they are.
+var notBase64 = func() (t [256]byte) {
+	for i := range t {
+		if c := byte(i); !(isAlnum(c) || c == '+' || c == '/') {
+			t[i] = 1
+		}
+	}
+	return t
+}()
 
 // decodeSignature decodes sn: exactly 88 characters of the standard base64
 // alphabet ending in "==" with zero padding bits. The alphabet is checked
@@ -213,15 +249,13 @@ func decodeSignature(s string) ([]byte, bool) {
 	if len(s) != signatureB64Len || s[len(s)-2:] != "==" {
 		return nil, false
 	}
+	var bad byte
 	for i := 0; i < len(s)-2; i++ {
-		c := s[i]
-		if !(isAlnum(c) || c == '+' || c == '/') {
-			return nil, false
-		}
+		bad |= notBase64[s[i]]
 	}
 	// The last character before "==" carries 2 bits; its other 4 must be 0.
 	// Checked here so that refusing allocates nothing.
-	if strings.IndexByte(zeroLowBits, s[len(s)-3]) < 0 {
+	if bad != 0 || strings.IndexByte(zeroLowBits, s[len(s)-3]) < 0 {
 		return nil, false
 	}
 	sig, err := b64.DecodeString(s)

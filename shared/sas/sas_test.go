@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -209,14 +210,58 @@ func TestVerify(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := Verify(c.tok, c.now, c.keys...)
-			if !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
-				t.Fatalf("Verify = %v, want %v", err, c.want)
-			}
-			if err != nil {
-				checkErrorText(t, err, c.keys...)
+			v := NewVerifier(c.keys...)
+			for _, verify := range []struct {
+				name string
+				f    func() error
+			}{
+				{"Verify", func() error { return Verify(c.tok, c.now, c.keys...) }},
+				{"Verifier", func() error { return v.Verify(c.tok, c.now) }},
+				{"Verifier again", func() error { return v.Verify(c.tok, c.now) }},
+			} {
+				err := verify.f()
+				if !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+					t.Fatalf("%s = %v, want %v", verify.name, err, c.want)
+				}
+				if err != nil {
+					checkErrorText(t, err, c.keys...)
+				}
 			}
 		})
+	}
+}
+
+// TestVerifierReused: one Verifier, used for many tokens in turn and at
+// once, answers each as Verify does: no state carries from one token to
+// the next (run with -race).
+func TestVerifierReused(t *testing.T) {
+	primary, secondary := newKey(t), newKey(t)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	v := NewVerifier(primary, secondary)
+	var toks []Token
+	var want []error
+	for i, key := range []string{primary, newKey(t), secondary, newKey(t)} {
+		tok, err := Parse(Sign(fmt.Sprintf("id%d", i), key, now.Add(time.Duration(i+1)*time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks, want = append(toks, tok), append(want, Verify(tok, now, primary, secondary))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				j := (g + i) % len(toks)
+				if err := v.Verify(toks[j], now); err != want[j] {
+					t.Errorf("token %d: Verifier = %v, Verify = %v", j, err, want[j])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if want[0] != nil || want[1] == nil || want[2] != nil || want[3] == nil {
+		t.Fatalf("Verify = %v: want the tokens of the two keys only", want)
 	}
 }
 
@@ -229,6 +274,9 @@ func TestEmptyKeyNeverVerifies(t *testing.T) {
 	for _, keys := range [][]string{{""}, {"", ""}, {newKey(t), ""}} {
 		if err := Verify(tok, now, keys...); !errors.Is(err, ErrSignature) {
 			t.Fatalf("Verify(%d keys with an empty one) = %v, want ErrSignature", len(keys), err)
+		}
+		if err := NewVerifier(keys...).Verify(tok, now); !errors.Is(err, ErrSignature) {
+			t.Fatalf("Verifier of %d keys with an empty one = %v, want ErrSignature", len(keys), err)
 		}
 	}
 }
