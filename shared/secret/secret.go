@@ -69,20 +69,31 @@ func Check(token string, prefixes ...string) (string, error) {
 	if !known {
 		return "", ErrMalformed
 	}
+	var bad int8
 	for i := prefixLen + 1; i < Len; i++ {
-		if digit(token[i]) < 0 {
-			return "", ErrMalformed
-		}
+		bad |= digits[token[i]]
+	}
+	if bad < 0 {
+		return "", ErrMalformed
 	}
 	var sum uint64
 	for i := Len - checksumLen; i < Len; i++ {
-		sum = sum*62 + uint64(digit(token[i]))
+		sum = sum*62 + uint64(digits[token[i]])
 	}
 	if sum != uint64(checksum(token[:Len-checksumLen])) {
 		return "", ErrChecksum
 	}
 	return prefix, nil
 }
+
+// digits is digit of every byte, -1 outside the alphabet: a table, so that
+// checking a secret's characters takes no branch on what they are.
+var digits = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(digit(byte(i)))
+	}
+	return t
+}()
 
 // Sum returns the SHA-256 of token.
 func Sum(token string) Hash { return sha256.Sum256([]byte(token)) }
@@ -95,13 +106,36 @@ func Hint(token string) string {
 	return token[:prefixLen] + "_…" + token[len(token)-4:]
 }
 
+// checksum is the CRC-32 (IEEE) of s, computed slicing by 8 (as
+// hash/crc32's generic code does) straight from the string: hash/crc32
+// itself takes a []byte, which a string converts to by copying.
 func checksum(s string) uint32 {
+	t := &crcTables
 	crc := ^uint32(0)
+	for ; len(s) >= 8; s = s[8:] {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = t[0][s[7]] ^ t[1][s[6]] ^ t[2][s[5]] ^ t[3][s[4]] ^
+			t[4][crc>>24] ^ t[5][crc>>16&0xff] ^ t[6][crc>>8&0xff] ^ t[7][crc&0xff]
+	}
 	for i := 0; i < len(s); i++ {
-		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+		crc = t[0][byte(crc)^s[i]] ^ crc>>8
 	}
 	return ^crc
 }
+
+// crcTables are the slicing-by-8 tables of CRC-32 (IEEE): t[0] is the
+// byte-at-a-time table, t[k][b] the CRC of byte b followed by k zero bytes.
+var crcTables = func() (t [8][256]uint32) {
+	t[0] = *crc32.IEEETable
+	for i := range 256 {
+		crc := t[0][i]
+		for k := 1; k < 8; k++ {
+			crc = t[0][crc&0xff] ^ crc>>8
+			t[k][i] = crc
+		}
+	}
+	return t
+}()
 
 func digit(c byte) int {
 	switch {

@@ -118,3 +118,15 @@ func ExampleHint() {
 	fmt.Println(Hint("tgk_" + strings.Repeat("0", randomLen) + "abcdef"))
 	// Output: tgk_…cdef
 }
+
+// FuzzChecksum: the string CRC equals hash/crc32's for any input.
+func FuzzChecksum(f *testing.F) {
+	for _, s := range []string{"", "a", "tgk_abcdefgh", strings.Repeat("x", 49), strings.Repeat("\xff", 17)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := checksum(s), crc32.ChecksumIEEE([]byte(s)); got != want {
+			t.Fatalf("checksum(%q) = %08x, want %08x", s, got, want)
+		}
+	})
+}
