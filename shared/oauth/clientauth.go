@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,43 +75,92 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source stri
 	}
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
-	release, err := h.reserve(ctx, throttleKey, source, now)
-	if err != nil {
-		return grantee{}, err
-	}
 	lookup := h.lookupClient
 	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
 		lookup = h.lookupUser
 	}
-	g, ok, err := lookup(ctx, auth, now)
+	// The record is read before the attempt is reserved (reading checks
+	// nothing), so that the reservation is held only while the secret is
+	// checked: parallel requests of one client and source take turns for
+	// that short time only (handoff).
+	check, err := lookup(ctx, auth)
+	if err != nil {
+		return grantee{}, err
+	}
+	att, err := h.reserve(ctx, throttleKey, source, now)
+	if err != nil {
+		return grantee{}, err
+	}
+	g, ok, err := check(ctx, now)
 	if err != nil || ok {
 		// Only a wrong credential keeps its attempt.
-		return g, errors.Join(err, release(ctx))
+		return g, errors.Join(err, att.release(ctx))
 	}
+	att.spend()
 	h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
 	return grantee{}, InvalidClient(auth.basic)
 }
 
 // reserve counts one attempt under key from source before its credential
 // is checked, so that parallel guesses cannot pass MaxFailures in a
-// window: past it, 429 until the window ends. Attempts are counted per
-// source so that guesses from one place cannot lock the holder of the
-// credential out from another (docs/api.md, "Throttling"). The returned
-// release gives the attempt back once the credential proves right.
-func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time) (release func(context.Context) error, err error) {
+// window: past it, 429 until the window ends (or, when this process holds
+// reservations of that counter, a wait for one of them: handoff).
+// Attempts are counted per source so that guesses from one place cannot
+// lock the holder of the credential out from another (docs/api.md,
+// "Throttling"). Settle the attempt with release once the credential
+// proves right (or could not be checked), with spend when it is wrong.
+func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time) (attempt, error) {
 	window := now.Truncate(FailureWindow)
-	counter := key + "@" + sourceBucket(source)
-	err = h.store.ReserveAttempt(ctx, h.opt.ProjectID, counter, window, FailureWindow, MaxFailures)
-	if errors.Is(err, store.ErrConflict) {
-		return nil, TooManyRequests(window.Add(FailureWindow).Sub(now))
+	a := attempt{h: h, counter: key + "@" + sourceBucket(source), window: window}
+	a.line = a.counter + "#" + strconv.FormatInt(window.Unix(), 10)
+	for {
+		err := h.store.ReserveAttempt(ctx, h.opt.ProjectID, a.counter, window, FailureWindow, MaxFailures)
+		if err == nil {
+			h.handoff.took(a.line)
+			return a, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return attempt{}, err
+		}
+		turn := h.handoff.wait(a.line)
+		if turn == nil {
+			return attempt{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
+		}
+		select {
+		case handed := <-turn:
+			if handed {
+				return a, nil
+			}
+		case <-ctx.Done():
+			if h.handoff.leave(a.line, turn) {
+				// Handed one as it gave up: pass it on or give it back (if
+				// that fails too, it stays counted: fail closed).
+				_ = a.release(context.WithoutCancel(ctx))
+			}
+			return attempt{}, ctx.Err()
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		return h.store.ReleaseAttempt(ctx, h.opt.ProjectID, counter, window)
-	}, nil
 }
+
+// attempt is one reserved attempt.
+type attempt struct {
+	h             *Handler
+	counter, line string // the store's counter, and handoff's key for it in this window
+	window        time.Time
+}
+
+// release gives the attempt back: to a request waiting for one, or to the
+// store.
+func (a attempt) release(ctx context.Context) error {
+	if a.h.handoff.pass(a.line) {
+		return nil
+	}
+	defer a.h.handoff.returned(a.line)
+	return a.h.store.ReleaseAttempt(ctx, a.h.opt.ProjectID, a.counter, a.window)
+}
+
+// spend keeps the attempt counted: its credential was wrong.
+func (a attempt) spend() { a.h.handoff.spent(a.line) }
 
 // sourceBucket is what attempts from the address source are counted
 // under: the IPv4 address, or the /64 of an IPv6 address (one host's
@@ -134,7 +184,13 @@ func sourceBucket(source string) string {
 // same work.
 var dummy = credential.Client{SecretHash: secret.Sum("tgc_dummy")}
 
-func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
+// check checks a presented credential whose record was read already:
+// who it is, and whether it is right (and its owner enabled).
+type check func(ctx context.Context, now time.Time) (grantee, bool, error)
+
+// lookupClient reads the client auth names and returns the check of its
+// secret.
+func (h *Handler) lookupClient(ctx context.Context, auth clientAuth) (check, error) {
 	c := dummy
 	if id.Valid(string(credential.KindClient), auth.id) {
 		got, err := h.store.GetClient(ctx, h.opt.ProjectID, auth.id)
@@ -142,15 +198,17 @@ func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Ti
 		case err == nil:
 			c = got
 		case !errors.Is(err, store.ErrNotFound):
-			return grantee{}, false, err
+			return nil, err
 		}
 	}
-	if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
-		return grantee{}, false, nil
-	}
-	owner, err := h.activeOwner(ctx, c.Owner)
-	if errors.Is(err, store.ErrNotFound) {
-		return grantee{}, false, nil
-	}
-	return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
+	return func(ctx context.Context, now time.Time) (grantee, bool, error) {
+		if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
+			return grantee{}, false, nil
+		}
+		owner, err := h.activeOwner(ctx, c.Owner)
+		if errors.Is(err, store.ErrNotFound) {
+			return grantee{}, false, nil
+		}
+		return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
+	}, nil
 }
