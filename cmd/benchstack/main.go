@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/local/devstack"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/local/stackbench"
 )
@@ -33,6 +34,7 @@ func run() error {
 	doc := flag.String("doc", "docs/benchmarks.md", `file whose "Local stack" section gets the results ("" for none)`)
 	logFile := flag.String("log", os.DevNull, "where the stack's request log goes")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (stack and load) here")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run here")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -41,6 +43,7 @@ func run() error {
 		return err
 	}
 	cfg.Jar = jar
+	devstack.TuneGC() // as `make run` does: this process runs the local stack
 	log, err := os.Create(*logFile)
 	if err != nil {
 		return err
@@ -62,6 +65,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if *memProfile != "" {
+		if err := writeProfile("allocs", *memProfile); err != nil {
+			return err
+		}
+	}
 	fmt.Print(rep.Markdown(cfg.Rate))
 	if *doc == "" {
 		return nil
@@ -71,4 +79,13 @@ func run() error {
 		return err
 	}
 	return os.WriteFile(*doc, []byte(stackbench.UpdateDoc(string(b), rep.Markdown(cfg.Rate))), 0o644)
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup(name).WriteTo(f, 0)
 }

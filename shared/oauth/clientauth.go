@@ -75,23 +75,15 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source stri
 	}
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
-	lookup := h.lookupClient
-	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
-		lookup = h.lookupUser
-	}
-	// The record is read before the attempt is reserved (reading checks
-	// nothing), so that the reservation is held only while the secret is
-	// checked: parallel requests of one client and source take turns for
-	// that short time only (handoff).
-	check, err := lookup(ctx, auth)
-	if err != nil {
-		return grantee{}, err
-	}
 	att, err := h.reserve(ctx, throttleKey, source, now)
 	if err != nil {
 		return grantee{}, err
 	}
-	g, ok, err := check(ctx, now)
+	lookup := h.lookupClient
+	if h.opt.PasswordSignIn && !strings.HasPrefix(auth.id, string(credential.KindClient)+"_") {
+		lookup = h.lookupUser
+	}
+	g, ok, err := lookup(ctx, auth, now)
 	if err != nil || ok {
 		// Only a wrong credential keeps its attempt.
 		return g, errors.Join(err, att.release(ctx))
@@ -104,7 +96,8 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source stri
 // reserve counts one attempt under key from source before its credential
 // is checked, so that parallel guesses cannot pass MaxFailures in a
 // window: past it, 429 until the window ends (or, when this process holds
-// reservations of that counter, a wait for one of them: handoff).
+// reservations of that counter, a wait for one of them: handoff; when it
+// holds all MaxFailures itself, the store is not asked).
 // Attempts are counted per source so that guesses from one place cannot
 // lock the holder of the credential out from another (docs/api.md,
 // "Throttling"). Settle the attempt with release once the credential
@@ -114,17 +107,22 @@ func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time
 	a := attempt{h: h, counter: key + "@" + sourceBucket(source), window: window}
 	a.line = a.counter + "#" + strconv.FormatInt(window.Unix(), 10)
 	for {
-		err := h.store.ReserveAttempt(ctx, h.opt.ProjectID, a.counter, window, FailureWindow, MaxFailures)
-		if err == nil {
-			h.handoff.took(a.line)
+		if h.handoff.take(a.line) {
 			return a, nil
 		}
-		if !errors.Is(err, store.ErrConflict) {
-			return attempt{}, err
-		}
-		turn := h.handoff.wait(a.line)
+		turn := h.handoff.waitFull(a.line, MaxFailures)
 		if turn == nil {
-			return attempt{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
+			err := h.store.ReserveAttempt(ctx, h.opt.ProjectID, a.counter, window, FailureWindow, MaxFailures)
+			if err == nil {
+				h.handoff.took(a.line)
+				return a, nil
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				return attempt{}, err
+			}
+			if turn = h.handoff.wait(a.line); turn == nil {
+				return attempt{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
+			}
 		}
 		select {
 		case handed := <-turn:
@@ -133,9 +131,9 @@ func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time
 			}
 		case <-ctx.Done():
 			if h.handoff.leave(a.line, turn) {
-				// Handed one as it gave up: pass it on or give it back (if
-				// that fails too, it stays counted: fail closed).
-				_ = a.release(context.WithoutCancel(ctx))
+				// Handed one as it gave up: give it back (if that fails
+				// too, it stays counted: fail closed).
+				_ = a.giveBack(context.WithoutCancel(ctx))
 			}
 			return attempt{}, ctx.Err()
 		}
@@ -149,12 +147,27 @@ type attempt struct {
 	window        time.Time
 }
 
-// release gives the attempt back: to a request waiting for one, or to the
-// store.
+// release gives the attempt back: to a request waiting for one, to the
+// next request within Options.AttemptLinger, or to the store.
 func (a attempt) release(ctx context.Context) error {
-	if a.h.handoff.pass(a.line) {
+	later := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), lingerGiveBackTimeout)
+		defer cancel()
+		if err := a.giveBack(ctx); err != nil {
+			a.h.opt.Logger.Warn("oauth: giving back an attempt failed; it stays counted", "error", err)
+		}
+	}
+	if a.h.handoff.pass(a.line, a.h.opt.AttemptLinger, later) {
 		return nil
 	}
+	return a.giveBack(ctx)
+}
+
+// lingerGiveBackTimeout bounds giving back a reservation that lingered.
+const lingerGiveBackTimeout = 5 * time.Second
+
+// giveBack gives the attempt back to the store.
+func (a attempt) giveBack(ctx context.Context) error {
 	defer a.h.handoff.returned(a.line)
 	return a.h.store.ReleaseAttempt(ctx, a.h.opt.ProjectID, a.counter, a.window)
 }
@@ -184,13 +197,7 @@ func sourceBucket(source string) string {
 // same work.
 var dummy = credential.Client{SecretHash: secret.Sum("tgc_dummy")}
 
-// check checks a presented credential whose record was read already:
-// who it is, and whether it is right (and its owner enabled).
-type check func(ctx context.Context, now time.Time) (grantee, bool, error)
-
-// lookupClient reads the client auth names and returns the check of its
-// secret.
-func (h *Handler) lookupClient(ctx context.Context, auth clientAuth) (check, error) {
+func (h *Handler) lookupClient(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
 	c := dummy
 	if id.Valid(string(credential.KindClient), auth.id) {
 		got, err := h.store.GetClient(ctx, h.opt.ProjectID, auth.id)
@@ -198,17 +205,15 @@ func (h *Handler) lookupClient(ctx context.Context, auth clientAuth) (check, err
 		case err == nil:
 			c = got
 		case !errors.Is(err, store.ErrNotFound):
-			return nil, err
+			return grantee{}, false, err
 		}
 	}
-	return func(ctx context.Context, now time.Time) (grantee, bool, error) {
-		if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
-			return grantee{}, false, nil
-		}
-		owner, err := h.activeOwner(ctx, c.Owner)
-		if errors.Is(err, store.ErrNotFound) {
-			return grantee{}, false, nil
-		}
-		return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
-	}, nil
+	if !c.Verify(auth.secret, now) || c.Status != credential.Active || c.ID == "" {
+		return grantee{}, false, nil
+	}
+	owner, err := h.activeOwner(ctx, c.Owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return grantee{}, false, nil
+	}
+	return grantee{sub: c.ID, clientID: c.ID, sid: c.ID, scopes: c.Scopes, owner: owner}, err == nil, err
 }

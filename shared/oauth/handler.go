@@ -57,6 +57,12 @@ type Options struct {
 	Grace     time.Duration // refresh-token retry grace period
 	// PasswordSignIn accepts client_id=username, client_secret=password.
 	PasswordSignIn bool
+	// AttemptLinger is how long a reservation of a failed-attempt counter
+	// whose credential proved right is kept in process for the next
+	// request of that counter before it is given back to the store
+	// (handoff). 0, as the functions run, gives it back at once: a frozen
+	// Lambda instance would keep it for the rest of the window.
+	AttemptLinger time.Duration
 	// OwnerTTL is how long a grant may use an owner read before (at most
 	// the revocation bound less API Gateway's cache: config.CacheTTL); 0
 	// reads the owner on every grant.

@@ -3,6 +3,7 @@ package oauth
 import (
 	"slices"
 	"sync"
+	"time"
 )
 
 // handoff passes reserved attempts from request to request within this
@@ -16,8 +17,14 @@ import (
 // way and every failure, so parallel guesses cannot pass the limit; what
 // is saved is two conditional writes, and a right request that would have
 // been answered 429 while other right requests held the counter waits for
-// its turn instead. A Lambda instance serves one request at a time and
-// never has a waiter, so there each grant still reserves and gives back.
+// its turn instead. With Options.AttemptLinger, a right check's reservation
+// no request waits for is kept that long for the next request of its
+// counter (the giving back of one and the reservation of the next,
+// combined into nothing). A Lambda instance serves one request at a time,
+// never has a waiter and runs with no linger (frozen between invocations,
+// it would keep the reservation for the rest of the window, and a few
+// instances doing so could lock the client out), so there each grant still
+// reserves and gives back.
 type handoff struct {
 	mu    sync.Mutex
 	lines map[string]*line // by counter and window
@@ -25,7 +32,8 @@ type handoff struct {
 
 // line is one counter's reservations in this process.
 type line struct {
-	held    int         // reservations this process holds under the counter and has not settled
+	held    int         // reservations this process holds under the counter (idle ones included)
+	idle    int         // of those, settled right and kept for the next request (Options.AttemptLinger)
 	waiting []chan bool // requests waiting: true hands one a reservation, false sends it back to the store
 }
 
@@ -47,11 +55,20 @@ func (o *handoff) took(k string) {
 // wait queues a request that found the counter k full and returns where
 // its answer comes, or nil (answer 429) when this process holds no
 // reservation under k that could come free.
-func (o *handoff) wait(k string) chan bool {
+func (o *handoff) wait(k string) chan bool { return o.queue(k, 1) }
+
+// waitFull is wait before asking the store, when this process alone holds
+// limit reservations under k (so the store's counter is full); nil when it
+// holds fewer, and the store is to be asked.
+func (o *handoff) waitFull(k string, limit int) chan bool { return o.queue(k, limit) }
+
+// queue queues a request for a reservation under k when this process
+// holds at least min.
+func (o *handoff) queue(k string, min int) chan bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	l := o.lines[k]
-	if l == nil || l.held == 0 {
+	if l == nil || l.held < min {
 		return nil
 	}
 	ch := make(chan bool, 1)
@@ -59,21 +76,47 @@ func (o *handoff) wait(k string) chan bool {
 	return ch
 }
 
-// pass hands a reservation under k, its check settled right, to the
-// first waiting request; false when none waits: the caller gives it back
-// to the store, then calls returned. Until then it still counts as held,
-// so that a request finding the counter full meanwhile waits for the
-// room the store is about to have.
-func (o *handoff) pass(k string) bool {
+// take takes an idle reservation under k for a new request; false when
+// there is none.
+func (o *handoff) take(k string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	l := o.lines[k]
-	if l == nil || len(l.waiting) == 0 {
+	if l == nil || l.idle == 0 {
 		return false
 	}
-	l.waiting[0] <- true
-	l.waiting = l.waiting[1:]
+	l.idle--
 	return true
+}
+
+// pass hands a reservation under k, its check settled right, to the
+// first waiting request, or, when none waits and linger is set, keeps it
+// idle for the next request for up to linger, after which giveBack gives
+// it back (unless it was taken). false when neither: the caller gives it
+// back to the store, then calls returned. Until then it still counts as
+// held, so that a request finding the counter full meanwhile waits for the
+// room the store is about to have.
+func (o *handoff) pass(k string, linger time.Duration, giveBack func()) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	l := o.lines[k]
+	switch {
+	case l == nil:
+		return false
+	case len(l.waiting) > 0:
+		l.waiting[0] <- true
+		l.waiting = l.waiting[1:]
+		return true
+	case linger > 0:
+		l.idle++
+		time.AfterFunc(linger, func() {
+			if o.take(k) {
+				giveBack()
+			}
+		})
+		return true
+	}
+	return false
 }
 
 // returned records a reservation under k given back to the store: the

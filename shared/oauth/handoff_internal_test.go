@@ -1,6 +1,9 @@
 package oauth
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // answer is what a waiting request was told: "handed", "store" (ask the
 // store again) or "none" yet.
@@ -24,11 +27,11 @@ func TestHandoff(t *testing.T) {
 		want string
 		more bool // what run returns
 	}{
-		{"a right check hands its reservation on", func(o *handoff, _ chan bool) bool { return o.pass(k) }, "handed", true},
+		{"a right check hands its reservation on", func(o *handoff, _ chan bool) bool { return o.pass(k, 0, nil) }, "handed", true},
 		{"a wrong check sends the waiter to the store", func(o *handoff, _ chan bool) bool { o.spent(k); return false }, "store", false},
 		{"a reservation given back to the store sends the waiter there", func(o *handoff, _ chan bool) bool { o.returned(k); return false }, "store", false},
 		{"a waiter that leaves is told nothing", func(o *handoff, w chan bool) bool { return o.leave(k, w) }, "none", false},
-		{"a waiter handed one as it leaves must settle it", func(o *handoff, w chan bool) bool { o.pass(k); return o.leave(k, w) }, "none", true},
+		{"a waiter handed one as it leaves must settle it", func(o *handoff, w chan bool) bool { o.pass(k, 0, nil); return o.leave(k, w) }, "none", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,11 +66,38 @@ func TestHandoffSpentWhileHeld(t *testing.T) {
 	if got := answer(w); got != "none" {
 		t.Fatalf("waiter told %q while a reservation is still held", got)
 	}
-	if o.pass(k) != true || answer(w) != "handed" {
+	if o.pass(k, 0, nil) != true || answer(w) != "handed" {
 		t.Fatal("the last reservation was not handed on")
 	}
 	o.returned(k)
 	if len(o.lines) != 0 {
 		t.Errorf("lines left: %v", o.lines)
+	}
+}
+
+// With a linger, a right check's reservation that no request waits for is
+// taken by the next request, or given back once the linger has passed.
+func TestHandoffLinger(t *testing.T) {
+	const k = "client@192.0.2.1#0"
+	var o handoff
+	gaveBack := make(chan bool, 2)
+	giveBack := func() { o.returned(k); gaveBack <- true }
+	o.took(k)
+	if !o.pass(k, time.Hour, giveBack) {
+		t.Fatal("not kept for the next request")
+	}
+	if !o.take(k) || o.take(k) {
+		t.Fatal("the idle reservation was not taken exactly once")
+	}
+	if !o.pass(k, 10*time.Millisecond, giveBack) {
+		t.Fatal("not kept for the next request")
+	}
+	select {
+	case <-gaveBack:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not given back after the linger")
+	}
+	if o.take(k) || len(o.lines) != 0 {
+		t.Errorf("after giving back: lines %v", o.lines)
 	}
 }

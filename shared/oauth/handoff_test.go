@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestRightGrantsTakeTurns(t *testing.T) {
 		t.Errorf("%d reservations in the store for %d requests, want some handed on", r, n)
 	}
 	window := f.clock.Now().Truncate(oauth.FailureWindow)
-	if left, err := f.store.Failures(context.Background(), project, c.ID+"@unknown", window); err != nil || left != 0 {
+	if left, err := f.store.Failures(context.Background(), project, strings.ToLower(c.ID)+"@unknown", window); err != nil || left != 0 {
 		t.Errorf("%d attempts left counted (%v), want 0", left, err)
 	}
 	// Wrong secrets still cannot pass the limit, nor does a right one then.
@@ -57,4 +58,41 @@ func TestOwnerTTL(t *testing.T) {
 	f.ok(t, basicGrant(c.ID, sec)) // within the TTL: the read kept
 	f.clock.Advance(ttl)
 	f.call(t, basicGrant(c.ID, sec)).wantError(t, 401, "invalid_client")
+}
+
+// TestAttemptLinger: with a linger, one client's grants one after another
+// reserve once and reuse the reservation, which is given back afterwards;
+// a wrong secret taking it still counts.
+func TestAttemptLinger(t *testing.T) {
+	const linger = 50 * time.Millisecond
+	f := newFixture(t, func(o *oauth.Options) { o.AttemptLinger = linger })
+	c, sec := f.client(t, "alice", nil)
+	for range 3 {
+		f.ok(t, basicGrant(c.ID, sec))
+	}
+	if r := f.counted.reserves.Load(); r != 1 {
+		t.Errorf("%d reservations for 3 grants in a row, want 1", r)
+	}
+	failures := func() int {
+		n, err := f.store.Failures(context.Background(), project, strings.ToLower(c.ID)+"@unknown", f.clock.Now().Truncate(oauth.FailureWindow))
+		must(t, err)
+		return n
+	}
+	if n := failures(); n != 1 {
+		t.Errorf("%d attempts counted while one lingers, want 1", n)
+	}
+	f.call(t, basicGrant(c.ID, "tgc_wrong")).wantError(t, 401, "invalid_client")
+	if n := failures(); n != 1 {
+		t.Errorf("%d attempts counted after a wrong secret took the lingering one, want 1", n)
+	}
+	f.ok(t, basicGrant(c.ID, sec))
+	if n := failures(); n != 2 {
+		t.Errorf("%d attempts counted while a right one lingers after a wrong one, want 2", n)
+	}
+	for deadline := time.Now().Add(5 * time.Second); failures() != 1 && time.Now().Before(deadline); {
+		time.Sleep(linger)
+	}
+	if n := failures(); n != 1 {
+		t.Errorf("%d attempts counted after the linger, want the wrong one's 1", n)
+	}
 }

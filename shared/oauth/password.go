@@ -12,20 +12,18 @@ import (
 	"github.com/tollgate/tollgate/shared/store"
 )
 
-// lookupUser reads the user auth names and returns the check of its
-// password (Argon2id); an unknown user costs the same as a wrong password.
-func (h *Handler) lookupUser(ctx context.Context, auth clientAuth) (check, error) {
+// lookupUser checks a username and password (Argon2id); an unknown user
+// costs the same as a wrong password.
+func (h *Handler) lookupUser(ctx context.Context, auth clientAuth, now time.Time) (grantee, bool, error) {
 	u, err := h.store.GetUserByUsername(ctx, h.opt.ProjectID, auth.id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+		return grantee{}, false, err
 	}
-	return func(_ context.Context, now time.Time) (grantee, bool, error) {
-		if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
-			return grantee{}, false, nil
-		}
-		s := h.signIn(credential.KindPassword, "password sign-in", u.ID, now)
-		return grantee{sub: u.ID, sid: s.ID, owner: u, signIn: &s}, true, nil
-	}, nil
+	if !password.Check(auth.secret, u.PasswordHash) || u.Disabled {
+		return grantee{}, false, nil
+	}
+	s := h.signIn(credential.KindPassword, "password sign-in", u.ID, now)
+	return grantee{sub: u.ID, sid: s.ID, owner: u, signIn: &s}, true, nil
 }
 
 // signIn is the session of one sign-in of owner, so that its token can be

@@ -3,13 +3,10 @@ package devstack
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -167,9 +164,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 	if r.ContentLength > maxPayload || requestHeadSize(r) > maxRequestHead {
 		return tooLarge.write(w), ""
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
-	if err != nil {
-		return badRequest.write(w), ""
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, maxPayload+1)); err != nil {
+			return badRequest.write(w), ""
+		}
 	}
 	if len(body) > maxPayload {
 		return tooLarge.write(w), ""
@@ -210,7 +210,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 			slog.String("error", out.message), slog.Bool("panic", out.panicked))
 		return integrationFailure.write(w), res.path
 	}
-	status, err = writeProxyResponse(w, resp)
+	status, err := writeProxyResponse(w, resp)
 	if err != nil {
 		log.Error("gateway: malformed function response", slog.String("function", m.route.Function), slog.String("error", err.Error()))
 		return integrationFailure.write(w), res.path
@@ -346,60 +346,4 @@ func invoke[In, Out any](g *Gateway, function string, fn func(context.Context, I
 		var zero Out
 		return zero, outcome{timedOut: true}
 	}
-}
-
-// framing headers API Gateway computes itself.
-var framing = []string{"Content-Length", "Transfer-Encoding", "Connection"}
-
-// errMalformed marks a proxy response API Gateway cannot use.
-var errMalformed = errors.New("malformed Lambda proxy response")
-
-// writeProxyResponse writes a function's answer: multiValueHeaders first,
-// then headers (a pair already in multiValueHeaders is not repeated), JSON
-// content type by default, the body base64-decoded when flagged.
-func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse) (int, error) {
-	if resp.StatusCode < 100 || resp.StatusCode > 599 {
-		return 0, fmt.Errorf("%w: status code %d", errMalformed, resp.StatusCode)
-	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			return 0, fmt.Errorf("%w: body is not base64: %v", errMalformed, err)
-		}
-	}
-	merged := http.Header{}
-	for _, k := range sortedKeys(resp.MultiValueHeaders) {
-		for _, v := range resp.MultiValueHeaders[k] {
-			merged.Add(k, v)
-		}
-	}
-	for _, k := range sortedKeys(resp.Headers) {
-		v := resp.Headers[k]
-		if !slices.Contains(merged.Values(k), v) {
-			merged.Add(k, v)
-		}
-	}
-	for _, k := range framing {
-		merged.Del(k)
-	}
-	if merged.Get("Content-Type") == "" {
-		merged.Set("Content-Type", "application/json")
-	}
-	h := w.Header()
-	for k, vs := range merged {
-		h[k] = append(h[k], vs...)
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(body)
-	return resp.StatusCode, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
