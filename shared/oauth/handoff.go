@@ -119,9 +119,17 @@ func (o *handoff) pass(k string, linger time.Duration, giveBack func()) bool {
 	return false
 }
 
-// returned records a reservation under k given back to the store: the
-// first waiting request, if any, asks the store again.
-func (o *handoff) returned(k string) {
+// returned records a reservation under k given back to the store, where
+// the first waiting request, if any, may now find room.
+func (o *handoff) returned(k string) { o.drop(k, true) }
+
+// spent records a reservation under k kept by a failed check.
+func (o *handoff) spent(k string) { o.drop(k, false) }
+
+// drop removes a settled reservation from those held under k (gaveBack:
+// it went back to the store). Once this process holds none under k, every
+// waiting request asks the store again.
+func (o *handoff) drop(k string, gaveBack bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	l := o.lines[k]
@@ -129,25 +137,10 @@ func (o *handoff) returned(k string) {
 		return
 	}
 	l.held--
-	if len(l.waiting) > 0 {
+	if gaveBack && len(l.waiting) > 0 {
 		l.waiting[0] <- false
 		l.waiting = l.waiting[1:]
 	}
-	if l.held <= 0 {
-		o.wake(l)
-	}
-	o.tidy(k, l)
-}
-
-// spent records a reservation under k kept by a failed check.
-func (o *handoff) spent(k string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	l := o.lines[k]
-	if l == nil {
-		return
-	}
-	l.held--
 	if l.held <= 0 {
 		o.wake(l)
 	}
