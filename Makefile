@@ -68,7 +68,7 @@ bench: tools ## Benchmarks reported in docs/benchmarks.md
 
 # Not part of `make test`: about a minute of load on this machine. It runs its
 # own local stack (temporary state folder, DynamoDB Local, 127.0.0.1 only).
-bench-stack: tools ## The local stack under load beside a bare net/http server (docs/benchmarks.md, "Local stack")
+bench-stack: check-java $(TOOLS)/dynamodb/node_modules/.installed ## The local stack under load beside a bare net/http server (docs/benchmarks.md, "Local stack")
 	$(GO) run ./cmd/benchstack
 
 synth: tools lambdas ## Synthesize the CloudFormation template into cdk.out/
