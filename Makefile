@@ -19,7 +19,7 @@ export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(TOOLS)/jsii-cache
 # comes from `go test -list`, so a new target cannot be forgotten.
 FUZZTIME ?= 4s
 
-.PHONY: run test ci tools check-java lambdas vet unit fuzz bench synth clean
+.PHONY: run test ci tools check-java lambdas vet unit fuzz bench bench-stack synth clean
 
 run: tools ## Run the local stack on http://127.0.0.1:8080
 	$(GO) run ./cmd/tollgate dev
@@ -65,6 +65,11 @@ fuzz:
 
 bench: tools ## Benchmarks reported in docs/benchmarks.md
 	TOLLGATE_REQUIRE_DYNAMODB_LOCAL=1 $(GO) test -run='^$$' -bench=. -benchmem -count=1 ./shared/authorizer/
+
+# Not part of `make test`: about a minute of load on this machine. It runs its
+# own local stack (temporary state folder, DynamoDB Local, 127.0.0.1 only).
+bench-stack: check-java $(TOOLS)/dynamodb/node_modules/.installed ## The local stack under load beside a bare net/http server (docs/benchmarks.md, "Local stack")
+	$(GO) run ./cmd/benchstack
 
 synth: tools lambdas ## Synthesize the CloudFormation template into cdk.out/
 	npx --prefix $(TOOLS)/cdk cdk synth --no-notices

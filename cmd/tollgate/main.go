@@ -90,6 +90,7 @@ func dev(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	devstack.TuneGC()
 	return devstack.Run(ctx, devstack.Options{
 		StateDir: get("TOLLGATE_STATE_DIR"), Listen: get("TOLLGATE_LISTEN"), TLSListen: get("TOLLGATE_TLS_LISTEN"), Jar: jar, Config: cfg, Out: os.Stdout,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),

@@ -39,18 +39,19 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, so
 	if !ok {
 		return nil, InvalidClient(false)
 	}
-	release, err := h.reserve(ctx, "x5t:"+thumbprint, source, now)
+	att, err := h.reserve(ctx, "x5t:"+thumbprint, source, now)
 	if err != nil {
 		return nil, err
 	}
 	clientID, named := form["client_id"]
 	g, scopes, err := h.spendAssertion(ctx, tok, thumbprint, clientID, named, requested, now)
 	if errors.Is(err, errBadAssertion) {
+		att.spend()
 		h.opt.Logger.Info("oauth: client assertion refused", "thumbprint", thumbprint)
 		return nil, InvalidClient(false)
 	}
 	// Only a bad assertion (or a replay) keeps its attempt.
-	if err := errors.Join(err, release(ctx)); err != nil {
+	if err := errors.Join(err, att.release(ctx)); err != nil {
 		return nil, err
 	}
 	if err := h.openSignIn(ctx, g, now); err != nil {

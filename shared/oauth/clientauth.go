@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source stri
 	}
 	// Usernames match regardless of case, so failures are counted that way.
 	throttleKey := strings.ToLower(auth.id)
-	release, err := h.reserve(ctx, throttleKey, source, now)
+	att, err := h.reserve(ctx, throttleKey, source, now)
 	if err != nil {
 		return grantee{}, err
 	}
@@ -85,32 +86,94 @@ func (h *Handler) verifyClient(ctx context.Context, auth clientAuth, source stri
 	g, ok, err := lookup(ctx, auth, now)
 	if err != nil || ok {
 		// Only a wrong credential keeps its attempt.
-		return g, errors.Join(err, release(ctx))
+		return g, errors.Join(err, att.release(ctx))
 	}
+	att.spend()
 	h.opt.Logger.Info("oauth: client authentication failed", "clientId", throttleKey)
 	return grantee{}, InvalidClient(auth.basic)
 }
 
 // reserve counts one attempt under key from source before its credential
 // is checked, so that parallel guesses cannot pass MaxFailures in a
-// window: past it, 429 until the window ends. Attempts are counted per
-// source so that guesses from one place cannot lock the holder of the
-// credential out from another (docs/api.md, "Throttling"). The returned
-// release gives the attempt back once the credential proves right.
-func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time) (release func(context.Context) error, err error) {
+// window: past it, 429 until the window ends (or, when this process holds
+// reservations of that counter, a wait for one of them: handoff; when it
+// holds all MaxFailures itself, the store is not asked).
+// Attempts are counted per source so that guesses from one place cannot
+// lock the holder of the credential out from another (docs/api.md,
+// "Throttling"). Settle the attempt with release once the credential
+// proves right (or could not be checked), with spend when it is wrong.
+func (h *Handler) reserve(ctx context.Context, key, source string, now time.Time) (attempt, error) {
 	window := now.Truncate(FailureWindow)
-	counter := key + "@" + sourceBucket(source)
-	err = h.store.ReserveAttempt(ctx, h.opt.ProjectID, counter, window, FailureWindow, MaxFailures)
-	if errors.Is(err, store.ErrConflict) {
-		return nil, TooManyRequests(window.Add(FailureWindow).Sub(now))
+	a := attempt{h: h, counter: key + "@" + sourceBucket(source), window: window}
+	a.line = a.counter + "#" + strconv.FormatInt(window.Unix(), 10)
+	for {
+		if h.handoff.take(a.line) {
+			return a, nil
+		}
+		turn := h.handoff.waitFull(a.line, MaxFailures)
+		if turn == nil {
+			err := h.store.ReserveAttempt(ctx, h.opt.ProjectID, a.counter, window, FailureWindow, MaxFailures)
+			if err == nil {
+				h.handoff.took(a.line)
+				return a, nil
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				return attempt{}, err
+			}
+			if turn = h.handoff.wait(a.line); turn == nil {
+				return attempt{}, TooManyRequests(window.Add(FailureWindow).Sub(now))
+			}
+		}
+		select {
+		case handed := <-turn:
+			if handed {
+				return a, nil
+			}
+		case <-ctx.Done():
+			if h.handoff.leave(a.line, turn) {
+				// Handed one as it gave up: give it back (if that fails
+				// too, it stays counted: fail closed).
+				_ = a.giveBack(context.WithoutCancel(ctx))
+			}
+			return attempt{}, ctx.Err()
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		return h.store.ReleaseAttempt(ctx, h.opt.ProjectID, counter, window)
-	}, nil
 }
+
+// attempt is one reserved attempt.
+type attempt struct {
+	h             *Handler
+	counter, line string // the store's counter, and handoff's key for it in this window
+	window        time.Time
+}
+
+// release gives the attempt back: to a request waiting for one, to the
+// next request within Options.AttemptLinger, or to the store.
+func (a attempt) release(ctx context.Context) error {
+	later := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), lingerGiveBackTimeout)
+		defer cancel()
+		if err := a.giveBack(ctx); err != nil {
+			a.h.opt.Logger.Warn("oauth: giving back an attempt failed; it stays counted", "error", err)
+		}
+	}
+	if a.h.handoff.pass(a.line, a.h.opt.AttemptLinger, later) {
+		return nil
+	}
+	return a.giveBack(ctx)
+}
+
+// lingerGiveBackTimeout bounds giving back a reservation that lingered.
+const lingerGiveBackTimeout = 5 * time.Second
+
+// giveBack gives the attempt back to the store.
+func (a attempt) giveBack(ctx context.Context) error {
+	defer a.h.handoff.returned(a.line)
+	return a.h.store.ReleaseAttempt(ctx, a.h.opt.ProjectID, a.counter, a.window)
+}
+
+// spend keeps the attempt counted: its credential was wrong.
+func (a attempt) spend() { a.h.handoff.spent(a.line) }
 
 // sourceBucket is what attempts from the address source are counted
 // under: the IPv4 address, or the /64 of an IPv6 address (one host's

@@ -57,8 +57,18 @@ type Options struct {
 	Grace     time.Duration // refresh-token retry grace period
 	// PasswordSignIn accepts client_id=username, client_secret=password.
 	PasswordSignIn bool
-	Clock          clock.Clock
-	Logger         *slog.Logger
+	// AttemptLinger is how long a reservation of a failed-attempt counter
+	// whose credential proved right is kept in process for the next
+	// request of that counter before it is given back to the store
+	// (handoff). 0, as the functions run, gives it back at once: a frozen
+	// Lambda instance would keep it for the rest of the window.
+	AttemptLinger time.Duration
+	// OwnerTTL is how long a grant may use an owner read before (at most
+	// the revocation bound less API Gateway's cache: config.CacheTTL); 0
+	// reads the owner on every grant.
+	OwnerTTL time.Duration
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // Configured is the options a deployment's settings give, with the signer
@@ -67,7 +77,7 @@ type Options struct {
 func Configured(cfg config.Config, signer accesstoken.Signer, keys *accesstoken.Keyring, sealer refresh.Sealer, clk clock.Clock, logger *slog.Logger) Options {
 	return Options{
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys, Sealer: sealer,
-		Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, Clock: clk, Logger: logger,
+		Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, OwnerTTL: cfg.CacheTTL(), Clock: clk, Logger: logger,
 	}
 }
 
@@ -77,6 +87,8 @@ type Handler struct {
 	opt      Options
 	exchange *refresh.Exchanger
 	verifier *accesstoken.Verifier
+	handoff  handoff // reserved attempts passed on in this process
+	owners   *owners // the owners grants read, kept for OwnerTTL
 }
 
 // New returns the token function's handler.
@@ -86,6 +98,9 @@ func New(s Store, opt Options) *Handler {
 	}
 	return &Handler{
 		store: s, opt: opt,
+		owners: &owners{ttl: opt.OwnerTTL, read: func(ctx context.Context, userID string) (user.User, error) {
+			return s.GetUser(ctx, opt.ProjectID, userID)
+		}},
 		exchange: &refresh.Exchanger{Store: s, Sealer: opt.Sealer, Grace: opt.Grace},
 		verifier: &accesstoken.Verifier{Keys: opt.Keys, Issuer: opt.Issuer, Audience: opt.Audience, Clock: opt.Clock},
 	}
@@ -184,9 +199,10 @@ func grant(owner user.User, granted, requested scope.Set) (scope.Set, error) {
 	return s, err
 }
 
-// activeOwner reads a session's owner; an error unless it is enabled.
+// activeOwner reads a session's owner (through the owner cache); an error
+// unless it is enabled.
 func (h *Handler) activeOwner(ctx context.Context, userID string) (user.User, error) {
-	u, err := h.store.GetUser(ctx, h.opt.ProjectID, userID)
+	u, err := h.owners.get(ctx, userID, h.opt.Clock.Now())
 	if err != nil {
 		return user.User{}, err
 	}

@@ -16,6 +16,10 @@ import (
 type counted struct {
 	*memory.Store
 	writes atomic.Int64
+	// reads of users, attempts reserved, and how long each user read
+	// takes (set before the requests start)
+	userReads, reserves atomic.Int64
+	userDelay           time.Duration
 }
 
 func (c *counted) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
@@ -59,6 +63,7 @@ func (c *counted) ReserveAttempt(ctx context.Context, projectID, key string, win
 	err := c.Store.ReserveAttempt(ctx, projectID, key, windowStart, window, limit)
 	if err == nil {
 		c.writes.Add(1)
+		c.reserves.Add(1)
 	}
 	return err
 }

@@ -1,16 +1,17 @@
 package devstack
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,7 +49,8 @@ type request struct {
 	isBase64Encoded bool
 }
 
-// authorizerEvent is the REQUEST authorizer's input.
+// authorizerEvent is the REQUEST authorizer's input: its own copy of q's
+// maps, which hold their strings as through JSON already (newRequest).
 func (g *Gateway) authorizerEvent(q *request) events.APIGatewayCustomAuthorizerRequestTypeRequest {
 	id := events.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{SourceIP: q.sourceIP}
 	if q.cert != nil {
@@ -56,31 +58,34 @@ func (g *Gateway) authorizerEvent(q *request) events.APIGatewayCustomAuthorizerR
 	}
 	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
 		Type:                            "REQUEST",
-		MethodArn:                       q.methodARN,
+		MethodArn:                       wire(q.methodARN),
 		Resource:                        q.resource,
 		Path:                            q.path,
 		HTTPMethod:                      q.method,
-		Headers:                         q.headers,
-		MultiValueHeaders:               q.multiHeaders,
-		QueryStringParameters:           q.query,
-		MultiValueQueryStringParameters: q.multiQuery,
-		PathParameters:                  q.pathParams,
+		Headers:                         maps.Clone(q.headers),
+		MultiValueHeaders:               cloneLists(q.multiHeaders),
+		QueryStringParameters:           maps.Clone(q.query),
+		MultiValueQueryStringParameters: cloneLists(q.multiQuery),
+		PathParameters:                  maps.Clone(q.pathParams),
 		StageVariables:                  nil,
 		RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
 			Path:         "/" + g.stage() + q.path,
-			AccountID:    g.accountID(),
+			AccountID:    wire(g.accountID()),
 			ResourceID:   q.resourceID,
-			Stage:        g.stage(),
+			Stage:        wire(g.stage()),
 			RequestID:    q.id,
 			Identity:     id,
 			ResourcePath: q.resource,
 			HTTPMethod:   q.method,
-			APIID:        g.apiID(),
+			APIID:        wire(g.apiID()),
 		},
 	}
 }
 
-// proxyEvent is the Lambda proxy integration's input; authorizer is nil
+// proxyEvent is the Lambda proxy integration's input, made after the
+// authorizer ran on its own copies: it takes q's maps, which hold their
+// strings as through JSON already (newRequest). authorizer, the context the
+// gateway made of the authorizer's answer (as through JSON too), is nil
 // for a public route.
 func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGatewayProxyRequest {
 	return events.APIGatewayProxyRequest{
@@ -94,9 +99,9 @@ func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGa
 		PathParameters:                  q.pathParams,
 		StageVariables:                  nil,
 		RequestContext: events.APIGatewayProxyRequestContext{
-			AccountID:         g.accountID(),
+			AccountID:         wire(g.accountID()),
 			ResourceID:        q.resourceID,
-			Stage:             g.stage(),
+			Stage:             wire(g.stage()),
 			DomainName:        q.domain,
 			DomainPrefix:      q.prefix,
 			RequestID:         q.id,
@@ -105,7 +110,7 @@ func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGa
 			Identity: events.APIGatewayRequestIdentity{
 				SourceIP:   q.sourceIP,
 				UserAgent:  q.userAgent,
-				ClientCert: q.cert,
+				ClientCert: cloneCert(q.cert),
 			},
 			ResourcePath:     q.resource,
 			Path:             "/" + g.stage() + q.path,
@@ -113,42 +118,51 @@ func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGa
 			HTTPMethod:       q.method,
 			RequestTime:      q.received.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch: q.received.UnixMilli(),
-			APIID:            g.apiID(),
+			APIID:            wire(g.apiID()),
 		},
 		Body:            q.body,
 		IsBase64Encoded: q.isBase64Encoded,
 	}
 }
 
-// roundTrip passes v through JSON, as every Lambda event and answer does:
-// the receiver gets exactly what it would get in AWS, and its own copy.
-func roundTrip[T any](v T) (T, error) {
-	var out T
-	b, err := json.Marshal(v)
-	if err != nil {
-		return out, err
+// cloneCert is a copy of c; nil for none.
+func cloneCert(c *clientCert) *clientCert {
+	if c == nil {
+		return nil
 	}
-	err = json.Unmarshal(b, &out)
-	return out, err
+	out := *c
+	return &out
 }
 
-// headerMaps builds headers and multiValueHeaders. Go has canonicalized the
+// wireCert is a fresh copy of c as it arrives through JSON; nil for none.
+func wireCert(c *clientCert) *clientCert {
+	if c == nil {
+		return nil
+	}
+	out := &clientCert{ClientCertPem: wire(c.ClientCertPem), IssuerDN: wire(c.IssuerDN),
+		SerialNumber: wire(c.SerialNumber), SubjectDN: wire(c.SubjectDN)}
+	out.Validity.NotBefore, out.Validity.NotAfter = wire(c.Validity.NotBefore), wire(c.Validity.NotAfter)
+	return out
+}
+
+// headerMaps builds headers and multiValueHeaders, their strings as through
+// JSON (wire.go). Go has canonicalized the
 // names and moved Host out of the map; API Gateway adds the X-Forwarded-*
 // headers and a trace id. For a repeated header the single-value map keeps
 // the last value.
 func headerMaps(r *http.Request, sourceIP string) (map[string]string, map[string][]string) {
 	multi := make(map[string][]string, len(r.Header)+5)
 	for k, vs := range r.Header {
-		multi[k] = append([]string(nil), vs...)
+		multi[wire(k)] = wireList(vs) // net/http admits only token names: k is ASCII
 	}
 	if r.Host != "" {
-		multi["Host"] = []string{r.Host}
+		multi["Host"] = []string{wire(r.Host)}
 	}
 	xff := strings.Join(r.Header.Values("X-Forwarded-For"), ", ")
 	if xff != "" {
 		xff += ", "
 	}
-	multi["X-Forwarded-For"] = []string{xff + sourceIP}
+	multi["X-Forwarded-For"] = []string{wire(xff + sourceIP)}
 	proto, port := "http", "80"
 	if r.TLS != nil {
 		proto, port = "https", "443"
@@ -264,10 +278,15 @@ func resourceID(template string) string {
 	return string(b)
 }
 
+// The ids below are random but no secrets (nothing relies on guessing
+// one being hard), so they come from math/rand/v2's per-thread generator,
+// which costs no system call and takes no lock.
+
 // newRequestID is a random UUID (version 4), like API Gateway's request ids.
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
@@ -276,15 +295,17 @@ func newRequestID() string {
 
 // newExtendedID is shaped like API Gateway's extendedRequestId.
 func newExtendedID() string {
-	var b [11]byte
-	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:])
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	return base64.StdEncoding.EncodeToString(b[:11])
 }
 
 func traceID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:])
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	return "Root=1-" + strconv.FormatInt(time.Now().Unix(), 16) + "-" + hex.EncodeToString(b[:12])
 }
 
 // methodARN is the execute-api ARN of this call.

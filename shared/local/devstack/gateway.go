@@ -3,13 +3,10 @@ package devstack
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -54,6 +51,8 @@ type Gateway struct {
 	Logger *slog.Logger
 
 	timeout time.Duration // integration timeout; integrationTimeout if zero (tests shorten it)
+	log     *slog.Logger  // Logger, or one that discards
+	workers *workers      // run the invocations
 	once    sync.Once
 	root    *resource
 }
@@ -77,7 +76,22 @@ func (g *Gateway) logger() *slog.Logger {
 	return g.Logger
 }
 
+// requestLog writes one request's failures, each line with the request's
+// id and method.
+type requestLog struct {
+	logger     *slog.Logger
+	id, method string
+}
+
+// Error logs msg with attrs after the request's id and method.
+func (l requestLog) Error(msg string, attrs ...slog.Attr) {
+	l.logger.LogAttrs(context.Background(), slog.LevelError, msg,
+		append([]slog.Attr{slog.String("requestId", l.id), slog.String("method", l.method)}, attrs...)...)
+}
+
 func (g *Gateway) build() {
+	g.log = g.logger()
+	g.workers = newWorkers()
 	g.root = newResource("/")
 	add := func(routes []access.Route, protected bool) {
 		for _, r := range routes {
@@ -137,21 +151,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.once.Do(g.build)
 	id := newRequestID()
 	w.Header().Set("x-amzn-RequestId", id) // sent canonicalized, as X-Amzn-Requestid
-	log := g.logger().With(slog.String("requestId", id), slog.String("method", r.Method))
-	status, resource := g.serve(w, r, id, start, log)
-	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	status, resource := g.serve(w, r, id, start, requestLog{g.log, id, r.Method})
+	g.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("requestId", id),
+		slog.String("method", r.Method),
 		slog.String("resource", resource),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)))
 }
 
-func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start time.Time, log *slog.Logger) (status int, resourcePath string) {
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start time.Time, log requestLog) (status int, resourcePath string) {
 	if r.ContentLength > maxPayload || requestHeadSize(r) > maxRequestHead {
 		return tooLarge.write(w), ""
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
-	if err != nil {
-		return badRequest.write(w), ""
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, maxPayload+1)); err != nil {
+			return badRequest.write(w), ""
+		}
 	}
 	if len(body) > maxPayload {
 		return tooLarge.write(w), ""
@@ -166,32 +184,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 		return missingToken.write(w), res.path
 	}
 
-	ip := sourceIP(r.RemoteAddr)
-	q := &request{
-		id:         id,
-		extendedID: newExtendedID(),
-		method:     r.Method,
-		resource:   res.path,
-		resourceID: resourceID(res.path),
-		path:       r.URL.Path,
-		pathParams: params,
-		sourceIP:   ip,
-		userAgent:  r.UserAgent(),
-		cert:       certificateOf(r.TLS),
-		methodARN:  g.methodARN(r.Method, r.URL.Path),
-		protocol:   r.Proto,
-		received:   start,
-	}
-	q.headers, q.multiHeaders = headerMaps(r, ip)
-	q.query, q.multiQuery = queryMaps(r.URL.RawQuery)
-	q.domain, q.prefix = domainOf(r.Host)
-	if len(body) > 0 {
-		if utf8.Valid(body) {
-			q.body = string(body)
-		} else {
-			q.body, q.isBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-		}
-	}
+	q := g.newRequest(r, body, res, params, id, start)
 
 	var authorizer map[string]any
 	if m.protected {
@@ -207,12 +200,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 		log.Error("gateway: no function for route", slog.String("function", m.route.Function), slog.String("resource", res.path))
 		return integrationFailure.write(w), res.path
 	}
-	ev, err := roundTrip(g.proxyEvent(q, authorizer))
-	if err != nil {
-		log.Error("gateway: encoding proxy event", slog.String("error", err.Error()))
-		return integrationFailure.write(w), res.path
-	}
-	resp, out := invoke(g, m.route.Function, fn, ev)
+	resp, out := invoke(g, m.route.Function, fn, g.proxyEvent(q, authorizer))
 	switch {
 	case out.timedOut:
 		log.Error("gateway: function timed out", slog.String("function", m.route.Function))
@@ -222,7 +210,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 			slog.String("error", out.message), slog.Bool("panic", out.panicked))
 		return integrationFailure.write(w), res.path
 	}
-	status, err = writeProxyResponse(w, resp)
+	status, err := writeProxyResponse(w, resp)
 	if err != nil {
 		log.Error("gateway: malformed function response", slog.String("function", m.route.Function), slog.String("error", err.Error()))
 		return integrationFailure.write(w), res.path
@@ -230,9 +218,46 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, id string, start
 	return status, res.path
 }
 
+// newRequest is what API Gateway knows of r, with body, matched to res
+// with path parameters params, before it calls anything.
+func (g *Gateway) newRequest(r *http.Request, body []byte, res *resource, params map[string]string, id string, start time.Time) *request {
+	ip := sourceIP(r.RemoteAddr)
+	// Every string and map in q is as the functions get it through JSON
+	// (wire.go), made once here and shared by both events, except
+	// methodARN: the gateway matches the policy against the raw one.
+	q := &request{
+		id:         id,
+		extendedID: newExtendedID(),
+		method:     wire(r.Method),
+		resource:   res.path,
+		resourceID: res.id,
+		path:       wire(r.URL.Path),
+		pathParams: wireStrings(params),
+		sourceIP:   wire(ip),
+		userAgent:  wire(r.UserAgent()),
+		cert:       wireCert(certificateOf(r.TLS)),
+		methodARN:  g.methodARN(r.Method, r.URL.Path),
+		protocol:   wire(r.Proto),
+		received:   start,
+	}
+	q.headers, q.multiHeaders = headerMaps(r, ip)
+	query, multiQuery := queryMaps(r.URL.RawQuery)
+	q.query, q.multiQuery = wireStrings(query), wireLists(multiQuery)
+	domain, prefix := domainOf(r.Host)
+	q.domain, q.prefix = wire(domain), wire(prefix)
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			q.body = string(body)
+		} else {
+			q.body, q.isBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return q
+}
+
 // authorize runs the authorizer and evaluates its policy. It returns the
 // requestContext.authorizer map on Allow, else the gateway response to send.
-func (g *Gateway) authorize(q *request, log *slog.Logger) (map[string]any, *gatewayResponse) {
+func (g *Gateway) authorize(q *request, log requestLog) (map[string]any, *gatewayResponse) {
 	if len(q.methodARN) > maxMethodARN {
 		return nil, &uriTooLong
 	}
@@ -240,11 +265,7 @@ func (g *Gateway) authorize(q *request, log *slog.Logger) (map[string]any, *gate
 		log.Error("gateway: protected route without an authorizer")
 		return nil, &authorizerFailure
 	}
-	ev, err := roundTrip(g.authorizerEvent(q))
-	if err != nil {
-		log.Error("gateway: encoding authorizer event", slog.String("error", err.Error()))
-		return nil, &authorizerFailure
-	}
+	ev := g.authorizerEvent(q)
 	began := time.Now()
 	resp, out := invoke(g, "authorizer", g.Authorizer, ev)
 	latency := time.Since(began)
@@ -271,7 +292,7 @@ func (g *Gateway) authorize(q *request, log *slog.Logger) (map[string]any, *gate
 	if d != allowed {
 		return nil, accessDenied(d, ctx)
 	}
-	ctx["integrationLatency"] = latency.Milliseconds()
+	ctx["integrationLatency"] = float64(latency.Milliseconds()) // a JSON number, as the function gets it
 	return ctx, nil
 }
 
@@ -296,14 +317,14 @@ func invoke[In, Out any](g *Gateway, function string, fn func(context.Context, I
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       newRequestID(),
-		InvokedFunctionArn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", g.region(), g.accountID(), function),
+		InvokedFunctionArn: "arn:aws:lambda:" + g.region() + ":" + g.accountID() + ":function:" + function,
 	})
 	type result struct {
 		out Out
 		outcome
 	}
 	done := make(chan result, 1)
-	go func() {
+	g.workers.run(func() {
 		var res result
 		defer func() {
 			if v := recover(); v != nil {
@@ -317,7 +338,7 @@ func invoke[In, Out any](g *Gateway, function string, fn func(context.Context, I
 			return
 		}
 		res.out = out
-	}()
+	})
 	select {
 	case res := <-done:
 		return res.out, res.outcome
@@ -325,60 +346,4 @@ func invoke[In, Out any](g *Gateway, function string, fn func(context.Context, I
 		var zero Out
 		return zero, outcome{timedOut: true}
 	}
-}
-
-// framing headers API Gateway computes itself.
-var framing = []string{"Content-Length", "Transfer-Encoding", "Connection"}
-
-// errMalformed marks a proxy response API Gateway cannot use.
-var errMalformed = errors.New("malformed Lambda proxy response")
-
-// writeProxyResponse writes a function's answer: multiValueHeaders first,
-// then headers (a pair already in multiValueHeaders is not repeated), JSON
-// content type by default, the body base64-decoded when flagged.
-func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse) (int, error) {
-	if resp.StatusCode < 100 || resp.StatusCode > 599 {
-		return 0, fmt.Errorf("%w: status code %d", errMalformed, resp.StatusCode)
-	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			return 0, fmt.Errorf("%w: body is not base64: %v", errMalformed, err)
-		}
-	}
-	merged := http.Header{}
-	for _, k := range sortedKeys(resp.MultiValueHeaders) {
-		for _, v := range resp.MultiValueHeaders[k] {
-			merged.Add(k, v)
-		}
-	}
-	for _, k := range sortedKeys(resp.Headers) {
-		v := resp.Headers[k]
-		if !slices.Contains(merged.Values(k), v) {
-			merged.Add(k, v)
-		}
-	}
-	for _, k := range framing {
-		merged.Del(k)
-	}
-	if merged.Get("Content-Type") == "" {
-		merged.Set("Content-Type", "application/json")
-	}
-	h := w.Header()
-	for k, vs := range merged {
-		h[k] = append(h[k], vs...)
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(body)
-	return resp.StatusCode, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

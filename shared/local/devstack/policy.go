@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -113,38 +114,69 @@ func match(pattern, s string) bool {
 // authorizerContext turns the authorizer's context into the map a function
 // sees as requestContext.authorizer: it goes through JSON as it does on the
 // wire, numbers and booleans become strings, and any other value (object,
-// array, null) is refused, as API Gateway refuses it.
+// array, null) is refused, as API Gateway refuses it. A context of valid
+// UTF-8 names with string and boolean values (Tollgate's) is copied as
+// JSON would leave it, without encoding it.
 func authorizerContext(resp events.APIGatewayCustomAuthorizerResponse) (map[string]any, error) {
-	out := map[string]any{}
-	if len(resp.Context) > 0 {
-		b, err := json.Marshal(resp.Context)
-		if err != nil {
-			return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
-		}
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.UseNumber()
-		var raw map[string]any
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
-		}
-		for k, v := range raw {
-			switch v := v.(type) {
-			case string:
-				out[k] = v
-			case json.Number:
-				out[k] = v.String()
-			case bool:
-				if v {
-					out[k] = "true"
-				} else {
-					out[k] = "false"
-				}
-			default:
-				return nil, fmt.Errorf("%w: context value %q is %T, not a string, number or boolean", errBadPolicy, k, v)
-			}
+	out, ok := plainContext(resp.Context)
+	if !ok {
+		var err error
+		if out, err = jsonContext(resp.Context); err != nil {
+			return nil, err
 		}
 	}
-	out["principalId"] = resp.PrincipalID
+	out["principalId"] = wire(resp.PrincipalID)
+	return out, nil
+}
+
+// plainContext is authorizerContext for a context whose names are valid
+// UTF-8 and whose values are strings or booleans; false for any other.
+func plainContext(c map[string]any) (map[string]any, bool) {
+	out := make(map[string]any, len(c)+2)
+	for k, v := range c {
+		if !utf8.ValidString(k) {
+			return nil, false
+		}
+		switch v := v.(type) {
+		case string:
+			out[k] = wire(v)
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// jsonContext is authorizerContext for any context, through JSON.
+func jsonContext(c map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	if len(c) == 0 {
+		return out, nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: context: %v", errBadPolicy, err)
+	}
+	for k, v := range raw {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case json.Number:
+			out[k] = v.String()
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		default:
+			return nil, fmt.Errorf("%w: context value %q is %T, not a string, number or boolean", errBadPolicy, k, v)
+		}
+	}
 	return out, nil
 }
 

@@ -21,6 +21,7 @@ type method struct {
 // every prefix of a route's path is a resource, with or without methods.
 type resource struct {
 	path    string               // the template, e.g. "/v1/keys/{keyId}"
+	id      string               // resourceID(path)
 	literal map[string]*resource // children by literal segment
 	param   *resource            // the {name} child, if any
 	greedy  *resource            // the {name+} child, if any
@@ -29,7 +30,7 @@ type resource struct {
 }
 
 func newResource(path string) *resource {
-	return &resource{path: path, literal: map[string]*resource{}, methods: map[string]method{}}
+	return &resource{path: path, id: resourceID(path), literal: map[string]*resource{}, methods: map[string]method{}}
 }
 
 // splitPath splits "/a/b" into ["a", "b"]; "/" and "" give none.
