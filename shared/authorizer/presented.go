@@ -52,13 +52,13 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 	add := func(k kind, tok string) { found, token, n = k, tok, n+1 }
 	for name, v := range req.Headers {
 		switch {
-		case strings.EqualFold(name, "authorization"):
+		case is(name, "Authorization", "authorization"):
 			scheme, tok, ok := strings.Cut(v, " ")
 			switch {
+			case ok && is(scheme, "Bearer", "bearer"):
+				add(a.bearerKind(tok), tok)
 			case ok && strings.EqualFold(scheme, sas.Scheme):
 				add(kindSAS, v)
-			case ok && strings.EqualFold(scheme, "Bearer"):
-				add(a.bearerKind(tok), tok)
 			case ok && strings.EqualFold(scheme, "apiToken"):
 				add(kindAPIKey, tok)
 			default:
@@ -85,6 +85,12 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 		return 0, "", n
 	}
 	return found, token, 1
+}
+
+// is reports whether name is one of the usual spellings given (compared
+// byte for byte, the fast path) or another casing of them.
+func is(name, usual, lower string) bool {
+	return name == usual || name == lower || strings.EqualFold(name, lower)
 }
 
 // bearerKind tells a JWT from an API key: Authorization: Bearer is the
