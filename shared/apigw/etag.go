@@ -37,15 +37,23 @@ func Tagged(etag string, extra map[string]string) map[string]string {
 }
 
 // IfMatch evaluates req's If-Match precondition (RFC 9110 §13.1.1) against
-// current, the entity tag of the resource as it is now ("" when it does
-// not exist): nil when the request has none, or one of its tags (or "*")
-// matches by strong comparison; otherwise a 412 problem, and the request
-// must change nothing.
-func IfMatch(req events.APIGatewayProxyRequest, current string) error {
+// current(), the entity tag of the resource as it is now ("" when it does
+// not exist), called only when the request has one: nil when it has none,
+// or one of its tags (or "*") matches by strong comparison; otherwise a
+// 412 problem, and the request must change nothing.
+func IfMatch(req events.APIGatewayProxyRequest, current func() string) error {
 	list, sent := ifMatchList(req)
 	if !sent {
 		return nil
 	}
+	return matches(list, current())
+}
+
+// Absent is the current entity tag of a resource that does not exist.
+func Absent() string { return "" }
+
+// matches is IfMatch's answer for the field value list and the tag current.
+func matches(list, current string) error {
 	for tag := range strings.SplitSeq(list, ",") {
 		tag = strings.TrimSpace(tag)
 		if current != "" && (tag == "*" || tag == current) {

@@ -136,18 +136,26 @@ func (h *Handler) putCertificate(ctx context.Context, c *call) (events.APIGatewa
 	return apigw.JSON(http.StatusCreated, showCert(b), map[string]string{"Location": "/v1/users/" + owner.ID + "/certificate"}), nil
 }
 
-// bindingAsSent evaluates a PUT's If-Match against owner's binding. A user
-// holds one certificate, so an If-Match on PUT can only fail (412) or lead
-// to 409: the binding is deleted first, and then made anew.
+// bindingAsSent evaluates a PUT's If-Match, if any, against owner's
+// binding (read only then). A user holds one certificate, so an If-Match
+// on PUT can only fail (412) or lead to 409: the binding is deleted first,
+// and then made anew.
 func (h *Handler) bindingAsSent(ctx context.Context, c *call, owner string) error {
-	b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return apigw.IfMatch(c.req, "")
-	case err != nil:
-		return err
+	var readErr error
+	err := apigw.IfMatch(c.req, func() string {
+		b, err := h.store.GetCertificateByOwner(ctx, h.opt.ProjectID, owner)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				readErr = err
+			}
+			return ""
+		}
+		return certTag(b)
+	})
+	if readErr != nil {
+		return readErr
 	}
-	return apigw.IfMatch(c.req, certTag(b))
+	return err
 }
 
 func (h *Handler) certificateOf(ctx context.Context, c *call) (certbind.Binding, error) {
@@ -170,7 +178,7 @@ func (h *Handler) getCertificate(ctx context.Context, c *call) (events.APIGatewa
 func (h *Handler) deleteCertificate(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
 	b, err := h.certificateOf(ctx, c)
 	if err == nil {
-		err = apigw.IfMatch(c.req, certTag(b))
+		err = apigw.IfMatch(c.req, func() string { return certTag(b) })
 	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

@@ -96,11 +96,11 @@ func (h *Handler) rotateClientSecret(ctx context.Context, c *call) (events.APIGa
 // rotateSecret reads the client in the path and stores a new secret for
 // it, returned with the client as stored.
 func (h *Handler) rotateSecret(ctx context.Context, c *call) (credential.Client, string, error) {
-	cl, _, tag, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
+	cl, view, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
 	if err != nil {
 		return credential.Client{}, "", err
 	}
-	if err := apigw.IfMatch(c.req, tag); err != nil {
+	if err := apigw.IfMatch(c.req, func() string { return sessionTag(cl.Version, view) }); err != nil {
 		return credential.Client{}, "", err
 	}
 	if cl.Status != credential.Active {
@@ -145,12 +145,12 @@ func (h *Handler) updateClient(ctx context.Context, c *call) (events.APIGatewayP
 	}
 	var cl credential.Client
 	err = retried(func() error {
-		var tag string
+		var view sessionJSON
 		var err error
-		if cl, _, tag, err = h.sessionView(ctx, c, credential.KindClient, "clientId"); err != nil {
+		if cl, view, err = h.sessionView(ctx, c, credential.KindClient, "clientId"); err != nil {
 			return err
 		}
-		if err := apigw.IfMatch(c.req, tag); err != nil {
+		if err := apigw.IfMatch(c.req, func() string { return sessionTag(cl.Version, view) }); err != nil {
 			return err
 		}
 		if cl.Status != credential.Active {

@@ -196,7 +196,7 @@ func (h *Handler) updateKey(ctx context.Context, c *call) (events.APIGatewayProx
 func (h *Handler) keyAsSent(ctx context.Context, c *call) (apikey.Key, error) {
 	k, err := h.keyFor(ctx, c)
 	if err == nil {
-		err = apigw.IfMatch(c.req, keyTag(k, c.now))
+		err = apigw.IfMatch(c.req, func() string { return keyTag(k, c.now) })
 	}
 	return k, err
 }

@@ -35,7 +35,7 @@ func (h *Handler) sasFor(ctx context.Context, c *call) (sas.Credential, error) {
 	}
 	sealed, err := h.store.GetSASByOwner(ctx, h.opt.ProjectID, c.user.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := apigw.IfMatch(c.req, ""); err != nil {
+		if err := apigw.IfMatch(c.req, apigw.Absent); err != nil {
 			return sas.Credential{}, err
 		}
 		return h.createSAS(ctx, c)
@@ -88,7 +88,7 @@ func (h *Handler) changeSAS(ctx context.Context, c *call, action string, change 
 		if cred, err = h.sasFor(ctx, c); err != nil {
 			return err
 		}
-		if err := apigw.IfMatch(c.req, sasTag(cred)); err != nil {
+		if err := apigw.IfMatch(c.req, func() string { return sasTag(cred) }); err != nil {
 			return err
 		}
 		if err := change(&cred); err != nil {

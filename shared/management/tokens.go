@@ -144,12 +144,12 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 
 // sessionView reads the JWT, refresh family or client of kind named in
 // the path under param that the caller may see (its own, or any for an
-// admin; anything else is 404), and what GET shows of it with its tag.
-func (h *Handler) sessionView(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Client, sessionJSON, string, error) {
+// admin; anything else is 404), and what GET shows of it.
+func (h *Handler) sessionView(ctx context.Context, c *call, kind credential.Kind, param string) (credential.Client, sessionJSON, error) {
 	notFound := apigw.NewProblem(http.StatusNotFound, "no such credential")
 	recordID := c.req.PathParameters[param]
 	if !id.Valid(string(kind), recordID) {
-		return credential.Client{}, sessionJSON{}, "", notFound
+		return credential.Client{}, sessionJSON{}, notFound
 	}
 	var cl credential.Client
 	var view sessionJSON
@@ -167,22 +167,22 @@ func (h *Handler) sessionView(ctx context.Context, c *call, kind credential.Kind
 		view = showSession(cl.Session, c.now)
 	}
 	if errors.Is(err, store.ErrNotFound) || err == nil && (cl.Kind != kind || !c.sees(cl.Owner)) {
-		return credential.Client{}, sessionJSON{}, "", notFound
+		return credential.Client{}, sessionJSON{}, notFound
 	}
 	if err != nil {
-		return credential.Client{}, sessionJSON{}, "", err
+		return credential.Client{}, sessionJSON{}, err
 	}
-	return cl, view, sessionTag(cl.Version, view), nil
+	return cl, view, nil
 }
 
 // getSession answers GET for a JWT, a refresh family or a client.
 func (h *Handler) getSession(kind credential.Kind, param string) route {
 	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-		_, view, tag, err := h.sessionView(ctx, c, kind, param)
+		cl, view, err := h.sessionView(ctx, c, kind, param)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		return apigw.JSON(http.StatusOK, view, apigw.Tagged(tag, nil)), nil
+		return apigw.JSON(http.StatusOK, view, apigw.Tagged(sessionTag(cl.Version, view), nil)), nil
 	}
 }
 
@@ -191,11 +191,11 @@ func (h *Handler) getSession(kind credential.Kind, param string) route {
 // needs no retry: a change that races it is ended by it, not undone.
 func (h *Handler) revokeSession(kind credential.Kind, param string) route {
 	return func(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-		s, _, tag, err := h.sessionView(ctx, c, kind, param)
+		s, view, err := h.sessionView(ctx, c, kind, param)
 		if err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
-		if err := apigw.IfMatch(c.req, tag); err != nil {
+		if err := apigw.IfMatch(c.req, func() string { return sessionTag(s.Version, view) }); err != nil {
 			return events.APIGatewayProxyResponse{}, err
 		}
 		if err := h.store.RevokeSession(h.audit(ctx, c, revokeActions[kind], audit.Credential(kind.Type(), s.ID)), h.opt.ProjectID, s.ID, c.now); err != nil {

@@ -61,7 +61,7 @@ func (h *Handler) keyUsage(ctx context.Context, c *call) (events.APIGatewayProxy
 }
 
 func (h *Handler) clientUsage(ctx context.Context, c *call) (events.APIGatewayProxyResponse, error) {
-	cl, _, _, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
+	cl, _, err := h.sessionView(ctx, c, credential.KindClient, "clientId")
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

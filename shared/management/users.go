@@ -174,7 +174,7 @@ func (h *Handler) updateUser(ctx context.Context, c *call) (events.APIGatewayPro
 		if u, err = h.userFor(ctx, c); err != nil {
 			return err
 		}
-		if err := apigw.IfMatch(c.req, userTag(u)); err != nil {
+		if err := apigw.IfMatch(c.req, func() string { return userTag(u) }); err != nil {
 			return err
 		}
 		if err := setAccess(&u, body.Roles, body.Scopes, body.RateLimit); err != nil {
@@ -201,7 +201,7 @@ func (h *Handler) deleteUser(ctx context.Context, c *call) (events.APIGatewayPro
 		if err != nil {
 			return err
 		}
-		if err := apigw.IfMatch(c.req, userTag(u)); err != nil {
+		if err := apigw.IfMatch(c.req, func() string { return userTag(u) }); err != nil {
 			return err
 		}
 		if u.ID == c.user.ID {

@@ -68,22 +68,6 @@ func (s *Store) LeaseRate(ctx context.Context, projectID, counted string, window
 	return min(n, limit-(got.Used-n)), nil
 }
 
-// quotaState is a quota as stored on its credential's record: its
-// configuration and balance.
-type quotaState struct {
-	limitsItem
-}
-
-// quota is the meter.Quota st holds; nil without one.
-func (st quotaState) quota() (*meter.Quota, error) {
-	var p parser
-	q := p.limits(st.limitsItem).Quota
-	if p.err != nil {
-		return nil, fmt.Errorf("decoding quota: %w", p.err)
-	}
-	return q, nil
-}
-
 // quotaKey is the item holding the quota of credentialID: a key's record
 // or a client's session.
 func quotaKey(projectID, credentialID string) (item, bool) {
@@ -138,13 +122,17 @@ func (s *Store) LeaseQuota(ctx context.Context, projectID, credentialID string, 
 		case len(ccf.Item) == 0:
 			return 0, fmt.Errorf("quota of %s: %w", credentialID, store.ErrNotFound)
 		}
-		var st quotaState
+		var st limitsItem // the credential's quota as stored: configuration and balance
 		if err := attributevalue.UnmarshalMap(ccf.Item, &st); err != nil {
 			return 0, fmt.Errorf("decoding quota: %w", err)
 		}
-		q, err := st.quota()
-		if err != nil || q == nil {
-			return n, err // no quota any more: nothing to spend
+		var p parser
+		q := p.limits(st).Quota
+		if p.err != nil {
+			return 0, fmt.Errorf("decoding quota: %w", p.err)
+		}
+		if q == nil {
+			return n, nil // no quota any more: nothing to spend
 		}
 		remaining, current := q.At(now)
 		if take = min(n, remaining); take == 0 && current.Equal(q.Period) {
@@ -158,7 +146,7 @@ func (s *Store) LeaseQuota(ctx context.Context, projectID, credentialID string, 
 // refillAndTake is the write that sets a quota's balance to left in the
 // interval starting at current, on condition that its balance and period
 // are still as st read them.
-func refillAndTake(table *string, k item, st quotaState, left int64, current time.Time) *dynamodb.UpdateItemInput {
+func refillAndTake(table *string, k item, st limitsItem, left int64, current time.Time) *dynamodb.UpdateItemInput {
 	names := map[string]string{"#rem": attrQuotaRemaining, "#per": attrQuotaPeriod}
 	was := int64(0)
 	if st.Remaining != nil {
