@@ -170,13 +170,17 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 		Logger: opt.Logger,
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
 	mux.Handle("/", gw)
 	return mux, nil
 }
+
+// HealthPath answers 200 without credentials once the local stack is
+// ready; a deployment has no such route.
+const HealthPath = "/healthz"
 
 // GCPercent is the garbage collector's target (GOGC) of a process running
 // the local stack, unless GOGC is set. Go's default, 100, collects each
