@@ -29,7 +29,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=$USER_ID" 
 #    upload --key` signs a "proof" instead).
 pem=$(awk '{printf "%s\\n", $0}' "$dir/user.pem")
 curl -sSfk --cert "$dir/user.pem" --key "$dir/user.key" -X PUT "$TOLLGATE_TLS_URL/v1/users/$USER_ID/certificate" \
-  -H "x-api-key: $KEY" -d "{\"certificate\":\"$pem\"}"
+  -H "x-api-key: $KEY" -H "Content-Type: application/json" -d "{\"certificate\":\"$pem\"}"
 echo
 
 # 3. Mutual TLS: the certificate alone is the credential (-k: the local

@@ -58,6 +58,9 @@ func send(t *testing.T, c *http.Client, method, url, auth, body string) (int, ma
 	if name, value, ok := strings.Cut(auth, ": "); ok {
 		req.Header.Set(name, value)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Ready, when set, receives the listening addresses once serving.
 	Ready func(Listening)
+	// Observe, when set, wraps the handler Run serves (tests check every
+	// exchange against docs/openapi.yaml with it).
+	Observe func(http.Handler) http.Handler
 }
 
 // Listening is where a running local stack answers.
@@ -78,6 +81,9 @@ func Run(ctx context.Context, opt Options) error {
 	handler, err := Build(ctx, local, opt)
 	if err != nil {
 		return err
+	}
+	if opt.Observe != nil {
+		handler = opt.Observe(handler)
 	}
 	stopSweeps, err := sweepEvery(ctx, local, opt)
 	if err != nil {

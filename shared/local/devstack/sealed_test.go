@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/local/devstack"
 	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/local/openapitest"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -22,7 +24,8 @@ import (
 
 // runLocal runs the whole local stack, DynamoDB Local included, on the
 // state folder dir, as `make run` does, until stop is called; settings
-// adjust its configuration.
+// adjust its configuration. Every exchange with it is checked against
+// docs/openapi.yaml.
 func runLocal(t *testing.T, dir string, settings ...func(*config.Config)) (at devstack.Listening, stop func()) {
 	t.Helper()
 	localtest.DynamoDB(t) // skip without the jar
@@ -39,7 +42,8 @@ func runLocal(t *testing.T, dir string, settings ...func(*config.Config)) (at de
 	go func() {
 		done <- devstack.Run(ctx, devstack.Options{
 			StateDir: dir, Listen: "127.0.0.1:0", Jar: jar, Out: io.Discard, Config: cfg,
-			Ready: func(l devstack.Listening) { ready <- l },
+			Ready:   func(l devstack.Listening) { ready <- l },
+			Observe: func(h http.Handler) http.Handler { return openapitest.Observe(t, h) },
 		})
 	}()
 	select {

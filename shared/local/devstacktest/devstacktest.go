@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/local/devstack"
 	"github.com/tollgate/tollgate/shared/local/localtest"
+	"github.com/tollgate/tollgate/shared/local/openapitest"
 )
 
 // Stack is a running local stack.
@@ -32,7 +33,9 @@ type Stack struct {
 }
 
 // Start serves a fresh stack until the test ends; settings adjust its
-// configuration (whose issuer and audience are the HTTP URL).
+// configuration (whose issuer and audience are the HTTP URL). Every
+// exchange with it is checked against docs/openapi.yaml
+// (openapitest.Observe): a violation fails t.
 func Start(t testing.TB, settings ...func(*config.Config)) Stack {
 	t.Helper()
 	dir := t.TempDir()
@@ -46,10 +49,11 @@ func Start(t testing.TB, settings ...func(*config.Config)) Stack {
 	for _, set := range settings {
 		set(&cfg)
 	}
-	h, err := devstack.Build(context.Background(), localtest.DynamoDB(t), devstack.Options{StateDir: dir, Out: s.Out, Config: cfg})
+	built, err := devstack.Build(context.Background(), localtest.DynamoDB(t), devstack.Options{StateDir: dir, Out: s.Out, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := openapitest.Observe(t, built) // before the servers, so its report runs after they close
 	plain := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
 	plain.Start()
 	t.Cleanup(plain.Close)

@@ -290,8 +290,11 @@ type redactor struct{ secrets []string }
 // secretHeaders carry credentials or signatures.
 var secretHeaders = []string{"Authorization", "X-Api-Key", "Dpop", "Cookie", "Github-Public-Key-Signature"}
 
+// plainParams are the form parameters that never carry a secret.
+var plainParams = []string{"grant_type", "token_type_hint", "subject_token_type", "client_assertion_type", "scope"}
+
 // shapes are secrets by their look, in case one was not seen on the way.
-var shapes = regexp.MustCompile(`(?:[A-Za-z0-9]+_)?tg[krc]_[0-9A-Za-z]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*|SharedAccessSignature [^\s"',;]+|[A-Za-z0-9+/]{40,}={0,2}`)
+var shapes = regexp.MustCompile(`(?:[A-Za-z0-9]+_)?tg[krc]_[0-9A-Za-z]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*|SharedAccessSignature [^\s"',;]+|[A-Za-z0-9+/]{40,}==`)
 
 // minSecret is the shortest string treated as a possible secret.
 const minSecret = 8
@@ -317,9 +320,11 @@ func newRedactor(req *http.Request, reqBody, respBody []byte) *redactor {
 		}
 	}
 	if form, err := url.ParseQuery(string(reqBody)); err == nil {
-		for _, vs := range form {
+		for name, vs := range form {
 			for _, v := range vs {
-				keep(v)
+				if !slices.Contains(plainParams, name) {
+					keep(v)
+				}
 			}
 		}
 	}
