@@ -296,6 +296,9 @@ var plainParams = []string{"grant_type", "token_type_hint", "subject_token_type"
 // shapes are secrets by their look, in case one was not seen on the way.
 var shapes = regexp.MustCompile(`(?:[A-Za-z0-9]+_)?tg[krc]_[0-9A-Za-z]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_.-]*|SharedAccessSignature [^\s"',;]+|[A-Za-z0-9+/]{40,}==`)
 
+// identifier is the shape of a record's id (usr_…, key_…): never a secret.
+var identifier = regexp.MustCompile(`^[a-z]{3}_[0-9A-Za-z]{17}$`)
+
 // minSecret is the shortest string treated as a possible secret.
 const minSecret = 8
 
@@ -331,7 +334,11 @@ func newRedactor(req *http.Request, reqBody, respBody []byte) *redactor {
 	for _, body := range [][]byte{reqBody, respBody} {
 		var v any
 		if json.Unmarshal(body, &v) == nil {
-			leaves(v, keep)
+			leaves(v, func(s string) {
+				if !identifier.MatchString(s) {
+					keep(s)
+				}
+			})
 		}
 	}
 	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) }) // longest first
