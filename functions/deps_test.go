@@ -23,8 +23,10 @@ const (
 )
 
 // everywhere is what no function links: the CLI, its command framework, the
-// local stand-ins and the testing package.
-var everywhere = []string{"github.com/spf13/cobra", module + "/shared/cli", module + "/shared/local", "testing"}
+// local stand-ins, the testing package, and the OpenAPI document and its
+// validator (tests only).
+var everywhere = []string{"github.com/spf13/cobra", module + "/shared/cli", module + "/shared/local", "testing",
+	module + "/docs", "github.com/pb33f"}
 
 func TestFunctionDependencies(t *testing.T) {
 	for _, tc := range []struct {
