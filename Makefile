@@ -24,7 +24,7 @@ FUZZTIME ?= 4s
 run: tools ## Run the local stack on http://127.0.0.1:8080
 	$(GO) run ./cmd/tollgate dev
 
-test: tools lambdas vet unit fuzz ## Every test: unit, DynamoDB Local integration, CDK assertions, fuzz
+test: tools lambdas vet unit fuzz ## Every test: unit, DynamoDB Local integration, CDK assertions, docs/openapi.yaml (valid, every route, every end-to-end exchange), fuzz
 	@echo "make test: all passed"
 
 ci: test
