@@ -50,6 +50,9 @@ func TestPersonalJWT(t *testing.T) {
 	if items := list["items"].([]any); len(items) != 1 || items[0].(map[string]any)["token"] != nil {
 		t.Fatalf("list = %v", list)
 	}
+	if one := c.want(200, "GET", "/v1/tokens/jwt/"+j["tokenId"].(string), "x-api-key: "+key, ""); one["tokenId"] != j["tokenId"] || one["token"] != nil {
+		t.Fatalf("get = %v", one)
+	}
 	c.want(204, "DELETE", "/v1/tokens/jwt/"+j["tokenId"].(string), "x-api-key: "+key, "")
 	c.want(404, "DELETE", "/v1/tokens/jwt/"+j["tokenId"].(string), "x-api-key: "+key, "")
 	c.want(401, "GET", "/v1/whoami", "Authorization: Bearer "+jwt, "")
@@ -63,6 +66,9 @@ func TestRefreshTokenFlow(t *testing.T) {
 	rt := r["refreshToken"].(string)
 	if r["accessTokenTTL"] != float64(600) {
 		t.Fatalf("create = %v", r)
+	}
+	if one := c.want(200, "GET", "/v1/tokens/refresh/"+r["tokenId"].(string), "x-api-key: "+key, ""); one["accessTokenTTL"] != float64(600) || one["refreshToken"] != nil {
+		t.Fatalf("get = %v", one)
 	}
 
 	status, tok, h := c.form("/oauth/token", "", map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
