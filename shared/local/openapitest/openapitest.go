@@ -28,6 +28,7 @@ type Spec struct {
 	Model     *v3.Document
 	Document  libopenapi.Document
 	opts      *config.ValidationOptions
+	mu        sync.Mutex // one check at a time: the validator's caches are not documented as safe to share
 	validator validator.Validator
 }
 
@@ -77,6 +78,8 @@ func Load(t testing.TB) *Spec {
 
 // ValidateDocument checks the document against the OpenAPI 3.1 schema.
 func (s *Spec) ValidateDocument() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	_, errs := s.validator.ValidateDocument()
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
@@ -218,6 +221,8 @@ const missingToken = `{"message":"Missing Authentication Token"}`
 // operation, and a request answered 2xx must match it too. Each violation
 // is "METHOD /path → status: reason", with the exchange's secrets redacted.
 func (s *Spec) Check(req *http.Request, resp *http.Response) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	respBody, _ := io.ReadAll(resp.Body)
 	reqBody, _ := io.ReadAll(req.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
