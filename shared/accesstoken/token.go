@@ -41,10 +41,15 @@ type Claims struct {
 	Confirmation *Confirmation `json:"cnf,omitempty"`
 }
 
-// Confirmation binds a token to a client certificate (RFC 8705).
+// Confirmation binds a token to a key: a client certificate (RFC 8705)
+// or a DPoP proof key (RFC 9449 §6.1). Exactly one member is set.
 type Confirmation struct {
-	X5tS256 string `json:"x5t#S256"` // base64url SHA-256 of the certificate's DER
+	X5tS256 string `json:"x5t#S256,omitempty"` // base64url SHA-256 of the certificate's DER
+	JKT     string `json:"jkt,omitempty"`      // RFC 7638 SHA-256 thumbprint of the DPoP key, base64url
 }
+
+// bound reports whether c holds exactly one confirmation member.
+func (c *Confirmation) bound() bool { return (c.X5tS256 == "") != (c.JKT == "") }
 
 // joseHeader is the header Issue writes, members in this order.
 type joseHeader struct {
@@ -105,7 +110,7 @@ func checkIssuable(c Claims) error {
 	if c.ExpiresAt <= c.IssuedAt || c.ExpiresAt <= c.NotBefore {
 		return fmt.Errorf("%w: exp must be after iat and nbf", ErrClaims)
 	}
-	if c.Confirmation != nil && c.Confirmation.X5tS256 == "" {
+	if c.Confirmation != nil && !c.Confirmation.bound() {
 		return errCnf
 	}
 	return nil
