@@ -346,3 +346,21 @@ func TestSpend(t *testing.T) {
 		t.Fatalf("store failure: %v", err)
 	}
 }
+
+func TestGatewayURL(t *testing.T) {
+	cases := []struct {
+		headers map[string]string
+		path    string
+		want    string
+	}{
+		{map[string]string{"Host": "abc.execute-api.us-east-1.amazonaws.com", "X-Forwarded-Proto": "https"}, "/prod/v1/whoami",
+			"https://abc.execute-api.us-east-1.amazonaws.com/prod/v1/whoami"},
+		{map[string]string{"host": "127.0.0.1:8080", "x-forwarded-proto": "http"}, "/v1/whoami", "http://127.0.0.1:8080/v1/whoami"},
+		{map[string]string{"Host": "api.example.com"}, "/v1/whoami", "https://api.example.com/v1/whoami"},
+	}
+	for _, c := range cases {
+		if got := dpop.GatewayURL(c.headers, c.path); got != c.want {
+			t.Errorf("GatewayURL(%v, %q) = %q, want %q", c.headers, c.path, got, c.want)
+		}
+	}
+}

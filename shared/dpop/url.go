@@ -82,3 +82,20 @@ func unhex(c byte) int {
 func unreserved(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
+
+// GatewayURL is the URL a client called, as an API Gateway REST event
+// describes it: the scheme from X-Forwarded-Proto (https when absent), the
+// host from Host, and requestContext.path, which holds the stage or base
+// path the client typed. Header names are matched in any case.
+func GatewayURL(headers map[string]string, path string) string {
+	proto, host := "https", ""
+	for name, v := range headers {
+		switch {
+		case strings.EqualFold(name, "X-Forwarded-Proto"):
+			proto = v
+		case strings.EqualFold(name, "Host"):
+			host = v
+		}
+	}
+	return proto + "://" + host + path
+}

@@ -25,6 +25,13 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		if err != nil {
 			return nil, err
 		}
+		// Its token is bound to the certificate (cnf.x5t#S256), and a
+		// token has one confirmation.
+		if _, ok, err := h.proof(req); err != nil {
+			return nil, err
+		} else if ok {
+			return nil, InvalidRequest("DPoP is not available with private_key_jwt: its tokens are certificate-bound")
+		}
 		return h.assertionGrant(ctx, form, req.RequestContext.Identity.SourceIP, requested)
 	}
 	if !present {
@@ -33,6 +40,9 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	requested, err := requestedScopes(form)
 	if err != nil {
 		return nil, err
+	}
+	if _, _, err := h.proof(req); err != nil {
+		return nil, err // a bad proof is refused before the secret is checked
 	}
 	now := h.opt.Clock.Now()
 	g, err := h.verifyClient(ctx, auth, req.RequestContext.Identity.SourceIP, now)
@@ -43,8 +53,12 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
+	jkt, err := h.proofKey(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	if err := h.openSignIn(ctx, g, now); err != nil {
 		return nil, err
 	}
-	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL))
+	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL), jkt)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/dpop"
 )
 
 // jwks answers the JSON Web Key Set of the token signing keys.
@@ -25,5 +26,6 @@ func (h *Handler) metadata() map[string]any {
 		"tls_client_certificate_bound_access_tokens":       true,
 		"revocation_endpoint_auth_methods_supported":       []string{"client_secret_basic", "client_secret_post", "none"},
 		"response_types_supported":                         []string{},
+		"dpop_signing_alg_values_supported":                dpop.Algorithms,
 	}
 }

@@ -392,9 +392,6 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	if got := slices.Sorted(maps.Keys(a.fields)); !slices.Equal(got, want) {
 		t.Errorf("token answer members = %v, want %v", got, want)
 	}
-	if a.str(t, "token_type") != "Bearer" {
-		t.Errorf("token_type = %s", a.fields["token_type"])
-	}
 	at := a.str(t, "access_token")
 	f.remember(at)
 	if rt, ok := a.fields["refresh_token"]; ok {
@@ -403,6 +400,13 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 		f.remember(s)
 	}
 	a.claims = f.verify(t, at)
+	wantType := "Bearer"
+	if a.claims.Confirmation != nil && a.claims.Confirmation.JKT != "" {
+		wantType = "DPoP"
+	}
+	if a.str(t, "token_type") != wantType {
+		t.Errorf("token_type = %s, want %s", a.fields["token_type"], wantType)
+	}
 	if a.claims.Scope != a.str(t, "scope") {
 		t.Errorf("scope claim %q, answer scope %q", a.claims.Scope, a.str(t, "scope"))
 	}

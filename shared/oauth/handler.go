@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -214,14 +215,20 @@ func (h *Handler) activeOwner(ctx context.Context, userID string) (user.User, er
 
 // issue answers with an access token granting scopes from now to exp;
 // claims names whom it is for (sub, and client_id, sid, cnf as they apply).
-func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time) (tokenResponse, error) {
+// A jkt (proofKey) binds the token to that DPoP key: cnf.jkt, token_type
+// DPoP.
+func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time, jkt string) (tokenResponse, error) {
+	tokenType := "Bearer"
+	if jkt != "" {
+		claims.Confirmation, tokenType = &accesstoken.Confirmation{JKT: jkt}, dpop.Scheme
+	}
 	claims.Issuer, claims.Audience, claims.ID = h.opt.Issuer, h.opt.Audience, id.New("at")
 	claims.ExpiresAt, claims.IssuedAt, claims.Scope = exp.Unix(), now.Unix(), scopes.String()
 	at, err := accesstoken.Issue(ctx, h.opt.Signer, claims)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second), Scope: scopes.String()}, nil
+	return tokenResponse{AccessToken: at, TokenType: tokenType, ExpiresIn: int64(exp.Sub(now) / time.Second), Scope: scopes.String()}, nil
 }
 
 // template puts in ctx the audit template of this request (who, from where;

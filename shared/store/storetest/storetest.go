@@ -56,7 +56,7 @@ type Store interface {
 	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
 	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
 	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error)
-	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error
+	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token, dpopKey string) error
 	CreateClient(context.Context, credential.Client) error
 	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
@@ -190,6 +190,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ProjectsIsolated", projectsIsolated},
 		{"SessionLifecycle", sessionLifecycle},
 		{"FamilyRotation", familyRotation},
+		{"FamilyBinding", familyBinding},
 		{"RotationRacesRevoke", rotationRacesRevoke},
 		{"ClientSecretRotation", clientSecretRotation},
 		{"FailureCounts", failureCounts},
@@ -568,7 +569,7 @@ func familyRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("ListFamilies = %+v, %v", fams, err)
 	}
 	spent, next := successorOf(t, first)
-	must(t, s.RotateRefreshToken(ctx, spent, next))
+	must(t, s.RotateRefreshToken(ctx, spent, next, ""))
 	gotT, err := s.GetRefreshToken(ctx, p, first.Hash)
 	must(t, err)
 	if !gotT.Spent || !gotT.SpentAt.Equal(t0.Add(time.Second)) || string(gotT.Successor) != "sealed" || !gotT.ExpiresAt.Equal(first.ExpiresAt) {
@@ -580,7 +581,7 @@ func familyRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("successor = %+v", gotN)
 	}
 	_, again := successorOf(t, first)
-	wantErr(t, s.RotateRefreshToken(ctx, spent, again), store.ErrConflict)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, again, ""), store.ErrConflict)
 	if _, err := s.GetRefreshToken(ctx, p, again.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a failed rotation stored a second successor")
 	}
@@ -589,13 +590,46 @@ func familyRotation(t *testing.T, s Store, p string) {
 	}
 }
 
+// familyBinding: a rotation binds an unbound family to a DPoP key, keeps a
+// bound one bound to it, and refuses (writing nothing) one that would
+// change or drop the binding.
+func familyBinding(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	const k1, k2 = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+	f, first := newFamily(t, p)
+	must(t, s.CreateFamily(ctx, f, first))
+	bound := func(want string) {
+		t.Helper()
+		got, err := s.GetFamily(ctx, p, f.ID)
+		must(t, err)
+		if got.DPoPKey != want {
+			t.Fatalf("family bound to %q, want %q", got.DPoPKey, want)
+		}
+	}
+	bound("")
+	spent, next := successorOf(t, first)
+	must(t, s.RotateRefreshToken(ctx, spent, next, k1))
+	bound(k1)
+	for _, key := range []string{"", k2} {
+		spent2, other := successorOf(t, next)
+		wantErr(t, s.RotateRefreshToken(ctx, spent2, other, key), store.ErrConflict)
+		if got, err := s.GetRefreshToken(ctx, p, next.Hash); err != nil || got.Spent {
+			t.Fatalf("a refused rotation spent the token: %+v, %v", got, err)
+		}
+		bound(k1)
+	}
+	spent3, third := successorOf(t, next)
+	must(t, s.RotateRefreshToken(ctx, spent3, third, k1))
+	bound(k1)
+}
+
 func rotationRacesRevoke(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	f, first := newFamily(t, p)
 	must(t, s.CreateFamily(ctx, f, first))
 	must(t, s.RevokeFamily(ctx, p, f.ID, t0))
 	spent, next := successorOf(t, first)
-	wantErr(t, s.RotateRefreshToken(ctx, spent, next), store.ErrConflict)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, next, ""), store.ErrConflict)
 	if _, err := s.GetRefreshToken(ctx, p, next.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a revoked family got a successor")
 	}
