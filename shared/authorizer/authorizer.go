@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -32,6 +33,7 @@ type Store interface {
 	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
+	dpop.Recorder // spends DPoP proofs' jti
 	meter.Store // leases of rate-limit counts and quota credits
 	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
 	// RecordMeterEvent stores e unless its credential has an event of its
@@ -102,6 +104,7 @@ type decision struct {
 	keyID     string
 	prefix    string      // the ARN prefix the response was built for
 	cnf       string      // a JWT's x5t#S256 confirmation: the certificate it is bound to
+	jkt       string      // a JWT's jkt confirmation: the DPoP key it is bound to
 	plan      *meter.Plan // what an authorized request spends; nil: nothing
 	response  events.APIGatewayCustomAuthorizerResponse
 }
@@ -120,7 +123,8 @@ func New(s Store, opt Options) *Authorizer {
 // Handle is the Lambda handler: it finds and checks the presented
 // credential, takes the decision on it from the cache or makes it, then
 // applies what a cached decision cannot know (the credential's own expiry,
-// a certificate-bound token's certificate, the route).
+// a certificate-bound token's certificate, a DPoP-bound token's proof, the
+// route).
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	none := events.APIGatewayCustomAuthorizerResponse{}
 	p, reason := a.present(&req)
@@ -157,6 +161,14 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
 		return none, a.deny("expired credential", d.principal.CredentialID, &req)
 	}
+	if d.jkt != "" || p.proof != "" {
+		if reason, err := a.proved(ctx, p, d.jkt, &req, now); reason != "" || err != nil {
+			if err != nil {
+				return none, err
+			}
+			return none, a.deny(reason, d.principal.CredentialID, &req)
+		}
+	}
 	if d.keyID != "" {
 		a.touch(ctx, d.keyID, now)
 	}
@@ -190,7 +202,15 @@ func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRe
 	case n != 1:
 		return presented{}, "no single credential presented"
 	}
-	return a.methods[k].parse(presented{kind: k, token: tok})
+	p := presented{kind: k, token: tok}
+	if k == kindJWT && isDPoPScheme(req) {
+		proof, ok := proofOf(req)
+		if !ok {
+			return presented{}, "DPoP scheme without exactly one DPoP header"
+		}
+		p.proof = proof
+	}
+	return a.methods[k].parse(p)
 }
 
 // decide makes the decision on p, which is not cached, within the store

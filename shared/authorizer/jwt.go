@@ -45,7 +45,7 @@ func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.T
 	exp := time.Unix(claims.ExpiresAt, 0)
 	d := &decision{expiresAt: &exp}
 	if claims.Confirmation != nil {
-		d.cnf = claims.Confirmation.X5tS256
+		d.cnf, d.jkt = claims.Confirmation.X5tS256, claims.Confirmation.JKT
 	}
 	s := e.val
 	if s == nil || !s.Accepts(time.Unix(claims.IssuedAt, 0), now) || s.ProjectID != m.opt.ProjectID {
