@@ -34,7 +34,7 @@ type Store interface {
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
 	dpop.Recorder // spends DPoP proofs' jti
-	meter.Store // leases of rate-limit counts and quota credits
+	meter.Store   // leases of rate-limit counts and quota credits
 	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
 	// RecordMeterEvent stores e unless its credential has an event of its
 	// type in its minute already (false).
