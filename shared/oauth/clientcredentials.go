@@ -41,8 +41,9 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := h.proof(req); err != nil {
-		return nil, err // a bad proof is refused before the secret is checked
+	proof, proved, err := h.proof(req) // a bad one is refused before the secret is checked
+	if err != nil {
+		return nil, err
 	}
 	now := h.opt.Clock.Now()
 	g, err := h.verifyClient(ctx, auth, req.RequestContext.Identity.SourceIP, now)
@@ -53,12 +54,13 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
-	jkt, err := h.proofKey(ctx, req)
-	if err != nil {
-		return nil, err
+	if proved {
+		if err := h.spendProof(ctx, proof); err != nil {
+			return nil, err
+		}
 	}
 	if err := h.openSignIn(ctx, g, now); err != nil {
 		return nil, err
 	}
-	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL), jkt)
+	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL), proof.JKT)
 }

@@ -31,7 +31,10 @@ var proofRefusals = []error{dpop.ErrMalformed, dpop.ErrType, dpop.ErrAlgorithm, 
 var errProofRepeated = errors.New("more than one DPoP header")
 
 // proof verifies the request's DPoP proof for the token endpoint, writing
-// nothing: ok is false when the request carries none. htu may be the
+// nothing: ok is false when the request carries none. A grant calls it
+// first (a bad proof is refused before anything is written), spends the
+// proof with spendProof once the client or grant stands (so an
+// unauthenticated request writes nothing), and passes p.JKT to issue. htu may be the
 // issuer's token endpoint URL or the URL the request arrived on (they
 // differ behind the local stack, or when a custom domain serves another
 // base path); ath is not checked.
@@ -74,19 +77,4 @@ func (h *Handler) spendProof(ctx context.Context, p dpop.Proof) error {
 		return InvalidDPoPProof(err)
 	}
 	return err
-}
-
-// proofKey checks and spends the request's DPoP proof, if any, and returns
-// the thumbprint of its key (cnf.jkt for issue), "" without one. A grant
-// calls it once it has authenticated the client, so an unauthenticated
-// request writes nothing.
-func (h *Handler) proofKey(ctx context.Context, req events.APIGatewayProxyRequest) (string, error) {
-	p, ok, err := h.proof(req)
-	if err != nil || !ok {
-		return "", err
-	}
-	if err := h.spendProof(ctx, p); err != nil {
-		return "", err
-	}
-	return p.JKT, nil
 }

@@ -215,8 +215,8 @@ func (h *Handler) activeOwner(ctx context.Context, userID string) (user.User, er
 
 // issue answers with an access token granting scopes from now to exp;
 // claims names whom it is for (sub, and client_id, sid, cnf as they apply).
-// A jkt (proofKey) binds the token to that DPoP key: cnf.jkt, token_type
-// DPoP.
+// A jkt (the Proof.JKT of proof) binds the token to that DPoP key:
+// cnf.jkt, token_type DPoP.
 func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time, jkt string) (tokenResponse, error) {
 	tokenType := "Bearer"
 	if jkt != "" {
