@@ -72,7 +72,7 @@ func TestSealPurposes(t *testing.T) {
 			}
 			e := &refresh.Exchanger{Store: st, Sealer: s, Grace: refresh.DefaultGrace}
 			for i := 0; i < 2 && err == nil; i++ {
-				_, _, err = e.Exchange(ctx, "proj", tok, now, nil)
+				_, _, err = e.Exchange(ctx, "proj", tok, "", now, nil)
 			}
 			if err != nil {
 				t.Fatal(err)

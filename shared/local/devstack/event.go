@@ -112,7 +112,7 @@ func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGa
 				UserAgent:  q.userAgent,
 				ClientCert: cloneCert(q.cert),
 			},
-			ResourcePath:     q.resource,
+			ResourcePath: q.resource,
 			// The path as the client typed it: the gateway serves the API at
 			// its root, as API Gateway does behind a custom domain mapped
 			// with an empty base path, whose requestContext.path holds no
