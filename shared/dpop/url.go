@@ -19,6 +19,8 @@ func NormalizeURL(raw string) (string, bool) {
 	scheme := strings.ToLower(u.Scheme)
 	host, port := strings.ToLower(u.Hostname()), u.Port()
 	switch {
+	case host == "":
+		return "", false
 	case scheme == "https" && port == "443", scheme == "http" && port == "80":
 		port = ""
 	case scheme != "https" && scheme != "http":
