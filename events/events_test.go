@@ -37,6 +37,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/management"
@@ -61,22 +62,24 @@ const (
 
 // authorizerWant is the expected decision for each file in authorizer/.
 var authorizerWant = map[string]string{
-	"bearer.json":        allow,
-	"apitoken.json":      allow,
-	"x-api-key.json":     allow,
-	"query-token.json":   unauthorized, // query tokens are off by default
-	"missing.json":       unauthorized,
-	"malformed.json":     unauthorized, // bad checksum
-	"unknown-key.json":   unauthorized, // well-formed, not stored
-	"missing-scope.json": deny,         // read-only key on POST /v1/keys
-	"jwt-bearer.json":    allow,        // personal JWT of an active session
-	"jwt-revoked.json":   unauthorized, // well signed, session revoked
-	"jwt-wrong-key.json": unauthorized, // our kid, another key's signature
-	"access-token.json":  allow,        // access token of a refresh family, on GET /v1/keys
-	"sas.json":           allow,        // shared access signature of dave's SAS credential, primary key
-	"sas-malformed.json": unauthorized, // the same signature with its fields out of order
-	"mtls.json":          allow,        // mutual TLS alone, with the certificate bound to dave
-	"mtls-unbound.json":  unauthorized, // mutual TLS alone, with a certificate bound to no one
+	"bearer.json":         allow,
+	"apitoken.json":       allow,
+	"x-api-key.json":      allow,
+	"query-token.json":    unauthorized, // query tokens are off by default
+	"missing.json":        unauthorized,
+	"malformed.json":      unauthorized, // bad checksum
+	"unknown-key.json":    unauthorized, // well-formed, not stored
+	"missing-scope.json":  deny,         // read-only key on POST /v1/keys
+	"jwt-bearer.json":     allow,        // personal JWT of an active session
+	"jwt-revoked.json":    unauthorized, // well signed, session revoked
+	"jwt-wrong-key.json":  unauthorized, // our kid, another key's signature
+	"access-token.json":   allow,        // access token of a refresh family, on GET /v1/keys
+	"dpop.json":           allow,        // the same, DPoP-bound (cnf.jkt), with its DPoP proof for this request
+	"dpop-as-bearer.json": unauthorized, // that DPoP-bound token as Bearer
+	"sas.json":            allow,        // shared access signature of dave's SAS credential, primary key
+	"sas-malformed.json":  unauthorized, // the same signature with its fields out of order
+	"mtls.json":           allow,        // mutual TLS alone, with the certificate bound to dave
+	"mtls-unbound.json":   unauthorized, // mutual TLS alone, with a certificate bound to no one
 }
 
 // proxyWant is the expected response to a proxy event; body, when set, must
@@ -774,6 +777,8 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 		if sessionKind(want) == credential.KindJWT && (c.ID != want || c.IssuedAt != fx.created.Unix() || c.ExpiresAt != fx.expires.Unix()) {
 			t.Errorf("%s: jti %s, iat %d, exp %d; a personal JWT's are its session's id, creation and expiry", name, c.ID, c.IssuedAt, c.ExpiresAt)
 		}
+	case "dpop.json", "dpop-as-bearer.json":
+		checkDPoP(t, name, req, tok)
 	case "jwt-wrong-key.json":
 		checkWrongKey(t, tok)
 	case "sas.json":
@@ -804,6 +809,37 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 			t.Errorf("%s should present the client certificate alone", name)
 		}
 		checkClientCert(t, name, req.RequestContext.Identity.ClientCert, want)
+	}
+}
+
+// dpopKey is the client's DPoP key of the DPoP samples.
+var dpopKey = fixedKey("tollgate events dpop key")
+
+// checkDPoP keeps the DPoP samples what their names say: a token of alice's
+// refresh family that verifies, bound to dpopKey, presented with the DPoP
+// scheme and a proof of dpopKey for this very request (dpop.json), or as
+// Bearer without a proof (dpop-as-bearer.json).
+func checkDPoP(t *testing.T, name string, req events.APIGatewayCustomAuthorizerRequestTypeRequest, tok string) {
+	t.Helper()
+	p, err := dpop.NewProver(dpopKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newVerifier().Verify(tok)
+	if err != nil || c.SessionID != aliceFamilyID || c.Confirmation == nil || c.Confirmation.JKT != p.JKT() {
+		t.Fatalf("%s should carry an access token of %s bound to dpopKey: %+v, %v", name, aliceFamilyID, c, err)
+	}
+	scheme, _, _ := strings.Cut(req.Headers["Authorization"], " ")
+	proof, hasProof := req.Headers["DPoP"]
+	if name == "dpop-as-bearer.json" {
+		if scheme != "Bearer" || hasProof {
+			t.Errorf("%s should present the token as Bearer, without a proof", name)
+		}
+		return
+	}
+	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), AccessToken: tok}
+	if got, err := dpop.Verify(proof, r, now); scheme != "DPoP" || err != nil || got.JKT != p.JKT() {
+		t.Errorf("%s should present the token with the DPoP scheme and a proof of dpopKey for the request: %v", name, err)
 	}
 }
 
