@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -71,6 +72,10 @@ type TollgateProps struct {
 	// AuditRetention is TOLLGATE_AUDIT_RETENTION, how far back GET
 	// /v1/audit reads; 0 leaves it unset (config's default, 400 days).
 	AuditRetention time.Duration
+	// ExchangeAudiences is TOLLGATE_EXCHANGE_AUDIENCES: the audiences
+	// besides the deployment's own that a token exchange (RFC 8693) may
+	// issue tokens for, such as downstream services' URLs; none by default.
+	ExchangeAudiences []string
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
@@ -173,6 +178,9 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 		if d != 0 {
 			env[name] = d.String()
 		}
+	}
+	if len(props.ExchangeAudiences) > 0 {
+		env[config.EnvExchangeAudiences] = strings.Join(props.ExchangeAudiences, ",")
 	}
 	return env
 }

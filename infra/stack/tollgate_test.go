@@ -22,7 +22,7 @@ import (
 func TestTollgate(t *testing.T) {
 	ts, tpl := checkedTollgate(t, nil)
 	c := tollgateTemplate{ts: ts, tpl: tpl}
-	t.Run("one method per route: protected ones behind the authorizer, the four public ones open", c.checkMethods)
+	t.Run("one method per route: protected ones behind the authorizer, the public ones open", c.checkMethods)
 	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", c.checkExecuteAPIEndpoint)
 	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", c.checkPublicMethodSuppressions)
 	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
@@ -53,7 +53,7 @@ func (c tollgateTemplate) checkMethods(t *testing.T) {
 	for _, r := range access.Routes {
 		want = append(want, r.Method+" "+r.Resource+" -> "+served[r.Function]+" CUSTOM")
 	}
-	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
+	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
 		want = append(want, r+" -> Token NONE")
 	}
 	sort.Strings(got)
