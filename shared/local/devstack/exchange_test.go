@@ -1,10 +1,13 @@
 package devstack_test
 
 import (
+	"context"
 	"net/url"
 	"testing"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	jwxjwt "github.com/lestrrat-go/jwx/v3/jwt"
 	"github.com/tollgate/tollgate/shared/config"
 )
 
@@ -59,6 +62,24 @@ func TestTokenExchange(t *testing.T) {
 				t.Fatalf("exchange for %s: %d %v", orders, status, other)
 			}
 			c.want(401, "GET", "/v1/whoami", "Authorization: Bearer "+other["access_token"].(string), "")
+			// The downstream service verifies it offline, with an independent
+			// JOSE library, through the JWKS.
+			set, err := jwk.Fetch(context.Background(), url0+"/.well-known/jwks.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			parsed, err := jwxjwt.Parse([]byte(other["access_token"].(string)), jwxjwt.WithKeySet(set), jwxjwt.WithValidate(true),
+				jwxjwt.WithIssuer(url0), jwxjwt.WithAudience(orders))
+			if err != nil {
+				t.Fatalf("jwx refused the exchanged token: %v", err)
+			}
+			if sub, _ := parsed.Subject(); sub != aliceID {
+				t.Errorf("sub = %s, want %s", sub, aliceID)
+			}
+			if _, err := jwxjwt.Parse([]byte(other["access_token"].(string)), jwxjwt.WithKeySet(set), jwxjwt.WithValidate(true),
+				jwxjwt.WithIssuer(url0), jwxjwt.WithAudience(url0)); err == nil {
+				t.Error("jwx accepted the exchanged token for the gate's audience")
+			}
 
 			if sub.revoke != "" {
 				c.want(200, "PATCH", sub.path, "x-api-key: "+admin, sub.revoke)
