@@ -48,8 +48,10 @@ type TollgateProps struct {
 	// client-credentials grant), and gives both PasswordSignInMemoryMB.
 	PasswordSignIn bool
 	// AlarmTopicArn, when set, is the ARN of an SNS topic notified when an
-	// alarm (see NewAlarms) fires and when it clears. The CDK app reads it
-	// from the context value ContextAlarmTopicArn.
+	// alarm (see NewAlarms) fires and when it clears; empty makes the stack
+	// declare its own (AlarmsProps.Topic). Either way its ARN is the output
+	// AlarmTopicArn. The CDK app reads it from the context value
+	// ContextAlarmTopicArn.
 	AlarmTopicArn string
 
 	// SweepSchedule is how often the expiry sweep runs (SweeperProps.Schedule).
@@ -243,4 +245,6 @@ func (t *Tollgate) addOutputs(apiURL *string, mtls *MutualTLSProps) {
 		"The REQUEST authorizer function, for other APIs (stack.NewTollgateAuthorizer)")
 	output("SigningKeyArn", t.Keys.Signing.KeyArn(), "Current JWT signing key; note it before a rotation (see stack.KeysProps)")
 	output("SealKeyArn", t.Keys.Seal.KeyArn(), "Envelope encryption key ("+config.EnvSealKey+")")
+	output("AlarmTopicArn", t.Alarms.Topic.TopicArn(),
+		"SNS topic every alarm notifies when it fires and when it clears: subscribe to it (see README, Alarms)")
 }
