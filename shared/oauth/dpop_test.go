@@ -139,3 +139,20 @@ func TestDPoPRefreshBinding(t *testing.T) {
 		t.Error("the refusal was not logged")
 	}
 }
+
+// TestDPoPTokenExchange: a token exchange with a proof issues a token
+// bound to its key; a bad proof is refused before the subject is read.
+func TestDPoPTokenExchange(t *testing.T) {
+	f := newFixture(t)
+	_, key := f.apiKey(t, "alice", scope.Set{"echo:read"}, 24*time.Hour)
+	p := newProver(t)
+	a := f.ok(t, withProofs(exchangeReq(key), f.proof(t, p, "POST", tokenURL, t0)))
+	if a.str(t, "token_type") != "DPoP" || a.claims.Confirmation == nil || a.claims.Confirmation.JKT != p.JKT() {
+		t.Fatalf("token_type %s, cnf %+v", a.fields["token_type"], a.claims.Confirmation)
+	}
+	bad := f.call(t, withProofs(exchangeReq(key), f.proof(t, p, "POST", tokenURL, t0.Add(-time.Hour))))
+	bad.wantError(t, 400, "invalid_dpop_proof")
+	if bad.reads != 0 || bad.writes != 0 {
+		t.Fatalf("a bad proof read %d and wrote %d", bad.reads, bad.writes)
+	}
+}
