@@ -8,14 +8,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/functions/internal/coldstart"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/oauth"
 )
 
 func main() {
-	d, err := coldstart.Load(context.Background())
+	ctx := context.Background()
+	d, err := coldstart.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := oauth.New(d.Store, oauth.Configured(d.Config, d.Signer, d.Keys, d.Sealer, d.Clock, d.Logger))
+	signer, keys, err := accesstoken.LoadKMS(ctx, d.KMS, d.Config.SigningKeys)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := oauth.New(d.Store, oauth.Configured(d.Config, signer, keys, d.Sealer, d.Clock, d.Logger))
 	lambda.Start(h.Handle)
 }
