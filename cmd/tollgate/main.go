@@ -22,6 +22,7 @@ import (
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/local/devstack"
+	"github.com/tollgate/tollgate/shared/local/seed"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -45,6 +46,22 @@ func root() *cobra.Command {
   TOLLGATE_LISTEN=127.0.0.1:9090 tollgate dev`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return dev(c.Context()) },
+	}, &cobra.Command{
+		Use:   "events [folder]",
+		Short: "Write the sample events (default: events/) made now from the development seed",
+		Long: `Write the sample events (default: events/) made now from the development seed: their
+JWTs, SAS token and requested expiries are relative to now, so they do not expire.
+They are answered as events/README.md says by a stack holding the seed
+(tollgate dev with TOLLGATE_SEED=1, or the Lambda emulator test).`,
+		Example: "  tollgate events\n  make events",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			dir := "events"
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return seed.WriteSamples(dir, time.Now())
+		},
 	}, &cobra.Command{
 		Use:     "bootstrap",
 		Short:   "Create the first admin user and API key in TOLLGATE_TABLE, once; prints the key",
