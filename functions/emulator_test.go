@@ -200,12 +200,20 @@ func (e *emulated) start(t *testing.T, fn string, override map[string]string) *s
 	return em
 }
 
-// TestFunctionsUnderEmulator runs every sample event through the function it
-// is for, built as deployed and started by the official Lambda Runtime
-// Interface Emulator with its template environment, against the seed in
-// DynamoDB Local and local-kms, and checks each answer.
-func TestFunctionsUnderEmulator(t *testing.T) {
+// TestUnderEmulator runs the functions, built as deployed, under the
+// official Lambda Runtime Interface Emulator with their template
+// environment against the seed in DynamoDB Local and local-kms: every
+// sample event, init failures, and the authorizer with KMS down.
+func TestUnderEmulator(t *testing.T) {
 	e := newEmulated(t)
+	t.Run("samples", func(t *testing.T) { samplesUnderEmulator(t, e) })
+	t.Run("init errors", func(t *testing.T) { initErrorsUnderEmulator(t, e) })
+	t.Run("authorizer with KMS down", func(t *testing.T) { authorizerKMSDown(t, e) })
+}
+
+// samplesUnderEmulator runs every sample event through the function it is
+// for and checks each answer.
+func samplesUnderEmulator(t *testing.T, e *emulated) {
 	samples, err := seed.Samples(e.now)
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +361,81 @@ func (b *eventBus) take() []busEntry {
 	out := b.entries
 	b.entries = nil
 	return out
+}
+
+// initErrorsUnderEmulator checks the real start-up path: a function
+// whose configuration is incomplete fails its init (every missing variable
+// named), and the emulator reports the init failure instead of an answer.
+func initErrorsUnderEmulator(t *testing.T, e *emulated) {
+	for fn, missing := range map[string][]string{
+		"authorizer": {config.EnvSigningKeys, config.EnvSealKey},
+		"issuekeys":  {config.EnvIssuer},
+		"sweeper":    {config.EnvTable},
+	} {
+		t.Run(fn, func(t *testing.T) {
+			override := map[string]string{}
+			for _, name := range missing {
+				override[name] = ""
+			}
+			em := e.start(t, fn, override)
+			answer, err := em.Invoke(context.Background(), []byte(`{}`))
+			var fail lambdaError
+			if err == nil && (json.Unmarshal(answer, &fail) != nil || fail.ErrorMessage == "") {
+				t.Fatalf("answer %s: want the init failure reported", answer)
+			}
+			if out, ok := waitOutput(em, "INIT RTDONE(status: error)"); !ok {
+				t.Errorf("the emulator did not report a failed init:\n%s", out)
+			}
+			for _, name := range missing {
+				if out, ok := waitOutput(em, name+" is required"); !ok {
+					t.Errorf("init did not name %s:\n%s", name, out)
+				}
+			}
+		})
+	}
+}
+
+// authorizerKMSDown checks that the authorizer starts without KMS (it
+// reads the signing keys on the first JWT) and that an unreachable KMS
+// fails a JWT's request, never allows it, while API keys are still decided.
+func authorizerKMSDown(t *testing.T, e *emulated) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	em := e.start(t, "authorizer", map[string]string{config.EnvKMSEndpoint: closed.URL})
+	samples, err := seed.Samples(e.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range samples {
+		if s.Path != "authorizer/jwt-bearer.json" && s.Path != "authorizer/bearer.json" {
+			continue
+		}
+		payload, _ := s.JSON()
+		answer, err := em.Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fail lambdaError
+		_ = json.Unmarshal(answer, &fail)
+		switch {
+		case s.Path == "authorizer/bearer.json":
+			checkDecision(t, answer, s.Event.(events.APIGatewayCustomAuthorizerRequestTypeRequest).MethodArn, seed.Allow)
+		case fail.ErrorMessage == "" || fail.ErrorMessage == seed.Unauthorized:
+			t.Errorf("%s with KMS down: %s; want an error (500), neither a decision nor a cached refusal", s.Path, answer)
+		}
+	}
+	if out, ok := waitOutput(em, "INIT REPORT"); !ok {
+		t.Errorf("no INIT REPORT in the emulator's output:\n%s", out)
+	}
+}
+
+// waitOutput waits up to two seconds for the emulator to have written
+// text (its log lines may follow the answer) and returns its output.
+func waitOutput(em *services.Emulator, text string) (string, bool) {
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out := em.Output()
+		if strings.Contains(out, text) || time.Now().After(deadline) {
+			return out, strings.Contains(out, text)
+		}
+	}
 }
