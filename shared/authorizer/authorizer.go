@@ -27,6 +27,7 @@ import (
 // Store is what the authorizer reads (and the one write it makes).
 type Store interface {
 	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
+	GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error)
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
 	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
@@ -76,6 +77,15 @@ func Configured(cfg config.Config, keys KeySource, sealer sas.Sealer, clk clock.
 	}
 }
 
+// Inspecting is the options of an Authorizer that inspects tokens for the
+// token function (introspection, token exchange): Configured's, its JWT
+// verifier also accepting the exchange audiences.
+func Inspecting(cfg config.Config, keys *accesstoken.Keyring, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+	o := Configured(cfg, keys, sealer, clk, logger)
+	o.Verifier.Audiences = cfg.ExchangeAudiences
+	return o
+}
+
 // Authorizer decides API Gateway REQUEST authorizer events.
 type Authorizer struct {
 	opt     Options
@@ -111,6 +121,9 @@ type method interface {
 type decision struct {
 	principal *access.Principal
 	expiresAt *time.Time // the credential's own expiry
+	issuedAt  *time.Time // a JWT's iat, an API key's creation
+	audience  string     // a JWT's aud (the one the Verifier accepted)
+	clientID  string     // a JWT's client_id
 	keyID     string
 	prefix    string      // the ARN prefix the response was built for
 	cnf       string      // a JWT's x5t#S256 confirmation: the certificate it is bound to
@@ -233,7 +246,7 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 	if err != nil {
 		return nil, err
 	}
-	if d.principal != nil {
+	if d.principal != nil && prefix != "" { // "": Inspect, no request
 		d.prefix = prefix
 		d.response = response(*d.principal, a.routes(prefix, *d.principal), "")
 	}

@@ -36,6 +36,7 @@ const (
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
 	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
+	EnvExchangeAudiences  = "TOLLGATE_EXCHANGE_AUDIENCES"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -70,6 +71,11 @@ type Config struct {
 	Issuer string
 	// Audience is the aud of every JWT (default: Issuer).
 	Audience string
+	// ExchangeAudiences are the other audiences a token exchange may issue
+	// a token for (RFC 8693 audience): downstream services that verify
+	// Tollgate's tokens offline. Tokens for them are not accepted by the
+	// authorizer, which takes Audience alone.
+	ExchangeAudiences []string
 	// SigningKeys are the KMS keys (ids, ARNs or aliases) of the JWT
 	// signing keyring: the first signs, all verify (rotation with overlap).
 	SigningKeys []string
@@ -190,11 +196,8 @@ func parse(getenv func(string) string) (Config, error) {
 	if c.Audience == "" {
 		c.Audience = c.Issuer
 	}
-	for _, k := range strings.Split(getenv(EnvSigningKeys), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.SigningKeys = append(c.SigningKeys, k)
-		}
-	}
+	c.SigningKeys = list(getenv(EnvSigningKeys))
+	c.ExchangeAudiences = list(getenv(EnvExchangeAudiences))
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
 	if v := getenv(EnvSweepMaxItems); v != "" {
@@ -227,6 +230,17 @@ func parse(getenv func(string) string) (Config, error) {
 
 // CacheTTL is how long the authorizer may keep a decision in process.
 func (c Config) CacheTTL() time.Duration { return c.RevocationBound - c.GatewayCacheTTL }
+
+// list reads a comma-separated list, leaving out empty items.
+func list(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
 
 func duration(getenv func(string) string, name string, dst *time.Duration) error {
 	v := getenv(name)

@@ -157,7 +157,8 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
 	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
 	mgmt, certs := management.NewIssueKeys(st, mgmtOpt), management.NewCertificates(st, mgmtOpt)
-	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger)
+	inspector := authorizer.New(st, authorizer.Inspecting(cfg, keys, sealer, clk, opt.Logger))
+	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, inspector, clk, opt.Logger)
 	tokenOpt.AttemptLinger = AttemptLinger
 	tokens := oauth.New(st, tokenOpt)
 	gw := &Gateway{
