@@ -72,7 +72,7 @@ func newEmulated(t *testing.T) *emulated {
 	if _, err := os.Stat(tpl); err != nil {
 		missing("no synthesized template (run make synth): ", err)
 	}
-	e := &emulated{rie: rie, local: localtest.DynamoDB(t), kms: localtest.KMS(t), now: time.Now().UTC().Truncate(time.Second)}
+	e := &emulated{rie: rie, local: localtest.DynamoDB(t), kms: seededKMS(t), now: time.Now().UTC().Truncate(time.Second)}
 	e.db, e.table = localtest.NewTable(t)
 	e.env, e.memory, err = functionEnvs(tpl, local{Table: e.table, APIID: seed.APIID, Region: seed.Region,
 		SigningKeyARN: seed.KMSKeyARN(services.KMSRegion, services.KMSAccount, seed.SigningKeyID),
@@ -94,6 +94,30 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// seededKMS starts a local-kms holding the seed's keys (seed.KMSSeed),
+// stopped at the end of the test.
+func seededKMS(t *testing.T) string {
+	t.Helper()
+	bin, err := services.FindKMS(".")
+	if err != nil {
+		if os.Getenv(localtest.RequireKMS) == "" {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "seed.yaml")
+	if err := os.WriteFile(path, seed.KMSSeed(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := services.StartSeededKMS(context.Background(), bin, dir, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv.Endpoint
 }
 
 // seed (re)creates the table and applies the seed at e.now, sealing with

@@ -3,14 +3,12 @@ package localtest
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/tollgate/tollgate/shared/id"
-	"github.com/tollgate/tollgate/shared/local/seed"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 )
@@ -24,9 +22,8 @@ const (
 
 var (
 	dynamoDB = &shared{requireEnv: RequireDynamoDB, find: services.FindDynamoDB, start: services.StartDynamoDB}
-	// local-kms keeps its data in a temporary folder, removed at the end,
-	// and holds the seed's signing and envelope keys.
-	localKMS = &shared{requireEnv: RequireKMS, find: services.FindKMS, start: startSeededKMS, tempDir: true}
+	// local-kms keeps its data in a temporary folder, removed at the end.
+	localKMS = &shared{requireEnv: RequireKMS, find: services.FindKMS, start: services.StartKMS, tempDir: true}
 )
 
 // Main runs a test binary and stops whatever stand-ins its tests started.
@@ -35,16 +32,6 @@ func Main(m *testing.M) {
 	dynamoDB.stopNow()
 	localKMS.stopNow()
 	os.Exit(code)
-}
-
-// startSeededKMS starts local-kms in dataDir with the keys of
-// seed.KMSSeed (seed.SigningKeyID, seed.SealKeyID).
-func startSeededKMS(ctx context.Context, binary, dataDir string) (*services.Server, error) {
-	path := filepath.Join(dataDir, "seed.yaml")
-	if err := os.WriteFile(path, seed.KMSSeed(), 0o600); err != nil {
-		return nil, err
-	}
-	return services.StartSeededKMS(ctx, binary, dataDir, path)
 }
 
 // accessKey is the test binary's DynamoDB Local access key, fresh and
@@ -61,7 +48,7 @@ func DynamoDB(t testing.TB) dynamo.Local {
 }
 
 // KMS returns the endpoint of a local-kms shared by the test binary,
-// starting it on first use; it holds the seed's keys (seed.KMSSeed). Use it only in binaries run through Main.
+// starting it on first use. Use it only in binaries run through Main.
 func KMS(t testing.TB) string {
 	t.Helper()
 	return localKMS.endpointFor(t)
