@@ -23,10 +23,17 @@ export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(TOOLS)/jsii-cache
 # comes from `go test -list`, so a new target cannot be forgotten.
 FUZZTIME ?= 4s
 
-.PHONY: run test ci tools check-java lambdas vet unit fuzz bench bench-stack synth clean events coldstart sam-env
+.PHONY: run seed test ci tools check-java lambdas vet unit fuzz bench bench-stack synth clean events coldstart sam-env
 
 run: tools ## Run the local stack on http://127.0.0.1:8080
 	$(GO) run ./cmd/tollgate dev
+
+# Development only: the seed's secrets are public (shared/local/seed).
+seed: tools ## Run the local stack holding the development seed (.tollgate/seed), local-kms as its KMS
+	TOLLGATE_SEED=1 $(GO) run ./cmd/tollgate dev
+
+sam-env: ## Write env.json pointing SAM's functions at the running `make seed` stack (SAM_HOST=172.17.0.1)
+	TOLLGATE_SAM_HOST=$(or $(SAM_HOST),172.17.0.1) $(GO) run ./cmd/tollgate sam-env
 
 test: tools lambdas synth vet unit fuzz ## Every test: unit, DynamoDB Local integration, CDK assertions, the functions under the Lambda emulator, fuzz
 	@echo "make test: all passed"

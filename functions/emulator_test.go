@@ -227,12 +227,14 @@ func (e *emulated) start(t *testing.T, fn string, override map[string]string) *s
 // TestUnderEmulator runs the functions, built as deployed, under the
 // official Lambda Runtime Interface Emulator with their template
 // environment against the seed in DynamoDB Local and local-kms: every
-// sample event, init failures, and the authorizer with KMS down.
+// sample event, init failures, the authorizer with KMS down, and the SAM
+// path against the seeded local stack.
 func TestUnderEmulator(t *testing.T) {
 	e := newEmulated(t)
 	t.Run("samples", func(t *testing.T) { samplesUnderEmulator(t, e) })
 	t.Run("init errors", func(t *testing.T) { initErrorsUnderEmulator(t, e) })
 	t.Run("authorizer with KMS down", func(t *testing.T) { authorizerKMSDown(t, e) })
+	t.Run("SAM's env.json against the seeded local stack", func(t *testing.T) { samEnvAgainstSeededStack(t, e) })
 }
 
 // samplesUnderEmulator runs every sample event through the function it is
