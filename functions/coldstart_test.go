@@ -74,6 +74,8 @@ func TestColdStart(t *testing.T) {
 // spread is "min / median / max" in milliseconds.
 func spread(ds []time.Duration) string {
 	slices.Sort(ds)
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+	}
 	return ms(ds[0]) + " / " + ms(ds[len(ds)/2]) + " / " + ms(ds[len(ds)-1])
 }
