@@ -79,13 +79,13 @@ const (
 // Fixed values of the refusal samples: well-formed secrets that are not
 // the seed's, and a key whose checksum is wrong.
 const (
-	UnknownKeyToken     = "tgk_fTogbdF0LmCb7LvWfacn6oESyE5ukUl4B5VXrOqB5cc2o9Sr1"
-	MalformedKeyToken   = "tgk_ZpzzuOjqLQENOD7KP6ya2L4JGxqjP5dln6g4NuZ8PpR0lgYfp" // AliceToken, last character changed
-	UnknownRefreshToken = "tgr_Ym3ig3sKAXGcCWwwbxOUiazAQtXGV738WtKW39i2wG6371qo1"
-	WrongClientSecret   = "tgc_kzG0OChlVo4fRWlQmb2PjMSvgfw7A4Uvw1sENHalzPr0DoanD"
-	AccessTokenID       = "at_0meZCiBW72lgihTX5"
-	// StaleETag is an If-Match no representation has.
-	StaleETag = `"AAAAAAAAAAAAAAAAAAAAAA"`
+	unknownKeyToken     = "tgk_fTogbdF0LmCb7LvWfacn6oESyE5ukUl4B5VXrOqB5cc2o9Sr1"
+	malformedKeyToken   = "tgk_ZpzzuOjqLQENOD7KP6ya2L4JGxqjP5dln6g4NuZ8PpR0lgYfp" // AliceToken, last character changed
+	unknownRefreshToken = "tgr_Ym3ig3sKAXGcCWwwbxOUiazAQtXGV738WtKW39i2wG6371qo1"
+	wrongClientSecret   = "tgc_kzG0OChlVo4fRWlQmb2PjMSvgfw7A4Uvw1sENHalzPr0DoanD"
+	accessTokenID       = "at_0meZCiBW72lgihTX5"
+	// staleETag is an If-Match no representation has.
+	staleETag = `"AAAAAAAAAAAAAAAAAAAAAA"`
 )
 
 // SASExpiry is the expiry of the samples' SAS token made at now.
@@ -94,13 +94,13 @@ func SASExpiry(now time.Time) time.Time { return now.UTC().Add(SASLifetime).Trun
 // SASToken is the shared access signature of the samples made at now.
 func SASToken(now time.Time) string { return sas.Sign(SASIdentifier, SASPrimary, SASExpiry(now)) }
 
-// Tokens are the JWTs of the samples made at now, signed with SigningKey
+// tokens are the JWTs of the samples made at now, signed with SigningKey
 // (WrongKey: with OtherKey under SigningKey's kid). Signatures are
 // deterministic (RFC 6979), so the same now gives the same samples.
-type Tokens struct{ JWT, RevokedJWT, WrongKey, AccessToken string }
+type tokens struct{ JWT, RevokedJWT, WrongKey, AccessToken string }
 
-// MakeTokens signs the samples' JWTs at now.
-func MakeTokens(now time.Time) (Tokens, error) {
+// makeTokens signs the samples' JWTs at now.
+func makeTokens(now time.Time) (tokens, error) {
 	now = now.UTC().Truncate(time.Second)
 	iat := now.Add(-time.Minute)
 	personal := func(id, scope string) accesstoken.Claims {
@@ -109,17 +109,17 @@ func MakeTokens(now time.Time) (Tokens, error) {
 	}
 	ctx := context.Background()
 	kid := accesstoken.NewLocalSigner(SigningKey).KeyID()
-	var t Tokens
+	var t tokens
 	var err [4]error
 	t.JWT, err[0] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, personal(AliceJWTID, "credentials:read credentials:write echo:read"))
 	t.RevokedJWT, err[1] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, personal(AliceRevokedJWTID, "echo:read"))
 	t.WrongKey, err[2] = accesstoken.Issue(ctx, deterministic{OtherKey, kid}, personal(AliceJWTID, "credentials:read credentials:write echo:read"))
 	t.AccessToken, err[3] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, accesstoken.Claims{Issuer: Issuer, Subject: AliceID,
-		Audience: Issuer, IssuedAt: iat.Unix(), ExpiresAt: iat.Add(AccessTokenLifetime).Unix(), ID: AccessTokenID,
+		Audience: Issuer, IssuedAt: iat.Unix(), ExpiresAt: iat.Add(AccessTokenLifetime).Unix(), ID: accessTokenID,
 		Scope: "credentials:read echo:read", SessionID: AliceFamilyID})
 	for _, e := range err {
 		if e != nil {
-			return Tokens{}, e
+			return tokens{}, e
 		}
 	}
 	return t, nil
@@ -173,7 +173,7 @@ var (
 // folder.
 func Samples(now time.Time) ([]Sample, error) {
 	now = now.UTC().Truncate(time.Second)
-	tok, err := MakeTokens(now)
+	tok, err := makeTokens(now)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +187,8 @@ func Samples(now time.Time) ([]Sample, error) {
 	}
 	daveCert, bobCert := clientCert(DaveCertPEM), clientCert(BobCertPEM)
 	var none events.APIGatewayCustomAuthorizerRequestTypeRequestIdentityClientCert
-	json := map[string]string{"Content-Type": "application/json"}
-	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	jsonBody := map[string]string{"Content-Type": "application/json"}
+	formBody := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 
 	var out []Sample
 	authz := func(file, method, resource string, params, query map[string]string, authorization string,
@@ -209,8 +209,8 @@ func Samples(now time.Time) ([]Sample, error) {
 	authz("jwt-bearer.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.JWT, none, nil, Allow)
 	authz("jwt-revoked.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.RevokedJWT, none, nil, Unauthorized)
 	authz("jwt-wrong-key.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.WrongKey, none, nil, Unauthorized)
-	authz("malformed.json", "GET", "/v1/whoami", nil, nil, "Bearer "+MalformedKeyToken, none, nil, Unauthorized)
-	authz("missing-scope.json", "POST", "/v1/keys", nil, nil, "Bearer "+AliceReadToken, none, json, Deny)
+	authz("malformed.json", "GET", "/v1/whoami", nil, nil, "Bearer "+malformedKeyToken, none, nil, Unauthorized)
+	authz("missing-scope.json", "POST", "/v1/keys", nil, nil, "Bearer "+AliceReadToken, none, jsonBody, Deny)
 	authz("missing.json", "GET", "/v1/whoami", nil, nil, "", none, nil, Unauthorized)
 	authz("mtls-unbound.json", "GET", "/v1/whoami", nil, nil, "", bobCert, nil, Unauthorized)
 	authz("mtls.json", "GET", "/v1/users/{userId}/certificate", map[string]string{"userId": DaveID}, nil, "", daveCert, nil, Allow)
@@ -218,7 +218,7 @@ func Samples(now time.Time) ([]Sample, error) {
 	authz("sas-malformed.json", "GET", "/v1/whoami", nil, nil,
 		sas.Scheme+" "+sasFields[0]+"&"+sasFields[2]+"&"+sasFields[1], none, nil, Unauthorized)
 	authz("sas.json", "GET", "/v1/whoami", nil, nil, sasToken, none, nil, Allow)
-	authz("unknown-key.json", "GET", "/v1/whoami", nil, nil, "Bearer "+UnknownKeyToken, none, nil, Unauthorized)
+	authz("unknown-key.json", "GET", "/v1/whoami", nil, nil, "Bearer "+unknownKeyToken, none, nil, Unauthorized)
 	authz("x-api-key.json", "GET", "/v1/users", nil, nil, "", none, map[string]string{"x-api-key": AdminToken}, Allow)
 
 	proxy := func(folder, file, method, resource string, params, query map[string]string, who *caller,
@@ -242,30 +242,30 @@ func Samples(now time.Time) ([]Sample, error) {
 	cert("delete-certificate.json", "DELETE", DaveID, dave, nil, "", http.StatusNoContent, "")
 	cert("get-certificate.json", "GET", DaveID, dave, nil, "", http.StatusOK, `"thumbprint":"`+DaveCertThumbprint+`"`)
 	certBody, _ := jsonString(map[string]string{"certificate": BobCertPEM})
-	cert("put-certificate.json", "PUT", BobID, admin, json, certBody, http.StatusCreated, `"thumbprint":"`+BobCertThumbprint+`"`)
+	cert("put-certificate.json", "PUT", BobID, admin, jsonBody, certBody, http.StatusCreated, `"thumbprint":"`+BobCertThumbprint+`"`)
 
 	mgmt := func(file, method, resource string, params, query map[string]string, who caller, extra map[string]string,
 		body string, status int, fragment string) {
 		proxy("issuekeys", file, method, resource, params, query, &who, extra, body, status, fragment)
 	}
-	mgmt("create-client.json", "POST", "/v1/clients", nil, nil, alice, json, `{"name":"reporting service","scopes":["echo:read"]}`,
+	mgmt("create-client.json", "POST", "/v1/clients", nil, nil, alice, jsonBody, `{"name":"reporting service","scopes":["echo:read"]}`,
 		http.StatusCreated, `"clientSecret":"tgc_`)
-	mgmt("create-jwt.json", "POST", "/v1/tokens/jwt", nil, nil, alice, json,
+	mgmt("create-jwt.json", "POST", "/v1/tokens/jwt", nil, nil, alice, jsonBody,
 		`{"name":"laptop cli","scopes":["echo:read"],"expiresAt":"`+day(requestedLifetime)+`"}`, http.StatusCreated, `"token":"eyJ`)
-	mgmt("create-key-bad-scope.json", "POST", "/v1/keys", nil, nil, alice, json, `{"name":"ci deploy","scopes":["users:admin"]}`,
+	mgmt("create-key-bad-scope.json", "POST", "/v1/keys", nil, nil, alice, jsonBody, `{"name":"ci deploy","scopes":["users:admin"]}`,
 		http.StatusBadRequest, `scopes: must be a subset of the owner's scopes`)
-	mgmt("create-key-limits.json", "POST", "/v1/keys", nil, nil, alice, json,
+	mgmt("create-key-limits.json", "POST", "/v1/keys", nil, nil, alice, jsonBody,
 		`{"name":"partner sandbox","scopes":["echo:read"],"expiresAt":"`+day(requestedLifetime)+
 			`","rateLimit":{"limit":100,"windowSeconds":60},"quota":{"limit":10000,"refill":{"amount":10000,"interval":"day"}}}`,
 		http.StatusCreated, `"rateLimit":{"limit":100,"windowSeconds":60}`)
-	mgmt("create-key-unknown-field.json", "POST", "/v1/keys", nil, nil, alice, json, `{"name":"ci deploy","scope":["credentials:read"]}`,
+	mgmt("create-key-unknown-field.json", "POST", "/v1/keys", nil, nil, alice, jsonBody, `{"name":"ci deploy","scope":["credentials:read"]}`,
 		http.StatusBadRequest, `scope: unknown field`)
-	mgmt("create-key.json", "POST", "/v1/keys", nil, nil, alice, json,
+	mgmt("create-key.json", "POST", "/v1/keys", nil, nil, alice, jsonBody,
 		`{"name":"ci deploy","scopes":["credentials:read"],"expiresAt":"`+day(requestedLifetime)+`"}`, http.StatusCreated, `"key":"tgk_`)
-	mgmt("create-refresh.json", "POST", "/v1/tokens/refresh", nil, nil, alice, json,
+	mgmt("create-refresh.json", "POST", "/v1/tokens/refresh", nil, nil, alice, jsonBody,
 		`{"name":"deploy pipeline","scopes":["echo:read"],"expiresAt":"`+day(requestedLifetime)+`","accessTokenTTL":900}`,
 		http.StatusCreated, `"refreshToken":"tgr_`)
-	mgmt("create-user.json", "POST", "/v1/users", nil, nil, admin, json,
+	mgmt("create-user.json", "POST", "/v1/users", nil, nil, admin, jsonBody,
 		`{"username":"carol","roles":["credential-issuer"],"scopes":["credentials:read","credentials:write"]}`,
 		http.StatusCreated, `"username":"carol"`)
 	mgmt("delete-client.json", "DELETE", "/v1/clients/{clientId}", client, nil, alice, nil, "", http.StatusNoContent, "")
@@ -294,24 +294,24 @@ func Samples(now time.Time) ([]Sample, error) {
 		`"tokenId":"`+AliceFamilyID+`"`)
 	mgmt("list-users.json", "GET", "/v1/users", nil, map[string]string{"limit": "10"}, admin, nil, "", http.StatusOK,
 		`"userId":"`+BobID+`"`)
-	mgmt("patch-client.json", "PATCH", "/v1/clients/{clientId}", client, nil, alice, json,
+	mgmt("patch-client.json", "PATCH", "/v1/clients/{clientId}", client, nil, alice, jsonBody,
 		`{"rateLimit":{"limit":50,"windowSeconds":1},"quota":{"limit":100000,"remaining":100000,"refill":{"amount":100000,"interval":"month"}}}`,
 		http.StatusOK, `"rateLimit":{"limit":50,"windowSeconds":1}`)
-	mgmt("patch-key-inactive.json", "PATCH", "/v1/keys/{keyId}", map[string]string{"keyId": AliceReadKeyID}, nil, alice, json,
+	mgmt("patch-key-inactive.json", "PATCH", "/v1/keys/{keyId}", map[string]string{"keyId": AliceReadKeyID}, nil, alice, jsonBody,
 		`{"status":"inactive"}`, http.StatusOK, `"status":"inactive"`)
-	mgmt("patch-sas.json", "PATCH", "/v1/sas", nil, nil, dave, json, `{"enabled":false}`, http.StatusOK, `"enabled":false`)
+	mgmt("patch-sas.json", "PATCH", "/v1/sas", nil, nil, dave, jsonBody, `{"enabled":false}`, http.StatusOK, `"enabled":false`)
 	mgmt("patch-user-stale-etag.json", "PATCH", "/v1/users/{userId}", user, nil, admin,
-		map[string]string{"Content-Type": "application/json", "If-Match": StaleETag},
+		map[string]string{"Content-Type": "application/json", "If-Match": staleETag},
 		`{"roles":["credential-issuer"],"scopes":["echo:read","echo:write"]}`, http.StatusPreconditionFailed, `If-Match`)
-	mgmt("patch-user.json", "PATCH", "/v1/users/{userId}", user, nil, admin, json,
+	mgmt("patch-user.json", "PATCH", "/v1/users/{userId}", user, nil, admin, jsonBody,
 		`{"roles":["credential-issuer"],"scopes":["echo:read","echo:write"]}`, http.StatusOK, `"scopes":["echo:read","echo:write"]`)
-	mgmt("regenerate-sas.json", "POST", "/v1/sas/regenerate", nil, nil, dave, json, `{"key":"secondary"}`, http.StatusOK,
+	mgmt("regenerate-sas.json", "POST", "/v1/sas/regenerate", nil, nil, dave, jsonBody, `{"key":"secondary"}`, http.StatusOK,
 		`"primaryKey":"`+SASPrimary+`"`)
 	mgmt("rotate-client-secret.json", "POST", "/v1/clients/{clientId}/secret", client, nil, alice, nil, "", http.StatusOK,
 		`"previousSecretExpiresAt":"`)
-	mgmt("rotate-key.json", "POST", "/v1/keys/{keyId}/rotate", map[string]string{"keyId": AliceReadKeyID}, nil, alice, json,
+	mgmt("rotate-key.json", "POST", "/v1/keys/{keyId}/rotate", map[string]string{"keyId": AliceReadKeyID}, nil, alice, jsonBody,
 		`{"overlapSeconds":3600}`, http.StatusCreated, `"key":"tgk_`)
-	mgmt("sas-token.json", "POST", "/v1/sas/token", nil, nil, dave, json,
+	mgmt("sas-token.json", "POST", "/v1/sas/token", nil, nil, dave, jsonBody,
 		`{"expiry":"`+SASExpiry(now).Format("01/02/2006 3:04 PM")+`","key":"primary"}`, http.StatusOK,
 		`"token":"SharedAccessSignature uid=`+SASIdentifier)
 	mgmt("whoami.json", "GET", "/v1/whoami", nil, nil, alice, nil, "", http.StatusOK, `"principalId":"`+AliceID+`"`)
@@ -327,28 +327,28 @@ func Samples(now time.Time) ([]Sample, error) {
 		out = append(out, Sample{"token/" + file, proxyEvent(file, method, resource, nil, nil, h, nil, body, now),
 			Want{Status: status, Body: fragment}})
 	}
-	tokenReq("client-credentials-bad-secret.json", "POST", "/oauth/token", form, basic(AliceClientID, WrongClientSecret),
+	tokenReq("client-credentials-bad-secret.json", "POST", "/oauth/token", formBody, basic(AliceClientID, wrongClientSecret),
 		"grant_type=client_credentials", http.StatusUnauthorized, `"error":"invalid_client"`)
-	tokenReq("client-credentials-basic.json", "POST", "/oauth/token", form, basic(AliceClientID, AliceClientSecret),
+	tokenReq("client-credentials-basic.json", "POST", "/oauth/token", formBody, basic(AliceClientID, AliceClientSecret),
 		"grant_type=client_credentials", http.StatusOK, `"scope":"echo:read"`)
-	tokenReq("client-credentials-post.json", "POST", "/oauth/token", form, "",
+	tokenReq("client-credentials-post.json", "POST", "/oauth/token", formBody, "",
 		"grant_type=client_credentials&client_id="+AliceClientID+"&client_secret="+AliceClientSecret+"&scope=echo%3Aread",
 		http.StatusOK, `"expires_in":3600`)
-	tokenReq("json-body.json", "POST", "/oauth/token", json, basic(AliceClientID, AliceClientSecret),
+	tokenReq("json-body.json", "POST", "/oauth/token", jsonBody, basic(AliceClientID, AliceClientSecret),
 		`{"grant_type":"client_credentials"}`, http.StatusBadRequest, `"error":"invalid_request"`)
 	tokenReq("jwks.json", "GET", "/.well-known/jwks.json", nil, "", "", http.StatusOK,
 		`"kid":"`+accesstoken.NewLocalSigner(SigningKey).KeyID()+`"`)
 	tokenReq("metadata.json", "GET", "/.well-known/oauth-authorization-server", nil, "", "", http.StatusOK,
 		`"token_endpoint":"`+Issuer+`/oauth/token"`)
-	tokenReq("refresh-token-unknown.json", "POST", "/oauth/token", form, "",
-		"grant_type=refresh_token&refresh_token="+UnknownRefreshToken, http.StatusBadRequest, `"error":"invalid_grant"`)
-	tokenReq("refresh-token.json", "POST", "/oauth/token", form, "",
+	tokenReq("refresh-token-unknown.json", "POST", "/oauth/token", formBody, "",
+		"grant_type=refresh_token&refresh_token="+unknownRefreshToken, http.StatusBadRequest, `"error":"invalid_grant"`)
+	tokenReq("refresh-token.json", "POST", "/oauth/token", formBody, "",
 		"grant_type=refresh_token&refresh_token="+AliceRefreshToken, http.StatusOK, `"refresh_token":"tgr_`)
-	tokenReq("revoke-refresh-token.json", "POST", "/oauth/revoke", form, "",
+	tokenReq("revoke-refresh-token.json", "POST", "/oauth/revoke", formBody, "",
 		"token="+AliceRefreshToken+"&token_type_hint=refresh_token", http.StatusOK, `{}`)
-	tokenReq("revoke-unknown.json", "POST", "/oauth/revoke", form, "",
-		"token="+UnknownRefreshToken+"&token_type_hint=refresh_token", http.StatusOK, `{}`)
-	tokenReq("unsupported-grant.json", "POST", "/oauth/token", form, "",
+	tokenReq("revoke-unknown.json", "POST", "/oauth/revoke", formBody, "",
+		"token="+unknownRefreshToken+"&token_type_hint=refresh_token", http.StatusOK, `{}`)
+	tokenReq("unsupported-grant.json", "POST", "/oauth/token", formBody, "",
 		"grant_type=password&username=alice&password=correct%20horse", http.StatusBadRequest, `"error":"unsupported_grant_type"`)
 
 	out = append(out,
