@@ -75,6 +75,8 @@ func (f *sweeperFixture) checkFunction(t *testing.T) {
 		config.EnvSweepNotice:        "168h0m0s",
 		config.EnvSweepRetention:     "720h0m0s",
 		config.EnvSweepMaxItems:      "1000",
+		config.EnvDynamoDBEndpoint:   "",
+		config.EnvKMSEndpoint:        "",
 	}
 	check(t, func() {
 		f.tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{

@@ -139,6 +139,9 @@ func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function, kms 
 		config.EnvAudience:           issuer,
 		config.EnvSigningKeys:        map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}},
 		config.EnvSealKey:            map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}},
+		// Declared empty, for SAM's env.json (make sam-env).
+		config.EnvDynamoDBEndpoint: "",
+		config.EnvKMSEndpoint:      "",
 	}
 	if !kms {
 		delete(env, config.EnvSigningKeys)

@@ -32,7 +32,11 @@ func (jwts) parse(p presented) (presented, string) { return p, "" }
 // decide verifies the token, then reads what it came from (its session,
 // or the API key it was exchanged for) and its owner through their caches.
 func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
-	claims, err := m.opt.Verifier.Verify(p.token)
+	v, err := m.verifier(ctx)
+	if err != nil { // not a refusal: nothing is cached, the next request reads again
+		return nil, now, err
+	}
+	claims, err := v.Verify(p.token)
 	if err != nil {
 		m.logRefusal("JWT refused", "authorizer: JWT refused", func() []slog.Attr {
 			return []slog.Attr{slog.Any("reason", err)}

@@ -18,6 +18,7 @@ const (
 	EnvNonExpiringKeys    = "TOLLGATE_ALLOW_NON_EXPIRING_KEYS"
 	EnvStoreTimeout       = "TOLLGATE_STORE_TIMEOUT"
 	EnvDynamoDBEndpoint   = "TOLLGATE_DYNAMODB_ENDPOINT"
+	EnvKMSEndpoint        = "TOLLGATE_KMS_ENDPOINT"
 	EnvAuthorizerCacheTTL = "TOLLGATE_AUTHORIZER_CACHE_TTL"
 	EnvIssuer             = "TOLLGATE_ISSUER"
 	EnvAudience           = "TOLLGATE_AUDIENCE"
@@ -63,6 +64,9 @@ type Config struct {
 	StoreTimeout time.Duration
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (DynamoDB Local).
 	DynamoDBEndpoint string
+	// KMSEndpoint overrides the KMS endpoint (a local KMS stand-in such as
+	// local-kms); empty in a deployment.
+	KMSEndpoint string
 	// Issuer is the iss of every JWT and the base URL of the OAuth endpoints.
 	Issuer string
 	// Audience is the aud of every JWT (default: Issuer).
@@ -186,6 +190,7 @@ func parse(getenv func(string) string) (Config, error) {
 		c.ProjectID = v
 	}
 	c.DynamoDBEndpoint = getenv(EnvDynamoDBEndpoint)
+	c.KMSEndpoint = getenv(EnvKMSEndpoint)
 	c.Issuer = strings.TrimSuffix(getenv(EnvIssuer), "/")
 	c.Audience = getenv(EnvAudience)
 	if c.Audience == "" {
