@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/sweep"
@@ -84,6 +85,7 @@ const (
 	unknownRefreshToken = "tgr_Ym3ig3sKAXGcCWwwbxOUiazAQtXGV738WtKW39i2wG6371qo1"
 	wrongClientSecret   = "tgc_kzG0OChlVo4fRWlQmb2PjMSvgfw7A4Uvw1sENHalzPr0DoanD"
 	accessTokenID       = "at_0meZCiBW72lgihTX5"
+	dpopAccessTokenID   = "at_1DPoPb0undT0kenX5"
 	// staleETag is an If-Match no representation has.
 	staleETag = `"AAAAAAAAAAAAAAAAAAAAAA"`
 )
@@ -95,9 +97,10 @@ func SASExpiry(now time.Time) time.Time { return now.UTC().Add(SASLifetime).Trun
 func SASToken(now time.Time) string { return sas.Sign(SASIdentifier, SASPrimary, SASExpiry(now)) }
 
 // tokens are the JWTs of the samples made at now, signed with SigningKey
-// (WrongKey: with OtherKey under SigningKey's kid). Signatures are
-// deterministic (RFC 6979), so the same now gives the same samples.
-type tokens struct{ JWT, RevokedJWT, WrongKey, AccessToken string }
+// (WrongKey: with OtherKey under SigningKey's kid; DPoPBound: AccessToken
+// bound to DPoPKey). Signatures are deterministic (RFC 6979), so the same
+// now gives the same samples.
+type tokens struct{ JWT, RevokedJWT, WrongKey, AccessToken, DPoPBound string }
 
 // makeTokens signs the samples' JWTs at now.
 func makeTokens(now time.Time) (tokens, error) {
@@ -110,13 +113,19 @@ func makeTokens(now time.Time) (tokens, error) {
 	ctx := context.Background()
 	kid := accesstoken.NewLocalSigner(SigningKey).KeyID()
 	var t tokens
-	var err [4]error
+	var err [6]error
 	t.JWT, err[0] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, personal(AliceJWTID, "credentials:read credentials:write echo:read"))
 	t.RevokedJWT, err[1] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, personal(AliceRevokedJWTID, "echo:read"))
 	t.WrongKey, err[2] = accesstoken.Issue(ctx, deterministic{OtherKey, kid}, personal(AliceJWTID, "credentials:read credentials:write echo:read"))
-	t.AccessToken, err[3] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, accesstoken.Claims{Issuer: Issuer, Subject: AliceID,
+	access := accesstoken.Claims{Issuer: Issuer, Subject: AliceID,
 		Audience: Issuer, IssuedAt: iat.Unix(), ExpiresAt: iat.Add(AccessTokenLifetime).Unix(), ID: accessTokenID,
-		Scope: "credentials:read echo:read", SessionID: AliceFamilyID})
+		Scope: "credentials:read echo:read", SessionID: AliceFamilyID}
+	t.AccessToken, err[3] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, access)
+	var prover *dpop.Prover
+	if prover, err[4] = dpop.NewProver(DPoPKey); err[4] == nil {
+		access.ID, access.Confirmation = dpopAccessTokenID, &accesstoken.Confirmation{JKT: prover.JKT()}
+		t.DPoPBound, err[5] = accesstoken.Issue(ctx, deterministic{SigningKey, kid}, access)
+	}
 	for _, e := range err {
 		if e != nil {
 			return tokens{}, e
@@ -206,6 +215,10 @@ func Samples(now time.Time) ([]Sample, error) {
 	authz("access-token.json", "GET", "/v1/keys", nil, nil, "Bearer "+tok.AccessToken, none, nil, Allow)
 	authz("apitoken.json", "GET", "/v1/keys", nil, nil, "apiToken "+AliceToken, none, nil, Allow)
 	authz("bearer.json", "GET", "/v1/whoami", nil, nil, "Bearer "+AliceToken, none, nil, Allow)
+	// A DPoP-bound token as Bearer. No sample carries a DPoP proof: one is
+	// accepted for 60 s after its iat, so a committed sample would be stale
+	// within a minute of being made.
+	authz("dpop-as-bearer.json", "GET", "/v1/keys", nil, nil, "Bearer "+tok.DPoPBound, none, nil, Unauthorized)
 	authz("jwt-bearer.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.JWT, none, nil, Allow)
 	authz("jwt-revoked.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.RevokedJWT, none, nil, Unauthorized)
 	authz("jwt-wrong-key.json", "GET", "/v1/whoami", nil, nil, "Bearer "+tok.WrongKey, none, nil, Unauthorized)

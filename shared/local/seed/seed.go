@@ -148,6 +148,9 @@ var (
 	SigningKey = FixedKey("tollgate events signing key")
 	// OtherKey signs jwt-wrong-key.json: our kid, another key's signature.
 	OtherKey = FixedKey("tollgate events other key")
+	// DPoPKey is the client's DPoP key the access token of
+	// dpop-as-bearer.json is bound to (cnf.jkt).
+	DPoPKey = FixedKey("tollgate events dpop key")
 	// SealKey is the 256-bit envelope key (as the local-kms key SealKeyID).
 	SealKey = sha256.Sum256([]byte("tollgate events seal key"))
 )
