@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // Environment variable names, shared by the functions and the CDK app.
@@ -35,6 +37,7 @@ const (
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
 	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
+	EnvSecretPrefix       = "TOLLGATE_SECRET_PREFIX"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -100,6 +103,10 @@ type Config struct {
 	// AuditRetention is how far back GET /v1/audit reads: an earlier
 	// ?since= is refused.
 	AuditRetention time.Duration
+	// SecretPrefix is the deployment's own prefix of the opaque secrets it
+	// mints ("acme_" gives acme_tgk_…), "" for none; secrets without it stay
+	// valid.
+	SecretPrefix string
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -192,6 +199,10 @@ func parse(getenv func(string) string) (Config, error) {
 	}
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
+	c.SecretPrefix = getenv(EnvSecretPrefix)
+	if err := secret.CheckDeployment(c.SecretPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", EnvSecretPrefix, err))
+	}
 	if v := getenv(EnvSweepMaxItems); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -84,6 +84,8 @@ type Options struct {
 	// AuditRetention is how far back GET /v1/audit reads; zero means
 	// config's default.
 	AuditRetention time.Duration
+	// SecretPrefix goes before the secrets minted ("" for none).
+	SecretPrefix string
 }
 
 // Configured is the options a deployment's settings give, with the signer
@@ -93,7 +95,7 @@ func Configured(cfg config.Config, signer accesstoken.Signer, sealer sas.Sealer,
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, PasswordSignIn: cfg.PasswordSignIn,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Sealer: sealer, Clock: clk, Logger: logger,
 		MaxKeyLifetime: cfg.MaxKeyLifetime, MaxJWTLifetime: cfg.MaxJWTLifetime, MaxRefreshLifetime: cfg.MaxRefreshLifetime,
-		AuditRetention: cfg.AuditRetention,
+		AuditRetention: cfg.AuditRetention, SecretPrefix: cfg.SecretPrefix,
 	}
 }
 

@@ -264,7 +264,7 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 // firstRun bootstraps the project once, printing the admin key and
 // writing it to the state folder with mode 0600.
 func firstRun(ctx context.Context, st management.BootstrapStore, projectID string, opt Options) error {
-	res, err := management.Bootstrap(ctx, st, projectID, time.Now().UTC())
+	res, err := management.Bootstrap(ctx, st, projectID, opt.Config.SecretPrefix, time.Now().UTC())
 	if errors.Is(err, management.ErrBootstrapped) {
 		fmt.Fprintf(opt.Out, "Already bootstrapped; the admin key was written to %s\n", filepath.Join(opt.StateDir, AdminKeyFile))
 		return nil
