@@ -38,6 +38,8 @@ const (
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
 	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
 	EnvSecretPrefix       = "TOLLGATE_SECRET_PREFIX"
+	EnvScanningKeys       = "TOLLGATE_GITHUB_SCANNING_KEYS"
+	EnvLeakAction         = "TOLLGATE_LEAK_ACTION"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -107,6 +109,13 @@ type Config struct {
 	// mints ("acme_" gives acme_tgk_…), "" for none; secrets without it stay
 	// valid.
 	SecretPrefix string
+	// ScanningKeys is GitHub's secret scanning public key set, in the JSON
+	// GitHub publishes; "" turns the leak response off (package scanning
+	// parses it).
+	ScanningKeys string
+	// LeakAction is what a leaked credential undergoes: deactivate (""),
+	// revoke or notify (package scanning checks it).
+	LeakAction string
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -200,6 +209,7 @@ func parse(getenv func(string) string) (Config, error) {
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
 	c.SecretPrefix = getenv(EnvSecretPrefix)
+	c.ScanningKeys, c.LeakAction = getenv(EnvScanningKeys), getenv(EnvLeakAction)
 	if err := secret.CheckDeployment(c.SecretPrefix); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", EnvSecretPrefix, err))
 	}
