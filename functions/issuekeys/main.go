@@ -1,6 +1,6 @@
 // Command issuekeys is the management API Lambda: users, API keys, personal
 // JWTs, refresh tokens, clients, SAS and the audit log (certificates are
-// the certificates function's).
+// the certificates function's), and GitHub's secret scanning reports.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/functions/internal/coldstart"
 	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/scanning"
 )
 
 func main() {
@@ -17,6 +18,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := management.NewIssueKeys(d.Store, management.Configured(d.Config, d.Signer, d.Sealer, d.Clock, d.Logger))
+	scan, err := scanning.Configured(d.Config, d.Clock, d.Logger)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := management.NewIssueKeys(d.Store, management.Configured(d.Config, d.Signer, d.Sealer, d.Clock, d.Logger)).
+		Serving(scanning.Method, scanning.Resource, scanning.New(d.Store, scan).Handle)
 	lambda.Start(h.Handle)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
+	"github.com/tollgate/tollgate/shared/scanning"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/sweep"
 )
@@ -62,6 +64,9 @@ const (
 	DynamoDBDir     = "dynamodb" // DynamoDB Local's files
 	SigningKeysDir  = "signing"  // the local JWT signing keys
 	SealKeyFile     = "seal.key" // the local envelope encryption key
+	// ScanningKeysFile holds GitHub's secret scanning key set (its JSON
+	// format), read when TOLLGATE_GITHUB_SCANNING_KEYS is not set.
+	ScanningKeysFile = "secret-scanning-keys.json"
 )
 
 // Run serves the local stack until ctx ends, then stops all it started.
@@ -156,7 +161,12 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
 	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
-	mgmt, certs := management.NewIssueKeys(st, mgmtOpt), management.NewCertificates(st, mgmtOpt)
+	scanOpt, err := scanningOptions(cfg, opt.StateDir, clk, opt.Logger)
+	if err != nil {
+		return nil, err
+	}
+	mgmt := management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource, scanning.New(st, scanOpt).Handle)
+	certs := management.NewCertificates(st, mgmtOpt)
 	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger)
 	tokenOpt.AttemptLinger = AttemptLinger
 	tokens := oauth.New(st, tokenOpt)
@@ -176,6 +186,19 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	})
 	mux.Handle("/", gw)
 	return mux, nil
+}
+
+// scanningOptions are the leak response's options: the configured key set,
+// or else the one in the state folder's ScanningKeysFile, if any.
+func scanningOptions(cfg config.Config, stateDir string, clk clock.Clock, logger *slog.Logger) (scanning.Options, error) {
+	if cfg.ScanningKeys == "" {
+		b, err := os.ReadFile(filepath.Join(stateDir, ScanningKeysFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return scanning.Options{}, err
+		}
+		cfg.ScanningKeys = string(b)
+	}
+	return scanning.Configured(cfg, clk, logger)
 }
 
 // GCPercent is the garbage collector's target (GOGC) of a process running
