@@ -231,8 +231,17 @@ func (h *Handler) report(ctx context.Context, req events.APIGatewayProxyRequest,
 		}
 		now := h.opt.Clock.Now()
 		l, live, err := h.resolve(ctx, kind, hash, now)
-		if err != nil || !live {
-			return FalsePositive, err
+		if err != nil {
+			return "", err
+		}
+		if !live {
+			// Revoked or deleted by a concurrent report of the same leak
+			// since the first read? Its marker was written in the same
+			// transaction, so it shows now.
+			if leaked, err = h.store.LeakedSecret(ctx, h.opt.ProjectID, hash); err != nil || leaked {
+				return TruePositive, err
+			}
+			return FalsePositive, nil
 		}
 		l.Event.URL, l.Event.Source = r.URL, r.Source
 		actx := audit.With(ctx, audit.New(h.opt.ProjectID, Actor, audit.CredentialLeaked,
