@@ -30,6 +30,7 @@ import (
 
 // Store is every method a Tollgate store provides.
 type Store interface {
+	GetClientBySecret(ctx context.Context, projectID string, h secret.Hash) (credential.Client, error)
 	CreateUser(context.Context, user.User) error
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
@@ -633,6 +634,15 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	}
 	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
+	}
+	// Both secrets find the client by hash (the leak response's lookup).
+	for _, h := range []secret.Hash{c.SecretHash, after.SecretHash} {
+		if byHash, err := s.GetClientBySecret(ctx, p, h); err != nil || byHash.ID != c.ID || byHash.SecretHash != after.SecretHash {
+			t.Fatalf("GetClientBySecret = %+v, %v", byHash, err)
+		}
+	}
+	if _, err := s.GetClientBySecret(ctx, p, secret.Sum("tgc_unknown")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClientBySecret(unknown) = %v", err)
 	}
 }
 
