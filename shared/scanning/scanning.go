@@ -249,7 +249,7 @@ func (h *Handler) report(ctx context.Context, req events.APIGatewayProxyRequest,
 			req.RequestContext.Identity.SourceIP, req.RequestContext.RequestID, now))
 		// An event written later than meter.EventDeadline after its time
 		// could miss the forwarder: the write must end by then.
-		wctx, cancel := context.WithDeadline(actx, now.Add(meter.EventDeadline))
+		wctx, cancel := context.WithTimeout(actx, meter.EventDeadline)
 		err = h.store.RecordLeak(wctx, l)
 		cancel()
 		switch {
