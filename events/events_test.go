@@ -44,6 +44,7 @@ import (
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/scanning"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
@@ -130,9 +131,18 @@ var issuekeysWant = map[string]proxyWant{
 	"create-key.json":            {status: http.StatusCreated, body: `"key":"tgk_`},
 	"create-key-limits.json": {status: http.StatusCreated,
 		body: `"rateLimit":{"limit":100,"windowSeconds":60},"quota":{"limit":10000,"remaining":10000,"refill":{"amount":10000,"interval":"day"}}`},
-	"list-keys.json":                {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
-	"get-key.json":                  {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
-	"patch-key-inactive.json":       {status: http.StatusOK, body: `"status":"inactive"`},
+	"list-keys.json":          {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
+	"get-key.json":            {status: http.StatusOK, body: `"keyId":"` + aliceReadKeyID + `"`},
+	"patch-key-inactive.json": {status: http.StatusOK, body: `"status":"inactive"`},
+	// A public route: GitHub's signed report of alice's read-only key.
+	"secret-scanning-github.json": {status: http.StatusOK,
+		body: `[{"token_hash":"` + secret.Sum(aliceReadToken).String() + `","token_type":"tollgate_api_key","label":"true_positive"}]`,
+		after: func(t *testing.T, f *fixture, resp events.APIGatewayProxyResponse) {
+			if k, err := f.store.GetKey(context.Background(), project, aliceReadKeyID); err != nil || k.Status != apikey.Inactive {
+				t.Errorf("the reported key: %+v, %v; want it inactive", k, err)
+			}
+			wantWhoami(t, f, "Bearer "+aliceReadToken, "", unauthorized)
+		}},
 	"rotate-key.json":               {status: http.StatusCreated, body: `"key":"tgk_`},
 	"delete-key.json":               {status: http.StatusNoContent},
 	"create-key-unknown-field.json": {status: http.StatusBadRequest, body: `scope: unknown field`},
@@ -372,6 +382,12 @@ var (
 	certNotAfter  = time.Date(2027, 12, 31, 23, 59, 59, 0, time.UTC)
 )
 
+// githubKey signs secret-scanning-github.json as GitHub signs its secret
+// scanning reports; githubKeyID is its key_identifier.
+var githubKey = fixedKey("github secret scanning")
+
+const githubKeyID = "e71cbf06b8460698b77da09611343f32b32e0b4e3d9d8bcd12889d9aec9dc9a1"
+
 // fixedKey derives a P-256 key from seed (as in shared/accesstoken's tests),
 // so the signed samples stay valid across runs.
 func fixedKey(seed string) *ecdsa.PrivateKey {
@@ -493,7 +509,8 @@ func newFixture(t *testing.T) *fixture {
 			Routes: access.NewTable(access.Routes), Clock: clk,
 			Verifier: newVerifier(), Sealer: sealer,
 		}),
-		mgmt:  management.NewIssueKeys(st, mgmtOpt),
+		mgmt: management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource, scanning.New(st, scanning.Options{
+			ProjectID: project, Keys: scanning.Keys{githubKeyID: &githubKey.PublicKey}, Clock: clk}).Handle),
 		certs: management.NewCertificates(st, certsOpt),
 		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
 			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Clock: clk}),
@@ -928,6 +945,10 @@ func proxyRequest(t *testing.T, path string) events.APIGatewayProxyRequest {
 func runProxy(fn string) func(t *testing.T, path string, want proxyWant) {
 	return func(t *testing.T, path string, want proxyWant) {
 		req := proxyRequest(t, path)
+		if r, public := access.NewTable(access.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); public && r.Function == fn {
+			runPublic(t, req, want)
+			return
+		}
 		r, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource)
 		if !ok {
 			t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
@@ -938,6 +959,21 @@ func runProxy(fn string) func(t *testing.T, path string, want proxyWant) {
 		f := newFixture(t)
 		h := map[string]*management.Handler{access.FnIssueKeys: f.mgmt, access.FnCertificates: f.certs}[fn]
 		runProxyWith(t, f, h, req, want)
+	}
+}
+
+// runPublic runs req, a sample of a public route of the management
+// function (GitHub's secret scanning reports), through it as issuekeys
+// serves it: no authorizer, so no authorizer context.
+func runPublic(t *testing.T, req events.APIGatewayProxyRequest, want proxyWant) {
+	if req.RequestContext.Authorizer != nil {
+		t.Errorf("requestContext.authorizer is set; API Gateway sends none on a public route")
+	}
+	f := newFixture(t)
+	resp, err := f.mgmt.Handle(context.Background(), req)
+	checkAnswer(t, resp, err, want.status, want.body, want.headers)
+	if want.after != nil {
+		want.after(t, f, resp)
 	}
 }
 
