@@ -22,6 +22,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"regexp"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -1361,5 +1362,22 @@ func runSweeper(t *testing.T, path string, want sweep.Event) {
 	}
 	if len(out.events) != 1 || out.events[0].Type != want.Type || out.events[0].CredentialID != want.CredentialID || out.events[0].ID != want.ID {
 		t.Fatalf("events = %+v, want one like %+v", out.events, want)
+	}
+}
+
+// TestGitHubKeySetInREADME: the key set the README gives for
+// secret-scanning-github.json is githubKey's.
+func TestGitHubKeySetInREADME(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("`(\\{\"public_keys\".*?\\})`").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README.md gives no key set")
+	}
+	keys, err := scanning.ParseKeys(string(m[1]))
+	if err != nil || len(keys) != 1 || keys[githubKeyID] == nil || !keys[githubKeyID].Equal(&githubKey.PublicKey) {
+		t.Fatalf("README.md's key set %s: %v", m[1], err)
 	}
 }
