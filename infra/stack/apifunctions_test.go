@@ -70,9 +70,9 @@ func TestAPIFunctions(t *testing.T) {
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
 			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
 		}},
-		{"token: signs with the signing key, seals with the seal key", f.Token, map[string][]any{
+		{"token: signs with the signing key, seals refresh successors and opens SAS keys (introspection) with the seal key", f.Token, map[string][]any{
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
-			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
+			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn, sealArn}, // one statement per purpose
 		}},
 		{"certificates: no KMS access", f.Certificates, map[string][]any{}},
 	}

@@ -19,6 +19,10 @@
 // open. JWTs are signed by a KMS key whose private half never leaves KMS;
 // each function may use only the KMS actions it calls (the authorizer reads
 // public keys and opens sealed SAS keys, and can neither sign nor seal).
+// Every key policy denies kms:CreateGrant unless it is for an AWS resource
+// (kms:GrantIsForAWSResource), so no KMS grant can bypass the IAM policies.
+// Every alarm notifies an SNS topic (the given one, else the stack's own,
+// encrypted, to which only the account's CloudWatch alarms publish, over TLS).
 // With MutualTLS the API is served only through a custom domain that
 // requires mutual TLS (the execute-api endpoint is disabled), so the
 // authorizer sees client certificates.

@@ -3,6 +3,7 @@ package stack
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -50,8 +51,10 @@ type TollgateProps struct {
 	// client-credentials grant), and gives both PasswordSignInMemoryMB.
 	PasswordSignIn bool
 	// AlarmTopicArn, when set, is the ARN of an SNS topic notified when an
-	// alarm (see NewAlarms) fires and when it clears. The CDK app reads it
-	// from the context value ContextAlarmTopicArn.
+	// alarm (see NewAlarms) fires and when it clears; empty makes the stack
+	// declare its own (AlarmsProps.Topic). Either way its ARN is the output
+	// AlarmTopicArn. The CDK app reads it from the context value
+	// ContextAlarmTopicArn.
 	AlarmTopicArn string
 
 	// SweepSchedule is how often the expiry sweep runs (SweeperProps.Schedule).
@@ -74,6 +77,10 @@ type TollgateProps struct {
 	// AuditRetention is TOLLGATE_AUDIT_RETENTION, how far back GET
 	// /v1/audit reads; 0 leaves it unset (config's default, 400 days).
 	AuditRetention time.Duration
+	// ExchangeAudiences is TOLLGATE_EXCHANGE_AUDIENCES: the audiences
+	// besides the deployment's own that a token exchange (RFC 8693) may
+	// issue tokens for, such as downstream services' URLs; none by default.
+	ExchangeAudiences []string
 
 	// SecretPrefix is TOLLGATE_SECRET_PREFIX, the deployment's own prefix
 	// of the secrets it mints ("acme_"); "" for none. The CDK app reads it
@@ -202,6 +209,9 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 			env[name] = d.String()
 		}
 	}
+	if len(props.ExchangeAudiences) > 0 {
+		env[config.EnvExchangeAudiences] = strings.Join(props.ExchangeAudiences, ",")
+	}
 	if props.SecretPrefix != "" {
 		env[config.EnvSecretPrefix] = props.SecretPrefix
 	}
@@ -291,4 +301,6 @@ func (t *Tollgate) addOutputs(apiURL *string, mtls *MutualTLSProps) {
 		"The REQUEST authorizer function, for other APIs (stack.NewTollgateAuthorizer)")
 	output("SigningKeyArn", t.Keys.Signing.KeyArn(), "Current JWT signing key; note it before a rotation (see stack.KeysProps)")
 	output("SealKeyArn", t.Keys.Seal.KeyArn(), "Envelope encryption key ("+config.EnvSealKey+")")
+	output("AlarmTopicArn", t.Alarms.Topic.TopicArn(),
+		"SNS topic every alarm notifies when it fires and when it clears: subscribe to it (see README, Alarms)")
 }

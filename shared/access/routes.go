@@ -71,6 +71,7 @@ var Routes = []Route{
 var PublicRoutes = []Route{
 	{Method: "POST", Resource: "/oauth/token", Function: FnToken},
 	{Method: "POST", Resource: "/oauth/revoke", Function: FnToken},
+	{Method: "POST", Resource: "/oauth/introspect", Function: FnToken},
 	{Method: "GET", Resource: "/.well-known/jwks.json", Function: FnToken},
 	{Method: "GET", Resource: "/.well-known/oauth-authorization-server", Function: FnToken},
 	{Method: "POST", Resource: "/v1/secret-scanning/github", Function: FnIssueKeys},

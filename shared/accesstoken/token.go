@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,8 +117,12 @@ type Verifier struct {
 	Keys     *Keyring
 	Issuer   string
 	Audience string
-	Clock    clock.Clock   // nil means clock.Real
-	Leeway   time.Duration // clock skew allowed on exp, nbf and iat; negative counts as 0
+	// Audiences are accepted besides Audience: the audiences a token
+	// exchange may name (introspection reports on those tokens too; the
+	// authorizer accepts Audience alone).
+	Audiences []string
+	Clock     clock.Clock   // nil means clock.Real
+	Leeway    time.Duration // clock skew allowed on exp, nbf and iat; negative counts as 0
 }
 
 // Verify checks token and returns its claims: the header against the
@@ -145,7 +150,18 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	if _, err := v.parser().ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
 		return Claims{}, libErrors.Refusal(err, c.err, errSigVerify) // unknown reasons: not verified
 	}
-	return c.claims(v.Audience), nil
+	return c.claims(v.accepted(c.Audience)), nil
+}
+
+// accepted is the first of the Verifier's audiences that aud holds: the
+// one the parser matched.
+func (v *Verifier) accepted(aud jwt.ClaimStrings) string {
+	for _, a := range v.Audiences {
+		if slices.Contains(aud, a) && !slices.Contains(aud, v.Audience) {
+			return a
+		}
+	}
+	return v.Audience
 }
 
 // parser is golang-jwt's parser with the Verifier's settings.
@@ -155,11 +171,15 @@ func (v *Verifier) parser() *jwt.Parser {
 		clk = clock.Real{}
 	}
 	now := clk.Now()
+	aud := []string{v.Audience}
+	if len(v.Audiences) > 0 {
+		aud = append(aud, v.Audiences...)
+	}
 	return jwt.NewParser(
 		jwt.WithValidMethods(validMethods),
 		jwt.WithStrictDecoding(),
 		jwt.WithIssuer(v.Issuer),
-		jwt.WithAudience(v.Audience),
+		jwt.WithAudience(aud...),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(max(v.Leeway, 0)),

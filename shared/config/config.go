@@ -20,6 +20,7 @@ const (
 	EnvNonExpiringKeys    = "TOLLGATE_ALLOW_NON_EXPIRING_KEYS"
 	EnvStoreTimeout       = "TOLLGATE_STORE_TIMEOUT"
 	EnvDynamoDBEndpoint   = "TOLLGATE_DYNAMODB_ENDPOINT"
+	EnvKMSEndpoint        = "TOLLGATE_KMS_ENDPOINT"
 	EnvAuthorizerCacheTTL = "TOLLGATE_AUTHORIZER_CACHE_TTL"
 	EnvIssuer             = "TOLLGATE_ISSUER"
 	EnvAudience           = "TOLLGATE_AUDIENCE"
@@ -40,6 +41,7 @@ const (
 	EnvSecretPrefix       = "TOLLGATE_SECRET_PREFIX"
 	EnvScanningKeys       = "TOLLGATE_GITHUB_SCANNING_KEYS"
 	EnvLeakAction         = "TOLLGATE_LEAK_ACTION"
+	EnvExchangeAudiences  = "TOLLGATE_EXCHANGE_AUDIENCES"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -67,10 +69,18 @@ type Config struct {
 	StoreTimeout time.Duration
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (DynamoDB Local).
 	DynamoDBEndpoint string
+	// KMSEndpoint overrides the KMS endpoint (a local KMS stand-in such as
+	// local-kms); empty in a deployment.
+	KMSEndpoint string
 	// Issuer is the iss of every JWT and the base URL of the OAuth endpoints.
 	Issuer string
 	// Audience is the aud of every JWT (default: Issuer).
 	Audience string
+	// ExchangeAudiences are the other audiences a token exchange may issue
+	// a token for (RFC 8693 audience): downstream services that verify
+	// Tollgate's tokens offline. Tokens for them are not accepted by the
+	// authorizer, which takes Audience alone.
+	ExchangeAudiences []string
 	// SigningKeys are the KMS keys (ids, ARNs or aliases) of the JWT
 	// signing keyring: the first signs, all verify (rotation with overlap).
 	SigningKeys []string
@@ -196,16 +206,14 @@ func parse(getenv func(string) string) (Config, error) {
 		c.ProjectID = v
 	}
 	c.DynamoDBEndpoint = getenv(EnvDynamoDBEndpoint)
+	c.KMSEndpoint = getenv(EnvKMSEndpoint)
 	c.Issuer = strings.TrimSuffix(getenv(EnvIssuer), "/")
 	c.Audience = getenv(EnvAudience)
 	if c.Audience == "" {
 		c.Audience = c.Issuer
 	}
-	for _, k := range strings.Split(getenv(EnvSigningKeys), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.SigningKeys = append(c.SigningKeys, k)
-		}
-	}
+	c.SigningKeys = list(getenv(EnvSigningKeys))
+	c.ExchangeAudiences = list(getenv(EnvExchangeAudiences))
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
 	c.SecretPrefix = getenv(EnvSecretPrefix)
@@ -243,6 +251,17 @@ func parse(getenv func(string) string) (Config, error) {
 
 // CacheTTL is how long the authorizer may keep a decision in process.
 func (c Config) CacheTTL() time.Duration { return c.RevocationBound - c.GatewayCacheTTL }
+
+// list reads a comma-separated list, leaving out empty items.
+func list(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
 
 func duration(getenv func(string) string, name string, dst *time.Duration) error {
 	v := getenv(name)

@@ -28,6 +28,10 @@ func TestParse(t *testing.T) {
 			return c.MaxKeyLifetime == DefaultMaxKeyLifetime && c.MaxJWTLifetime == DefaultMaxJWTLifetime &&
 				c.MaxRefreshLifetime == DefaultMaxRefreshLifetime && c.AuditRetention == DefaultAuditRetention
 		}},
+		{"local endpoints", map[string]string{EnvTable: "t", EnvDynamoDBEndpoint: "http://127.0.0.1:8000",
+			EnvKMSEndpoint: "http://127.0.0.1:4599"}, nil, func(c Config) bool {
+			return c.DynamoDBEndpoint == "http://127.0.0.1:8000" && c.KMSEndpoint == "http://127.0.0.1:4599"
+		}},
 		{"audit retention set", map[string]string{EnvTable: "t", EnvAuditRetention: "2160h"}, nil,
 			func(c Config) bool { return c.AuditRetention == 90*24*time.Hour }},
 		{"secret prefix and leak response", map[string]string{EnvTable: "t", EnvSecretPrefix: "acme_",

@@ -46,6 +46,15 @@ type Options struct {
 	Logger   *slog.Logger
 	// Ready, when set, receives the listening addresses once serving.
 	Ready func(Listening)
+	// Seed applies the development seed (shared/local/seed: fixed users,
+	// keys, tokens, SAS credential, certificate; every secret public)
+	// instead of the bootstrap, and runs local-kms holding the seed's keys
+	// as the stack's KMS, so that the sample events under events/ and
+	// functions run by SAM (`tollgate sam-env`) work against it. For
+	// development only, in a state folder of its own.
+	Seed bool
+	// KMSEndpoint is the local-kms of a seeded stack (Run starts it).
+	KMSEndpoint string
 }
 
 // Listening is where a running local stack answers.
@@ -79,6 +88,14 @@ func Run(ctx context.Context, opt Options) error {
 		}
 		defer db.Stop()
 		local = dynamo.Local{Endpoint: db.Endpoint, AccessKey: db.AccessKey}
+	}
+	if opt.Seed && opt.KMSEndpoint == "" {
+		kms, err := startSeededKMS(ctx, opt)
+		if err != nil {
+			return err
+		}
+		defer kms.Stop()
+		opt.KMSEndpoint = kms.Endpoint
 	}
 	handler, err := Build(ctx, local, opt)
 	if err != nil {
@@ -142,21 +159,17 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	st := dynamo.New(db, cfg.Table).RequireAudit()
 	clk := clock.Real{}
-	if err := firstRun(ctx, st, cfg.ProjectID, opt); err != nil {
-		return nil, err
-	}
-	// Local stand-ins for KMS: signing keys and the envelope key live in
-	// the state folder, readable by their owner only.
-	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, SigningKeysDir), clk.Now())
-	if err != nil {
-		return nil, err
-	}
-	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, SealKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := envelope.NewLocal(sealKey)
-	if err != nil {
+	var signer accesstoken.Signer
+	var keys *accesstoken.Keyring
+	var sealer envelope.Sealer
+	if opt.Seed {
+		if signer, keys, sealer, err = seededKeys(ctx, opt.KMSEndpoint); err != nil {
+			return nil, err
+		}
+		if err := applySeed(ctx, db, sealer, local, opt); err != nil {
+			return nil, err
+		}
+	} else if signer, keys, sealer, err = localKeys(ctx, st, opt, clk.Now()); err != nil {
 		return nil, err
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
@@ -167,7 +180,8 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	mgmt := management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource, scanning.New(st, scanOpt).Handle)
 	certs := management.NewCertificates(st, mgmtOpt)
-	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger)
+	inspector := authorizer.New(st, authorizer.Inspecting(cfg, keys, sealer, clk, opt.Logger))
+	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, inspector, clk, opt.Logger)
 	tokenOpt.AttemptLinger = AttemptLinger
 	tokens := oauth.New(st, tokenOpt)
 	gw := &Gateway{
@@ -199,6 +213,25 @@ func scanningOptions(cfg config.Config, stateDir string, clk clock.Clock, logger
 		cfg.ScanningKeys = string(b)
 	}
 	return scanning.Configured(cfg, clk, logger)
+}
+
+// localKeys bootstraps once and returns the local stand-ins for KMS:
+// signing keys and the envelope key live in the state folder, readable by
+// their owner only.
+func localKeys(ctx context.Context, st *dynamo.Store, opt Options, now time.Time) (accesstoken.Signer, *accesstoken.Keyring, envelope.Sealer, error) {
+	if err := firstRun(ctx, st, opt.Config.ProjectID, opt); err != nil {
+		return nil, nil, nil, err
+	}
+	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, SigningKeysDir), now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, SealKeyFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealer, err := envelope.NewLocal(sealKey)
+	return signer, keys, sealer, err
 }
 
 // GCPercent is the garbage collector's target (GOGC) of a process running
