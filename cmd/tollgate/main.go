@@ -156,7 +156,7 @@ func runBootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := management.Bootstrap(ctx, st, cfg.ProjectID, time.Now().UTC())
+	res, err := management.Bootstrap(ctx, st, cfg.ProjectID, cfg.SecretPrefix, time.Now().UTC())
 	if errors.Is(err, management.ErrBootstrapped) {
 		return errors.New("this project was bootstrapped already; its admin key was shown then")
 	}

@@ -1,7 +1,8 @@
 // Command issuekeys is the management API Lambda: users, API keys, personal
 // JWTs, refresh tokens, clients, SAS and the audit log (certificates are
-// the certificates function's). It signs personal JWTs with the first
-// signing key only, so it reads that key's public half alone.
+// the certificates function's), and GitHub's secret scanning reports. It
+// signs personal JWTs with the first signing key only, so it reads that
+// key's public half alone.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/tollgate/tollgate/functions/internal/coldstart"
 	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/management"
+	"github.com/tollgate/tollgate/shared/scanning"
 )
 
 func main() {
@@ -24,6 +26,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := management.NewIssueKeys(d.Store, management.Configured(d.Config, signer, d.Sealer, d.Clock, d.Logger))
+	scan, err := scanning.Configured(d.Config, d.Clock, d.Logger)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := management.NewIssueKeys(d.Store, management.Configured(d.Config, signer, d.Sealer, d.Clock, d.Logger)).
+		Serving(scanning.Method, scanning.Resource, scanning.New(d.Store, scan).Handle)
 	lambda.Start(h.Handle)
 }

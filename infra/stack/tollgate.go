@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/scanning"
 )
 
 // TollgateProps configures the Tollgate stack.
@@ -78,11 +81,33 @@ type TollgateProps struct {
 	// besides the deployment's own that a token exchange (RFC 8693) may
 	// issue tokens for, such as downstream services' URLs; none by default.
 	ExchangeAudiences []string
+
+	// SecretPrefix is TOLLGATE_SECRET_PREFIX, the deployment's own prefix
+	// of the secrets it mints ("acme_"); "" for none. The CDK app reads it
+	// from the context value ContextSecretPrefix.
+	SecretPrefix string
+	// SecretScanningKeys is TOLLGATE_GITHUB_SCANNING_KEYS on issuekeys:
+	// GitHub's secret scanning public keys, the JSON document GitHub
+	// publishes at https://api.github.com/meta/public_keys/secret_scanning
+	// (docs/secret-scanning.md); "" leaves POST /v1/secret-scanning/github
+	// answering 404. LeakAction is TOLLGATE_LEAK_ACTION (deactivate, the
+	// default, revoke or notify). The CDK app reads them from the context
+	// values ContextSecretScanningKeys and ContextLeakAction.
+	SecretScanningKeys, LeakAction string
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
 // TollgateProps.AlarmTopicArn from (cdk.json, or `cdk deploy -c`).
 const ContextAlarmTopicArn = "tollgate:alarmTopicArn"
+
+// Context keys of TollgateProps.SecretPrefix, SecretScanningKeys (a JSON
+// string, or the key set itself as a JSON object in cdk.json) and
+// LeakAction.
+const (
+	ContextSecretPrefix       = "tollgate:secretPrefix"
+	ContextSecretScanningKeys = "tollgate:secretScanningKeys"
+	ContextLeakAction         = "tollgate:leakAction"
+)
 
 // Tollgate is the whole service: table, KMS keys, functions, API and alarms.
 type Tollgate struct {
@@ -145,6 +170,9 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	t.APIFunctions = NewAPIFunctions(s, &APIFunctionsProps{
 		Table: t.Table, Keys: t.Keys, Environment: deploymentEnv(props), GatewayCacheTTL: ttl, PasswordSignIn: props.PasswordSignIn,
 	})
+	for name, v := range scanningEnv(props) {
+		t.IssueKeys.Function.AddEnvironment(jsii.String(name), jsii.String(v), nil)
+	}
 	sweeper := NewSweeper(s, "Sweeper", &SweeperProps{
 		Table: t.Table, Environment: deploymentEnv(props), GatewayCacheTTL: ttl, Schedule: props.SweepSchedule,
 		Notice: props.SweepNotice, Retention: props.SweepRetention, MaxItems: props.SweepMaxItems, EventBus: props.EventBus,
@@ -183,6 +211,34 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 	}
 	if len(props.ExchangeAudiences) > 0 {
 		env[config.EnvExchangeAudiences] = strings.Join(props.ExchangeAudiences, ",")
+	}
+	if props.SecretPrefix != "" {
+		env[config.EnvSecretPrefix] = props.SecretPrefix
+	}
+	return env
+}
+
+// scanningEnv is the leak response's environment on issuekeys: the key set
+// (compacted: a function's environment holds 4 KB in all) and the action,
+// each when set. It panics on a key set or action package scanning refuses,
+// so a bad one fails the synth rather than the function's start.
+func scanningEnv(props *TollgateProps) map[string]string {
+	env := map[string]string{}
+	if _, err := scanning.ParseKeys(props.SecretScanningKeys); err != nil {
+		panic(err)
+	}
+	if _, err := scanning.ParseAction(props.LeakAction); err != nil {
+		panic(err)
+	}
+	if props.SecretScanningKeys != "" {
+		var b bytes.Buffer
+		if err := json.Compact(&b, []byte(props.SecretScanningKeys)); err != nil {
+			panic(err)
+		}
+		env[config.EnvScanningKeys] = b.String()
+	}
+	if props.LeakAction != "" {
+		env[config.EnvLeakAction] = props.LeakAction
 	}
 	return env
 }

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/scanning"
+	"github.com/tollgate/tollgate/shared/scanning/scanningtest"
 )
 
 func TestTollgate(t *testing.T) {
@@ -57,6 +61,7 @@ func (c tollgateTemplate) checkMethods(t *testing.T) {
 	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
 		want = append(want, r+" -> Token NONE")
 	}
+	want = append(want, "POST /v1/secret-scanning/github -> IssueKeys NONE")
 	sort.Strings(got)
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -486,6 +491,66 @@ func TestTollgateAlarmsAndOutputs(t *testing.T) {
 				t.Errorf("AuthorizerFunctionArn output %v, want %s", out, want)
 			}
 			checkCreateGrant(t, tpl)
+		})
+	}
+}
+
+// TestTollgateSecretScanning: the deployment's secret prefix reaches the
+// functions that mint secrets, GitHub's key set (compacted) and the leak
+// action reach issuekeys only, as package scanning reads them; a bad key
+// set, action or prefix fails the synth.
+func TestTollgateSecretScanning(t *testing.T) {
+	gh := scanningtest.New(t, 2)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(gh.KeySet(t)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	ts, tpl := checkedTollgate(t, &TollgateProps{SecretPrefix: "acme_", SecretScanningKeys: pretty.String(), LeakAction: "revoke"})
+	envOf := func(fn *Function) map[string]any {
+		return props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	}
+	env := envOf(ts.IssueKeys)
+	cfg, err := config.Parse(func(k string) string {
+		if k == config.EnvTable {
+			return "table" // a Ref in the template
+		}
+		v, _ := env[k].(string)
+		return v
+	})
+	if err != nil || cfg.SecretPrefix != "acme_" || cfg.ScanningKeys != gh.KeySet(t) {
+		t.Fatalf("issuekeys environment %v: config %+v, %v", env, cfg, err)
+	}
+	opt, err := scanning.Configured(cfg, nil, nil)
+	if err != nil || len(opt.Keys) != 2 || opt.Action != scanning.Revoke {
+		t.Errorf("scanning.Configured: %d keys, action %q, %v", len(opt.Keys), opt.Action, err)
+	}
+	for _, fn := range []*Function{ts.Authorizer, ts.Token, ts.Certificates, ts.Sweeper} {
+		e := envOf(fn)
+		if _, ok := e[config.EnvScanningKeys]; ok {
+			t.Errorf("%s has the key set", *fn.Node().Id())
+		}
+		if _, ok := e[config.EnvLeakAction]; ok {
+			t.Errorf("%s has the leak action", *fn.Node().Id())
+		}
+	}
+	if envOf(ts.Token)[config.EnvSecretPrefix] != "acme_" {
+		t.Errorf("token: %s = %v", config.EnvSecretPrefix, envOf(ts.Token)[config.EnvSecretPrefix])
+	}
+
+	for _, tc := range []struct {
+		name  string
+		props TollgateProps
+		want  string
+	}{
+		{"key set not GitHub's", TollgateProps{SecretScanningKeys: `{"public_keys":[{"key_identifier":"a","key":"x"}]}`}, "secret scanning key set"},
+		{"unknown action", TollgateProps{LeakAction: "delete"}, config.EnvLeakAction},
+		{"bad prefix", TollgateProps{SecretPrefix: "Acme"}, config.EnvSecretPrefix},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, ok := panics(func() { NewTollgate(newApp(), "Tollgate", &tc.props) })
+			if !ok || !strings.Contains(msg, tc.want) {
+				t.Errorf("NewTollgate: panic %v %q, want one naming %s", ok, msg, tc.want)
+			}
 		})
 	}
 }

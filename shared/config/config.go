@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // Environment variable names, shared by the functions and the CDK app.
@@ -36,6 +38,9 @@ const (
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
 	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
+	EnvSecretPrefix       = "TOLLGATE_SECRET_PREFIX"
+	EnvScanningKeys       = "TOLLGATE_GITHUB_SCANNING_KEYS"
+	EnvLeakAction         = "TOLLGATE_LEAK_ACTION"
 	EnvExchangeAudiences  = "TOLLGATE_EXCHANGE_AUDIENCES"
 )
 
@@ -110,6 +115,17 @@ type Config struct {
 	// AuditRetention is how far back GET /v1/audit reads: an earlier
 	// ?since= is refused.
 	AuditRetention time.Duration
+	// SecretPrefix is the deployment's own prefix of the opaque secrets it
+	// mints ("acme_" gives acme_tgk_…), "" for none; secrets without it stay
+	// valid.
+	SecretPrefix string
+	// ScanningKeys is GitHub's secret scanning public key set, in the JSON
+	// GitHub publishes; "" turns the leak response off (package scanning
+	// parses it).
+	ScanningKeys string
+	// LeakAction is what a leaked credential undergoes: deactivate (""),
+	// revoke or notify (package scanning checks it).
+	LeakAction string
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -200,6 +216,11 @@ func parse(getenv func(string) string) (Config, error) {
 	c.ExchangeAudiences = list(getenv(EnvExchangeAudiences))
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
+	c.SecretPrefix = getenv(EnvSecretPrefix)
+	c.ScanningKeys, c.LeakAction = getenv(EnvScanningKeys), getenv(EnvLeakAction)
+	if err := secret.CheckDeployment(c.SecretPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", EnvSecretPrefix, err))
+	}
 	if v := getenv(EnvSweepMaxItems); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -20,7 +20,7 @@ func (f *fixture) apiKey(t *testing.T, owner string, scopes scope.Set, life time
 	t.Helper()
 	now := f.clock.Now()
 	exp := now.Add(life)
-	k, sec, err := apikey.New(project, f.users[owner].ID, "ci", scopes, now, &exp)
+	k, sec, err := apikey.New(project, f.users[owner].ID, "ci", scopes, now, &exp, "")
 	must(t, err)
 	must(t, f.store.CreateKey(context.Background(), k))
 	f.remember(sec)
@@ -160,7 +160,7 @@ func TestExchangeRefusals(t *testing.T) {
 	_, rt := f.family(t, "alice", nil, time.Hour, time.Hour)
 	exchanged := f.ok(t, exchangeReq(key)).str(t, "access_token")
 	exp := f.clock.Now().Add(time.Hour)
-	inactive, inactiveKey, err := apikey.New(project, f.users["alice"].ID, "old", nil, f.clock.Now(), &exp)
+	inactive, inactiveKey, err := apikey.New(project, f.users["alice"].ID, "old", nil, f.clock.Now(), &exp, "")
 	must(t, err)
 	inactive.Status = apikey.Inactive
 	must(t, f.store.CreateKey(context.Background(), inactive))

@@ -157,7 +157,7 @@ func (f *fixture) remember(s ...string) {
 func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl time.Duration) (refresh.Family, string) {
 	t.Helper()
 	now := f.clock.Now()
-	fam, first, tok, err := refresh.NewFamily(project, f.users[owner].ID, "cli", scopes, now, now.Add(life), ttl)
+	fam, first, tok, err := refresh.NewFamily(project, f.users[owner].ID, "cli", scopes, now, now.Add(life), ttl, "")
 	must(t, err)
 	must(t, f.store.CreateFamily(context.Background(), fam, first))
 	f.remember(tok)
@@ -167,7 +167,7 @@ func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl
 // client stores an OAuth client of owner and returns its secret.
 func (f *fixture) client(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
-	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now())
+	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now(), "")
 	must(t, err)
 	must(t, f.store.CreateClient(context.Background(), c))
 	f.remember(sec)
@@ -490,7 +490,7 @@ func (f *fixture) rotate(t *testing.T, c credential.Client) (credential.Client, 
 	t.Helper()
 	stored, err := f.store.GetClient(context.Background(), project, c.ID)
 	must(t, err)
-	rotated, sec, err := stored.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
+	rotated, sec, err := stored.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace, "")
 	must(t, err)
 	must(t, f.store.UpdateClientSecret(context.Background(), rotated))
 	f.remember(sec)

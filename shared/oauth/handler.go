@@ -61,6 +61,8 @@ type Options struct {
 	Keys      *accesstoken.Keyring
 	Sealer    refresh.Sealer
 	Grace     time.Duration // refresh-token retry grace period
+	// SecretPrefix goes before the refresh tokens minted ("" for none).
+	SecretPrefix string
 	// PasswordSignIn accepts client_id=username, client_secret=password.
 	PasswordSignIn bool
 	// AttemptLinger is how long a reservation of a failed-attempt counter
@@ -85,6 +87,7 @@ func Configured(cfg config.Config, signer accesstoken.Signer, keys *accesstoken.
 		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, ExchangeAudiences: cfg.ExchangeAudiences,
 		Inspector: in, Signer: signer, Keys: keys, Sealer: sealer,
 		Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, OwnerTTL: cfg.CacheTTL(), Clock: clk, Logger: logger,
+		SecretPrefix: cfg.SecretPrefix,
 	}
 }
 
@@ -108,7 +111,7 @@ func New(s Store, opt Options) *Handler {
 		owners: &owners{ttl: opt.OwnerTTL, read: func(ctx context.Context, userID string) (user.User, error) {
 			return s.GetUser(ctx, opt.ProjectID, userID)
 		}},
-		exchange: &refresh.Exchanger{Store: s, Sealer: opt.Sealer, Grace: opt.Grace},
+		exchange: &refresh.Exchanger{Store: s, Sealer: opt.Sealer, Grace: opt.Grace, Prefix: opt.SecretPrefix},
 		verifier: &accesstoken.Verifier{Keys: opt.Keys, Issuer: opt.Issuer, Audience: opt.Audience, Clock: opt.Clock},
 	}
 }

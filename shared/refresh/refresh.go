@@ -80,9 +80,10 @@ type Sealer interface {
 	Open(ctx context.Context, sealed []byte, aad string) ([]byte, error)
 }
 
-// NewFamily starts a family and returns its first token, the only copy.
-func NewFamily(projectID, owner, name string, scopes scope.Set, now, expires time.Time, accessTTL time.Duration) (Family, Token, string, error) {
-	tok, err := secret.Generate(secret.PrefixRefreshToken)
+// NewFamily starts a family and returns its first token, the only copy,
+// after the deployment's secret prefix ("" for none).
+func NewFamily(projectID, owner, name string, scopes scope.Set, now, expires time.Time, accessTTL time.Duration, prefix string) (Family, Token, string, error) {
+	tok, err := secret.Generate(prefix, secret.PrefixRefreshToken)
 	if err != nil {
 		return Family{}, Token{}, "", err
 	}
@@ -101,6 +102,7 @@ type Exchanger struct {
 	Store  Store
 	Sealer Sealer
 	Grace  time.Duration
+	Prefix string // the deployment's secret prefix of successors ("" for none)
 }
 
 // aad binds a sealed successor to the token it succeeds.
@@ -189,7 +191,7 @@ func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, j
 // rotate spends tok and stores its successor, sealed on tok for retries,
 // binding the family to dpopKey unless it is empty.
 func (e *Exchanger) rotate(ctx context.Context, tok Token, dpopKey string, now time.Time) (string, error) {
-	succ, err := secret.Generate(secret.PrefixRefreshToken)
+	succ, err := secret.Generate(e.Prefix, secret.PrefixRefreshToken)
 	if err != nil {
 		return "", err
 	}

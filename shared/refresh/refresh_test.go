@@ -42,7 +42,7 @@ func stores(t *testing.T, f func(t *testing.T, s refresh.Store)) {
 
 func newFamily(t testing.TB, s refresh.Store) (refresh.Family, string) {
 	t.Helper()
-	f, first, tok, err := refresh.NewFamily(project, "usr_a", "laptop", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
+	f, first, tok, err := refresh.NewFamily(project, "usr_a", "laptop", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +167,8 @@ func TestExpiryNeverMoves(t *testing.T) {
 func TestMalformedAndUnknownTokens(t *testing.T) {
 	s := memory.New()
 	e := &refresh.Exchanger{Store: s, Sealer: sealer(t), Grace: refresh.DefaultGrace}
-	unknown, _ := secret.Generate(secret.PrefixRefreshToken)
-	key, _ := secret.Generate(secret.PrefixAPIKey)
+	unknown, _ := secret.Generate("", secret.PrefixRefreshToken)
+	key, _ := secret.Generate("", secret.PrefixAPIKey)
 	for _, tok := range []string{"", "tgr_", key, unknown} {
 		if _, _, err := e.Exchange(context.Background(), project, tok, "", t0, nil); !errors.Is(err, refresh.ErrInvalidGrant) {
 			t.Fatalf("%q: %v", tok, err)

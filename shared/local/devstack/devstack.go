@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
+	"github.com/tollgate/tollgate/shared/scanning"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/sweep"
 )
@@ -71,6 +73,9 @@ const (
 	DynamoDBDir     = "dynamodb" // DynamoDB Local's files
 	SigningKeysDir  = "signing"  // the local JWT signing keys
 	SealKeyFile     = "seal.key" // the local envelope encryption key
+	// ScanningKeysFile holds GitHub's secret scanning key set (its JSON
+	// format), read when TOLLGATE_GITHUB_SCANNING_KEYS is not set.
+	ScanningKeysFile = "secret-scanning-keys.json"
 )
 
 // Run serves the local stack until ctx ends, then stops all it started.
@@ -169,7 +174,12 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
 	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
-	mgmt, certs := management.NewIssueKeys(st, mgmtOpt), management.NewCertificates(st, mgmtOpt)
+	scanOpt, err := scanningOptions(cfg, opt.StateDir, clk, opt.Logger)
+	if err != nil {
+		return nil, err
+	}
+	mgmt := management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource, scanning.New(st, scanOpt).Handle)
+	certs := management.NewCertificates(st, mgmtOpt)
 	inspector := authorizer.New(st, authorizer.Inspecting(cfg, keys, sealer, clk, opt.Logger))
 	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, inspector, clk, opt.Logger)
 	tokenOpt.AttemptLinger = AttemptLinger
@@ -190,6 +200,19 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	})
 	mux.Handle("/", gw)
 	return mux, nil
+}
+
+// scanningOptions are the leak response's options: the configured key set,
+// or else the one in the state folder's ScanningKeysFile, if any.
+func scanningOptions(cfg config.Config, stateDir string, clk clock.Clock, logger *slog.Logger) (scanning.Options, error) {
+	if cfg.ScanningKeys == "" {
+		b, err := os.ReadFile(filepath.Join(stateDir, ScanningKeysFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return scanning.Options{}, err
+		}
+		cfg.ScanningKeys = string(b)
+	}
+	return scanning.Configured(cfg, clk, logger)
 }
 
 // localKeys bootstraps once and returns the local stand-ins for KMS:
@@ -297,7 +320,7 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 // firstRun bootstraps the project once, printing the admin key and
 // writing it to the state folder with mode 0600.
 func firstRun(ctx context.Context, st management.BootstrapStore, projectID string, opt Options) error {
-	res, err := management.Bootstrap(ctx, st, projectID, time.Now().UTC())
+	res, err := management.Bootstrap(ctx, st, projectID, opt.Config.SecretPrefix, time.Now().UTC())
 	if errors.Is(err, management.ErrBootstrapped) {
 		fmt.Fprintf(opt.Out, "Already bootstrapped; the admin key was written to %s\n", filepath.Join(opt.StateDir, AdminKeyFile))
 		return nil

@@ -30,6 +30,7 @@ import (
 
 // Store is every method a Tollgate store provides.
 type Store interface {
+	GetClientBySecret(ctx context.Context, projectID string, h secret.Hash) (credential.Client, error)
 	CreateUser(context.Context, user.User) error
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
@@ -93,7 +94,7 @@ func newUser(project, name string, at time.Time) user.User {
 func newKey(t *testing.T, project, owner string, at time.Time, scopes scope.Set) (apikey.Key, string) {
 	t.Helper()
 	exp := at.Add(apikey.DefaultLifetime)
-	k, tok, err := apikey.New(project, owner, "ci key", scopes, at, &exp)
+	k, tok, err := apikey.New(project, owner, "ci key", scopes, at, &exp, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +384,7 @@ func badCursor(t *testing.T, s Store, p string) {
 func rotateOnce(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k := createdKey(t, s, p)
-	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour)
+	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour, "")
 	must(t, err)
 	must(t, s.RotateKey(ctx, ended, next))
 	old, _ := s.GetKeyByHash(ctx, p, k.Hash)
@@ -393,7 +394,7 @@ func rotateOnce(t *testing.T, s Store, p string) {
 	if got, err := s.GetKeyByHash(ctx, p, secret.Sum(tok)); err != nil || got.ID != next.ID {
 		t.Fatalf("successor by hash: %v %v", got.ID, err)
 	}
-	_, again, _, _ := apikey.Rotate(k, t0.Add(time.Hour), time.Hour) // from the stale read
+	_, again, _, _ := apikey.Rotate(k, t0.Add(time.Hour), time.Hour, "") // from the stale read
 	stale := k
 	stale.RotatedTo, stale.ExpiresAt = again.ID, ended.ExpiresAt
 	wantErr(t, s.RotateKey(ctx, stale, again), store.ErrConflict)
@@ -406,7 +407,7 @@ func rotateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k := createdKey(t, s, p)
 	wins := race(t, 8, func(int) error {
-		ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
+		ended, next, _, err := apikey.Rotate(k, t0, time.Hour, "")
 		if err != nil {
 			return err
 		}
@@ -435,7 +436,7 @@ func updateDeletedKey(t *testing.T, s Store, p string) {
 	if _, err := s.GetKeyByHash(ctx, p, k.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("an update resurrected a deleted key")
 	}
-	ended, next, _, _ := apikey.Rotate(k, t0, time.Hour)
+	ended, next, _, _ := apikey.Rotate(k, t0, time.Hour, "")
 	wantErr(t, s.RotateKey(ctx, ended, next), store.ErrNotFound)
 }
 
@@ -537,7 +538,7 @@ func sessionLifecycle(t *testing.T, s Store, p string) {
 
 func newFamily(t *testing.T, p string) (refresh.Family, refresh.Token) {
 	t.Helper()
-	f, first, _, err := refresh.NewFamily(p, "usr_a", "cli", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
+	f, first, _, err := refresh.NewFamily(p, "usr_a", "cli", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +547,7 @@ func newFamily(t *testing.T, p string) (refresh.Family, refresh.Token) {
 
 func successorOf(t *testing.T, tok refresh.Token) (spent, next refresh.Token) {
 	t.Helper()
-	succ, err := secret.Generate(secret.PrefixRefreshToken)
+	succ, err := secret.Generate("", secret.PrefixRefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +639,7 @@ func rotationRacesRevoke(t *testing.T, s Store, p string) {
 
 func clientSecretRotation(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c, sec, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
+	c, sec, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0, "")
 	must(t, err)
 	must(t, s.CreateClient(ctx, c))
 	got, err := s.GetClient(ctx, p, c.ID)
@@ -647,7 +648,7 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("GetClient = %+v", got)
 	}
 	wins := race(t, 5, func(int) error {
-		rotated, _, err := got.RotateSecret(t0, time.Hour)
+		rotated, _, err := got.RotateSecret(t0, time.Hour, "")
 		if err != nil {
 			return err
 		}
@@ -667,6 +668,15 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	}
 	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
+	}
+	// Both secrets find the client by hash (the leak response's lookup).
+	for _, h := range []secret.Hash{c.SecretHash, after.SecretHash} {
+		if byHash, err := s.GetClientBySecret(ctx, p, h); err != nil || byHash.ID != c.ID || byHash.SecretHash != after.SecretHash {
+			t.Fatalf("GetClientBySecret = %+v, %v", byHash, err)
+		}
+	}
+	if _, err := s.GetClientBySecret(ctx, p, secret.Sum("tgc_unknown")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClientBySecret(unknown) = %v", err)
 	}
 }
 
