@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -37,14 +36,15 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/envelope"
 	"github.com/tollgate/tollgate/shared/id"
+	"github.com/tollgate/tollgate/shared/local/seed"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/store/memory"
@@ -61,22 +61,23 @@ const (
 
 // authorizerWant is the expected decision for each file in authorizer/.
 var authorizerWant = map[string]string{
-	"bearer.json":        allow,
-	"apitoken.json":      allow,
-	"x-api-key.json":     allow,
-	"query-token.json":   unauthorized, // query tokens are off by default
-	"missing.json":       unauthorized,
-	"malformed.json":     unauthorized, // bad checksum
-	"unknown-key.json":   unauthorized, // well-formed, not stored
-	"missing-scope.json": deny,         // read-only key on POST /v1/keys
-	"jwt-bearer.json":    allow,        // personal JWT of an active session
-	"jwt-revoked.json":   unauthorized, // well signed, session revoked
-	"jwt-wrong-key.json": unauthorized, // our kid, another key's signature
-	"access-token.json":  allow,        // access token of a refresh family, on GET /v1/keys
-	"sas.json":           allow,        // shared access signature of dave's SAS credential, primary key
-	"sas-malformed.json": unauthorized, // the same signature with its fields out of order
-	"mtls.json":          allow,        // mutual TLS alone, with the certificate bound to dave
-	"mtls-unbound.json":  unauthorized, // mutual TLS alone, with a certificate bound to no one
+	"bearer.json":         allow,
+	"apitoken.json":       allow,
+	"x-api-key.json":      allow,
+	"query-token.json":    unauthorized, // query tokens are off by default
+	"missing.json":        unauthorized,
+	"malformed.json":      unauthorized, // bad checksum
+	"unknown-key.json":    unauthorized, // well-formed, not stored
+	"missing-scope.json":  deny,         // read-only key on POST /v1/keys
+	"jwt-bearer.json":     allow,        // personal JWT of an active session
+	"jwt-revoked.json":    unauthorized, // well signed, session revoked
+	"jwt-wrong-key.json":  unauthorized, // our kid, another key's signature
+	"access-token.json":   allow,        // access token of a refresh family, on GET /v1/keys
+	"dpop-as-bearer.json": unauthorized, // the same, DPoP-bound (cnf.jkt), as Bearer
+	"sas.json":            allow,        // shared access signature of dave's SAS credential, primary key
+	"sas-malformed.json":  unauthorized, // the same signature with its fields out of order
+	"mtls.json":           allow,        // mutual TLS alone, with the certificate bound to dave
+	"mtls-unbound.json":   unauthorized, // mutual TLS alone, with a certificate bound to no one
 }
 
 // proxyWant is the expected response to a proxy event; body, when set, must
@@ -237,188 +238,89 @@ var tokenWant = map[string]oauthWant{
 }
 
 const (
-	project = "default"
-	region  = "us-east-1"
+	project = seed.ProjectID
+	region  = seed.Region
 )
 
-// now is the fixed time of every run, so key expiries are stable.
-var now = time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
+// now is the time the samples were made (`tollgate events`), which
+// sweeper/scheduled.json carries: the fixture is seeded and the handlers
+// run at it, so a sample's tokens and expiries are as fresh as when it was
+// written.
+var now = samplesTime()
 
-// Fixture users. The ids appear in the sample paths and contexts.
-const (
-	adminID = "usr_11e13nEpryzEuPmIL"
-	aliceID = "usr_06DV6BjpjWpzwHDfi" // credential-issuer
-	bobID   = "usr_0VaSLUxg9JCE5rU1e" // plain user, the target of user management
-	daveID  = "usr_17592pGWt28jSD11S" // credential-issuer with the SAS and certificate scopes
-)
-
-// Fixture keys. The tokens were made once with secret.Generate and pasted
-// into the samples; they are valid only against the store built here.
-const (
-	adminKeyID     = "key_0ruTXMV3nHJezs5lI"
-	adminToken     = "tgk_LHTae3ceMCmNfwmKbJP2zYuvsx2o2GY9FbsgGCKRrIC2NMa3J"
-	aliceKeyID     = "key_0cVpHii6tYs5D4Kol"
-	aliceToken     = "tgk_ZpzzuOjqLQENOD7KP6ya2L4JGxqjP5dln6g4NuZ8PpR0lgYfo"
-	aliceReadKeyID = "key_1LescLxgjsle8rKBt"
-	aliceReadToken = "tgk_QNPKW35nEpcibZhN0kWBIb874yBuyvBueWjMQJ5N6tv22x5j5"
-	bobKeyID       = "key_1DjUoQQIu02vWiBiS"
-	bobToken       = "tgk_Xxxh1P2UltOIsLyi5Qgwq3cctv9dtghkGdlleLI2gLr2bsrsO"
-	daveKeyID      = "key_1EBjoJjnI23bYN0xI"
-	daveToken      = "tgk_Bd0sHIN6XrC7KAB5BwzwkPNyhdoTGfarCSfEePIVFzU4DIqW1"
-)
-
-var fixtureUsers = []user.User{
-	{ID: adminID, Username: "admin", Roles: []string{user.RoleAdmin}, Scopes: scope.Set{}},
-	{ID: aliceID, Username: "alice", Roles: []string{user.RoleCredentialIssuer},
-		Scopes: scope.Set{"credentials:read", "credentials:write", "echo:read"}},
-	{ID: bobID, Username: "bob", Roles: []string{}, Scopes: scope.Set{"echo:read"}},
-	{ID: daveID, Username: "dave", Roles: []string{user.RoleCredentialIssuer},
-		Scopes: scope.Set{"certificates:read", "certificates:write", "echo:read", "sas:read", "sas:write"}},
+// samplesTime reads the time of sweeper/scheduled.json.
+func samplesTime() time.Time {
+	var in sweep.Trigger
+	b, err := os.ReadFile(filepath.Join("sweeper", "scheduled.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &in)
+	}
+	if err != nil || in.Time.IsZero() {
+		panic(fmt.Sprintf("sweeper/scheduled.json holds no time (regenerate with `make events`): %v", err))
+	}
+	return in.Time.UTC()
 }
 
-type fixtureKey struct {
-	id, owner, name, token string
-	scopes                 scope.Set // nil: inherits the owner's
-}
-
-var fixtureKeys = []fixtureKey{
-	{adminKeyID, adminID, "bootstrap", adminToken, nil},
-	{aliceKeyID, aliceID, "laptop", aliceToken, nil},
-	{aliceReadKeyID, aliceID, "dashboard (read-only)", aliceReadToken, scope.Set{"credentials:read"}},
-	{bobKeyID, bobID, "scripts", bobToken, nil},
-	{daveKeyID, daveID, "workstation", daveToken, nil},
-}
-
-// Token fixtures. The JWTs in the samples are signed with signingKey (one
-// of them with otherKey) for this issuer and audience; the ids and secrets
-// were made once with id.New and secret.Generate and pasted into the
-// samples. Like the API keys, they are valid only against the fixture.
+// The seed's users, keys, sessions, SAS credential and certificates
+// (shared/local/seed), under the names the tables above use.
 const (
-	issuer   = "https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod"
+	adminID = seed.AdminID
+	aliceID = seed.AliceID
+	bobID   = seed.BobID
+	daveID  = seed.DaveID
+
+	adminKeyID     = seed.AdminKeyID
+	aliceKeyID     = seed.AliceKeyID
+	aliceReadKeyID = seed.AliceReadKeyID
+	aliceReadToken = seed.AliceReadToken
+	bobKeyID       = seed.BobKeyID
+
+	issuer   = seed.Issuer
 	audience = issuer // the default: TOLLGATE_AUDIENCE unset
 
+	aliceJWTID        = seed.AliceJWTID
+	aliceRevokedJWTID = seed.AliceRevokedJWTID
+	aliceFamilyID     = seed.AliceFamilyID
+	aliceRefreshToken = seed.AliceRefreshToken
+	aliceClientID     = seed.AliceClientID
+	aliceClientSecret = seed.AliceClientSecret
+
+	sasIdentifier = seed.SASIdentifier
+	sasPrimary    = seed.SASPrimary
+	sasSecondary  = seed.SASSecondary
+
+	daveCertSeed       = seed.DaveCertSeed
+	daveCertThumbprint = seed.DaveCertThumbprint
+	daveCertPEM        = seed.DaveCertPEM
+	bobCertSeed        = seed.BobCertSeed
+	bobCertThumbprint  = seed.BobCertThumbprint
+	bobCertPEM         = seed.BobCertPEM
+	expiredKeyID       = seed.ExpiredKeyID
+)
+
+var (
+	signingKey    = seed.SigningKey
+	otherKey      = seed.OtherKey
+	fixedKey      = seed.FixedKey
+	fixtureKeys   = seed.Keys
+	certNotBefore = seed.CertNotBefore
+	certNotAfter  = seed.CertNotAfter
 	// signingKID is signingKey's RFC 7638 thumbprint, the kid of the samples.
-	signingKID = "YXWveuuKEdKgMeHdA-Xr4BlWFqTjPbrX3N1TLXmKN2k"
-
-	aliceJWTID        = "jwt_1PvNqPhu3pgxuA44t" // active personal JWT, inherits alice's scopes
-	aliceRevokedJWTID = "jwt_0GLinuA11ejlLTtli" // revoked personal JWT
-	aliceFamilyID     = "rtf_1cEnHVtQYjhB4lzC0" // refresh family
-	aliceRefreshToken = "tgr_Bh1LJ6tcsTzJzblM1ifH5tXB6H1b6UtpeKOkHXlSeDV2tSjMQ"
-	aliceClientID     = "cli_1OsllEbiuiKuwAAnD" // OAuth client
-	aliceClientSecret = "tgc_iG3DeIPFca37nUiBsMXrbFccjkF1ZO4uWkRHaL2XENO1TeCpV"
+	signingKID = accesstoken.NewLocalSigner(signingKey).KeyID()
+	// sasToken, in authorizer/sas.json, is sas.Sign(sasIdentifier, sasPrimary, sasExpiry).
+	sasExpiry = seed.SASExpiry(now)
+	sasToken  = seed.SASToken(now)
+	// rateLimited is the metering event the seed records.
+	rateLimited = seed.RateLimited(now)
 )
-
-// signingKey signs the fixture tokens; otherKey signs jwt-wrong-key.json.
-var (
-	signingKey = fixedKey("tollgate events signing key")
-	otherKey   = fixedKey("tollgate events other key")
-	sealKey    = sha256.Sum256([]byte("tollgate events seal key"))
-)
-
-// SAS fixture: dave's SAS credential. The identifier and keys were made
-// once with sas.NewIdentifier and sas.GenerateKey and pasted here; they are
-// stored sealed with sealKey. sasToken, in authorizer/sas.json, is
-// sas.Sign(sasIdentifier, sasPrimary, sasExpiry).
-const (
-	sasIdentifier = "278b4a01b0aa1de2cd294c33"
-	sasPrimary    = "EyBVF96C5vcjy9cwWcMSV11GF5L+uyKVTdSttOfNGfw0csX32l9Nd9ERG6y6v6sulNy6UhAUeauCZTc/n79h0w=="
-	sasSecondary  = "dXIbbPo7smEdXpLA/wUvLV+vNUHy/+fnjATYI60MTipyDH+XhD62wSPebMoPxRN+QbZ1FcBXpXUlwH5lzRH5TQ=="
-	sasToken      = "SharedAccessSignature uid=" + sasIdentifier + "&ex=2026-12-01T00:00:00.0000000Z" +
-		"&sn=oXMOwbOzq6SXN9xr4XnS8Q7fKNTZlQ6ba2ABOYmuGOeE4gii2wMokU9Wt3xdv1O/rIm0V4m+V5drnhsunQgm+g=="
-)
-
-var sasExpiry = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-
-// Certificate fixtures: self-signed P-256 client certificates valid from
-// certNotBefore to certNotAfter, their keys fixedKey(seed). They were made
-// once with x509.CreateCertificate (serial numbers 0x7a11a7e and
-// 0x7a11a7f, subject O=Example Corp and the CN below, key usage digital
-// signature, extended key usage client auth, not a CA) and pasted here and
-// into the samples. daveCert is bound to dave in the fixture; bobCert is
-// bound to no one until put-certificate.json binds it to bob.
-const (
-	daveCertSeed       = "tollgate events dave certificate key"
-	daveCertThumbprint = "023EEDD15FD751E484D34455895D772E1BB0D532D3EB05F7BB2305D8AABBDE09"
-	daveCertPEM        = `-----BEGIN CERTIFICATE-----
-MIIBgDCCASegAwIBAgIEB6EafjAKBggqhkjOPQQDAjAtMRUwEwYDVQQKEwxFeGFt
-cGxlIENvcnAxFDASBgNVBAMTC2RhdmUgbGFwdG9wMB4XDTI2MDEwMTAwMDAwMFoX
-DTI3MTIzMTIzNTk1OVowLTEVMBMGA1UEChMMRXhhbXBsZSBDb3JwMRQwEgYDVQQD
-EwtkYXZlIGxhcHRvcDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEUMSUmL2rqU
-16e4C7dRqSPX5DR7nWzayqk9/h0uQi7M9R0AJdzevCOnbh4dFW2VwmvUxPO86xIc
-ed+7QDQJFKyjNTAzMA4GA1UdDwEB/wQEAwIHgDATBgNVHSUEDDAKBggrBgEFBQcD
-AjAMBgNVHRMBAf8EAjAAMAoGCCqGSM49BAMCA0cAMEQCIHmxaJS66r2dBE36kn/9
-hF8upEhCqRCdlK4jTs8n0oMKAiAFtf+GdzsoxvCq68NLOBIHFI7VG4ws8iQ5Ki6f
-xJkFYw==
------END CERTIFICATE-----
-`
-	bobCertSeed       = "tollgate events unbound certificate key"
-	bobCertThumbprint = "A459433EF3CFD1E4AC30735BFE6AC1961F75CE84E72DBECC7D5920CBDB7B901D"
-	bobCertPEM        = `-----BEGIN CERTIFICATE-----
-MIIBijCCAS+gAwIBAgIEB6EafzAKBggqhkjOPQQDAjAxMRUwEwYDVQQKEwxFeGFt
-cGxlIENvcnAxGDAWBgNVBAMTD2JvYiB3b3Jrc3RhdGlvbjAeFw0yNjAxMDEwMDAw
-MDBaFw0yNzEyMzEyMzU5NTlaMDExFTATBgNVBAoTDEV4YW1wbGUgQ29ycDEYMBYG
-A1UEAxMPYm9iIHdvcmtzdGF0aW9uMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
-tSvFpHmrb5efcE6iauQ+0DCsgkAylIyoEXi7U2Ttq9YdTldCkCfpXWwLO6K0MuQb
-bWLlnZjkqrCBEprvh5cOSqM1MDMwDgYDVR0PAQH/BAQDAgeAMBMGA1UdJQQMMAoG
-CCsGAQUFBwMCMAwGA1UdEwEB/wQCMAAwCgYIKoZIzj0EAwIDSQAwRgIhAMlfkSfw
-t2W7CGx01bTaIT+9a1VibBRKXeawwTANGvUUAiEA1a3H5KGirTCAkcNWr6/1R/mz
-yu74xMf4zCMuzOVg6kE=
------END CERTIFICATE-----
-`
-)
-
-var (
-	certNotBefore = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	certNotAfter  = time.Date(2027, 12, 31, 23, 59, 59, 0, time.UTC)
-)
-
-// fixedKey derives a P-256 key from seed (as in shared/accesstoken's tests),
-// so the signed samples stay valid across runs.
-func fixedKey(seed string) *ecdsa.PrivateKey {
-	sum := sha256.Sum256([]byte(seed))
-	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sum[:])
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
-// fixtureSession is a personal JWT, refresh family or client of a fixture user.
-type fixtureSession struct {
-	id, owner, name string
-	scopes          scope.Set // nil: inherits the owner's
-	created         time.Time
-	expires         *time.Time // nil: never
-	revoked         bool
-	secret          string // a family's first refresh token, a client's secret
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// The personal JWTs' iat and exp in the samples are these sessions'
-// created and expires.
-var fixtureSessions = []fixtureSession{
-	{aliceJWTID, aliceID, "laptop", nil, at("2026-10-24T21:30:00Z"), ptr(at("2027-04-22T21:30:00Z")), false, ""},
-	{aliceRevokedJWTID, aliceID, "old laptop", scope.Set{"echo:read"}, at("2026-10-24T21:35:00Z"), ptr(at("2027-04-22T21:35:00Z")), true, ""},
-	{aliceFamilyID, aliceID, "cli", scope.Set{"credentials:read", "echo:read"}, at("2026-10-24T21:40:00Z"),
-		ptr(at("2026-10-24T21:40:00Z").Add(refresh.DefaultLifetime)), false, aliceRefreshToken},
-	{aliceClientID, aliceID, "billing service", scope.Set{"echo:read"}, at("2026-10-24T21:45:00Z"), nil, false, aliceClientSecret},
-}
 
 func sessionKind(sid string) credential.Kind {
 	k, _ := credential.KindOf(sid)
 	return k
 }
 
-// fixture is a fresh store with the fixtures and the real handlers over it.
+// fixture is a fresh store with the seed applied at now and the real
+// handlers over it.
 type fixture struct {
 	store    *memory.Store
 	auth     *authorizer.Authorizer
@@ -431,56 +333,17 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	st := memory.New()
-	created := now.Add(-30 * 24 * time.Hour)
-	for i, u := range fixtureUsers {
-		u.ProjectID = project
-		u.CreatedAt = created.Add(time.Duration(i) * time.Minute)
-		if err := st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
+	sealer, err := envelope.NewLocal(seed.SealKey[:])
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, k := range fixtureKeys {
-		if _, err := secret.Check(k.token, secret.PrefixAPIKey); err != nil {
-			t.Fatalf("fixture token of %s: %v", k.id, err)
-		}
-		at := created.Add(time.Hour + time.Duration(i)*time.Minute)
-		exp := at.Add(apikey.DefaultLifetime)
-		err := st.CreateKey(ctx, apikey.Key{
-			ProjectID: project, ID: k.id, Hash: secret.Sum(k.token), Name: k.name, Scopes: k.scopes,
-			Owner: k.owner, Status: apikey.Active, Hint: secret.Hint(k.token), CreatedAt: at, ExpiresAt: &exp,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, fx := range fixtureSessions {
-		seedSession(t, st, fx)
+	if err := seed.Apply(context.Background(), st, sealer, now); err != nil {
+		t.Fatal(err)
 	}
 	clk := clock.NewFake(now)
 	signer := accesstoken.NewLocalSigner(signingKey)
 	keys := accesstoken.NewKeyring(&signingKey.PublicKey)
-	sealer, err := envelope.NewLocal(sealKey[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealed, err := sas.Seal(ctx, sealer, sas.Credential{ProjectID: project, Identifier: sasIdentifier, Owner: daveID,
-		Enabled: true, Primary: sasPrimary, Secondary: sasSecondary, CreatedAt: created.Add(2 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateSAS(ctx, sealed); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := certbind.Parse(daveCertPEM, now)
-	if err != nil {
-		t.Fatalf("daveCertPEM: %v", err)
-	}
-	if err := st.BindCertificate(ctx, certbind.Binding{ProjectID: project, Owner: daveID, Certificate: cert,
-		CreatedAt: created.Add(2*time.Hour + time.Minute)}); err != nil {
-		t.Fatal(err)
-	}
 	mgmtOpt := management.Options{ProjectID: project, AllowNonExpiringKeys: true, Clock: clk,
 		Issuer: issuer, Audience: audience, Signer: signer, Sealer: sealer}
 	// The certificates function runs with neither signer nor sealer.
@@ -508,61 +371,47 @@ func newVerifier() *accesstoken.Verifier {
 		Clock: clock.NewFake(now)}
 }
 
-// seedSession stores a fixture session as the management API would have
-// made it, but with the fixed id and secret (refresh.NewFamily and
-// credential.NewClient draw fresh ones).
-func seedSession(t *testing.T, st *memory.Store, fx fixtureSession) {
-	t.Helper()
-	ctx := context.Background()
-	sess := credential.Session{ProjectID: project, ID: fx.id, Kind: sessionKind(fx.id), Owner: fx.owner, Name: fx.name,
-		Scopes: fx.scopes, Status: credential.Active, CreatedAt: fx.created, ExpiresAt: fx.expires}
-	var err error
-	switch sess.Kind {
-	case credential.KindJWT:
-		sess.NotBefore = fx.created.Truncate(time.Second)
-		err = st.CreateSession(ctx, sess)
-	case credential.KindRefresh:
-		if _, err := secret.Check(fx.secret, secret.PrefixRefreshToken); err != nil {
-			t.Fatalf("fixture refresh token of %s: %v", fx.id, err)
-		}
-		err = st.CreateFamily(ctx, refresh.Family{Session: sess, AccessTokenTTL: refresh.DefaultAccessTokenTTL},
-			refresh.Token{ProjectID: project, Hash: secret.Sum(fx.secret), FamilyID: fx.id, ExpiresAt: *fx.expires})
-	case credential.KindClient:
-		if _, err := secret.Check(fx.secret, secret.PrefixClientSecret); err != nil {
-			t.Fatalf("fixture client secret of %s: %v", fx.id, err)
-		}
-		err = st.CreateClient(ctx, credential.Client{Session: sess, SecretHash: secret.Sum(fx.secret), SecretHint: secret.Hint(fx.secret)})
-	default:
-		t.Fatalf("fixture session %s: unknown kind", fx.id)
-	}
+// TestSamplesAreGenerated fails when a sample differs from what `tollgate
+// events` makes at the samples' time, or when a file is no sample.
+func TestSamplesAreGenerated(t *testing.T) {
+	samples, err := seed.Samples(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fx.revoked {
-		if err := st.RevokeSession(ctx, project, fx.id, fx.created.Add(time.Hour)); err != nil {
+	made := map[string]bool{}
+	for _, s := range samples {
+		made[s.Path] = true
+		want, err := s.JSON()
+		if err != nil {
 			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.FromSlash(s.Path)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is not what `make events` writes (%v): regenerate the samples", s.Path, err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join("*", "*.json"))
+	for _, f := range files {
+		if !made[filepath.ToSlash(f)] {
+			t.Errorf("%s is no sample of shared/local/seed: remove it or add it there", f)
 		}
 	}
 }
 
 func TestFixtureIDs(t *testing.T) {
-	for _, u := range fixtureUsers {
+	for _, u := range seed.Users {
 		if !id.Valid(user.IDPrefix, u.ID) {
 			t.Errorf("user id %q is not valid", u.ID)
 		}
 	}
 	for _, k := range fixtureKeys {
-		if !id.Valid(apikey.IDPrefix, k.id) {
-			t.Errorf("key id %q is not valid", k.id)
+		if !id.Valid(apikey.IDPrefix, k.ID) {
+			t.Errorf("key id %q is not valid", k.ID)
 		}
 	}
-	for _, s := range fixtureSessions {
-		if k := sessionKind(s.id); !id.Valid(string(k), s.id) {
-			t.Errorf("session id %q is not valid", s.id)
+	for _, s := range seed.Sessions {
+		if k := sessionKind(s.ID); !id.Valid(string(k), s.ID) {
+			t.Errorf("session id %q is not valid", s.ID)
 		}
-	}
-	if kid := accesstoken.NewLocalSigner(signingKey).KeyID(); kid != signingKID {
-		t.Errorf("signingKey's kid is %s, the samples say %s", kid, signingKID)
 	}
 }
 
@@ -716,21 +565,21 @@ func fixturePrincipal(credentialID any) (principal, credType string, ok bool) {
 	case bobCertThumbprint: // once put-certificate.json bound it
 		return bobID, string(credential.TypeCertificate), true
 	}
-	if i := slices.IndexFunc(fixtureKeys, func(k fixtureKey) bool { return k.id == credentialID }); i >= 0 {
-		return fixtureKeys[i].owner, string(credential.TypeAPIKey), true
+	if i := slices.IndexFunc(fixtureKeys, func(k seed.Key) bool { return k.ID == credentialID }); i >= 0 {
+		return fixtureKeys[i].Owner, string(credential.TypeAPIKey), true
 	}
-	i := slices.IndexFunc(fixtureSessions, func(s fixtureSession) bool { return s.id == credentialID })
+	i := slices.IndexFunc(seed.Sessions, func(s seed.Session) bool { return s.ID == credentialID })
 	if i < 0 {
 		return "", "", false
 	}
-	s := fixtureSessions[i]
-	switch sessionKind(s.id) {
+	s := seed.Sessions[i]
+	switch sessionKind(s.ID) {
 	case credential.KindJWT:
-		return s.owner, string(credential.TypeJWT), true
+		return s.Owner, string(credential.TypeJWT), true
 	case credential.KindClient:
-		return s.id, string(credential.TypeAccessToken), true
+		return s.ID, string(credential.TypeAccessToken), true
 	}
-	return s.owner, string(credential.TypeAccessToken), true
+	return s.Owner, string(credential.TypeAccessToken), true
 }
 
 // checkTokens keeps the two bad-token samples what their names say.
@@ -747,8 +596,8 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 			t.Errorf("unknown-key.json should carry a well-formed token; Check says %v", err)
 		}
 		for _, k := range fixtureKeys {
-			if k.token == tok {
-				t.Errorf("unknown-key.json carries the token of fixture key %s", k.id)
+			if k.Token == tok {
+				t.Errorf("unknown-key.json carries the token of fixture key %s", k.ID)
 			}
 		}
 	case "query-token.json":
@@ -763,17 +612,19 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 		if err != nil {
 			t.Fatalf("%s should carry a token that verifies; Verify says %v", name, err)
 		}
-		i := slices.IndexFunc(fixtureSessions, func(s fixtureSession) bool { return s.id == want })
-		fx := fixtureSessions[i]
-		if c.SessionID != want || c.Subject != fx.owner || c.ClientID != "" {
-			t.Errorf("%s: sid %s, sub %s, client_id %q; want sid %s, sub %s", name, c.SessionID, c.Subject, c.ClientID, want, fx.owner)
+		i := slices.IndexFunc(seed.Sessions, func(s seed.Session) bool { return s.ID == want })
+		fx := seed.Sessions[i]
+		if c.SessionID != want || c.Subject != fx.Owner || c.ClientID != "" {
+			t.Errorf("%s: sid %s, sub %s, client_id %q; want sid %s, sub %s", name, c.SessionID, c.Subject, c.ClientID, want, fx.Owner)
 		}
-		if fx.revoked != (name == "jwt-revoked.json") {
-			t.Errorf("%s: session %s revoked = %v", name, want, fx.revoked)
+		if fx.Revoked != (name == "jwt-revoked.json") {
+			t.Errorf("%s: session %s revoked = %v", name, want, fx.Revoked)
 		}
-		if sessionKind(want) == credential.KindJWT && (c.ID != want || c.IssuedAt != fx.created.Unix() || c.ExpiresAt != fx.expires.Unix()) {
-			t.Errorf("%s: jti %s, iat %d, exp %d; a personal JWT's are its session's id, creation and expiry", name, c.ID, c.IssuedAt, c.ExpiresAt)
+		if sessionKind(want) == credential.KindJWT && (c.ID != want || c.IssuedAt != now.Add(-time.Minute).Unix() || c.ExpiresAt != c.IssuedAt+int64(seed.JWTLifetime/time.Second)) {
+			t.Errorf("%s: jti %s, iat %d, exp %d; a personal JWT's are its session's id, a minute before the samples' time and seed.JWTLifetime after", name, c.ID, c.IssuedAt, c.ExpiresAt)
 		}
+	case "dpop-as-bearer.json":
+		checkDPoPAsBearer(t, req, tok)
 	case "jwt-wrong-key.json":
 		checkWrongKey(t, tok)
 	case "sas.json":
@@ -804,6 +655,25 @@ func checkTokens(t *testing.T, name string, req events.APIGatewayCustomAuthorize
 			t.Errorf("%s should present the client certificate alone", name)
 		}
 		checkClientCert(t, name, req.RequestContext.Identity.ClientCert, want)
+	}
+}
+
+// checkDPoPAsBearer keeps dpop-as-bearer.json what its name says: an
+// access token of alice's refresh family that verifies, bound to
+// seed.DPoPKey, presented as Bearer without a proof.
+func checkDPoPAsBearer(t *testing.T, req events.APIGatewayCustomAuthorizerRequestTypeRequest, tok string) {
+	t.Helper()
+	p, err := dpop.NewProver(seed.DPoPKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newVerifier().Verify(tok)
+	if err != nil || c.SessionID != aliceFamilyID || c.Confirmation == nil || c.Confirmation.JKT != p.JKT() {
+		t.Fatalf("dpop-as-bearer.json should carry an access token of %s bound to seed.DPoPKey: %+v, %v", aliceFamilyID, c, err)
+	}
+	scheme, _, _ := strings.Cut(req.Headers["Authorization"], " ")
+	if _, hasProof := req.Headers["DPoP"]; scheme != "Bearer" || hasProof {
+		t.Errorf("dpop-as-bearer.json should present the token as Bearer, without a proof")
 	}
 }
 
@@ -1281,14 +1151,6 @@ func (o *eventOutbox) Publish(_ context.Context, events []sweep.Event) error {
 	return nil
 }
 
-// Fixtures of the sweeper samples: a key that expired an hour before the
-// fixtures' now, and a rate-limited event of alice's read key recorded a
-// minute before.
-const expiredKeyID = "key_0000000000000EXPD"
-
-var rateLimited = meter.Event{Type: meter.EventRateLimited, CredentialID: aliceReadKeyID, Kind: string(credential.TypeAPIKey),
-	Owner: aliceID, Time: now.Add(-time.Minute)}
-
 // sweeperWant is the one event each file in sweeper/ has the sweeper
 // publish: the scheduled event sweeps (and forwards nothing), the forward
 // schedule's input forwards (and sweeps nothing).
@@ -1305,17 +1167,10 @@ func runSweeper(t *testing.T, path string, want sweep.Event) {
 	if in.Action == "" && (in.DetailType != "Scheduled Event" || in.Source != "aws.events" || !in.Time.Equal(now)) {
 		t.Fatalf("not a scheduled event at the fixtures' now: %+v", in)
 	}
+	// The seed holds a key that expired an hour before now and a
+	// rate-limited event of alice's read key recorded a minute before.
 	f := newFixture(t)
 	ctx := context.Background()
-	exp := now.Add(-time.Hour)
-	expired := apikey.Key{ProjectID: project, ID: expiredKeyID, Name: "old", Owner: fixtureUsers[0].ID,
-		Status: apikey.Active, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: &exp}
-	if err := f.store.CreateKey(ctx, expired); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.store.RecordMeterEvent(ctx, project, rateLimited); err != nil {
-		t.Fatal(err)
-	}
 	out := &eventOutbox{}
 	s := &sweep.Sweeper{Store: f.store, Publisher: out, Clock: clock.NewFake(now), Options: sweep.Options{ProjectID: project,
 		Notice: config.DefaultSweepNotice, Retention: config.DefaultSweepRetention, MaxItems: config.DefaultSweepMaxItems, Lookback: sweep.DefaultLookback}}

@@ -66,13 +66,13 @@ func TestSealPurposes(t *testing.T) {
 		}},
 		{"refresh-token successors, sealed and opened within the grace period", stack.PurposeRefresh, func(t *testing.T, s envelope.Sealer) {
 			st := memory.New()
-			f, first, tok, err := refresh.NewFamily("proj", "usr_1", "laptop", nil, now, now.Add(time.Hour), time.Minute)
+			f, first, tok, err := refresh.NewFamily("proj", "usr_1", "laptop", nil, now, now.Add(time.Hour), time.Minute, "")
 			if err == nil {
 				err = st.CreateFamily(ctx, f, first)
 			}
 			e := &refresh.Exchanger{Store: st, Sealer: s, Grace: refresh.DefaultGrace}
 			for i := 0; i < 2 && err == nil; i++ {
-				_, _, err = e.Exchange(ctx, "proj", tok, now, nil)
+				_, _, err = e.Exchange(ctx, "proj", tok, "", now, nil)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -48,7 +48,7 @@ func TestTouchKeyWithinAuthorizerGrant(t *testing.T) {
 	st := dynamo.New(rec, table)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
-	k, _, err := apikey.New("proj", "usr_1", "ci", nil, now, nil)
+	k, _, err := apikey.New("proj", "usr_1", "ci", nil, now, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/tollgate/tollgate/shared/cli"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/local/devstack"
+	"github.com/tollgate/tollgate/shared/local/seed"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
@@ -41,10 +43,49 @@ func root() *cobra.Command {
 	r.AddCommand(&cobra.Command{
 		Use:   "dev",
 		Short: "Run the local stack (DynamoDB Local, authorizer, API) on TOLLGATE_LISTEN (127.0.0.1:8080)",
+		Long: `Run the local stack (DynamoDB Local, authorizer, API) on TOLLGATE_LISTEN (127.0.0.1:8080).
+With TOLLGATE_SEED=1 it holds the development seed instead of a bootstrap admin (the
+users, keys and tokens of events/; every secret in it is public), in its own state
+folder (.tollgate/seed), with local-kms holding the seed's keys as its KMS, for the
+sample events and for SAM (tollgate sam-env). Development only.`,
 		Example: `  tollgate dev
-  TOLLGATE_LISTEN=127.0.0.1:9090 tollgate dev`,
+  TOLLGATE_LISTEN=127.0.0.1:9090 tollgate dev
+  TOLLGATE_SEED=1 tollgate dev       # make seed`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return dev(c.Context()) },
+	}, &cobra.Command{
+		Use:   "events [folder]",
+		Short: "Write the sample events (default: events/) made now from the development seed",
+		Long: `Write the sample events (default: events/) made now from the development seed: their
+JWTs, SAS token and requested expiries are relative to now, so they do not expire.
+They are answered as events/README.md says by a stack holding the seed
+(tollgate dev with TOLLGATE_SEED=1, or the Lambda emulator test).`,
+		Example: "  tollgate events\n  make events",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			dir := "events"
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return seed.WriteSamples(dir, time.Now())
+		},
+	}, &cobra.Command{
+		Use:   "sam-env [file]",
+		Short: "Write SAM's env.json pointing every function at the running seeded local stack",
+		Long: `Write SAM's env.json (default: env.json) pointing every function at the DynamoDB Local
+and local-kms of the seeded local stack running now (TOLLGATE_SEED=1 tollgate dev), as
+SAM's containers reach them: at TOLLGATE_SAM_HOST, the Docker bridge gateway 172.17.0.1
+on Linux by default (host.docker.internal on Docker Desktop).`,
+		Example: "  tollgate sam-env\n  TOLLGATE_SAM_HOST=host.docker.internal tollgate sam-env",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			file := "env.json"
+			if len(args) == 1 {
+				file = args[0]
+			}
+			get := getenv(map[string]string{"TOLLGATE_STATE_DIR": seedStateDir, "TOLLGATE_SAM_HOST": "172.17.0.1"})
+			return devstack.WriteSAMEnv(file, get("TOLLGATE_STATE_DIR"), get("TOLLGATE_SAM_HOST"), os.Stderr)
+		},
 	}, &cobra.Command{
 		Use:     "bootstrap",
 		Short:   "Create the first admin user and API key in TOLLGATE_TABLE, once; prints the key",
@@ -76,12 +117,20 @@ func getenv(defaults map[string]string) func(string) string {
 	}
 }
 
+// seedStateDir is the state folder of a seeded local stack.
+const seedStateDir = ".tollgate/seed"
+
 func dev(ctx context.Context) error {
 	// The local stack caches no authorizer decisions by default, so every
 	// change shows at once; set TOLLGATE_REVOCATION_BOUND=30s to see caching.
 	listen := getenv(map[string]string{"TOLLGATE_LISTEN": "127.0.0.1:8080"})("TOLLGATE_LISTEN")
-	get := getenv(map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": listen, "TOLLGATE_TLS_LISTEN": "127.0.0.1:8443",
-		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s", config.EnvIssuer: "http://" + listen})
+	defaults := map[string]string{config.EnvTable: "tollgate", "TOLLGATE_LISTEN": listen, "TOLLGATE_TLS_LISTEN": "127.0.0.1:8443",
+		"TOLLGATE_STATE_DIR": ".tollgate", config.EnvRevocationBound: "0s", config.EnvIssuer: "http://" + listen}
+	seeded, _ := strconv.ParseBool(os.Getenv("TOLLGATE_SEED"))
+	if seeded { // the samples' issuer, so their JWTs verify
+		defaults["TOLLGATE_STATE_DIR"], defaults[config.EnvIssuer] = seedStateDir, seed.Issuer
+	}
+	get := getenv(defaults)
 	cfg, err := config.Parse(get)
 	if err != nil {
 		return err
@@ -93,6 +142,7 @@ func dev(ctx context.Context) error {
 	devstack.TuneGC()
 	return devstack.Run(ctx, devstack.Options{
 		StateDir: get("TOLLGATE_STATE_DIR"), Listen: get("TOLLGATE_LISTEN"), TLSListen: get("TOLLGATE_TLS_LISTEN"), Jar: jar, Config: cfg, Out: os.Stdout,
+		Seed:   seeded,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 }
@@ -106,7 +156,7 @@ func runBootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := management.Bootstrap(ctx, st, cfg.ProjectID, time.Now().UTC())
+	res, err := management.Bootstrap(ctx, st, cfg.ProjectID, cfg.SecretPrefix, time.Now().UTC())
 	if errors.Is(err, management.ErrBootstrapped) {
 		return errors.New("this project was bootstrapped already; its admin key was shown then")
 	}

@@ -56,7 +56,7 @@ func TestBootstrapLocalUsesAccessKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := management.Bootstrap(ctx, st, config.DefaultProjectID, time.Now().UTC())
+			res, err := management.Bootstrap(ctx, st, config.DefaultProjectID, "", time.Now().UTC())
 			if err != nil {
 				t.Fatal(err)
 			}

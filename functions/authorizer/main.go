@@ -1,4 +1,6 @@
-// Command authorizer is the API Gateway REQUEST authorizer Lambda.
+// Command authorizer is the API Gateway REQUEST authorizer Lambda. It
+// verifies JWTs but never signs: it reads the signing keys' public halves
+// from KMS on the first JWT, not at cold start.
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/functions/internal/coldstart"
+	"github.com/tollgate/tollgate/shared/accesstoken"
 	"github.com/tollgate/tollgate/shared/authorizer"
 )
 
@@ -15,6 +18,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	a := authorizer.New(d.Store, authorizer.Configured(d.Config, d.Keys, d.Sealer, d.Clock, d.Logger))
+	keys := accesstoken.NewKMSKeyring(d.KMS, d.Config.SigningKeys)
+	a := authorizer.New(d.Store, authorizer.Configured(d.Config, keys, d.Sealer, d.Clock, d.Logger))
 	lambda.Start(a.Handle)
 }

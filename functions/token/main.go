@@ -1,5 +1,6 @@
 // Command token is the OAuth token function: /oauth/token, /oauth/revoke,
-// the JWKS and the authorization server metadata.
+// /oauth/introspect, the JWKS and the authorization server metadata. It
+// signs and publishes the keyring, so it reads every signing key at start.
 package main
 
 import (
@@ -8,14 +9,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/tollgate/tollgate/functions/internal/coldstart"
+	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/oauth"
 )
 
 func main() {
-	d, err := coldstart.Load(context.Background())
+	ctx := context.Background()
+	d, err := coldstart.Load(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	h := oauth.New(d.Store, oauth.Configured(d.Config, d.Signer, d.Keys, d.Sealer, d.Clock, d.Logger))
+	signer, keys, err := accesstoken.LoadKMS(ctx, d.KMS, d.Config.SigningKeys)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Introspection and token exchange take the authorizer's decision.
+	in := authorizer.New(d.Store, authorizer.Inspecting(d.Config, keys, d.Sealer, d.Clock, d.Logger))
+	h := oauth.New(d.Store, oauth.Configured(d.Config, signer, keys, d.Sealer, in, d.Clock, d.Logger))
 	lambda.Start(h.Handle)
 }

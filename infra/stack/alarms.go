@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -71,7 +73,8 @@ type AlarmsProps struct {
 	// Sweeper, when set, is the expiry sweep function whose errors are
 	// watched (SweeperErrors).
 	Sweeper awslambda.IFunction
-	// Topic, when set, is notified when an alarm fires and when it clears.
+	// Topic, when set, is the SNS topic notified when an alarm fires and
+	// when it clears; nil makes NewAlarms declare one (see newAlarmTopic).
 	Topic awssns.ITopic
 	// MetricNamespace of the metrics counted in logs (refresh-token reuse,
 	// metering failures); empty means "Tollgate/<stack name>", so two
@@ -94,10 +97,21 @@ type Alarms struct {
 	RefreshTokenReuseFilter awslogs.MetricFilter
 	// MeteringFailuresFilter counts MeteringFailedMessage in AuthorizerLogs.
 	MeteringFailuresFilter awslogs.MetricFilter
+	// Topic is notified when any alarm fires and when it clears:
+	// AlarmsProps.Topic, or the topic NewAlarms declared.
+	Topic awssns.ITopic
+	// TopicKey encrypts the topic NewAlarms declared; nil with
+	// AlarmsProps.Topic.
+	TopicKey awskms.Key
 }
 
 // NewAlarms declares the alarms. It panics when Authorizer, TokenLogs,
 // AuthorizerLogs or Stage is missing.
+//
+// Every alarm notifies Topic (AlarmsProps.Topic, else a topic of its own)
+// when it fires and again when it clears (its alarm and OK actions), so
+// whoever was paged learns that it is over without opening the console.
+// None notifies on INSUFFICIENT_DATA: missing data counts as not breaching.
 //
 //   - AuthorizerErrors: at least AuthorizerErrorPercent (50 %) of authorizer
 //     invocations fail in AuthorizerErrorPeriods (3) consecutive 5-minute
@@ -182,14 +196,66 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		a.SweeperErrors = newSweeperErrorsAlarm(this, props.Sweeper)
 		all = append(all, a.SweeperErrors)
 	}
-	if props.Topic != nil {
-		action := awscloudwatchactions.NewSnsAction(props.Topic)
-		for _, alarm := range all {
-			alarm.AddAlarmAction(action)
-			alarm.AddOkAction(action)
-		}
+	a.Topic = props.Topic
+	if a.Topic == nil {
+		var topic awssns.Topic
+		topic, a.TopicKey = newAlarmTopic(this)
+		a.Topic = topic
+	}
+	action := awscloudwatchactions.NewSnsAction(a.Topic)
+	for _, alarm := range all {
+		alarm.AddAlarmAction(action)
+		alarm.AddOkAction(action)
 	}
 	return a
+}
+
+// newAlarmTopic declares the SNS topic the alarms notify when none is
+// given, and the key it is encrypted with. The key is the stack's own
+// (newKey, rotated yearly), not the AWS managed key alias/aws/sns, whose
+// policy cannot be changed to let CloudWatch use it: alarms publishing to a
+// topic encrypted with it are dropped. CloudWatch alarms of this account
+// and region, and only they, may publish to the topic and use the key
+// (aws:SourceAccount and aws:SourceArn, against the confused deputy); the
+// account's IAM principals keep what their IAM policies give them (to
+// subscribe, to read the key's metadata). Publishing without TLS is
+// refused. The key is deleted with the topic (after KMS's 30-day waiting
+// period): nothing stays encrypted under it once SNS has delivered.
+func newAlarmTopic(scope constructs.Construct) (awssns.Topic, awskms.Key) {
+	stack := awscdk.Stack_Of(scope)
+	cloudwatch := &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)}
+	fromAlarms := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}
+	key := newKey(scope, "TopicKey", &awskms.KeyProps{
+		Description:       jsii.String("Tollgate alarm topic encryption key"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: cloudwatch,
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: fromAlarms,
+	}), jsii.Bool(false))
+	topic := awssns.NewTopic(scope, jsii.String("Topic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Tollgate alarms"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: cloudwatch,
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*topic.TopicArn()),
+		Conditions: fromAlarms,
+	}))
+	return topic, key
 }
 
 // newAuthorizerErrorsAlarm is the AuthorizerErrors alarm (see NewAlarms).

@@ -24,15 +24,33 @@ const testTopicArn = "arn:aws:sns:us-east-1:123456789012:tollgate-alarms"
 
 func TestAlarms(t *testing.T) {
 	for _, withTopic := range []bool{false, true} {
-		t.Run("topic "+strconv.FormatBool(withTopic), func(t *testing.T) {
+		t.Run("topic given "+strconv.FormatBool(withTopic), func(t *testing.T) {
 			f := newAlarmsFixture(withTopic)
 			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(6)) })
+			// Every alarm notifies the given topic, or the one NewAlarms declared.
+			topic := any(testTopicArn)
+			if !withTopic {
+				topic = map[string]any{"Ref": logicalID(f.s, f.alarms.Topic)}
+			}
 			alarms := resources(f.tpl, "AWS::CloudWatch::Alarm")
 			for _, tc := range f.cases() {
 				t.Run(tc.name, func(t *testing.T) {
-					checkAlarm(t, props(alarms[logicalID(f.s, tc.alarm)]), tc, withTopic)
+					checkAlarm(t, props(alarms[logicalID(f.s, tc.alarm)]), tc, topic)
 				})
 			}
+			if withTopic {
+				t.Run("no topic, topic policy or key declared", func(t *testing.T) {
+					for _, typ := range []string{"AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::KMS::Key"} {
+						check(t, func() { f.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
+					}
+					if f.alarms.TopicKey != nil || *f.alarms.Topic.TopicArn() != testTopicArn {
+						t.Errorf("Topic %s, TopicKey %v: want the given topic, no key", *f.alarms.Topic.TopicArn(), f.alarms.TopicKey)
+					}
+				})
+			} else {
+				t.Run("own topic", f.checkOwnTopic)
+			}
+			checkCreateGrant(t, f.tpl)
 			check(t, func() { f.tpl.ResourceCountIs(jsii.String("AWS::Logs::MetricFilter"), jsii.Number(2)) })
 			for _, mf := range []struct {
 				message, metric string
@@ -65,6 +83,69 @@ type alarmsFixture struct {
 	authorizerLogs awslogs.LogGroup
 	alarms         *Alarms
 	tpl            assertions.Template
+}
+
+// checkOwnTopic checks the topic NewAlarms declares without one given:
+// encrypted with a key of its own, which CloudWatch alarms of the account
+// and region may use, as they may publish, only over TLS.
+func (f *alarmsFixture) checkOwnTopic(t *testing.T) {
+	a := f.alarms
+	if a.TopicKey == nil {
+		t.Fatal("no TopicKey")
+	}
+	key, topic := logicalID(f.s, a.TopicKey), logicalID(f.s, a.Topic)
+	for _, typ := range []string{"AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::KMS::Key"} {
+		check(t, func() { f.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(1)) })
+	}
+	check(t, func() {
+		f.tpl.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{
+			"KmsMasterKeyId": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
+			"TopicName":      assertions.Match_Absent(),
+		})
+	})
+	k := resources(f.tpl, "AWS::KMS::Key")[key]
+	if p := props(k); p["EnableKeyRotation"] != true || p["KeySpec"] != nil {
+		t.Errorf("topic key: EnableKeyRotation %v, KeySpec %v; want a rotated symmetric key", p["EnableKeyRotation"], p["KeySpec"])
+	}
+	if k["DeletionPolicy"] != "Delete" {
+		t.Errorf("topic key: DeletionPolicy %v, want Delete (nothing stays encrypted under it)", k["DeletionPolicy"])
+	}
+	alarmArn := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudwatch:", map[string]any{"Ref": "AWS::Region"}, ":",
+		map[string]any{"Ref": "AWS::AccountId"}, ":alarm:*",
+	}}}
+	fromAlarms := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"}},
+		"ArnLike":      map[string]any{"aws:SourceArn": alarmArn},
+	}
+	cloudwatch := map[string]any{"Service": "cloudwatch.amazonaws.com"}
+	for _, tc := range []struct {
+		name, typ, document string
+		statement           map[string]any
+	}{
+		{"CloudWatch alarms of this account and region may use the key", "AWS::KMS::Key", "KeyPolicy", map[string]any{
+			"Effect": "Allow", "Principal": cloudwatch, "Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"},
+			"Resource": "*", "Condition": fromAlarms,
+		}},
+		{"CloudWatch alarms of this account and region may publish", "AWS::SNS::TopicPolicy", "PolicyDocument", map[string]any{
+			"Effect": "Allow", "Principal": cloudwatch, "Action": "sns:Publish",
+			"Resource": map[string]any{"Ref": topic}, "Condition": fromAlarms,
+		}},
+		{"publishing without TLS is refused", "AWS::SNS::TopicPolicy", "PolicyDocument", map[string]any{
+			"Effect": "Deny", "Principal": "*", "Action": "sns:Publish", "Resource": map[string]any{"Ref": topic},
+			"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, func() {
+				f.tpl.HasResourceProperties(jsii.String(tc.typ), map[string]any{
+					tc.document: assertions.Match_ObjectLike(&map[string]any{
+						"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&tc.statement)}),
+					}),
+				})
+			})
+		})
+	}
 }
 
 // newAlarmsFixture declares the alarms, notifying testTopicArn if withTopic.
@@ -145,8 +226,9 @@ func checkAuthorizerErrorRate(t *testing.T, p map[string]any) {
 }
 
 // checkAlarm checks an alarm's properties p against tc, what every alarm
-// has (missing data not breaching, a description, the topic's actions).
-func checkAlarm(t *testing.T, p map[string]any, tc alarmCase, withTopic bool) {
+// has (missing data not breaching, a description, topic as its alarm and
+// OK action).
+func checkAlarm(t *testing.T, p map[string]any, tc alarmCase, topic any) {
 	want := map[string]any{"TreatMissingData": "notBreaching"}
 	for k, v := range tc.props {
 		want[k] = v
@@ -160,11 +242,7 @@ func checkAlarm(t *testing.T, p map[string]any, tc alarmCase, withTopic bool) {
 		t.Errorf("AlarmDescription %q says too little", d)
 	}
 	for _, actions := range []string{"AlarmActions", "OKActions"} {
-		want := any(nil)
-		if withTopic {
-			want = []any{testTopicArn}
-		}
-		if jsonString(p[actions]) != jsonString(want) {
+		if want := []any{topic}; jsonString(p[actions]) != jsonString(want) {
 			t.Errorf("%s = %s, want %s", actions, jsonString(p[actions]), jsonString(want))
 		}
 	}

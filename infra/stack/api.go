@@ -298,8 +298,9 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 func suppressPublic(method awsapigateway.Method) {
 	const reason = "Public by design, so the authorizer must not guard it: the OAuth token and revocation endpoints " +
 		"authenticate the client themselves from the request (client_secret_basic/post, refresh token) as RFC 6749 and " +
-		"RFC 7009 require, and the JWKS (RFC 7517) and authorization server metadata (RFC 8414) are public documents " +
-		"that clients fetch before they hold any credential."
+		"RFC 7009 require, the JWKS (RFC 7517) and authorization server metadata (RFC 8414) are public documents " +
+		"that clients fetch before they hold any credential, and GitHub's secret scanning reports are authenticated " +
+		"by GitHub's ECDSA signature over the body, verified by the function against a configured key set."
 	suppress(method, "AwsSolutions-APIG4", reason)
 	suppress(method, "AwsSolutions-COG4", reason)
 }

@@ -92,7 +92,8 @@ type APIFunctions struct {
 //     and audit records (Table.GrantCertificates), and has no KMS access;
 //   - issuekeys and token read and write data (the owner listings query
 //     GSI1) and sign JWTs; issuekeys seals and opens SAS keys, token
-//     refresh-token successors (PurposeRefresh), and neither the other's.
+//     seals and opens refresh-token successors (PurposeRefresh) and opens
+//     SAS keys (introspection of SAS tokens: the authorizer's decision).
 func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIFunctions {
 	issueKeysMemory, tokenMemory, passwordEnv := float64(IssueKeysMemoryMB), float64(TokenMemoryMB), maps.Clone(props.Environment)
 	if props.PasswordSignIn {
@@ -120,14 +121,15 @@ func NewAPIFunctions(scope constructs.Construct, props *APIFunctionsProps) *APIF
 		"and gets the same data grant as issuekeys, so a store change that queries GSI1 does not break it.")
 	// KMS, as accesstoken.LoadKMS and envelope call it.
 	props.Keys.GrantVerify(f.Authorizer.Function)
-	// Each opens or seals only the values of its purpose: SAS keys for the
-	// authorizer (open) and issuekeys (seal), refresh-token successors for
-	// token, which the authorizer and issuekeys never open.
+	// Each opens or seals only the values of its purposes: SAS keys for the
+	// authorizer and token (open) and issuekeys (seal), refresh-token
+	// successors for token, which the authorizer and issuekeys never open.
 	props.Keys.GrantOpen(f.Authorizer.Function, PurposeSAS)
 	props.Keys.GrantSign(f.IssueKeys.Function)
 	props.Keys.GrantSeal(f.IssueKeys.Function, PurposeSAS)
 	props.Keys.GrantSign(f.Token.Function)
 	props.Keys.GrantSeal(f.Token.Function, PurposeRefresh)
+	props.Keys.GrantOpen(f.Token.Function, PurposeSAS)
 	return f
 }
 

@@ -28,13 +28,13 @@ func TestAPIFunctions(t *testing.T) {
 		actions   []string
 		resources []any
 	}{
-		// Six statements, each on the base table: GetItem, UpdateItem of
-		// lastUsedAt and of the three metering counters, and PutItem of
-		// metering events, under the conditions TestLeastPrivilegeConditions
-		// checks.
+		// Seven statements, each on the base table: GetItem, UpdateItem of
+		// lastUsedAt and of the three metering counters, PutItem of
+		// metering events and of DPoP proofs' jti records, under the
+		// conditions TestLeastPrivilegeConditions checks.
 		{"authorizer: GetItem, UpdateItem and PutItem on the base table", f.Authorizer,
-			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem"},
-			[]any{tableArn, tableArn, tableArn, tableArn, tableArn, tableArn}},
+			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem", "dynamodb:UpdateItem"},
+			[]any{tableArn, tableArn, tableArn, tableArn, tableArn, tableArn, tableArn}},
 		{"issuekeys: read and write data, indexes included", f.IssueKeys, readWrite, []any{tableArn, indexArn}},
 		{"token: read and write data, indexes included", f.Token, readWrite, []any{tableArn, indexArn}},
 		// Two statements, each on the base table (no index, no Query or
@@ -70,9 +70,9 @@ func TestAPIFunctions(t *testing.T) {
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
 			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
 		}},
-		{"token: signs with the signing key, seals with the seal key", f.Token, map[string][]any{
+		{"token: signs with the signing key, seals refresh successors and opens SAS keys (introspection) with the seal key", f.Token, map[string][]any{
 			"kms:GetPublicKey": {signingArn}, "kms:Sign": {signingArn},
-			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn},
+			"kms:GenerateDataKey": {sealArn}, "kms:Decrypt": {sealArn, sealArn}, // one statement per purpose
 		}},
 		{"certificates: no KMS access", f.Certificates, map[string][]any{}},
 	}

@@ -151,11 +151,17 @@ func lambdaProps(props *FunctionProps, dir string, role awsiam.IRole, logs awslo
 }
 
 // literalEnv is the function's environment but TOLLGATE_TABLE (a reference
-// to the table): the standard variables, then props.Environment.
+// to the table): the standard variables, then props.Environment. The local
+// endpoint variables are declared empty, which the functions read as unset,
+// so that `sam local` (which passes a function only the variables its
+// template declares) can point them at DynamoDB Local and a KMS stand-in
+// through env.json (`make sam-env`); a deployment leaves them empty.
 func literalEnv(props *FunctionProps) map[string]string {
 	env := map[string]string{
 		config.EnvProjectID:          config.DefaultProjectID,
 		config.EnvAuthorizerCacheTTL: props.GatewayCacheTTL.String(),
+		config.EnvDynamoDBEndpoint:   "",
+		config.EnvKMSEndpoint:        "",
 	}
 	maps.Copy(env, props.Environment)
 	return env

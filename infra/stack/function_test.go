@@ -54,7 +54,9 @@ func TestFunction(t *testing.T) {
 			fn := NewFunction(s, "Fn", &p)
 			tpl := assertions.Template_FromStack(s, nil)
 
-			env := map[string]any{config.EnvTable: map[string]any{"Ref": logicalID(s, table.Table)}}
+			// The local endpoints are declared empty, for SAM's env.json.
+			env := map[string]any{config.EnvTable: map[string]any{"Ref": logicalID(s, table.Table)},
+				config.EnvDynamoDBEndpoint: "", config.EnvKMSEndpoint: ""}
 			for k, v := range tc.wantEnv {
 				env[k] = v
 			}

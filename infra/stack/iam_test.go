@@ -12,7 +12,7 @@ import (
 // TestLeastPrivilegeConditions checks the conditions that narrow the API
 // functions' grants: the authorizer's UpdateItem reaches an API key's
 // lastUsedAt and the metering counters only, its PutItem metering events
-// only, and each function's seal-key grant only the sealed values
+// and DPoP proofs' jti records only, and each function's seal-key grant only the sealed values
 // of its purpose (the encryption context envelope gives KMS).
 func TestLeastPrivilegeConditions(t *testing.T) {
 	s := newStack()
@@ -66,6 +66,14 @@ func TestLeastPrivilegeConditions(t *testing.T) {
 				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{
 					"PK", "SK", "eventType", "credentialId", "credentialType", "owner", "at", "ttl"}},
 				"StringEqualsIfExists": map[string]any{"dynamodb:ReturnValues": "NONE"},
+			},
+		}},
+		{"authorizer: PutItem of DPoP proofs' jti records only, their attributes, nothing returned", f.Authorizer, map[string]any{
+			"Action": "dynamodb:PutItem", "Effect": "Allow",
+			"Condition": map[string]any{
+				"ForAllValues:StringLike":   map[string]any{"dynamodb:LeadingKeys": []any{"P#*#JTI#dpop:*"}},
+				"ForAllValues:StringEquals": map[string]any{"dynamodb:Attributes": []any{"PK", "SK", "projectId", "expiresAt", "ttl"}},
+				"StringEqualsIfExists":      map[string]any{"dynamodb:ReturnValues": "NONE"},
 			},
 		}},
 		{"authorizer: kms:Decrypt of SAS keys only", f.Authorizer, map[string]any{

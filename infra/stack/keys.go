@@ -64,7 +64,9 @@ type Keys struct {
 	RetiredSigningKeyArns []string
 }
 
-// NewKeys declares the keys. Neither key nor any alias gets a physical name.
+// NewKeys declares the keys. Neither key nor any alias gets a physical name;
+// each key policy denies KMS grants not for AWS resources
+// (denyGrantsNotForAWSResources).
 func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 	if props == nil {
 		props = &KeysProps{}
@@ -80,7 +82,7 @@ func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 		signingID = fmt.Sprintf("Signing%d", gen)
 	}
 	this := constructs.NewConstruct(scope, &id)
-	signing := awskms.NewKey(this, jsii.String(signingID), &awskms.KeyProps{
+	signing := newKey(this, signingID, &awskms.KeyProps{
 		Description:   jsii.String(fmt.Sprintf("Tollgate JWT signing key, generation %d (ES256)", max(gen, 1))),
 		KeySpec:       awskms.KeySpec_ECC_NIST_P256,
 		KeyUsage:      awskms.KeyUsage_SIGN_VERIFY,
@@ -88,7 +90,7 @@ func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 	})
 	// KMS has no automatic rotation for asymmetric keys: rotate by hand
 	// (KeysProps). cdk-nag's KMS5 only concerns symmetric keys.
-	seal := awskms.NewKey(this, jsii.String("Seal"), &awskms.KeyProps{
+	seal := newKey(this, "Seal", &awskms.KeyProps{
 		Description:       jsii.String("Tollgate envelope encryption key (data keys for sealed secrets)"),
 		KeySpec:           awskms.KeySpec_SYMMETRIC_DEFAULT,
 		KeyUsage:          awskms.KeyUsage_ENCRYPT_DECRYPT,
@@ -97,6 +99,39 @@ func NewKeys(scope constructs.Construct, id string, props *KeysProps) *Keys {
 	})
 	retired := append([]string(nil), props.RetiredSigningKeyArns...)
 	return &Keys{Construct: this, Signing: signing, Seal: seal, RetiredSigningKeyArns: retired}
+}
+
+// newKey declares a KMS key whose policy is CDK's default (the account,
+// which delegates to IAM) plus denyGrantsNotForAWSResources: every key of
+// the stack is declared through it.
+func newKey(scope constructs.Construct, id string, props *awskms.KeyProps) awskms.Key {
+	key := awskms.NewKey(scope, jsii.String(id), props)
+	key.AddToResourcePolicy(denyGrantsNotForAWSResources(), jsii.Bool(false))
+	return key
+}
+
+// denyGrantsNotForAWSResources is the key policy statement that refuses
+// kms:CreateGrant to every principal unless an AWS service integrated with
+// KMS asks on the caller's behalf (kms:GrantIsForAWSResource) or an AWS
+// service principal asks itself (aws:PrincipalIsAWSService), in the form
+// AWS Control Tower's CT.KMS.PR.3 checks for. The Allow of the default
+// policy names the account, never a service, so kms:CreateGrant is in effect
+// allowed only with kms:GrantIsForAWSResource true: a KMS grant hands use of
+// a key to any principal, out of sight of the IAM policies that are meant to
+// say who may use it. Tollgate's functions get their KMS permissions from IAM
+// (Grant* below) and need no grants.
+func denyGrantsNotForAWSResources() awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyGrantsNotForAWSResources"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false",
+			"aws:PrincipalIsAWSService": "false",
+		}},
+	})
 }
 
 // SigningKeys is TOLLGATE_SIGNING_KEYS: the current key's ARN first, then

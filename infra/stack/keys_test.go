@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"fmt"
+	"path"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -34,6 +37,7 @@ func TestKeys(t *testing.T) {
 	t.Run("no aliases (physical names)", func(t *testing.T) {
 		check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Alias"), jsii.Number(0)) })
 	})
+	checkCreateGrant(t, tpl)
 }
 
 // TestKeysGrants checks each grant helper gives exactly the KMS actions
@@ -101,10 +105,11 @@ func TestKeysGrants(t *testing.T) {
 				t.Errorf("grants\n got %s\nwant %s", jsonString(got), jsonString(tc.want))
 			}
 			// The key policies stay CDK's default (the account, which
-			// delegates to IAM): grants go to the role's policy only.
+			// delegates to IAM) and the deny of grants: grants go to the
+			// role's policy only.
 			for id, key := range resources(tpl, "AWS::KMS::Key") {
-				if stmts := props(key)["KeyPolicy"].(map[string]any)["Statement"].([]any); len(stmts) != 1 {
-					t.Errorf("key %s: key policy has %d statements, want the default one: %s", id, len(stmts), jsonString(stmts))
+				if stmts := policyStatements(props(key)["KeyPolicy"]); len(stmts) != 2 || !isCreateGrantDeny(stmts[1]) {
+					t.Errorf("key %s: key policy %s, want the default statement and the deny of grants", id, jsonString(stmts))
 				}
 			}
 		})
@@ -193,4 +198,159 @@ func asList(v any) []any {
 // and intrinsics compare as sets.
 func sortByJSON(vs []any) {
 	sort.Slice(vs, func(i, j int) bool { return jsonString(vs[i]) < jsonString(vs[j]) })
+}
+
+// checkCreateGrant checks, in a subtest, that tpl allows kms:CreateGrant
+// only for AWS resources: every key policy holds the deny of AWS Control
+// Tower's CT.KMS.PR.3 (isCreateGrantDeny), and every statement of a key
+// policy or an IAM policy that allows kms:CreateGrant either is conditioned
+// on kms:GrantIsForAWSResource true or, in a key policy, names only AWS
+// account principals, which that deny then holds to the condition.
+func checkCreateGrant(t *testing.T, tpl assertions.Template) {
+	t.Helper()
+	t.Run("kms:CreateGrant only for AWS resources, in every key and IAM policy", func(t *testing.T) {
+		keys := resources(tpl, "AWS::KMS::Key")
+		for id, key := range keys {
+			stmts := policyStatements(props(key)["KeyPolicy"])
+			deny := slices.ContainsFunc(stmts, isCreateGrantDeny)
+			if !deny {
+				t.Errorf("key %s: no CT.KMS.PR.3 deny of kms:CreateGrant in %s", id, jsonString(stmts))
+			}
+			for _, st := range stmts {
+				if allowsCreateGrant(st) && !grantIsForAWSResource(st) && !(deny && accountPrincipalsOnly(st)) {
+					t.Errorf("key %s: kms:CreateGrant allowed without kms:GrantIsForAWSResource: %s", id, jsonString(st))
+				}
+			}
+		}
+		policies := 0
+		for typ, documents := range map[string]func(p map[string]any) []any{
+			"AWS::IAM::Policy":        func(p map[string]any) []any { return []any{p["PolicyDocument"]} },
+			"AWS::IAM::ManagedPolicy": func(p map[string]any) []any { return []any{p["PolicyDocument"]} },
+			"AWS::IAM::Role": func(p map[string]any) []any {
+				var out []any
+				for _, inline := range asList(p["Policies"]) {
+					if inline, ok := inline.(map[string]any); ok {
+						out = append(out, inline["PolicyDocument"])
+					}
+				}
+				return out
+			},
+		} {
+			for id, r := range resources(tpl, typ) {
+				for _, doc := range documents(props(r)) {
+					policies++
+					for _, st := range policyStatements(doc) {
+						if allowsCreateGrant(st) && !grantIsForAWSResource(st) {
+							t.Errorf("%s %s: kms:CreateGrant allowed without kms:GrantIsForAWSResource: %s", typ, id, jsonString(st))
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%d key policies and %d IAM policy documents checked", len(keys), policies)
+	})
+}
+
+// policyStatements returns a policy document's statements.
+func policyStatements(document any) []map[string]any {
+	doc, _ := document.(map[string]any)
+	var out []map[string]any
+	for _, st := range asList(doc["Statement"]) {
+		if st, ok := st.(map[string]any); ok {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// isCreateGrantDeny reports whether st is the statement AWS Control
+// Tower's CT.KMS.PR.3 guard rule (kms_create_grant_aws_service_check)
+// requires in a key policy: a Deny of kms:CreateGrant to every principal
+// on the key, when kms:GrantIsForAWSResource and aws:PrincipalIsAWSService
+// are both false (BoolIfExists).
+func isCreateGrantDeny(st map[string]any) bool {
+	return st["Effect"] == "Deny" &&
+		jsonString(asList(st["Action"])) == `["kms:CreateGrant"]` &&
+		(st["Principal"] == "*" || jsonString(st["Principal"]) == `{"AWS":"*"}`) &&
+		jsonString(asList(st["Resource"])) == `["*"]` &&
+		jsonString(st["Condition"]) == `{"BoolIfExists":{"aws:PrincipalIsAWSService":"false","kms:GrantIsForAWSResource":"false"}}`
+}
+
+// allowsCreateGrant reports whether st allows kms:CreateGrant: an Allow
+// whose Action has a pattern matching it ("*", "kms:*", "kms:Create*"...),
+// or whose NotAction has none.
+func allowsCreateGrant(st map[string]any) bool {
+	if st["Effect"] != "Allow" {
+		return false
+	}
+	matches := func(actions any) bool {
+		return slices.ContainsFunc(asList(actions), func(a any) bool {
+			pattern, _ := a.(string)
+			ok, _ := path.Match(strings.ToLower(pattern), "kms:creategrant")
+			return ok
+		})
+	}
+	if notActions, ok := st["NotAction"]; ok {
+		return !matches(notActions)
+	}
+	return matches(st["Action"])
+}
+
+// grantIsForAWSResource reports whether st is conditioned on
+// kms:GrantIsForAWSResource being true.
+func grantIsForAWSResource(st map[string]any) bool {
+	cond, _ := st["Condition"].(map[string]any)
+	b, _ := cond["Bool"].(map[string]any)
+	return fmt.Sprint(b["kms:GrantIsForAWSResource"]) == "true"
+}
+
+// accountPrincipalsOnly reports whether st's principals are all AWS
+// principals (accounts, roles, users): none is an AWS service, for which
+// aws:PrincipalIsAWSService would lift the CT.KMS.PR.3 deny.
+func accountPrincipalsOnly(st map[string]any) bool {
+	p, ok := st["Principal"].(map[string]any)
+	if !ok || len(p) != 1 || p["AWS"] == nil {
+		return false
+	}
+	return !slices.ContainsFunc(asList(p["AWS"]), func(a any) bool { return a == "*" })
+}
+
+// TestCreateGrantCheck shows what checkCreateGrant counts as allowing
+// kms:CreateGrant without kms:GrantIsForAWSResource.
+func TestCreateGrantCheck(t *testing.T) {
+	account := map[string]any{"AWS": "arn:aws:iam::123456789012:root"}
+	forAWSResource := map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}
+	tests := []struct {
+		name                 string
+		statement            map[string]any
+		allows, conditioned  bool
+		accountPrincipalOnly bool
+	}{
+		{"CDK's default key policy statement: kms:* to the account", map[string]any{
+			"Effect": "Allow", "Principal": account, "Action": "kms:*", "Resource": "*"}, true, false, true},
+		{"every action", map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}, true, false, false},
+		{"kms:Create*, case folded", map[string]any{"Effect": "Allow", "Action": []any{"KMS:create*"}, "Resource": "*"}, true, false, false},
+		{"kms:CreateGrant conditioned", map[string]any{
+			"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": "*", "Condition": forAWSResource}, true, true, false},
+		{"NotAction without it", map[string]any{"Effect": "Allow", "NotAction": "kms:Decrypt", "Resource": "*"}, true, false, false},
+		{"NotAction with it", map[string]any{"Effect": "Allow", "NotAction": "kms:Create*", "Resource": "*"}, false, false, false},
+		{"other KMS actions", map[string]any{"Effect": "Allow", "Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}}, false, false, false},
+		{"a service principal", map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"}, "Action": "kms:*"}, true, false, false},
+		{"every principal", map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "kms:*"}, true, false, false},
+		{"a Deny", map[string]any{"Effect": "Deny", "Action": "kms:*", "Resource": "*"}, false, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := allowsCreateGrant(tc.statement); got != tc.allows {
+				t.Errorf("allowsCreateGrant = %v, want %v", got, tc.allows)
+			}
+			if got := grantIsForAWSResource(tc.statement); got != tc.conditioned {
+				t.Errorf("grantIsForAWSResource = %v, want %v", got, tc.conditioned)
+			}
+			if got := accountPrincipalsOnly(tc.statement); got != tc.accountPrincipalOnly {
+				t.Errorf("accountPrincipalsOnly = %v, want %v", got, tc.accountPrincipalOnly)
+			}
+		})
+	}
 }

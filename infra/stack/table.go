@@ -70,13 +70,14 @@ var TouchedAttributes = []string{dynamo.AttrPK, dynamo.AttrSK, "lastUsedAt"}
 const TouchedLeadingKeys = "P#*#KEY#*"
 
 // GrantLookup lets grantee read a credential with GetItem, stamp an API
-// key's lastUsedAt and make the metering writes (UpdateItem of counters,
-// PutItem of events), on the base table only (no Query, no index
-// access): the authorizer's access. Each write statement is conditioned
-// so that it reaches nothing else: only its partition keys
-// (dynamodb:LeadingKeys), only its attributes (dynamodb:Attributes) and
-// only the values it asks back (dynamodb:ReturnValues): lastUsedAt on API
-// key records (TouchedAttributes), and each of dynamo.MeterWrites.
+// key's lastUsedAt, make the metering writes (UpdateItem of counters,
+// PutItem of events) and record DPoP proofs' jti (PutItem), on the base
+// table only (no Query, no index access): the authorizer's access. Each
+// write statement is conditioned so that it reaches nothing else: only its
+// partition keys (dynamodb:LeadingKeys), only its attributes
+// (dynamodb:Attributes) and only the values it asks back
+// (dynamodb:ReturnValues): lastUsedAt on API key records
+// (TouchedAttributes), each of dynamo.MeterWrites, and dynamo.ProofWrite.
 func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
 	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
@@ -84,7 +85,7 @@ func (t *Table) GrantLookup(grantee awsiam.IGrantable) {
 		ResourceArns: jsii.Strings(*t.Table.TableArn()),
 	})
 	touch := dynamo.MeterWrite{Action: "dynamodb:UpdateItem", LeadingKeys: []string{TouchedLeadingKeys}, Attributes: TouchedAttributes, ReturnValues: "NONE"}
-	for _, w := range append([]dynamo.MeterWrite{touch}, dynamo.MeterWrites...) {
+	for _, w := range append([]dynamo.MeterWrite{touch, dynamo.ProofWrite}, dynamo.MeterWrites...) {
 		grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings(w.Action),
 			Resources: jsii.Strings(*t.Table.TableArn()),

@@ -1,6 +1,9 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/scanning"
 )
 
 // TollgateProps configures the Tollgate stack.
@@ -47,8 +51,10 @@ type TollgateProps struct {
 	// client-credentials grant), and gives both PasswordSignInMemoryMB.
 	PasswordSignIn bool
 	// AlarmTopicArn, when set, is the ARN of an SNS topic notified when an
-	// alarm (see NewAlarms) fires and when it clears. The CDK app reads it
-	// from the context value ContextAlarmTopicArn.
+	// alarm (see NewAlarms) fires and when it clears; empty makes the stack
+	// declare its own (AlarmsProps.Topic). Either way its ARN is the output
+	// AlarmTopicArn. The CDK app reads it from the context value
+	// ContextAlarmTopicArn.
 	AlarmTopicArn string
 
 	// SweepSchedule is how often the expiry sweep runs (SweeperProps.Schedule).
@@ -71,11 +77,37 @@ type TollgateProps struct {
 	// AuditRetention is TOLLGATE_AUDIT_RETENTION, how far back GET
 	// /v1/audit reads; 0 leaves it unset (config's default, 400 days).
 	AuditRetention time.Duration
+	// ExchangeAudiences is TOLLGATE_EXCHANGE_AUDIENCES: the audiences
+	// besides the deployment's own that a token exchange (RFC 8693) may
+	// issue tokens for, such as downstream services' URLs; none by default.
+	ExchangeAudiences []string
+
+	// SecretPrefix is TOLLGATE_SECRET_PREFIX, the deployment's own prefix
+	// of the secrets it mints ("acme_"); "" for none. The CDK app reads it
+	// from the context value ContextSecretPrefix.
+	SecretPrefix string
+	// SecretScanningKeys is TOLLGATE_GITHUB_SCANNING_KEYS on issuekeys:
+	// GitHub's secret scanning public keys, the JSON document GitHub
+	// publishes at https://api.github.com/meta/public_keys/secret_scanning
+	// (docs/secret-scanning.md); "" leaves POST /v1/secret-scanning/github
+	// answering 404. LeakAction is TOLLGATE_LEAK_ACTION (deactivate, the
+	// default, revoke or notify). The CDK app reads them from the context
+	// values ContextSecretScanningKeys and ContextLeakAction.
+	SecretScanningKeys, LeakAction string
 }
 
 // ContextAlarmTopicArn is the context key the CDK app reads
 // TollgateProps.AlarmTopicArn from (cdk.json, or `cdk deploy -c`).
 const ContextAlarmTopicArn = "tollgate:alarmTopicArn"
+
+// Context keys of TollgateProps.SecretPrefix, SecretScanningKeys (a JSON
+// string, or the key set itself as a JSON object in cdk.json) and
+// LeakAction.
+const (
+	ContextSecretPrefix       = "tollgate:secretPrefix"
+	ContextSecretScanningKeys = "tollgate:secretScanningKeys"
+	ContextLeakAction         = "tollgate:leakAction"
+)
 
 // Tollgate is the whole service: table, KMS keys, functions, API and alarms.
 type Tollgate struct {
@@ -138,6 +170,9 @@ func NewTollgate(scope constructs.Construct, id string, props *TollgateProps) *T
 	t.APIFunctions = NewAPIFunctions(s, &APIFunctionsProps{
 		Table: t.Table, Keys: t.Keys, Environment: deploymentEnv(props), GatewayCacheTTL: ttl, PasswordSignIn: props.PasswordSignIn,
 	})
+	for name, v := range scanningEnv(props) {
+		t.IssueKeys.Function.AddEnvironment(jsii.String(name), jsii.String(v), nil)
+	}
 	sweeper := NewSweeper(s, "Sweeper", &SweeperProps{
 		Table: t.Table, Environment: deploymentEnv(props), GatewayCacheTTL: ttl, Schedule: props.SweepSchedule,
 		Notice: props.SweepNotice, Retention: props.SweepRetention, MaxItems: props.SweepMaxItems, EventBus: props.EventBus,
@@ -173,6 +208,37 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 		if d != 0 {
 			env[name] = d.String()
 		}
+	}
+	if len(props.ExchangeAudiences) > 0 {
+		env[config.EnvExchangeAudiences] = strings.Join(props.ExchangeAudiences, ",")
+	}
+	if props.SecretPrefix != "" {
+		env[config.EnvSecretPrefix] = props.SecretPrefix
+	}
+	return env
+}
+
+// scanningEnv is the leak response's environment on issuekeys: the key set
+// (compacted: a function's environment holds 4 KB in all) and the action,
+// each when set. It panics on a key set or action package scanning refuses,
+// so a bad one fails the synth rather than the function's start.
+func scanningEnv(props *TollgateProps) map[string]string {
+	env := map[string]string{}
+	if _, err := scanning.ParseKeys(props.SecretScanningKeys); err != nil {
+		panic(err)
+	}
+	if _, err := scanning.ParseAction(props.LeakAction); err != nil {
+		panic(err)
+	}
+	if props.SecretScanningKeys != "" {
+		var b bytes.Buffer
+		if err := json.Compact(&b, []byte(props.SecretScanningKeys)); err != nil {
+			panic(err)
+		}
+		env[config.EnvScanningKeys] = b.String()
+	}
+	if props.LeakAction != "" {
+		env[config.EnvLeakAction] = props.LeakAction
 	}
 	return env
 }
@@ -235,4 +301,6 @@ func (t *Tollgate) addOutputs(apiURL *string, mtls *MutualTLSProps) {
 		"The REQUEST authorizer function, for other APIs (stack.NewTollgateAuthorizer)")
 	output("SigningKeyArn", t.Keys.Signing.KeyArn(), "Current JWT signing key; note it before a rotation (see stack.KeysProps)")
 	output("SealKeyArn", t.Keys.Seal.KeyArn(), "Envelope encryption key ("+config.EnvSealKey+")")
+	output("AlarmTopicArn", t.Alarms.Topic.TopicArn(),
+		"SNS topic every alarm notifies when it fires and when it clears: subscribe to it (see README, Alarms)")
 }

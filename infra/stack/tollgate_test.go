@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,12 +19,14 @@ import (
 
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/config"
+	"github.com/tollgate/tollgate/shared/scanning"
+	"github.com/tollgate/tollgate/shared/scanning/scanningtest"
 )
 
 func TestTollgate(t *testing.T) {
 	ts, tpl := checkedTollgate(t, nil)
 	c := tollgateTemplate{ts: ts, tpl: tpl}
-	t.Run("one method per route: protected ones behind the authorizer, the four public ones open", c.checkMethods)
+	t.Run("one method per route: protected ones behind the authorizer, the public ones open", c.checkMethods)
 	t.Run("without MutualTLS: the execute-api endpoint stays, no custom domain", c.checkExecuteAPIEndpoint)
 	t.Run("public methods: APIG4 and COG4 suppressed on exactly those, with a reason", c.checkPublicMethodSuppressions)
 	for _, fn := range []*Function{ts.Authorizer, ts.IssueKeys, ts.Token} {
@@ -32,6 +36,7 @@ func TestTollgate(t *testing.T) {
 		c.checkTokenEnvironment(t, ts.Certificates, false)
 	})
 	t.Run("the issuer is the stage URL, ApiUrl without its trailing slash", c.checkIssuerOutputs)
+	checkCreateGrant(t, tpl)
 }
 
 // tollgateTemplate is the Tollgate stack with the default settings and its
@@ -53,9 +58,10 @@ func (c tollgateTemplate) checkMethods(t *testing.T) {
 	for _, r := range access.Routes {
 		want = append(want, r.Method+" "+r.Resource+" -> "+served[r.Function]+" CUSTOM")
 	}
-	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
+	for _, r := range []string{"POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect", "GET /.well-known/jwks.json", "GET /.well-known/oauth-authorization-server"} {
 		want = append(want, r+" -> Token NONE")
 	}
+	want = append(want, "POST /v1/secret-scanning/github -> IssueKeys NONE")
 	sort.Strings(got)
 	sort.Strings(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -138,6 +144,9 @@ func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function, kms 
 		config.EnvAudience:           issuer,
 		config.EnvSigningKeys:        map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Signing), "Arn"}},
 		config.EnvSealKey:            map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Keys.Seal), "Arn"}},
+		// Declared empty, for SAM's env.json (make sam-env).
+		config.EnvDynamoDBEndpoint: "",
+		config.EnvKMSEndpoint:      "",
 	}
 	if !kms {
 		delete(env, config.EnvSigningKeys)
@@ -229,7 +238,7 @@ func TestTollgateSigningKeyRotation(t *testing.T) {
 	if id := logicalID(ts.Stack, ts.Keys.Signing); !strings.HasPrefix(id, "KeysSigning2") {
 		t.Errorf("signing key %s, want the second generation", id)
 	}
-	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(2)) })
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(3)) }) // signing, seal, alarm topic
 	for _, tc := range []struct {
 		fn   *Function
 		want map[string][]any
@@ -436,28 +445,112 @@ func TestTollgateLifetimes(t *testing.T) {
 	}
 }
 
+// TestTollgateAlarmsAndOutputs: every alarm notifies the given topic, or
+// without one a topic of the stack's own; either way its ARN is the output
+// AlarmTopicArn.
 func TestTollgateAlarmsAndOutputs(t *testing.T) {
-	ts := NewTollgate(newApp(), "Tollgate", &TollgateProps{AlarmTopicArn: testTopicArn})
-	tpl := assertions.Template_FromStack(ts.Stack, nil)
-	alarms := resources(tpl, "AWS::CloudWatch::Alarm")
-	if len(alarms) != 6 {
-		t.Errorf("%d alarms, want 6 (the sweeper's and metering failures' included)", len(alarms))
-	}
-	for id, a := range alarms {
-		if got := jsonString(props(a)["AlarmActions"]); got != jsonString([]any{testTopicArn}) {
-			t.Errorf("alarm %s: actions %s", id, got)
-		}
-	}
-	for _, logs := range []awslogs.ILogGroup{ts.Token.LogGroup, ts.Authorizer.LogGroup} {
-		check(t, func() {
-			tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
-				"LogGroupName": map[string]any{"Ref": logicalID(ts.Stack, logs)},
-			})
+	for _, tc := range []struct {
+		name  string
+		props *TollgateProps
+	}{
+		{"topic given", &TollgateProps{AlarmTopicArn: testTopicArn}},
+		{"no topic given", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, tpl := checkedTollgate(t, tc.props)
+			topic, topics := any(testTopicArn), 0
+			if tc.props == nil {
+				topic, topics = map[string]any{"Ref": logicalID(ts.Stack, ts.Alarms.Topic)}, 1
+			}
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(topics)) })
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(2+topics)) })
+			alarms := resources(tpl, "AWS::CloudWatch::Alarm")
+			if len(alarms) != 6 {
+				t.Errorf("%d alarms, want 6 (the sweeper's and metering failures' included)", len(alarms))
+			}
+			for id, a := range alarms {
+				for _, actions := range []string{"AlarmActions", "OKActions"} {
+					if got := jsonString(props(a)[actions]); got != jsonString([]any{topic}) {
+						t.Errorf("alarm %s: %s %s, want %s", id, actions, got, jsonString([]any{topic}))
+					}
+				}
+			}
+			outputs := *tpl.FindOutputs(jsii.String("*"), nil)
+			if out, ok := outputs["AlarmTopicArn"]; !ok || jsonString((*out)["Value"]) != jsonString(topic) {
+				t.Errorf("AlarmTopicArn output %v, want %s", out, jsonString(topic))
+			}
+			for _, logs := range []awslogs.ILogGroup{ts.Token.LogGroup, ts.Authorizer.LogGroup} {
+				check(t, func() {
+					tpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+						"LogGroupName": map[string]any{"Ref": logicalID(ts.Stack, logs)},
+					})
+				})
+			}
+			want := jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Authorizer.Function), "Arn"}})
+			if out, ok := outputs["AuthorizerFunctionArn"]; !ok || jsonString((*out)["Value"]) != want {
+				t.Errorf("AuthorizerFunctionArn output %v, want %s", out, want)
+			}
+			checkCreateGrant(t, tpl)
 		})
 	}
-	outputs := *tpl.FindOutputs(jsii.String("AuthorizerFunctionArn"), nil)
-	want := jsonString(map[string]any{"Fn::GetAtt": []any{logicalID(ts.Stack, ts.Authorizer.Function), "Arn"}})
-	if out, ok := outputs["AuthorizerFunctionArn"]; !ok || jsonString((*out)["Value"]) != want {
-		t.Errorf("AuthorizerFunctionArn output %v, want %s", outputs, want)
+}
+
+// TestTollgateSecretScanning: the deployment's secret prefix reaches the
+// functions that mint secrets, GitHub's key set (compacted) and the leak
+// action reach issuekeys only, as package scanning reads them; a bad key
+// set, action or prefix fails the synth.
+func TestTollgateSecretScanning(t *testing.T) {
+	gh := scanningtest.New(t, 2)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(gh.KeySet(t)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	ts, tpl := checkedTollgate(t, &TollgateProps{SecretPrefix: "acme_", SecretScanningKeys: pretty.String(), LeakAction: "revoke"})
+	envOf := func(fn *Function) map[string]any {
+		return props(resources(tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	}
+	env := envOf(ts.IssueKeys)
+	cfg, err := config.Parse(func(k string) string {
+		if k == config.EnvTable {
+			return "table" // a Ref in the template
+		}
+		v, _ := env[k].(string)
+		return v
+	})
+	if err != nil || cfg.SecretPrefix != "acme_" || cfg.ScanningKeys != gh.KeySet(t) {
+		t.Fatalf("issuekeys environment %v: config %+v, %v", env, cfg, err)
+	}
+	opt, err := scanning.Configured(cfg, nil, nil)
+	if err != nil || len(opt.Keys) != 2 || opt.Action != scanning.Revoke {
+		t.Errorf("scanning.Configured: %d keys, action %q, %v", len(opt.Keys), opt.Action, err)
+	}
+	for _, fn := range []*Function{ts.Authorizer, ts.Token, ts.Certificates, ts.Sweeper} {
+		e := envOf(fn)
+		if _, ok := e[config.EnvScanningKeys]; ok {
+			t.Errorf("%s has the key set", *fn.Node().Id())
+		}
+		if _, ok := e[config.EnvLeakAction]; ok {
+			t.Errorf("%s has the leak action", *fn.Node().Id())
+		}
+	}
+	if envOf(ts.Token)[config.EnvSecretPrefix] != "acme_" {
+		t.Errorf("token: %s = %v", config.EnvSecretPrefix, envOf(ts.Token)[config.EnvSecretPrefix])
+	}
+
+	for _, tc := range []struct {
+		name  string
+		props TollgateProps
+		want  string
+	}{
+		{"key set not GitHub's", TollgateProps{SecretScanningKeys: `{"public_keys":[{"key_identifier":"a","key":"x"}]}`}, "secret scanning key set"},
+		{"unknown action", TollgateProps{LeakAction: "delete"}, config.EnvLeakAction},
+		{"bad prefix", TollgateProps{SecretPrefix: "Acme"}, config.EnvSecretPrefix},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, ok := panics(func() { NewTollgate(newApp(), "Tollgate", &tc.props) })
+			if !ok || !strings.Contains(msg, tc.want) {
+				t.Errorf("NewTollgate: panic %v %q, want one naming %s", ok, msg, tc.want)
+			}
+		})
 	}
 }

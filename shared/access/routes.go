@@ -66,10 +66,13 @@ var Routes = []Route{
 }
 
 // PublicRoutes are served without the authorizer: the OAuth endpoints
-// authenticate clients themselves, and the key set is public.
+// authenticate clients themselves, the key set is public, and GitHub's
+// secret scanning reports carry GitHub's signature.
 var PublicRoutes = []Route{
 	{Method: "POST", Resource: "/oauth/token", Function: FnToken},
 	{Method: "POST", Resource: "/oauth/revoke", Function: FnToken},
+	{Method: "POST", Resource: "/oauth/introspect", Function: FnToken},
 	{Method: "GET", Resource: "/.well-known/jwks.json", Function: FnToken},
 	{Method: "GET", Resource: "/.well-known/oauth-authorization-server", Function: FnToken},
+	{Method: "POST", Resource: "/v1/secret-scanning/github", Function: FnIssueKeys},
 }

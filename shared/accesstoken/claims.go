@@ -53,10 +53,13 @@ func (c *tokenClaims) member(name string, v []byte) error {
 	case "cnf":
 		c.cnf = &Confirmation{}
 		return tokenJWS.Object(v, func(name string, v []byte) error {
-			if name != "x5t#S256" {
-				return errClaimsMember
+			switch name {
+			case "x5t#S256":
+				return tokenDecoder.String(v, &c.cnf.X5tS256)
+			case "jkt":
+				return tokenDecoder.String(v, &c.cnf.JKT)
 			}
-			return tokenDecoder.String(v, &c.cnf.X5tS256)
+			return errClaimsMember
 		})
 	}
 	return errClaimsMember
@@ -79,8 +82,8 @@ func date(v []byte) (*jwt.NumericDate, error) {
 }
 
 // Validate applies, after the signature verified, the decoding failure and
-// the rules golang-jwt lacks: iat, sub, jti and sid present, cnf with a
-// thumbprint.
+// the rules golang-jwt lacks: iat, sub, jti and sid present, cnf with
+// exactly one thumbprint (x5t#S256 or jkt).
 func (c *tokenClaims) Validate() error {
 	switch {
 	case c.err != nil:
@@ -92,7 +95,7 @@ func (c *tokenClaims) Validate() error {
 		c.err = errJti
 	case c.sid == "":
 		c.err = errSid
-	case c.cnf != nil && c.cnf.X5tS256 == "":
+	case c.cnf != nil && !c.cnf.bound():
 		c.err = errCnf
 	}
 	return c.err

@@ -38,6 +38,6 @@ var (
 	errSub             = fmt.Errorf("%w: sub missing", ErrClaims)
 	errJti             = fmt.Errorf("%w: jti missing", ErrClaims)
 	errSid             = fmt.Errorf("%w: sid missing", ErrClaims)
-	errCnf             = fmt.Errorf("%w: cnf without x5t#S256", ErrClaims)
+	errCnf             = fmt.Errorf("%w: cnf must hold exactly one of x5t#S256 and jkt", ErrClaims)
 	errIssueIncomplete = fmt.Errorf("%w: iss, sub, aud, jti, sid, exp and iat are required", ErrClaims)
 )

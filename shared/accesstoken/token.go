@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,10 +42,15 @@ type Claims struct {
 	Confirmation *Confirmation `json:"cnf,omitempty"`
 }
 
-// Confirmation binds a token to a client certificate (RFC 8705).
+// Confirmation binds a token to a key: a client certificate (RFC 8705)
+// or a DPoP proof key (RFC 9449 §6.1). Exactly one member is set.
 type Confirmation struct {
-	X5tS256 string `json:"x5t#S256"` // base64url SHA-256 of the certificate's DER
+	X5tS256 string `json:"x5t#S256,omitempty"` // base64url SHA-256 of the certificate's DER
+	JKT     string `json:"jkt,omitempty"`      // RFC 7638 SHA-256 thumbprint of the DPoP key, base64url
 }
+
+// bound reports whether c holds exactly one confirmation member.
+func (c *Confirmation) bound() bool { return (c.X5tS256 == "") != (c.JKT == "") }
 
 // joseHeader is the header Issue writes, members in this order.
 type joseHeader struct {
@@ -105,7 +111,7 @@ func checkIssuable(c Claims) error {
 	if c.ExpiresAt <= c.IssuedAt || c.ExpiresAt <= c.NotBefore {
 		return fmt.Errorf("%w: exp must be after iat and nbf", ErrClaims)
 	}
-	if c.Confirmation != nil && c.Confirmation.X5tS256 == "" {
+	if c.Confirmation != nil && !c.Confirmation.bound() {
 		return errCnf
 	}
 	return nil
@@ -116,8 +122,12 @@ type Verifier struct {
 	Keys     *Keyring
 	Issuer   string
 	Audience string
-	Clock    clock.Clock   // nil means clock.Real
-	Leeway   time.Duration // clock skew allowed on exp, nbf and iat; negative counts as 0
+	// Audiences are accepted besides Audience: the audiences a token
+	// exchange may name (introspection reports on those tokens too; the
+	// authorizer accepts Audience alone).
+	Audiences []string
+	Clock     clock.Clock   // nil means clock.Real
+	Leeway    time.Duration // clock skew allowed on exp, nbf and iat; negative counts as 0
 }
 
 // Verify checks token and returns its claims: the header against the
@@ -145,7 +155,18 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	if _, err := v.parser().ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
 		return Claims{}, libErrors.Refusal(err, c.err, errSigVerify) // unknown reasons: not verified
 	}
-	return c.claims(v.Audience), nil
+	return c.claims(v.accepted(c.Audience)), nil
+}
+
+// accepted is the first of the Verifier's audiences that aud holds: the
+// one the parser matched.
+func (v *Verifier) accepted(aud jwt.ClaimStrings) string {
+	for _, a := range v.Audiences {
+		if slices.Contains(aud, a) && !slices.Contains(aud, v.Audience) {
+			return a
+		}
+	}
+	return v.Audience
 }
 
 // parser is golang-jwt's parser with the Verifier's settings.
@@ -155,11 +176,15 @@ func (v *Verifier) parser() *jwt.Parser {
 		clk = clock.Real{}
 	}
 	now := clk.Now()
+	aud := []string{v.Audience}
+	if len(v.Audiences) > 0 {
+		aud = append(aud, v.Audiences...)
+	}
 	return jwt.NewParser(
 		jwt.WithValidMethods(validMethods),
 		jwt.WithStrictDecoding(),
 		jwt.WithIssuer(v.Issuer),
-		jwt.WithAudience(v.Audience),
+		jwt.WithAudience(aud...),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(max(v.Leeway, 0)),

@@ -20,6 +20,8 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	escaped := validClaims()
 	escaped.Subject = "usr_<é\"\\\u2028😀>&"
 	escaped.Scope = ""
+	dpopBound := validClaims()
+	dpopBound.Confirmation = &Confirmation{JKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
 	cases := []struct {
 		name   string
 		signer Signer
@@ -27,6 +29,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 	}{
 		{"minimal", f.signer, validClaims()},
 		{"all claims", f.signer, fullClaims()},
+		{"DPoP-bound (cnf.jkt)", f.signer, dpopBound},
 		{"escapes and non-ASCII", f.signer, escaped},
 		{"previous key still verifies", NewLocalSigner(f.prev), validClaims()},
 	}
@@ -208,6 +211,7 @@ func TestIssueRejects(t *testing.T) {
 		{"negative nbf", f.signer, edit(func(c *Claims) { c.NotBefore = -1 })},
 		{"exp too far", f.signer, edit(func(c *Claims) { c.ExpiresAt = 1e15 })},
 		{"empty cnf", f.signer, edit(func(c *Claims) { c.Confirmation = &Confirmation{} })},
+		{"cnf with x5t#S256 and jkt", f.signer, edit(func(c *Claims) { c.Confirmation = &Confirmation{X5tS256: testX5t, JKT: testX5t} })},
 		{"over 4096 bytes", f.signer, edit(func(c *Claims) { c.Scope = strings.Repeat("s ", 1500) })},
 		{"short signature", shortSigner{f.signer}, validClaims()},
 	}

@@ -52,9 +52,10 @@ type Key struct {
 	Version int64
 }
 
-// New issues a key and returns it with its secret, the only copy there is.
-func New(projectID, owner, name string, scopes scope.Set, now time.Time, expiresAt *time.Time) (Key, string, error) {
-	tok, err := secret.Generate(secret.PrefixAPIKey)
+// New issues a key and returns it with its secret, the only copy there is,
+// after the deployment's secret prefix ("" for none).
+func New(projectID, owner, name string, scopes scope.Set, now time.Time, expiresAt *time.Time, prefix string) (Key, string, error) {
+	tok, err := secret.Generate(prefix, secret.PrefixAPIKey)
 	if err != nil {
 		return Key{}, "", err
 	}
@@ -86,17 +87,17 @@ func (k Key) ExpiredAt(now time.Time) bool {
 }
 
 // Rotate issues old's successor (same name, scopes, owner, expiry and
-// limits) and returns old ending after overlap, or at its own expiry if
+// limits; its secret after prefix) and returns old ending after overlap, or at its own expiry if
 // that is sooner. The quota's balance moves: the successor starts with
 // old's balance at now, and old is left with none of its own (the store
 // writes that on condition that the balance is still as read); during the
 // overlap the authorizer meters old against its successor, so the two
 // share one balance and one rate limit.
-func Rotate(old Key, now time.Time, overlap time.Duration) (ended, successor Key, token string, err error) {
+func Rotate(old Key, now time.Time, overlap time.Duration, prefix string) (ended, successor Key, token string, err error) {
 	if old.RotatedTo != "" {
 		return Key{}, Key{}, "", ErrRotated
 	}
-	successor, token, err = New(old.ProjectID, old.Owner, old.Name, old.Scopes, now, old.ExpiresAt)
+	successor, token, err = New(old.ProjectID, old.Owner, old.Name, old.Scopes, now, old.ExpiresAt, prefix)
 	if err != nil {
 		return Key{}, Key{}, "", err
 	}

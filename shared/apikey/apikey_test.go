@@ -26,11 +26,11 @@ func TestRotate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			old, _, err := New("p", "usr_x", "n", nil, t0.Add(-time.Hour), c.expires)
+			old, _, err := New("p", "usr_x", "n", nil, t0.Add(-time.Hour), c.expires, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			ended, next, tok, err := Rotate(old, t0, c.overlap)
+			ended, next, tok, err := Rotate(old, t0, c.overlap, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +41,7 @@ func TestRotate(t *testing.T) {
 				(c.expires == nil) != (next.ExpiresAt == nil) || c.expires != nil && !next.ExpiresAt.Equal(*c.expires) {
 				t.Fatalf("successor = %+v", next)
 			}
-			if _, _, _, err := Rotate(ended, t0, 0); !errors.Is(err, ErrRotated) {
+			if _, _, _, err := Rotate(ended, t0, 0, ""); !errors.Is(err, ErrRotated) {
 				t.Fatalf("second rotation: %v", err)
 			}
 		})
@@ -66,12 +66,12 @@ func TestRotateKeepsLimits(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			old, _, err := New("p", "usr_x", "n", nil, t0.Add(-time.Hour), nil)
+			old, _, err := New("p", "usr_x", "n", nil, t0.Add(-time.Hour), nil, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			old.Limits = meter.Limits{Rate: &meter.RateLimit{Limit: 5, Window: time.Minute}, Quota: c.quota}
-			ended, next, _, err := Rotate(old, t0, time.Hour)
+			ended, next, _, err := Rotate(old, t0, time.Hour, "")
 			if err != nil {
 				t.Fatal(err)
 			}

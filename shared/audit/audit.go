@@ -33,6 +33,7 @@ const (
 	SASRegenerate        = "sas.regenerate"
 	SASUpdate            = "sas.update"
 	CredentialExpired    = "credential.expired"
+	CredentialLeaked     = "credential.leaked"
 )
 
 // Target is what a record is about: a user, or a credential.

@@ -41,20 +41,24 @@ func (m apiKeys) decide(ctx context.Context, _ presented, h secret.Hash, now tim
 	if err != nil {
 		return nil, now, err
 	}
-	d := &decision{keyID: k.ID, expiresAt: k.ExpiresAt}
+	d := &decision{keyID: k.ID, expiresAt: k.ExpiresAt, issuedAt: &k.CreatedAt}
 	// The store found the record by hash; comparing the stored hash in
 	// constant time guards against a store answering with another record.
 	match := subtle.ConstantTimeCompare(k.Hash[:], h[:]) == 1
 	if match && owner != nil && k.Status == apikey.Active && k.ProjectID == m.opt.ProjectID {
-		// A rotated key, in its overlap, spends its successor's counts:
-		// rotating never doubles a limit (apikey.Rotate moved the balance).
-		metered := k.ID
-		if k.RotatedTo != "" {
-			metered = k.RotatedTo
-		}
-		d.principal, d.plan = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner), plan(metered, k.Limits, owner)
+		d.principal, d.plan = m.principal(credential.TypeAPIKey, k.ID, k.Scopes, owner), plan(metered(&k), k.Limits, owner)
 	}
 	return d, fetched, nil
+}
+
+// metered is the key whose counts a request with k spends: a rotated key,
+// in its overlap, spends its successor's, so rotating never doubles a
+// limit (apikey.Rotate moved the balance).
+func metered(k *apikey.Key) string {
+	if k.RotatedTo != "" {
+		return k.RotatedTo
+	}
+	return k.ID
 }
 
 // touch records a use of the key at most once per TouchInterval per

@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/meter"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -27,12 +28,14 @@ import (
 // Store is what the authorizer reads (and the one write it makes).
 type Store interface {
 	GetKeyByHash(ctx context.Context, projectID string, h secret.Hash) (apikey.Key, error)
+	GetKey(ctx context.Context, projectID, keyID string) (apikey.Key, error)
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetSession(ctx context.Context, projectID, id string) (credential.Session, error)
 	GetSAS(ctx context.Context, projectID, identifier string) (sas.Sealed, error)
 	GetCertificate(ctx context.Context, projectID, thumbprint string) (certbind.Binding, error)
 	TouchKey(ctx context.Context, projectID, keyID string, at time.Time, minInterval time.Duration) error
-	meter.Store // leases of rate-limit counts and quota credits
+	dpop.Recorder // spends DPoP proofs' jti
+	meter.Store   // leases of rate-limit counts and quota credits
 	AddUsage(ctx context.Context, projectID, credentialID string, hour time.Time, authorized, refused int64) error
 	// RecordMeterEvent stores e unless its credential has an event of its
 	// type in its minute already (false).
@@ -51,19 +54,38 @@ type Options struct {
 	QueryTokens  bool
 	Routes       *access.Table
 	Verifier     *accesstoken.Verifier // nil: JWTs are not accepted
-	Sealer       sas.Sealer            // opens SAS keys; nil: SAS is not accepted
-	Clock        clock.Clock
-	Logger       *slog.Logger
+	// Keys, when set, gives the Verifier its keys on the first JWT rather
+	// than at start (a KMS read): until a read succeeds, a JWT's request
+	// fails (500) and the next one reads again.
+	Keys   KeySource
+	Sealer sas.Sealer // opens SAS keys; nil: SAS is not accepted
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// KeySource gives the keys that verify JWTs: an *accesstoken.Keyring, or
+// an *accesstoken.KMSKeyring that reads them on first use.
+type KeySource interface {
+	Keyring(ctx context.Context) (*accesstoken.Keyring, error)
 }
 
 // Configured is the options a deployment's settings give, with the keys
 // that verify JWTs, the sealer of SAS keys, the clock and the logger.
-func Configured(cfg config.Config, keys *accesstoken.Keyring, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+func Configured(cfg config.Config, keys KeySource, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
 	return Options{
 		ProjectID: cfg.ProjectID, CacheTTL: cfg.CacheTTL(), StoreTimeout: cfg.StoreTimeout, QueryTokens: cfg.QueryTokens,
-		Routes: access.NewTable(access.Routes), Clock: clk, Logger: logger, Sealer: sealer,
-		Verifier: &accesstoken.Verifier{Keys: keys, Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
+		Routes: access.NewTable(access.Routes), Clock: clk, Logger: logger, Sealer: sealer, Keys: keys,
+		Verifier: &accesstoken.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Clock: clk},
 	}
+}
+
+// Inspecting is the options of an Authorizer that inspects tokens for the
+// token function (introspection, token exchange): Configured's, its JWT
+// verifier also accepting the exchange audiences.
+func Inspecting(cfg config.Config, keys *accesstoken.Keyring, sealer sas.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+	o := Configured(cfg, keys, sealer, clk, logger)
+	o.Verifier.Audiences = cfg.ExchangeAudiences
+	return o
 }
 
 // Authorizer decides API Gateway REQUEST authorizer events.
@@ -80,6 +102,8 @@ type Authorizer struct {
 	panics  atomic.Int64   // background writes that panicked (recovered)
 
 	refusals sampler // holds back their log lines past RefusalLinesPerSecond
+
+	keyed atomic.Pointer[accesstoken.Verifier] // the Verifier with Keys' keys, once read
 }
 
 // method is one kind of credential (apikey.go, jwt.go, sas.go,
@@ -99,11 +123,34 @@ type method interface {
 type decision struct {
 	principal *access.Principal
 	expiresAt *time.Time // the credential's own expiry
+	issuedAt  *time.Time // a JWT's iat, an API key's creation
+	audience  string     // a JWT's aud (the one the Verifier accepted)
+	clientID  string     // a JWT's client_id
 	keyID     string
 	prefix    string      // the ARN prefix the response was built for
 	cnf       string      // a JWT's x5t#S256 confirmation: the certificate it is bound to
+	jkt       string      // a JWT's jkt confirmation: the DPoP key it is bound to
 	plan      *meter.Plan // what an authorized request spends; nil: nothing
 	response  events.APIGatewayCustomAuthorizerResponse
+}
+
+// verifier is the Verifier of JWTs: the Options', with the keys of Keys
+// when set, read on the first call and again after a failed read.
+func (a *Authorizer) verifier(ctx context.Context) (*accesstoken.Verifier, error) {
+	if a.opt.Keys == nil || a.opt.Verifier == nil {
+		return a.opt.Verifier, nil
+	}
+	if v := a.keyed.Load(); v != nil {
+		return v, nil
+	}
+	ring, err := a.opt.Keys.Keyring(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("authorizer: reading the JWT signing keys: %w", err)
+	}
+	v := *a.opt.Verifier
+	v.Keys = ring
+	a.keyed.Store(&v)
+	return &v, nil
 }
 
 // New returns an Authorizer reading from s.
@@ -120,7 +167,8 @@ func New(s Store, opt Options) *Authorizer {
 // Handle is the Lambda handler: it finds and checks the presented
 // credential, takes the decision on it from the cache or makes it, then
 // applies what a cached decision cannot know (the credential's own expiry,
-// a certificate-bound token's certificate, the route).
+// a certificate-bound token's certificate, a DPoP-bound token's proof, the
+// route).
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	none := events.APIGatewayCustomAuthorizerResponse{}
 	p, reason := a.present(&req)
@@ -157,6 +205,14 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	if d.expiresAt != nil && !now.Before(*d.expiresAt) {
 		return none, a.deny("expired credential", d.principal.CredentialID, &req)
 	}
+	if d.jkt != "" || p.proof != "" {
+		if reason, err := a.proved(ctx, p, d.jkt, &req, now); reason != "" || err != nil {
+			if err != nil {
+				return none, err
+			}
+			return none, a.deny(reason, d.principal.CredentialID, &req)
+		}
+	}
 	if d.keyID != "" {
 		a.touch(ctx, d.keyID, now)
 	}
@@ -190,7 +246,15 @@ func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRe
 	case n != 1:
 		return presented{}, "no single credential presented"
 	}
-	return a.methods[k].parse(presented{kind: k, token: tok})
+	p := presented{kind: k, token: tok}
+	if k == kindJWT && isDPoPScheme(req) {
+		proof, ok := proofOf(req)
+		if !ok {
+			return presented{}, "DPoP scheme without exactly one DPoP header"
+		}
+		p.proof = proof
+	}
+	return a.methods[k].parse(p)
 }
 
 // decide makes the decision on p, which is not cached, within the store
@@ -202,7 +266,7 @@ func (a *Authorizer) decide(ctx context.Context, p presented, h secret.Hash, pre
 	if err != nil {
 		return nil, err
 	}
-	if d.principal != nil {
+	if d.principal != nil && prefix != "" { // "": Inspect, no request
 		d.prefix = prefix
 		d.response = response(*d.principal, a.routes(prefix, *d.principal), "")
 	}

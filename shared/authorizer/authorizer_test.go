@@ -44,7 +44,7 @@ func newFixture(t testing.TB, query bool, keyScopes scope.Set) *fixture {
 	}
 	exp := t0.Add(24 * time.Hour)
 	var err error
-	f.key, f.token, err = apikey.New(project, f.owner.ID, "test", keyScopes, t0, &exp)
+	f.key, f.token, err = apikey.New(project, f.owner.ID, "test", keyScopes, t0, &exp, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestWarmCacheReadsNothing(t *testing.T) {
 		t.Fatalf("%d reads, want 2", n)
 	}
 	// Unknown tokens are cached too.
-	tok, _ := secret.Generate(secret.PrefixAPIKey)
+	tok, _ := secret.Generate("", secret.PrefixAPIKey)
 	for range 3 {
 		_, _ = f.auth.Handle(context.Background(), whoami(map[string]string{"x-api-key": tok}))
 	}

@@ -43,7 +43,7 @@ func newDynamoFixture(tb testing.TB, n int) *dynamoFixture {
 	}
 	exp := t0.Add(365 * 24 * time.Hour)
 	for range n {
-		k, tok, err := apikey.New(project, owner.ID, "bench", nil, t0, &exp)
+		k, tok, err := apikey.New(project, owner.ID, "bench", nil, t0, &exp, "")
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -24,6 +25,7 @@ type caches struct {
 	decisions *cache[secret.Hash, *decision] // by the SHA-256 of the presented secret
 	owners    *readCache[user.User]
 	sessions  *readCache[credential.Session]
+	keys      *readCache[apikey.Key] // by keyId: the keys exchanged tokens came from
 	sasCreds  *readCache[openedSAS]
 	certs     *readCache[certbind.Binding]
 	policies  *cache[string, routeList] // see Authorizer.routes
@@ -38,6 +40,9 @@ func newCaches(s Store, opt Options) caches {
 		}),
 		sessions: newReadCache("session", ttl, func(ctx context.Context, sid string) (credential.Session, error) {
 			return readSession(ctx, s, p, sid)
+		}),
+		keys: newReadCache("API key", ttl, func(ctx context.Context, keyID string) (apikey.Key, error) {
+			return s.GetKey(ctx, p, keyID)
 		}),
 		sasCreds: newReadCache("SAS credential", ttl, func(ctx context.Context, identifier string) (openedSAS, error) {
 			return openSAS(ctx, s, opt.Sealer, p, identifier)

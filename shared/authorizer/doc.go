@@ -15,5 +15,7 @@
 // (method): apikey.go, jwt.go (personal JWTs and access tokens), sas.go and
 // certificate.go (mutual TLS). presented.go finds the one credential a
 // request presents, authorizer.go turns it into a decision and a response,
-// cache.go holds the caches, sampler.go bounds the refusals' log lines.
+// dpop.go checks a DPoP-bound token's proof on every request (never from
+// the cache), cache.go holds the caches, sampler.go bounds the refusals'
+// log lines.
 package authorizer

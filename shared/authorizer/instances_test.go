@@ -25,7 +25,7 @@ func (f *dynamoFixture) limitedKey(t *testing.T, limits meter.Limits) string {
 		t.Fatal(err)
 	}
 	exp := t0.Add(365 * 24 * time.Hour)
-	k, tok, err := apikey.New(project, owner.Owner, "limited", nil, t0, &exp)
+	k, tok, err := apikey.New(project, owner.Owner, "limited", nil, t0, &exp, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/apikey"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/scope"
 	"github.com/tollgate/tollgate/shared/secret"
@@ -28,27 +29,34 @@ type jwts struct{ *Authorizer }
 // a refused token's decision is cached like any other.
 func (jwts) parse(p presented) (presented, string) { return p, "" }
 
-// decide verifies the token, then reads its session and the session's
-// owner through their caches.
+// decide verifies the token, then reads what it came from (its session,
+// or the API key it was exchanged for) and its owner through their caches.
 func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.Time) (*decision, time.Time, error) {
-	claims, err := m.opt.Verifier.Verify(p.token)
+	v, err := m.verifier(ctx)
+	if err != nil { // not a refusal: nothing is cached, the next request reads again
+		return nil, now, err
+	}
+	claims, err := v.Verify(p.token)
 	if err != nil {
 		m.logRefusal("JWT refused", "authorizer: JWT refused", func() []slog.Attr {
 			return []slog.Attr{slog.Any("reason", err)}
 		})
 		return &decision{}, now, nil
 	}
+	exp, iat := time.Unix(claims.ExpiresAt, 0), time.Unix(claims.IssuedAt, 0)
+	d := &decision{expiresAt: &exp, issuedAt: &iat, audience: claims.Audience, clientID: claims.ClientID}
+	if claims.Confirmation != nil {
+		d.cnf, d.jkt = claims.Confirmation.X5tS256, claims.Confirmation.JKT
+	}
+	if strings.HasPrefix(claims.SessionID, apikey.IDPrefix+"_") {
+		return m.fromKey(ctx, claims, d, now)
+	}
 	e, err := m.sessions.load(ctx, claims.SessionID, now)
 	if err != nil {
 		return nil, now, err
 	}
-	exp := time.Unix(claims.ExpiresAt, 0)
-	d := &decision{expiresAt: &exp}
-	if claims.Confirmation != nil {
-		d.cnf = claims.Confirmation.X5tS256
-	}
 	s := e.val
-	if s == nil || !s.Accepts(time.Unix(claims.IssuedAt, 0), now) || s.ProjectID != m.opt.ProjectID {
+	if s == nil || !s.Accepts(iat, now) || s.ProjectID != m.opt.ProjectID {
 		return d, e.fetched, nil
 	}
 	owner, fetched, err := m.owner(ctx, s.Owner, now, e.fetched)
@@ -62,20 +70,53 @@ func (m jwts) decide(ctx context.Context, p presented, _ secret.Hash, now time.T
 	return d, fetched, nil
 }
 
+// fromKey decides on an access token exchanged for an API key (RFC 8693,
+// its sid the keyId): it holds while the key does, never beyond its own
+// scope claim, and spends the key's counts.
+func (m jwts) fromKey(ctx context.Context, claims accesstoken.Claims, d *decision, now time.Time) (*decision, time.Time, error) {
+	e, err := m.keys.load(ctx, claims.SessionID, now)
+	if err != nil {
+		return nil, now, err
+	}
+	k := e.val
+	if k == nil || k.Status != apikey.Active || k.ProjectID != m.opt.ProjectID {
+		return d, e.fetched, nil
+	}
+	owner, fetched, err := m.owner(ctx, k.Owner, now, e.fetched)
+	if err != nil {
+		return nil, now, err
+	}
+	if k.ExpiresAt != nil && k.ExpiresAt.Before(*d.expiresAt) {
+		d.expiresAt = k.ExpiresAt // a rotated key's overlap ends its tokens too
+	}
+	if owner != nil {
+		d.principal = exchanged(m.principal(credential.TypeAccessToken, k.ID, k.Scopes, owner), claims)
+		d.plan = plan(metered(k), k.Limits, owner)
+	}
+	return d, fetched, nil
+}
+
 // narrow turns the principal of a token of a session of kind k into an
-// access token's unless k is a personal JWT's. A personal JWT follows its
-// session's grant live (its scope claim records the grant at issue); an
-// access token is further bounded by its scope claim, which a refresh may
-// have narrowed. A client's token is the client's: never an admin.
+// access token's unless the token is a personal JWT itself (kind jwt, its
+// jti the session id). A personal JWT follows its session's grant live
+// (its scope claim records the grant at issue); an access token is further
+// bounded by its scope claim, which a refresh or a token exchange may have
+// narrowed. A client's token is the client's: never an admin.
 func narrow(p *access.Principal, c accesstoken.Claims, k credential.Kind) *access.Principal {
-	if k == credential.KindJWT {
+	if k == credential.KindJWT && c.ID == c.SessionID {
 		return p
 	}
-	claimed, _ := scope.ParseClaim(c.Scope) // malformed: nil, which grants nothing
-	p.CredentialType, p.Scopes = credential.TypeAccessToken, scope.Intersect(p.Scopes, claimed)
+	p = exchanged(p, c)
 	if k == credential.KindClient {
 		p.ID, p.Admin = p.CredentialID, false
 	}
+	return p
+}
+
+// exchanged makes p an access token's principal, bounded by its scope claim.
+func exchanged(p *access.Principal, c accesstoken.Claims) *access.Principal {
+	claimed, _ := scope.ParseClaim(c.Scope) // malformed: nil, which grants nothing
+	p.CredentialType, p.Scopes = credential.TypeAccessToken, scope.Intersect(p.Scopes, claimed)
 	return p
 }
 

@@ -67,7 +67,7 @@ func newMeteredFixture(t testing.TB, limits meter.Limits) *meteredFixture {
 	f.leasing = &leasing{Store: f.store}
 	exp := t0.Add(24 * time.Hour)
 	var err error
-	f.limited, f.token2, err = apikey.New(project, f.owner.ID, "limited", nil, t0, &exp)
+	f.limited, f.token2, err = apikey.New(project, f.owner.ID, "limited", nil, t0, &exp, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestRotatedKeySharesLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ended, successor, tok, err := apikey.Rotate(old, t0, time.Hour)
+	ended, successor, tok, err := apikey.Rotate(old, t0, time.Hour, "")
 	if err != nil {
 		t.Fatal(err)
 	}

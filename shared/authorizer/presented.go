@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/sas"
 	"github.com/tollgate/tollgate/shared/secret"
 )
@@ -31,6 +32,9 @@ type presented struct {
 	// its PEM until parsed, then "mtls:" and its thumbprint.
 	token      string
 	thumbprint string // a certificate's, once parsed
+	// proof is the DPoP header of a token presented with the DPoP scheme
+	// (RFC 9449 §7.1), checked on every request; "" for any other.
+	proof string
 }
 
 // hint names a refused credential in a log line without revealing it:
@@ -57,6 +61,12 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 			switch {
 			case ok && is(scheme, "Bearer", "bearer"):
 				add(a.bearerKind(tok), tok)
+			case ok && is(scheme, dpop.Scheme, "dpop"):
+				// Only a JWT is sender-constrained: anything else is malformed.
+				if a.bearerKind(tok) != kindJWT {
+					return 0, "", -1
+				}
+				add(kindJWT, tok)
 			case ok && strings.EqualFold(scheme, sas.Scheme):
 				add(kindSAS, v)
 			case ok && strings.EqualFold(scheme, "apiToken"):
@@ -85,6 +95,23 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 		return 0, "", n
 	}
 	return found, token, 1
+}
+
+// proofOf returns the one DPoP header req carries; ok is false when it has
+// none or more than one.
+func proofOf(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (proof string, ok bool) {
+	n := 0
+	for name, v := range req.Headers {
+		if is(name, dpop.Header, "dpop") {
+			proof, n = v, n+1
+		}
+	}
+	for name, vs := range req.MultiValueHeaders {
+		if len(vs) > 1 && is(name, dpop.Header, "dpop") {
+			return "", false
+		}
+	}
+	return proof, n == 1
 }
 
 // is reports whether name is one of the usual spellings given (compared

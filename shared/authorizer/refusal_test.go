@@ -39,7 +39,7 @@ func TestRefusalLogsSampled(t *testing.T) {
 		Routes: access.NewTable(access.Routes), Clock: f.clock, Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
 	const garbage = "tgk_s3cr3tbutmalformed"
-	unknown, _ := secret.Generate(secret.PrefixAPIKey) // well formed, in no record
+	unknown, _ := secret.Generate("", secret.PrefixAPIKey) // well formed, in no record
 	malformed := whoami(map[string]string{"x-api-key": garbage})
 	n := authorizer.RefusalLinesPerSecond
 	suppressed := func(n int64) *int64 { return &n }

@@ -46,9 +46,16 @@ type Profile struct {
 	// (the local stack's self-signed one).
 	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 	// AccessToken and AccessTokenExpiresAt cache the last OAuth access
-	// token of refresh, client and password profiles.
+	// token of refresh, client and password profiles; TokenType is its
+	// token_type: DPoP for a token bound to the profile's DPoP key.
 	AccessToken          string    `json:"accessToken,omitempty"`
 	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt,omitzero"`
+	TokenType            string    `json:"tokenType,omitempty"`
+	// DPoPKeyFile is the PATH of a refresh profile's DPoP key (PKCS#8 PEM,
+	// 0600, beside the configuration file): every exchange and every call
+	// with a DPoP token carries a fresh proof made with it (RFC 9449).
+	// Empty: no DPoP (login --no-dpop).
+	DPoPKeyFile string `json:"dpopKeyFile,omitempty"`
 }
 
 // Config is the whole configuration file.

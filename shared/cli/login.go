@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 type loginFlags struct {
 	apiURL, token, tokenEnv, refresh, refreshEnv, clientID, secret, secretEnv, username, password, passwordEnv string
 	certFile, keyFile, userID, issuer                                                                          string
-	insecure                                                                                                   bool
+	insecure, noDPoP                                                                                           bool
 }
 
 const loginLong = `Save a credential as a profile (--profile, default "default") in the configuration
@@ -25,7 +26,13 @@ atomically with mode 0600.
 
 Give exactly one credential:
   --token               an API key or personal JWT, used as is
-  --refresh-token       a refresh token: access tokens are renewed automatically
+  --refresh-token       a refresh token: access tokens are renewed automatically, and
+                        bound to a DPoP key (RFC 9449) made at login and kept beside the
+                        configuration file (dpop-<profile>.pem, mode 0600): every
+                        exchange and every call carries a fresh proof made with it, so
+                        a stolen refresh or access token is useless without the key.
+                        The first exchange binds the refresh token to the key for good.
+                        --no-dpop opts out (Bearer tokens).
   --client-id/--client-secret   a client (service account)
   --username/--password a password sign-in (for testing; the password is not saved,
                         log in again when the access token expires)
@@ -67,7 +74,7 @@ func loginCmd(env *Env, g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return login(c.Context(), env, g, p)
+			return login(c.Context(), env, g, p, p.Kind == KindRefresh && !f.noDPoP)
 		},
 	}
 	f.register(c.Flags())
@@ -90,6 +97,7 @@ func (f *loginFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.keyFile, "key", "", "private_key_jwt: its PEM private key (PKCS#8, PKCS#1 or SEC1)")
 	fs.StringVar(&f.userID, "user", "", "private_key_jwt: the user id (usr_…) the certificate is bound to")
 	fs.StringVar(&f.issuer, "issuer", "", "private_key_jwt: the issuer URL, whose /oauth/token is the assertion's audience (default: --api-url)")
+	fs.BoolVar(&f.noDPoP, "no-dpop", false, "--refresh-token: use Bearer tokens, without a DPoP key")
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do not verify the API's server certificate (the local stack's self-signed one)")
 }
 
@@ -118,6 +126,9 @@ func (f *loginFlags) check() error {
 	}
 	if n != 1 {
 		return usagef("give exactly one of --token, --refresh-token, --client-id/--client-secret, --username/--password, --cert/--key/--user")
+	}
+	if f.noDPoP && f.refresh == "" && f.refreshEnv == "" {
+		return usagef("--no-dpop goes with --refresh-token")
 	}
 	if f.issuer != "" {
 		if !isHTTPURL(f.issuer) {
@@ -173,7 +184,7 @@ func (f *loginFlags) signIn(ctx context.Context, env *Env, p *Profile) error {
 	if err != nil || pw == "" {
 		return err
 	}
-	tok, err := env.exchange(ctx, env.httpClient(), p.APIURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.username}, "client_secret": {pw}})
+	tok, err := env.exchange(ctx, env.httpClient(), p.APIURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.username}, "client_secret": {pw}}, nil)
 	if err != nil {
 		return err
 	}
@@ -198,11 +209,27 @@ func (f *loginFlags) assertionKey(env *Env, p *Profile) error {
 	return err
 }
 
-// login checks p with the API and saves it as the profile g names.
-func login(ctx context.Context, env *Env, g *globals, p *Profile) error {
+// login checks p with the API and saves it as the profile g names; with
+// withDPoP, a new DPoP key is made for it first (and removed if the login
+// fails).
+func login(ctx context.Context, env *Env, g *globals, p *Profile, withDPoP bool) (err error) {
 	path, cfg, err := env.config()
 	if err != nil {
 		return err
+	}
+	previous := cfg.Profiles[g.profile]
+	if withDPoP {
+		if p.DPoPKeyFile, err = filepath.Abs(dpopKeyPath(path, g.profile)); err != nil {
+			return err
+		}
+		if err := newDPoPKey(p.DPoPKeyFile); err != nil {
+			return fmt.Errorf("writing the DPoP key: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				os.Remove(p.DPoPKeyFile)
+			}
+		}()
 	}
 	cfg.Profiles[g.profile] = p
 	s := &Session{env: env, path: path, cfg: cfg, name: g.profile, profile: p}
@@ -215,6 +242,9 @@ func login(ctx context.Context, env *Env, g *globals, p *Profile) error {
 	}
 	if err := cfg.Save(path); err != nil {
 		return err
+	}
+	if previous != nil && previous.DPoPKeyFile != "" && previous.DPoPKeyFile != p.DPoPKeyFile {
+		os.Remove(previous.DPoPKeyFile) // the replaced login's key: its tokens are gone with it
 	}
 	if g.output == "json" {
 		return printJSON(env, who)

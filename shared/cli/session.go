@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/dpop"
 )
 
 // APIError is an error answer of the API: the problem's detail, the OAuth
@@ -45,6 +47,7 @@ func apiError(status int, body []byte) error {
 // tokenAnswer is a /oauth/token answer.
 type tokenAnswer struct {
 	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
 	RefreshToken string `json:"refresh_token"`
 	Scope        string `json:"scope"`
@@ -59,10 +62,12 @@ type Session struct {
 	profile *Profile
 	cert    *tls.Certificate // a private_key_jwt profile's, once loaded
 	hc      *http.Client     // the client presenting it
+	dpop    *dpop.Prover     // a refresh profile's DPoP key, once loaded
 }
 
-// token returns the bearer credential for the next request, renewing the
-// access token of an OAuth profile when less than env.RenewBefore is left.
+// token returns the credential for the next request, renewing the access
+// token of an OAuth profile when less than env.RenewBefore is left; a
+// refresh profile with a DPoP key proves it on every exchange.
 //
 // A refresh-token profile saves the rotated refresh token (and the new
 // access token) to the config file before returning, so the new access
@@ -104,7 +109,11 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tok, err := s.env.exchange(ctx, hc, p.APIURL, form)
+	var prove func(*http.Request) error
+	if p.Kind == KindRefresh {
+		prove = func(req *http.Request) error { return s.prove(req, "") }
+	}
+	tok, err := s.env.exchange(ctx, hc, p.APIURL, form, prove)
 	if err != nil {
 		return "", err
 	}
@@ -115,19 +124,26 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		p.RefreshToken = tok.RefreshToken
 	}
 	p.AccessToken, p.AccessTokenExpiresAt = tok.AccessToken, now.Add(time.Duration(tok.ExpiresIn)*time.Second)
+	p.TokenType = tok.TokenType
 	if err := s.cfg.Save(s.path); err != nil {
 		return "", fmt.Errorf("saving the renewed tokens: %w", err)
 	}
 	return p.AccessToken, nil
 }
 
-// exchange posts a form to the token endpoint.
-func (e *Env) exchange(ctx context.Context, hc *http.Client, apiURL string, form url.Values) (*tokenAnswer, error) {
+// exchange posts a form to the token endpoint; prove, when not nil, adds a
+// DPoP proof to the request.
+func (e *Env) exchange(ctx context.Context, hc *http.Client, apiURL string, form url.Values, prove func(*http.Request) error) (*tokenAnswer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(apiURL, "/")+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if prove != nil {
+		if err := prove(req); err != nil {
+			return nil, err
+		}
+	}
 	var tok tokenAnswer
 	if err := e.send(hc, req, &tok); err != nil {
 		return nil, err
@@ -160,7 +176,14 @@ func (s *Session) call(ctx context.Context, method, path string, body, out any) 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+bearer)
+	if s.profile.TokenType == dpop.Scheme {
+		req.Header.Set("Authorization", dpop.Scheme+" "+bearer)
+		if err := s.prove(req, bearer); err != nil {
+			return err
+		}
+	} else {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
 	hc, err := s.client()
 	if err != nil {
 		return err

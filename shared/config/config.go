@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // Environment variable names, shared by the functions and the CDK app.
@@ -18,6 +20,7 @@ const (
 	EnvNonExpiringKeys    = "TOLLGATE_ALLOW_NON_EXPIRING_KEYS"
 	EnvStoreTimeout       = "TOLLGATE_STORE_TIMEOUT"
 	EnvDynamoDBEndpoint   = "TOLLGATE_DYNAMODB_ENDPOINT"
+	EnvKMSEndpoint        = "TOLLGATE_KMS_ENDPOINT"
 	EnvAuthorizerCacheTTL = "TOLLGATE_AUTHORIZER_CACHE_TTL"
 	EnvIssuer             = "TOLLGATE_ISSUER"
 	EnvAudience           = "TOLLGATE_AUDIENCE"
@@ -35,6 +38,10 @@ const (
 	EnvMaxJWTLifetime     = "TOLLGATE_MAX_JWT_LIFETIME"
 	EnvMaxRefreshLifetime = "TOLLGATE_MAX_REFRESH_LIFETIME"
 	EnvAuditRetention     = "TOLLGATE_AUDIT_RETENTION"
+	EnvSecretPrefix       = "TOLLGATE_SECRET_PREFIX"
+	EnvScanningKeys       = "TOLLGATE_GITHUB_SCANNING_KEYS"
+	EnvLeakAction         = "TOLLGATE_LEAK_ACTION"
+	EnvExchangeAudiences  = "TOLLGATE_EXCHANGE_AUDIENCES"
 )
 
 // DefaultProjectID is the project every record belongs to until a
@@ -62,10 +69,18 @@ type Config struct {
 	StoreTimeout time.Duration
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (DynamoDB Local).
 	DynamoDBEndpoint string
+	// KMSEndpoint overrides the KMS endpoint (a local KMS stand-in such as
+	// local-kms); empty in a deployment.
+	KMSEndpoint string
 	// Issuer is the iss of every JWT and the base URL of the OAuth endpoints.
 	Issuer string
 	// Audience is the aud of every JWT (default: Issuer).
 	Audience string
+	// ExchangeAudiences are the other audiences a token exchange may issue
+	// a token for (RFC 8693 audience): downstream services that verify
+	// Tollgate's tokens offline. Tokens for them are not accepted by the
+	// authorizer, which takes Audience alone.
+	ExchangeAudiences []string
 	// SigningKeys are the KMS keys (ids, ARNs or aliases) of the JWT
 	// signing keyring: the first signs, all verify (rotation with overlap).
 	SigningKeys []string
@@ -100,6 +115,17 @@ type Config struct {
 	// AuditRetention is how far back GET /v1/audit reads: an earlier
 	// ?since= is refused.
 	AuditRetention time.Duration
+	// SecretPrefix is the deployment's own prefix of the opaque secrets it
+	// mints ("acme_" gives acme_tgk_…), "" for none; secrets without it stay
+	// valid.
+	SecretPrefix string
+	// ScanningKeys is GitHub's secret scanning public key set, in the JSON
+	// GitHub publishes; "" turns the leak response off (package scanning
+	// parses it).
+	ScanningKeys string
+	// LeakAction is what a leaked credential undergoes: deactivate (""),
+	// revoke or notify (package scanning checks it).
+	LeakAction string
 }
 
 // Defaults for the optional settings, the functions' at start and the CDK
@@ -180,18 +206,21 @@ func parse(getenv func(string) string) (Config, error) {
 		c.ProjectID = v
 	}
 	c.DynamoDBEndpoint = getenv(EnvDynamoDBEndpoint)
+	c.KMSEndpoint = getenv(EnvKMSEndpoint)
 	c.Issuer = strings.TrimSuffix(getenv(EnvIssuer), "/")
 	c.Audience = getenv(EnvAudience)
 	if c.Audience == "" {
 		c.Audience = c.Issuer
 	}
-	for _, k := range strings.Split(getenv(EnvSigningKeys), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.SigningKeys = append(c.SigningKeys, k)
-		}
-	}
+	c.SigningKeys = list(getenv(EnvSigningKeys))
+	c.ExchangeAudiences = list(getenv(EnvExchangeAudiences))
 	c.SealKey = getenv(EnvSealKey)
 	c.EventBus = getenv(EnvEventBus)
+	c.SecretPrefix = getenv(EnvSecretPrefix)
+	c.ScanningKeys, c.LeakAction = getenv(EnvScanningKeys), getenv(EnvLeakAction)
+	if err := secret.CheckDeployment(c.SecretPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", EnvSecretPrefix, err))
+	}
 	if v := getenv(EnvSweepMaxItems); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -222,6 +251,17 @@ func parse(getenv func(string) string) (Config, error) {
 
 // CacheTTL is how long the authorizer may keep a decision in process.
 func (c Config) CacheTTL() time.Duration { return c.RevocationBound - c.GatewayCacheTTL }
+
+// list reads a comma-separated list, leaving out empty items.
+func list(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
 
 func duration(getenv func(string) string, name string, dst *time.Duration) error {
 	v := getenv(name)

@@ -28,8 +28,22 @@ func TestParse(t *testing.T) {
 			return c.MaxKeyLifetime == DefaultMaxKeyLifetime && c.MaxJWTLifetime == DefaultMaxJWTLifetime &&
 				c.MaxRefreshLifetime == DefaultMaxRefreshLifetime && c.AuditRetention == DefaultAuditRetention
 		}},
+		{"local endpoints", map[string]string{EnvTable: "t", EnvDynamoDBEndpoint: "http://127.0.0.1:8000",
+			EnvKMSEndpoint: "http://127.0.0.1:4599"}, nil, func(c Config) bool {
+			return c.DynamoDBEndpoint == "http://127.0.0.1:8000" && c.KMSEndpoint == "http://127.0.0.1:4599"
+		}},
 		{"audit retention set", map[string]string{EnvTable: "t", EnvAuditRetention: "2160h"}, nil,
 			func(c Config) bool { return c.AuditRetention == 90*24*time.Hour }},
+		{"secret prefix and leak response", map[string]string{EnvTable: "t", EnvSecretPrefix: "acme_",
+			EnvScanningKeys: `{"public_keys":[]}`, EnvLeakAction: "notify"}, nil, func(c Config) bool {
+			return c.SecretPrefix == "acme_" && c.ScanningKeys == `{"public_keys":[]}` && c.LeakAction == "notify"
+		}},
+		{"no secret prefix by default", map[string]string{EnvTable: "t"}, nil, func(c Config) bool {
+			return c.SecretPrefix == "" && c.ScanningKeys == "" && c.LeakAction == ""
+		}},
+		{"secret prefix not lowercase", map[string]string{EnvTable: "t", EnvSecretPrefix: "Acme_"}, []string{EnvSecretPrefix}, nil},
+		{"secret prefix without its underscore", map[string]string{EnvTable: "t", EnvSecretPrefix: "acme"}, []string{EnvSecretPrefix}, nil},
+		{"secret prefix too long for the hint", map[string]string{EnvTable: "t", EnvSecretPrefix: "acme420_"}, []string{EnvSecretPrefix}, nil},
 		{"longest lifetimes set", map[string]string{EnvTable: "t", EnvMaxKeyLifetime: "720h", EnvMaxJWTLifetime: "24h",
 			EnvMaxRefreshLifetime: "2160h"}, nil, func(c Config) bool {
 			return c.MaxKeyLifetime == 30*24*time.Hour && c.MaxJWTLifetime == 24*time.Hour && c.MaxRefreshLifetime == 90*24*time.Hour

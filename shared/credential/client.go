@@ -26,9 +26,10 @@ type Client struct {
 	PreviousUntil time.Time
 }
 
-// NewClient makes a client and returns its secret, the only copy.
-func NewClient(projectID, owner, name string, scopes scope.Set, now time.Time) (Client, string, error) {
-	sec, err := secret.Generate(secret.PrefixClientSecret)
+// NewClient makes a client and returns its secret, the only copy, after
+// the deployment's secret prefix ("" for none).
+func NewClient(projectID, owner, name string, scopes scope.Set, now time.Time, prefix string) (Client, string, error) {
+	sec, err := secret.Generate(prefix, secret.PrefixClientSecret)
 	if err != nil {
 		return Client{}, "", err
 	}
@@ -41,9 +42,10 @@ func NewClient(projectID, owner, name string, scopes scope.Set, now time.Time) (
 	}, sec, nil
 }
 
-// RotateSecret gives c a new secret; the current one keeps working for grace.
-func (c Client) RotateSecret(now time.Time, grace time.Duration) (Client, string, error) {
-	sec, err := secret.Generate(secret.PrefixClientSecret)
+// RotateSecret gives c a new secret (after the deployment's secret prefix);
+// the current one keeps working for grace.
+func (c Client) RotateSecret(now time.Time, grace time.Duration, prefix string) (Client, string, error) {
+	sec, err := secret.Generate(prefix, secret.PrefixClientSecret)
 	if err != nil {
 		return Client{}, "", err
 	}

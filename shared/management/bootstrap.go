@@ -34,12 +34,13 @@ type BootstrapResult struct {
 }
 
 // Bootstrap creates the admin user and its key (inheriting every scope, expiring
-// after the default key lifetime).
-func Bootstrap(ctx context.Context, s BootstrapStore, projectID string, now time.Time) (BootstrapResult, error) {
+// after the default key lifetime; its secret after the deployment's secret
+// prefix, "" for none).
+func Bootstrap(ctx context.Context, s BootstrapStore, projectID, prefix string, now time.Time) (BootstrapResult, error) {
 	u := user.User{ProjectID: projectID, ID: id.New(user.IDPrefix), Username: BootstrapUsername,
 		Roles: []string{user.RoleAdmin}, Scopes: scope.Set{}, CreatedAt: now}
 	exp := now.Add(apikey.DefaultLifetime)
-	k, tok, err := apikey.New(projectID, u.ID, "bootstrap admin key", nil, now, &exp)
+	k, tok, err := apikey.New(projectID, u.ID, "bootstrap admin key", nil, now, &exp, prefix)
 	if err != nil {
 		return BootstrapResult{}, err
 	}

@@ -51,7 +51,7 @@ func (h *Handler) createClient(ctx context.Context, c *call) (events.APIGatewayP
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	cl, sec, err := credential.NewClient(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now)
+	cl, sec, err := credential.NewClient(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, h.opt.SecretPrefix)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -111,7 +111,7 @@ func (h *Handler) rotateSecret(ctx context.Context, c *call) (credential.Client,
 	if err := h.covers(ctx, c, cl.Owner, cl.Scopes); err != nil {
 		return credential.Client{}, "", err
 	}
-	rotated, sec, err := cl.RotateSecret(c.now, credential.DefaultSecretGrace)
+	rotated, sec, err := cl.RotateSecret(c.now, credential.DefaultSecretGrace, h.opt.SecretPrefix)
 	if err != nil {
 		return credential.Client{}, "", err
 	}

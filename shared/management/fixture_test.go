@@ -812,7 +812,7 @@ func each(t *testing.T, steps []step, opts ...fixtureOption) {
 // seedKey stores a key directly, as another process would have issued it.
 func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created time.Time, expires *time.Time) apikey.Key {
 	t.Helper()
-	k, tok, err := apikey.New(project, f.users[owner].ID, owner+"'s key", scopes, created, expires)
+	k, tok, err := apikey.New(project, f.users[owner].ID, owner+"'s key", scopes, created, expires, "")
 	must(t, err)
 	must(t, f.store.CreateKey(context.Background(), k))
 	f.secrets = append(f.secrets, tok)
@@ -824,7 +824,7 @@ func (f *fixture) seedKey(t *testing.T, owner string, scopes scope.Set, created 
 // seedClient stores a client directly, as another process would have.
 func (f *fixture) seedClient(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
-	c, sec, err := credential.NewClient(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now())
+	c, sec, err := credential.NewClient(project, f.users[owner].ID, owner+"'s client", scopes, f.clock.Now(), "")
 	must(t, err)
 	must(t, f.store.CreateClient(context.Background(), c))
 	f.secrets = append(f.secrets, sec)

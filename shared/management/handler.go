@@ -84,6 +84,8 @@ type Options struct {
 	// AuditRetention is how far back GET /v1/audit reads; zero means
 	// config's default.
 	AuditRetention time.Duration
+	// SecretPrefix goes before the secrets minted ("" for none).
+	SecretPrefix string
 }
 
 // Configured is the options a deployment's settings give, with the signer
@@ -93,7 +95,7 @@ func Configured(cfg config.Config, signer accesstoken.Signer, sealer sas.Sealer,
 		ProjectID: cfg.ProjectID, AllowNonExpiringKeys: cfg.AllowNonExpiringKeys, PasswordSignIn: cfg.PasswordSignIn,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Sealer: sealer, Clock: clk, Logger: logger,
 		MaxKeyLifetime: cfg.MaxKeyLifetime, MaxJWTLifetime: cfg.MaxJWTLifetime, MaxRefreshLifetime: cfg.MaxRefreshLifetime,
-		AuditRetention: cfg.AuditRetention,
+		AuditRetention: cfg.AuditRetention, SecretPrefix: cfg.SecretPrefix,
 	}
 }
 
@@ -103,6 +105,24 @@ type Handler struct {
 	opt    Options
 	table  *access.Table
 	routes map[string]route
+	public map[string]Func // routes served without an authenticated caller
+}
+
+// Func is a Lambda handler of API Gateway proxy requests.
+type Func = func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// Serving makes h serve one of access.PublicRoutes with f, which
+// authenticates the request itself (the issuekeys function serves GitHub's
+// secret scanning reports so); it panics for a route that is not public.
+func (h *Handler) Serving(method, resource string, f Func) *Handler {
+	if _, ok := access.NewTable(access.PublicRoutes).Lookup(method, resource); !ok {
+		panic("management: " + method + " " + resource + " is not in access.PublicRoutes")
+	}
+	if h.public == nil {
+		h.public = map[string]Func{}
+	}
+	h.public[method+" "+resource] = f
+	return h
 }
 
 // call is one request with its authenticated caller.
@@ -208,6 +228,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 }
 
 func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	if f, ok := h.public[req.HTTPMethod+" "+req.Resource]; ok {
+		return f(ctx, req)
+	}
 	route, ok := h.routes[req.HTTPMethod+" "+req.Resource]
 	if !ok {
 		return events.APIGatewayProxyResponse{}, apigw.NewProblem(http.StatusNotFound, "no such route")

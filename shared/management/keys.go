@@ -83,7 +83,7 @@ func (h *Handler) createKey(ctx context.Context, c *call) (events.APIGatewayProx
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	k, tok, err := apikey.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, expires)
+	k, tok, err := apikey.New(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, expires, h.opt.SecretPrefix)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -274,7 +274,7 @@ func (h *Handler) rotate(ctx context.Context, c *call, overlap time.Duration) (a
 	if err := h.covers(ctx, c, old.Owner, old.Scopes); err != nil {
 		return apikey.Key{}, "", err
 	}
-	ended, successor, tok, err := apikey.Rotate(old, c.now, overlap)
+	ended, successor, tok, err := apikey.Rotate(old, c.now, overlap, h.opt.SecretPrefix)
 	if err != nil {
 		return apikey.Key{}, "", err
 	}

@@ -130,7 +130,7 @@ func (h *Handler) createRefresh(ctx context.Context, c *call) (events.APIGateway
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	fam, first, tok, err := refresh.NewFamily(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, *expires, ttl)
+	fam, first, tok, err := refresh.NewFamily(h.opt.ProjectID, owner.ID, body.Name, scopes, c.now, *expires, ttl, h.opt.SecretPrefix)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}

@@ -22,7 +22,7 @@ func TestKeyUsage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	exp := t0.Add(24 * time.Hour)
-	k, _, err := apikey.New(project, f.users["alice"].ID, "metered", nil, t0.Add(-time.Hour), &exp)
+	k, _, err := apikey.New(project, f.users["alice"].ID, "metered", nil, t0.Add(-time.Hour), &exp, "")
 	must(t, err)
 	day := meter.Day.Start(t0)
 	k.Limits.Quota = &meter.Quota{Limit: 100, Remaining: 7, Refill: &meter.Refill{Amount: 50, Interval: meter.Day}, Period: day.AddDate(0, 0, -1)}

@@ -28,14 +28,18 @@ const (
 // width, so IDs sort by minute.
 const minuteFormat = "2006-01-02T15:04Z"
 
-// Event is a credential refused over a limit. Stores keep at most one per
-// credential, type and minute: the first refusal's.
+// Event is a credential refused over a limit, or (package scanning's
+// credential.leaked, which shares the outbox) reported leaked. Stores keep
+// at most one per credential, type and minute: the first refusal's.
 type Event struct {
-	Type         string    // EventRateLimited or EventQuotaExhausted
+	Type         string    // EventRateLimited or EventQuotaExhausted (or credential.leaked)
 	CredentialID string    // the refused credential's id
 	Kind         string    // its type, as credential.Type spells it
 	Owner        string    // its owner's user id
 	Time         time.Time // when it was refused
+	// URL and Source, of a leak: where the secret was found, and the kind
+	// of place (GitHub's report's url and source).
+	URL, Source string
 }
 
 // EventOf is the event announcing over, a refusal of a request that would

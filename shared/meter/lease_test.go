@@ -35,7 +35,7 @@ func (c *counting) LeaseRate(ctx context.Context, p, counted string, w time.Time
 // quotaKey stores a key with quota q and returns its id.
 func quotaKey(t *testing.T, s *memory.Store, q meter.Quota) string {
 	t.Helper()
-	k, _, err := apikey.New(project, "usr_a", "metered", nil, t0, nil)
+	k, _, err := apikey.New(project, "usr_a", "metered", nil, t0, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

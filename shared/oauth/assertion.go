@@ -58,7 +58,7 @@ func (h *Handler) assertionGrant(ctx context.Context, form map[string]string, so
 		return nil, err
 	}
 	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, SessionID: g.sid, Confirmation: &accesstoken.Confirmation{X5tS256: x5t}},
-		scopes, now, now.Add(credential.AccessTokenTTL))
+		scopes, now, now.Add(credential.AccessTokenTTL), "")
 }
 
 var errBadAssertion = errors.New("bad client assertion")

@@ -25,12 +25,23 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 		if err != nil {
 			return nil, err
 		}
+		// Its token is bound to the certificate (cnf.x5t#S256), and a
+		// token has one confirmation.
+		if _, ok, err := h.proof(req); err != nil {
+			return nil, err
+		} else if ok {
+			return nil, InvalidRequest("DPoP is not available with private_key_jwt: its tokens are certificate-bound")
+		}
 		return h.assertionGrant(ctx, form, req.RequestContext.Identity.SourceIP, requested)
 	}
 	if !present {
 		return nil, InvalidClient(false)
 	}
 	requested, err := requestedScopes(form)
+	if err != nil {
+		return nil, err
+	}
+	proof, proved, err := h.proof(req) // a bad one is refused before the secret is checked
 	if err != nil {
 		return nil, err
 	}
@@ -43,8 +54,13 @@ func (h *Handler) clientGrant(ctx context.Context, req events.APIGatewayProxyReq
 	if err != nil {
 		return nil, err
 	}
+	if proved {
+		if err := h.spendProof(ctx, proof); err != nil {
+			return nil, err
+		}
+	}
 	if err := h.openSignIn(ctx, g, now); err != nil {
 		return nil, err
 	}
-	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL))
+	return h.issue(ctx, accesstoken.Claims{Subject: g.sub, ClientID: g.clientID, SessionID: g.sid}, scopes, now, now.Add(credential.AccessTokenTTL), proof.JKT)
 }

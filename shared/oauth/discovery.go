@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/tollgate/tollgate/shared/dpop"
 )
 
 // jwks answers the JSON Web Key Set of the token signing keys.
@@ -19,11 +20,14 @@ func (h *Handler) metadata() map[string]any {
 		"token_endpoint":                        h.opt.Issuer + "/oauth/token",
 		"jwks_uri":                              h.opt.Issuer + "/.well-known/jwks.json",
 		"revocation_endpoint":                   h.opt.Issuer + "/oauth/revoke",
-		"grant_types_supported":                 []string{grantClient, grantRefresh},
+		"grant_types_supported":                 []string{grantClient, grantRefresh, grantExchange},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 		"token_endpoint_auth_signing_alg_values_supported": []string{"RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"},
 		"tls_client_certificate_bound_access_tokens":       true,
 		"revocation_endpoint_auth_methods_supported":       []string{"client_secret_basic", "client_secret_post", "none"},
 		"response_types_supported":                         []string{},
+		"introspection_endpoint":                           h.opt.Issuer + "/oauth/introspect",
+		"introspection_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
+		"dpop_signing_alg_values_supported":                dpop.Algorithms,
 	}
 }

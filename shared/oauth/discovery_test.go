@@ -99,6 +99,9 @@ func TestMetadata(t *testing.T) {
 	if got := strs("token_endpoint_auth_methods_supported"); !slices.Contains(got, "client_secret_basic") || !slices.Contains(got, "client_secret_post") {
 		t.Errorf("token_endpoint_auth_methods_supported = %v", got)
 	}
+	if got := strs("dpop_signing_alg_values_supported"); !slices.Equal(got, []string{"ES256", "EdDSA"}) {
+		t.Errorf("dpop_signing_alg_values_supported = %v, want exactly what dpop.Verify accepts", got)
+	}
 	for _, g := range strs("grant_types_supported") {
 		if g == "password" || g == "authorization_code" || g == "implicit" {
 			t.Errorf("advertises grant %q, which the endpoint refuses", g)

@@ -7,5 +7,7 @@
 // (form.go) and refusals are RFC 6749 errors (response.go). A private_key_jwt client assertion is verified with
 // golang-jwt/v5 behind accesstoken's strict JWS reading, against the
 // certificate bound under its x5t#S256 only, with the algorithm pinned to
-// that certificate's key type; no key is ever taken from the token.
+// that certificate's key type; no key is ever taken from the token. A DPoP
+// proof (dpop.go) binds the tokens a grant issues to the proof's key
+// (cnf.jkt), and a refresh family to the key of its first proof.
 package oauth

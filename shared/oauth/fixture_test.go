@@ -24,7 +24,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/authorizer"
 	"github.com/tollgate/tollgate/shared/certbind"
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/credential"
@@ -42,8 +44,10 @@ const (
 	project  = "default"
 	issuer   = "https://tollgate.example.test"
 	audience = "tollgate"
-	grace    = 10 * time.Second
-	carolPW  = "correct horse battery staple"
+	// orders is a downstream service token exchange may issue tokens for.
+	orders  = "https://orders.example.test"
+	grace   = 10 * time.Second
+	carolPW = "correct horse battery staple"
 )
 
 // t0 is a whole minute, so throttling windows start at t0.
@@ -106,7 +110,7 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	f := &fixture{store: memory.New(), clock: clock.NewFake(t0), signer: accesstoken.NewLocalSigner(key),
 		users: map[string]user.User{}, logs: &logBuffer{}}
 	keys := accesstoken.NewKeyring(&key.PublicKey)
-	f.verifier = &accesstoken.Verifier{Keys: keys, Issuer: issuer, Audience: audience, Clock: f.clock}
+	f.verifier = &accesstoken.Verifier{Keys: keys, Issuer: issuer, Audience: audience, Audiences: []string{orders}, Clock: f.clock}
 	add := func(name string, roles []string, scopes scope.Set, pwHash string) {
 		u := user.User{ProjectID: project, ID: id.New(user.IDPrefix), Username: name, Roles: roles, Scopes: scopes,
 			CreatedAt: t0.Add(-time.Hour), PasswordHash: pwHash}
@@ -119,8 +123,12 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	add("carol", nil, scope.Set{"echo:read", "files:read"}, carolHash())
 	f.secrets = append(f.secrets, carolPW)
 
-	opt := oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: f.signer, Keys: keys,
-		Sealer: sealer, Grace: grace, Clock: f.clock, Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The authorizer's decision, without its cache: a revocation shows at once.
+	inspector := authorizer.New(f.store, authorizer.Options{ProjectID: project, StoreTimeout: time.Second,
+		Routes: access.NewTable(access.Routes), Verifier: f.verifier, Sealer: sealer, Clock: f.clock, Logger: logger})
+	opt := oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, ExchangeAudiences: []string{orders},
+		Inspector: inspector, Signer: f.signer, Keys: keys, Sealer: sealer, Grace: grace, Clock: f.clock, Logger: logger}
 	for _, o := range opts {
 		o(&opt)
 	}
@@ -149,7 +157,7 @@ func (f *fixture) remember(s ...string) {
 func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl time.Duration) (refresh.Family, string) {
 	t.Helper()
 	now := f.clock.Now()
-	fam, first, tok, err := refresh.NewFamily(project, f.users[owner].ID, "cli", scopes, now, now.Add(life), ttl)
+	fam, first, tok, err := refresh.NewFamily(project, f.users[owner].ID, "cli", scopes, now, now.Add(life), ttl, "")
 	must(t, err)
 	must(t, f.store.CreateFamily(context.Background(), fam, first))
 	f.remember(tok)
@@ -159,7 +167,7 @@ func (f *fixture) family(t *testing.T, owner string, scopes scope.Set, life, ttl
 // client stores an OAuth client of owner and returns its secret.
 func (f *fixture) client(t *testing.T, owner string, scopes scope.Set) (credential.Client, string) {
 	t.Helper()
-	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now())
+	c, sec, err := credential.NewClient(project, f.users[owner].ID, "svc", scopes, f.clock.Now(), "")
 	must(t, err)
 	must(t, f.store.CreateClient(context.Background(), c))
 	f.remember(sec)
@@ -309,6 +317,7 @@ func (a answer) wantOK(t *testing.T) {
 var (
 	tokenFields        = []string{"access_token", "expires_in", "scope", "token_type"}
 	refreshTokenFields = []string{"access_token", "expires_in", "refresh_token", "scope", "token_type"}
+	exchangedFields    = []string{"access_token", "expires_in", "issued_token_type", "scope", "token_type"}
 	errorFields        = []string{"error", "error_description"}
 )
 
@@ -340,7 +349,7 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	if err := json.Unmarshal([]byte(raw.Body), &a.fields); err != nil {
 		t.Fatalf("body is not a JSON object: %v\n%s", err, raw.Body)
 	}
-	if req.HTTPMethod != "POST" || req.Resource != "/oauth/token" && req.Resource != "/oauth/revoke" {
+	if req.HTTPMethod != "POST" || !slices.Contains([]string{"/oauth/token", "/oauth/revoke", "/oauth/introspect"}, req.Resource) {
 		return a
 	}
 	for k, want := range map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache"} {
@@ -379,21 +388,24 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 	if raw.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", raw.StatusCode, raw.Body)
 	}
-	if req.Resource == "/oauth/revoke" {
+	switch req.Resource {
+	case "/oauth/revoke":
 		if raw.Body != "{}" {
 			t.Errorf("revoke answered %s, want {}", raw.Body)
 		}
+		return a
+	case "/oauth/introspect":
 		return a
 	}
 	want := tokenFields
 	if _, ok := a.fields["refresh_token"]; ok {
 		want = refreshTokenFields
 	}
+	if _, ok := a.fields["issued_token_type"]; ok {
+		want = exchangedFields
+	}
 	if got := slices.Sorted(maps.Keys(a.fields)); !slices.Equal(got, want) {
 		t.Errorf("token answer members = %v, want %v", got, want)
-	}
-	if a.str(t, "token_type") != "Bearer" {
-		t.Errorf("token_type = %s", a.fields["token_type"])
 	}
 	at := a.str(t, "access_token")
 	f.remember(at)
@@ -403,6 +415,13 @@ func (f *fixture) call(t *testing.T, req events.APIGatewayProxyRequest) answer {
 		f.remember(s)
 	}
 	a.claims = f.verify(t, at)
+	wantType := "Bearer"
+	if a.claims.Confirmation != nil && a.claims.Confirmation.JKT != "" {
+		wantType = "DPoP"
+	}
+	if a.str(t, "token_type") != wantType {
+		t.Errorf("token_type = %s, want %s", a.fields["token_type"], wantType)
+	}
 	if a.claims.Scope != a.str(t, "scope") {
 		t.Errorf("scope claim %q, answer scope %q", a.claims.Scope, a.str(t, "scope"))
 	}
@@ -431,7 +450,7 @@ func (f *fixture) verify(t *testing.T, tok string) accesstoken.Claims {
 	if !maps.Equal(h, map[string]string{"alg": "ES256", "kid": f.signer.KeyID(), "typ": "at+jwt"}) {
 		t.Errorf("JOSE header = %v", h)
 	}
-	if c.Issuer != issuer || c.Audience != audience || c.ID == "" {
+	if c.Issuer != issuer || (c.Audience != audience && c.Audience != orders) || c.ID == "" {
 		t.Errorf("claims %+v", c)
 	}
 	return c
@@ -471,7 +490,7 @@ func (f *fixture) rotate(t *testing.T, c credential.Client) (credential.Client, 
 	t.Helper()
 	stored, err := f.store.GetClient(context.Background(), project, c.ID)
 	must(t, err)
-	rotated, sec, err := stored.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace)
+	rotated, sec, err := stored.RotateSecret(f.clock.Now(), credential.DefaultSecretGrace, "")
 	must(t, err)
 	must(t, f.store.UpdateClientSecret(context.Background(), rotated))
 	f.remember(sec)

@@ -16,6 +16,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/credential"
+	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/id"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/scope"
@@ -50,11 +51,18 @@ const (
 type Options struct {
 	ProjectID string
 	Issuer    string // iss of every token, and the base of the endpoint URLs
-	Audience  string // aud of every token
+	Audience  string // aud of every token, but exchanged ones for ExchangeAudiences
+	// ExchangeAudiences are the other audiences a token exchange may name.
+	ExchangeAudiences []string
+	// Inspector decides on subject tokens (token exchange) and on the
+	// tokens introspected: the authorizer's decision.
+	Inspector Inspector
 	Signer    accesstoken.Signer
 	Keys      *accesstoken.Keyring
 	Sealer    refresh.Sealer
 	Grace     time.Duration // refresh-token retry grace period
+	// SecretPrefix goes before the refresh tokens minted ("" for none).
+	SecretPrefix string
 	// PasswordSignIn accepts client_id=username, client_secret=password.
 	PasswordSignIn bool
 	// AttemptLinger is how long a reservation of a failed-attempt counter
@@ -72,12 +80,14 @@ type Options struct {
 }
 
 // Configured is the options a deployment's settings give, with the signer
-// and keyring of its JWTs, the sealer of refresh successors, the clock and
-// the logger.
-func Configured(cfg config.Config, signer accesstoken.Signer, keys *accesstoken.Keyring, sealer refresh.Sealer, clk clock.Clock, logger *slog.Logger) Options {
+// and keyring of its JWTs, the sealer of refresh successors, the
+// inspector of tokens, the clock and the logger.
+func Configured(cfg config.Config, signer accesstoken.Signer, keys *accesstoken.Keyring, sealer refresh.Sealer, in Inspector, clk clock.Clock, logger *slog.Logger) Options {
 	return Options{
-		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, Signer: signer, Keys: keys, Sealer: sealer,
+		ProjectID: cfg.ProjectID, Issuer: cfg.Issuer, Audience: cfg.Audience, ExchangeAudiences: cfg.ExchangeAudiences,
+		Inspector: in, Signer: signer, Keys: keys, Sealer: sealer,
 		Grace: cfg.RefreshGrace, PasswordSignIn: cfg.PasswordSignIn, OwnerTTL: cfg.CacheTTL(), Clock: clk, Logger: logger,
+		SecretPrefix: cfg.SecretPrefix,
 	}
 }
 
@@ -101,7 +111,7 @@ func New(s Store, opt Options) *Handler {
 		owners: &owners{ttl: opt.OwnerTTL, read: func(ctx context.Context, userID string) (user.User, error) {
 			return s.GetUser(ctx, opt.ProjectID, userID)
 		}},
-		exchange: &refresh.Exchanger{Store: s, Sealer: opt.Sealer, Grace: opt.Grace},
+		exchange: &refresh.Exchanger{Store: s, Sealer: opt.Sealer, Grace: opt.Grace, Prefix: opt.SecretPrefix},
 		verifier: &accesstoken.Verifier{Keys: opt.Keys, Issuer: opt.Issuer, Audience: opt.Audience, Clock: opt.Clock},
 	}
 }
@@ -112,6 +122,9 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	switch req.HTTPMethod + " " + req.Resource {
 	case "POST /oauth/token":
 		v, err := h.token(ctx, req)
+		return h.respond(req, v, err), nil
+	case "POST /oauth/introspect":
+		v, err := h.introspect(ctx, req)
 		return h.respond(req, v, err), nil
 	case "POST /oauth/revoke":
 		v, err := h.revoke(ctx, req)
@@ -158,6 +171,8 @@ func (h *Handler) token(ctx context.Context, req events.APIGatewayProxyRequest) 
 		return h.refreshGrant(ctx, req, form)
 	case grantClient:
 		return h.clientGrant(ctx, req, form)
+	case grantExchange:
+		return h.exchangeGrant(ctx, req, form)
 	}
 	return nil, UnsupportedGrantType()
 }
@@ -214,14 +229,23 @@ func (h *Handler) activeOwner(ctx context.Context, userID string) (user.User, er
 
 // issue answers with an access token granting scopes from now to exp;
 // claims names whom it is for (sub, and client_id, sid, cnf as they apply).
-func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time) (tokenResponse, error) {
-	claims.Issuer, claims.Audience, claims.ID = h.opt.Issuer, h.opt.Audience, id.New("at")
+// A jkt (the Proof.JKT of proof) binds the token to that DPoP key:
+// cnf.jkt, token_type DPoP.
+func (h *Handler) issue(ctx context.Context, claims accesstoken.Claims, scopes scope.Set, now, exp time.Time, jkt string) (tokenResponse, error) {
+	tokenType := "Bearer"
+	if jkt != "" {
+		claims.Confirmation, tokenType = &accesstoken.Confirmation{JKT: jkt}, dpop.Scheme
+	}
+	claims.Issuer, claims.ID = h.opt.Issuer, id.New("at")
+	if claims.Audience == "" {
+		claims.Audience = h.opt.Audience
+	}
 	claims.ExpiresAt, claims.IssuedAt, claims.Scope = exp.Unix(), now.Unix(), scopes.String()
 	at, err := accesstoken.Issue(ctx, h.opt.Signer, claims)
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(exp.Sub(now) / time.Second), Scope: scopes.String()}, nil
+	return tokenResponse{AccessToken: at, TokenType: tokenType, ExpiresIn: int64(exp.Sub(now) / time.Second), Scope: scopes.String()}, nil
 }
 
 // template puts in ctx the audit template of this request (who, from where;

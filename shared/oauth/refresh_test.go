@@ -126,11 +126,11 @@ func refreshGrantRefused() []refreshCase {
 		{name: "family expired", life: time.Hour, before: func(t *testing.T, s refreshSetup) { s.f.clock.Advance(time.Hour) }, status: 400, code: "invalid_grant"},
 		{name: "family long expired", life: time.Hour, before: func(t *testing.T, s refreshSetup) { s.f.clock.Advance(100 * day) }, status: 400, code: "invalid_grant"},
 		{name: "unknown token", body: presenting(func(refreshSetup) string {
-			tok, _ := secret.Generate(secret.PrefixRefreshToken)
+			tok, _ := secret.Generate("", secret.PrefixRefreshToken)
 			return tok
 		}), status: 400, code: "invalid_grant"},
 		{name: "token of another project", body: presenting(func(s refreshSetup) string {
-			fam, first, tok, _ := refresh.NewFamily("elsewhere", s.f.users["alice"].ID, "x", nil, t0, t0.Add(day), time.Hour)
+			fam, first, tok, _ := refresh.NewFamily("elsewhere", s.f.users["alice"].ID, "x", nil, t0, t0.Add(day), time.Hour, "")
 			_ = s.f.store.CreateFamily(context.Background(), fam, first)
 			return tok
 		}), status: 400, code: "invalid_grant"},
@@ -148,7 +148,7 @@ func refreshTokenRefused() []refreshCase {
 		{name: "token with a trailing space", body: presenting(func(s refreshSetup) string { return s.rt + " " }),
 			status: 400, code: "invalid_grant", noReads: true},
 		{name: "API key in its place", body: presenting(func(refreshSetup) string {
-			tok, _ := secret.Generate(secret.PrefixAPIKey)
+			tok, _ := secret.Generate("", secret.PrefixAPIKey)
 			return tok
 		}), status: 400, code: "invalid_grant", noReads: true},
 		{name: "client secret in its place", body: presenting(func(s refreshSetup) string {

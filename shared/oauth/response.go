@@ -71,6 +71,18 @@ func InvalidScope(desc string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: desc}
 }
 
+// InvalidTarget answers 400 invalid_target (RFC 8693 §2.2.2): an audience
+// or resource the server does not issue tokens for.
+func InvalidTarget(desc string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_target", Description: desc}
+}
+
+// InsufficientScope answers 403 insufficient_scope (RFC 6750 §3.1): the
+// authenticated client lacks the scope the endpoint needs.
+func InsufficientScope(desc string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "insufficient_scope", Description: desc}
+}
+
 // TooManyRequests answers 429 with Retry-After (whole seconds, at least 1)
 // and the code "slow_down". RFC 6749 has no code for throttling; slow_down
 // is the one registered for token endpoint responses (RFC 8628 §3.5,

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -34,7 +33,7 @@ func (h *Handler) revoke(ctx context.Context, req events.APIGatewayProxyRequest)
 		caller = g.clientID
 		ctx = h.template(ctx, req, caller)
 	}
-	if strings.HasPrefix(tok, secret.PrefixRefreshToken+"_") {
+	if secret.Kind(tok) == secret.PrefixRefreshToken {
 		return struct{}{}, h.revokeRefresh(ctx, tok, caller, now)
 	}
 	claims, err := h.verifier.Verify(tok)

@@ -27,8 +27,8 @@ func TestRevokeNothingToRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess, expired := f.personalJWT(t, "alice", time.Minute)
-	unknownRT, _ := secret.Generate(secret.PrefixRefreshToken)
-	apiKey, _ := secret.Generate(secret.PrefixAPIKey)
+	unknownRT, _ := secret.Generate("", secret.PrefixRefreshToken)
+	apiKey, _ := secret.Generate("", secret.PrefixAPIKey)
 	f.remember(unknownRT, apiKey)
 	f.clock.Advance(time.Minute)
 

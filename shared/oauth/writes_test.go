@@ -27,9 +27,9 @@ func (c *counted) CreateFamily(ctx context.Context, f refresh.Family, first refr
 	return c.Store.CreateFamily(ctx, f, first)
 }
 
-func (c *counted) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+func (c *counted) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token, dpopKey string) error {
 	c.writes.Add(1)
-	return c.Store.RotateRefreshToken(ctx, spent, successor)
+	return c.Store.RotateRefreshToken(ctx, spent, successor, dpopKey)
 }
 
 func (c *counted) RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error {

@@ -24,7 +24,7 @@ func BenchmarkExchangeDynamoDBLocal(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		now = now.Add(time.Second)
-		_, next, err := e.Exchange(context.Background(), project, tok, now, nil)
+		_, next, err := e.Exchange(context.Background(), project, tok, "", now, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,7 +1,9 @@
 package refresh
 
 import (
+	"cmp"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"time"
@@ -26,6 +28,10 @@ const (
 type Family struct {
 	credential.Session
 	AccessTokenTTL time.Duration
+	// DPoPKey is the RFC 7638 thumbprint (jkt) of the DPoP key the family
+	// is bound to, by the first exchange that carried a proof; empty while
+	// unbound. Once bound, every exchange must prove that key.
+	DPoPKey string
 }
 
 // Token is one refresh token's record, found by the SHA-256 of the token.
@@ -49,6 +55,9 @@ var (
 	// ErrReuse: a spent token presented after the grace period; the family
 	// has been revoked.
 	ErrReuse = errors.New("refresh token reused")
+	// ErrKeyBinding: the family is bound to a DPoP key the exchange did
+	// not prove (no proof, or a proof of another key); nothing was spent.
+	ErrKeyBinding = errors.New("refresh token bound to another DPoP key")
 )
 
 // Store keeps families and their tokens.
@@ -57,9 +66,10 @@ type Store interface {
 	GetFamily(ctx context.Context, projectID, familyID string) (Family, error)
 	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (Token, error)
 	// RotateRefreshToken marks spent as spent (it must not be already) and
-	// stores its successor, on condition the family is active; ErrConflict
-	// otherwise.
-	RotateRefreshToken(ctx context.Context, spent, successor Token) error
+	// stores its successor, on condition the family is active and, with
+	// dpopKey empty, unbound, else unbound or bound to dpopKey, which it
+	// is bound to after; ErrConflict otherwise.
+	RotateRefreshToken(ctx context.Context, spent, successor Token, dpopKey string) error
 	// RevokeFamily revokes an active family; ErrNotFound if there is none.
 	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
 }
@@ -70,9 +80,10 @@ type Sealer interface {
 	Open(ctx context.Context, sealed []byte, aad string) ([]byte, error)
 }
 
-// NewFamily starts a family and returns its first token, the only copy.
-func NewFamily(projectID, owner, name string, scopes scope.Set, now, expires time.Time, accessTTL time.Duration) (Family, Token, string, error) {
-	tok, err := secret.Generate(secret.PrefixRefreshToken)
+// NewFamily starts a family and returns its first token, the only copy,
+// after the deployment's secret prefix ("" for none).
+func NewFamily(projectID, owner, name string, scopes scope.Set, now, expires time.Time, accessTTL time.Duration, prefix string) (Family, Token, string, error) {
+	tok, err := secret.Generate(prefix, secret.PrefixRefreshToken)
 	if err != nil {
 		return Family{}, Token{}, "", err
 	}
@@ -91,6 +102,7 @@ type Exchanger struct {
 	Store  Store
 	Sealer Sealer
 	Grace  time.Duration
+	Prefix string // the deployment's secret prefix of successors ("" for none)
 }
 
 // aad binds a sealed successor to the token it succeeds.
@@ -98,15 +110,17 @@ func aad(projectID string, h secret.Hash) string { return "refresh/" + projectID
 
 // Exchange spends presented and returns its family and successor. Within
 // the grace period every exchange of one token returns the same successor.
-// admit, when not nil, sees the family before anything is spent: its error
-// (a scope the family does not grant, say) ends the exchange and leaves the
-// token as it was.
-func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, now time.Time, admit func(Family) error) (Family, string, error) {
+// jkt is the thumbprint of the DPoP key the request proved, or empty: an
+// unbound family is bound to it by this exchange's rotation, a bound one
+// requires it (ErrKeyBinding, nothing spent). admit, when not nil, sees the
+// family before anything is spent: its error (a scope the family does not
+// grant, say) ends the exchange and leaves the token as it was.
+func (e *Exchanger) Exchange(ctx context.Context, projectID, presented, jkt string, now time.Time, admit func(Family) error) (Family, string, error) {
 	if _, err := secret.Check(presented, secret.PrefixRefreshToken); err != nil {
 		return Family{}, "", ErrInvalidGrant
 	}
 	h := secret.Sum(presented)
-	tok, fam, err := e.load(ctx, projectID, h, now)
+	tok, fam, err := e.load(ctx, projectID, h, jkt, now)
 	if err != nil {
 		return Family{}, "", err
 	}
@@ -117,15 +131,17 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 	}
 	if !tok.Spent {
 		// With an audit template in ctx, the rotation writes refresh.rotate.
-		succ, err := e.rotate(audit.Retarget(ctx, audit.RefreshRotate, audit.Credential(credential.TypeRefreshToken, fam.ID), now), tok, now)
+		bind := cmp.Or(fam.DPoPKey, jkt)
+		succ, err := e.rotate(audit.Retarget(ctx, audit.RefreshRotate, audit.Credential(credential.TypeRefreshToken, fam.ID), now), tok, bind, now)
 		if err == nil {
+			fam.DPoPKey = bind
 			return fam, succ, nil
 		}
 		if !errors.Is(err, store.ErrConflict) {
 			return Family{}, "", err
 		}
-		// Another exchange won, or the family was revoked: read again.
-		if tok, fam, err = e.load(ctx, projectID, h, now); err != nil {
+		// Another exchange won, or the family was revoked or bound: read again.
+		if tok, fam, err = e.load(ctx, projectID, h, jkt, now); err != nil {
 			return Family{}, "", err
 		}
 	}
@@ -144,8 +160,9 @@ func (e *Exchanger) Exchange(ctx context.Context, projectID, presented string, n
 	return fam, "", ErrReuse
 }
 
-// load reads a token and its family; ErrInvalidGrant unless both stand.
-func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, now time.Time) (Token, Family, error) {
+// load reads a token and its family; ErrInvalidGrant unless both stand,
+// ErrKeyBinding if the family is bound to a key other than jkt.
+func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, jkt string, now time.Time) (Token, Family, error) {
 	tok, err := e.Store.GetRefreshToken(ctx, projectID, h)
 	if errors.Is(err, store.ErrNotFound) {
 		return Token{}, Family{}, ErrInvalidGrant
@@ -165,12 +182,16 @@ func (e *Exchanger) load(ctx context.Context, projectID string, h secret.Hash, n
 	if fam.Status != credential.Active || now.Unix() >= tok.ExpiresAt.Unix() {
 		return Token{}, Family{}, ErrInvalidGrant
 	}
+	if fam.DPoPKey != "" && subtle.ConstantTimeCompare([]byte(fam.DPoPKey), []byte(jkt)) != 1 {
+		return Token{}, fam, ErrKeyBinding
+	}
 	return tok, fam, nil
 }
 
-// rotate spends tok and stores its successor, sealed on tok for retries.
-func (e *Exchanger) rotate(ctx context.Context, tok Token, now time.Time) (string, error) {
-	succ, err := secret.Generate(secret.PrefixRefreshToken)
+// rotate spends tok and stores its successor, sealed on tok for retries,
+// binding the family to dpopKey unless it is empty.
+func (e *Exchanger) rotate(ctx context.Context, tok Token, dpopKey string, now time.Time) (string, error) {
+	succ, err := secret.Generate(e.Prefix, secret.PrefixRefreshToken)
 	if err != nil {
 		return "", err
 	}
@@ -182,7 +203,7 @@ func (e *Exchanger) rotate(ctx context.Context, tok Token, now time.Time) (strin
 	spent.Spent, spent.SpentAt, spent.Successor = true, now, sealed
 	next := Token{ProjectID: tok.ProjectID, Hash: secret.Sum(succ), FamilyID: tok.FamilyID,
 		Generation: tok.Generation + 1, ExpiresAt: tok.ExpiresAt}
-	if err := e.Store.RotateRefreshToken(ctx, spent, next); err != nil {
+	if err := e.Store.RotateRefreshToken(ctx, spent, next, dpopKey); err != nil {
 		return "", err
 	}
 	return succ, nil

@@ -42,7 +42,7 @@ func stores(t *testing.T, f func(t *testing.T, s refresh.Store)) {
 
 func newFamily(t testing.TB, s refresh.Store) (refresh.Family, string) {
 	t.Helper()
-	f, first, tok, err := refresh.NewFamily(project, "usr_a", "laptop", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
+	f, first, tok, err := refresh.NewFamily(project, "usr_a", "laptop", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestConcurrentExchanges(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, got[i], errs[i] = e.Exchange(context.Background(), project, tok, t0.Add(time.Second), nil)
+				_, got[i], errs[i] = e.Exchange(context.Background(), project, tok, "", t0.Add(time.Second), nil)
 			}()
 		}
 		wg.Wait()
@@ -81,7 +81,7 @@ func TestConcurrentExchanges(t *testing.T) {
 		if err != nil || next.Generation != 1 || next.Spent {
 			t.Fatalf("successor record %+v, %v", next, err)
 		}
-		if _, _, err := e.Exchange(context.Background(), project, got[0], t0.Add(2*time.Second), nil); err != nil {
+		if _, _, err := e.Exchange(context.Background(), project, got[0], "", t0.Add(2*time.Second), nil); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -92,22 +92,22 @@ func TestReuseAfterGraceRevokesTheFamily(t *testing.T) {
 		ctx := context.Background()
 		fam, tok := newFamily(t, s)
 		e := &refresh.Exchanger{Store: s, Sealer: sealer(t), Grace: refresh.DefaultGrace}
-		_, succ, err := e.Exchange(ctx, project, tok, t0, nil)
+		_, succ, err := e.Exchange(ctx, project, tok, "", t0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// A retry inside the grace period gets the same successor.
-		if _, again, err := e.Exchange(ctx, project, tok, t0.Add(refresh.DefaultGrace), nil); err != nil || again != succ {
+		if _, again, err := e.Exchange(ctx, project, tok, "", t0.Add(refresh.DefaultGrace), nil); err != nil || again != succ {
 			t.Fatalf("retry in grace: %q, %v", again, err)
 		}
-		if _, _, err := e.Exchange(ctx, project, tok, t0.Add(refresh.DefaultGrace+time.Millisecond), nil); !errors.Is(err, refresh.ErrReuse) {
+		if _, _, err := e.Exchange(ctx, project, tok, "", t0.Add(refresh.DefaultGrace+time.Millisecond), nil); !errors.Is(err, refresh.ErrReuse) {
 			t.Fatalf("reuse after grace: %v", err)
 		}
 		f, _ := s.GetFamily(ctx, project, fam.ID)
 		if f.Status != credential.Revoked {
 			t.Fatal("reuse did not revoke the family")
 		}
-		if _, _, err := e.Exchange(ctx, project, succ, t0.Add(time.Minute), nil); !errors.Is(err, refresh.ErrInvalidGrant) {
+		if _, _, err := e.Exchange(ctx, project, succ, "", t0.Add(time.Minute), nil); !errors.Is(err, refresh.ErrInvalidGrant) {
 			t.Fatalf("the successor still works after reuse: %v", err)
 		}
 	})
@@ -124,7 +124,7 @@ func TestRefreshRacingRevoke(t *testing.T) {
 			var succ string
 			var wg sync.WaitGroup
 			wg.Add(2)
-			go func() { defer wg.Done(); _, succ, _ = e.Exchange(ctx, project, tok, t0, nil) }()
+			go func() { defer wg.Done(); _, succ, _ = e.Exchange(ctx, project, tok, "", t0, nil) }()
 			go func() {
 				defer wg.Done()
 				if err := s.RevokeFamily(ctx, project, fam.ID, t0); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -135,7 +135,7 @@ func TestRefreshRacingRevoke(t *testing.T) {
 			if succ == "" {
 				continue // the revoke won
 			}
-			if _, _, err := e.Exchange(ctx, project, succ, t0.Add(time.Second), nil); !errors.Is(err, refresh.ErrInvalidGrant) {
+			if _, _, err := e.Exchange(ctx, project, succ, "", t0.Add(time.Second), nil); !errors.Is(err, refresh.ErrInvalidGrant) {
 				t.Fatalf("a successor outlived the revoke: %v", err)
 			}
 		}
@@ -149,7 +149,7 @@ func TestExpiryNeverMoves(t *testing.T) {
 	now := t0
 	for range 3 {
 		now = now.Add(24 * time.Hour)
-		_, next, err := e.Exchange(context.Background(), project, tok, now, nil)
+		_, next, err := e.Exchange(context.Background(), project, tok, "", now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestExpiryNeverMoves(t *testing.T) {
 		}
 		tok = next
 	}
-	if _, _, err := e.Exchange(context.Background(), project, tok, *fam.ExpiresAt, nil); !errors.Is(err, refresh.ErrInvalidGrant) {
+	if _, _, err := e.Exchange(context.Background(), project, tok, "", *fam.ExpiresAt, nil); !errors.Is(err, refresh.ErrInvalidGrant) {
 		t.Fatalf("exchange at expiry: %v", err)
 	}
 }
@@ -167,10 +167,10 @@ func TestExpiryNeverMoves(t *testing.T) {
 func TestMalformedAndUnknownTokens(t *testing.T) {
 	s := memory.New()
 	e := &refresh.Exchanger{Store: s, Sealer: sealer(t), Grace: refresh.DefaultGrace}
-	unknown, _ := secret.Generate(secret.PrefixRefreshToken)
-	key, _ := secret.Generate(secret.PrefixAPIKey)
+	unknown, _ := secret.Generate("", secret.PrefixRefreshToken)
+	key, _ := secret.Generate("", secret.PrefixAPIKey)
 	for _, tok := range []string{"", "tgr_", key, unknown} {
-		if _, _, err := e.Exchange(context.Background(), project, tok, t0, nil); !errors.Is(err, refresh.ErrInvalidGrant) {
+		if _, _, err := e.Exchange(context.Background(), project, tok, "", t0, nil); !errors.Is(err, refresh.ErrInvalidGrant) {
 			t.Fatalf("%q: %v", tok, err)
 		}
 	}

@@ -22,8 +22,14 @@ const (
 	randomLen   = 43 // 62^43 > 2^256
 	checksumLen = 6  // 62^6 > 2^32
 	prefixLen   = 3
-	// Len is the length of every secret.
-	Len = prefixLen + 1 + randomLen + checksumLen
+	// tail is what follows the prefix: "_", the random part, the checksum.
+	tail = 1 + randomLen + checksumLen
+	// Len is the length of a secret without a deployment prefix.
+	Len = prefixLen + tail
+	// MaxDeploymentLen is the longest deployment prefix, its "_" included:
+	// the hint of a prefixed secret ("acme42_tgk_…x7Qa") stays within 16
+	// characters.
+	MaxDeploymentLen = 7
 )
 
 // Errors returned by Check.
@@ -32,36 +38,75 @@ var (
 	ErrChecksum  = errors.New("secret checksum mismatch")
 )
 
+// CheckDeployment reports whether p may be a deployment's own prefix, put
+// before the kind of every secret it mints: "" (none), or 1 to
+// MaxDeploymentLen-1 lowercase letters and digits, the first a letter,
+// followed by "_" ("acme_").
+func CheckDeployment(p string) error {
+	if p != "" && !validDeployment(p) {
+		return fmt.Errorf("secret prefix %q must be 1 to %d lowercase letters and digits, starting with a letter, followed by _ (such as acme_)",
+			p, MaxDeploymentLen-1)
+	}
+	return nil
+}
+
+// validDeployment reports whether p is a non-empty deployment prefix.
+func validDeployment(p string) bool {
+	n := len(p)
+	if n < 2 || n > MaxDeploymentLen || p[n-1] != '_' || p[0] < 'a' || p[0] > 'z' {
+		return false
+	}
+	for i := 1; i < n-1; i++ {
+		if c := p[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // Hash is the SHA-256 of a whole secret: the only form that is stored.
 type Hash [sha256.Size]byte
 
 // String is the lowercase hex form used in store keys.
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 
-// Generate returns a new secret with the given prefix, from crypto/rand.
-func Generate(prefix string) (string, error) {
-	if len(prefix) != prefixLen {
-		return "", fmt.Errorf("secret prefix %q must be %d characters", prefix, prefixLen)
+// Generate returns a new secret of the given kind (PrefixAPIKey, ...),
+// after the deployment prefix deployment ("" for none), from crypto/rand.
+func Generate(deployment, kind string) (string, error) {
+	if len(kind) != prefixLen {
+		return "", fmt.Errorf("secret prefix %q must be %d characters", kind, prefixLen)
+	}
+	if err := CheckDeployment(deployment); err != nil {
+		return "", err
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("reading random bits: %w", err)
 	}
-	buf := make([]byte, 0, Len)
-	buf = append(buf, prefix...)
+	buf := make([]byte, 0, len(deployment)+Len)
+	buf = append(buf, deployment...)
+	buf = append(buf, kind...)
 	buf = append(buf, '_')
 	buf = appendBase62(buf, new(big.Int).SetBytes(b[:]), randomLen)
 	buf = appendBase62(buf, big.NewInt(int64(checksum(string(buf)))), checksumLen)
 	return string(buf), nil
 }
 
-// Check verifies a presented secret's shape, prefix and checksum without
-// allocating; it returns the prefix on success.
+// Check verifies a presented secret's shape, kind prefix (one of
+// prefixes) and checksum without allocating; it returns the kind prefix on
+// success. A secret may carry a deployment prefix before its kind (any of
+// the form CheckDeployment allows, so that secrets minted before a
+// deployment set or changed its prefix keep working); the checksum covers
+// it too.
 func Check(token string, prefixes ...string) (string, error) {
-	if len(token) != Len || token[prefixLen] != '_' {
+	end := len(token) - tail // where the kind prefix ends
+	if end < prefixLen || end > MaxDeploymentLen+prefixLen || token[end] != '_' {
 		return "", ErrMalformed
 	}
-	prefix := token[:prefixLen]
+	if end > prefixLen && !validDeployment(token[:end-prefixLen]) {
+		return "", ErrMalformed
+	}
+	prefix := token[end-prefixLen : end]
 	known := false
 	for _, p := range prefixes {
 		known = known || p == prefix
@@ -70,20 +115,31 @@ func Check(token string, prefixes ...string) (string, error) {
 		return "", ErrMalformed
 	}
 	var bad int8
-	for i := prefixLen + 1; i < Len; i++ {
+	for i := end + 1; i < len(token); i++ {
 		bad |= digits[token[i]]
 	}
 	if bad < 0 {
 		return "", ErrMalformed
 	}
 	var sum uint64
-	for i := Len - checksumLen; i < Len; i++ {
+	for i := len(token) - checksumLen; i < len(token); i++ {
 		sum = sum*62 + uint64(digits[token[i]])
 	}
-	if sum != uint64(checksum(token[:Len-checksumLen])) {
+	if sum != uint64(checksum(token[:len(token)-checksumLen])) {
 		return "", ErrChecksum
 	}
 	return prefix, nil
+}
+
+// Kind is the kind prefix of a token shaped like a secret (its checksum
+// unchecked), "" for anything else.
+func Kind(token string) string {
+	end := len(token) - tail
+	if end < prefixLen || end > MaxDeploymentLen+prefixLen || token[end] != '_' ||
+		end > prefixLen && !validDeployment(token[:end-prefixLen]) {
+		return ""
+	}
+	return token[end-prefixLen : end]
 }
 
 // digits is digit of every byte, -1 outside the alphabet: a table, so that
@@ -98,12 +154,13 @@ var digits = func() (t [256]int8) {
 // Sum returns the SHA-256 of token.
 func Sum(token string) Hash { return sha256.Sum256([]byte(token)) }
 
-// Hint is what people see of a secret: its prefix and last 4 characters.
+// Hint is what people see of a secret: its prefix (a deployment prefix
+// included) and last 4 characters.
 func Hint(token string) string {
 	if len(token) < Len {
 		return ""
 	}
-	return token[:prefixLen] + "_…" + token[len(token)-4:]
+	return token[:len(token)-tail] + "_…" + token[len(token)-4:]
 }
 
 // checksum is the CRC-32 (IEEE) of s, computed slicing by 8 (as

@@ -10,7 +10,7 @@ import (
 
 func TestGenerateCheck(t *testing.T) {
 	for _, p := range []string{PrefixAPIKey, PrefixRefreshToken, PrefixClientSecret} {
-		tok, err := Generate(p)
+		tok, err := Generate("", p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +29,7 @@ func TestGenerateCheck(t *testing.T) {
 func TestGenerateIsRandom(t *testing.T) {
 	seen := map[string]bool{}
 	for range 1000 {
-		tok, err := Generate(PrefixAPIKey)
+		tok, err := Generate("", PrefixAPIKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func TestGenerateIsRandom(t *testing.T) {
 }
 
 func TestCheckRejects(t *testing.T) {
-	good, err := Generate(PrefixAPIKey)
+	good, err := Generate("", PrefixAPIKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +79,14 @@ func TestCheckRejects(t *testing.T) {
 }
 
 func TestCheckDoesNotAllocate(t *testing.T) {
-	tok, _ := Generate(PrefixAPIKey)
+	tok, _ := Generate("", PrefixAPIKey)
 	if n := testing.AllocsPerRun(100, func() { _, _ = Check(tok, PrefixAPIKey) }); n != 0 {
 		t.Fatalf("Check allocates %v times", n)
 	}
 }
 
 func TestHint(t *testing.T) {
-	tok, _ := Generate(PrefixAPIKey)
+	tok, _ := Generate("", PrefixAPIKey)
 	h := Hint(tok)
 	if !strings.HasPrefix(h, "tgk_…") || !strings.HasSuffix(h, tok[Len-4:]) || len([]rune(h)) > 16 {
 		t.Fatalf("Hint = %q", h)
@@ -94,23 +94,31 @@ func TestHint(t *testing.T) {
 }
 
 func FuzzCheck(f *testing.F) {
-	good, _ := Generate(PrefixAPIKey)
-	for _, s := range []string{good, "", "tgk_", good[:Len-1] + "!", "tgr" + good[3:], strings.Repeat("z", Len)} {
+	good, _ := Generate("", PrefixAPIKey)
+	prefixed, _ := Generate("acme_", PrefixAPIKey)
+	for _, s := range []string{good, prefixed, "", "tgk_", good[:Len-1] + "!", "tgr" + good[3:], strings.Repeat("z", Len),
+		"x_" + good, "acme420_" + good, "Acme_" + good} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := Check(s, PrefixAPIKey, PrefixRefreshToken, PrefixClientSecret)
 		if err == nil {
-			// An accepted token must be well formed and carry a true CRC32.
+			// An accepted token must be well formed, its deployment prefix
+			// valid, and carry a true CRC32.
+			n := len(s)
 			var sum uint64
-			for i := Len - checksumLen; i < Len; i++ {
+			for i := n - checksumLen; i < n; i++ {
 				sum = sum*62 + uint64(strings.IndexByte(alphabet, s[i]))
 			}
-			if len(s) != Len || p != s[:3] || sum != uint64(crc32.ChecksumIEEE([]byte(s[:Len-checksumLen]))) {
+			d := s[:n-Len]
+			if n < Len || CheckDeployment(d) != nil || p != s[len(d):len(d)+3] || Kind(s) != p ||
+				sum != uint64(crc32.ChecksumIEEE([]byte(s[:n-checksumLen]))) {
 				t.Fatalf("accepted %q", s)
 			}
 		}
-		_ = Hint(s)
+		if h := Hint(s); len([]rune(h)) > 16 && Kind(s) != "" {
+			t.Fatalf("Hint(%q) = %q", s, h)
+		}
 	})
 }
 
@@ -129,4 +137,71 @@ func FuzzChecksum(f *testing.F) {
 			t.Fatalf("checksum(%q) = %08x, want %08x", s, got, want)
 		}
 	})
+}
+
+func TestDeploymentPrefix(t *testing.T) {
+	for _, d := range []string{"a_", "acme_", "acme42_", "z0z0z0_"} {
+		t.Run(d, func(t *testing.T) {
+			tok, err := Generate(d, PrefixClientSecret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tok) != len(d)+Len || !strings.HasPrefix(tok, d+PrefixClientSecret+"_") {
+				t.Fatalf("Generate = %q", tok)
+			}
+			if got, err := Check(tok, PrefixClientSecret); err != nil || got != PrefixClientSecret {
+				t.Fatalf("Check(%q) = %q, %v", tok, got, err)
+			}
+			if got := Kind(tok); got != PrefixClientSecret {
+				t.Fatalf("Kind = %q", got)
+			}
+			// The checksum covers the deployment prefix: another one in its
+			// place (same length) fails.
+			other := "b" + tok[1:]
+			if _, err := Check(other, PrefixClientSecret); !errors.Is(err, ErrChecksum) {
+				t.Fatalf("Check(other deployment) = %v, want ErrChecksum", err)
+			}
+			if _, err := Check(tok[len(d):], PrefixClientSecret); !errors.Is(err, ErrChecksum) {
+				t.Fatalf("Check(prefix cut off) = %v, want ErrChecksum", err)
+			}
+			h := Hint(tok)
+			if !strings.HasPrefix(h, d+"tgc_…") || len([]rune(h)) > 16 {
+				t.Fatalf("Hint = %q", h)
+			}
+			if n := testing.AllocsPerRun(100, func() { _, _ = Check(tok, PrefixClientSecret) }); n != 0 {
+				t.Fatalf("Check allocates %v times", n)
+			}
+		})
+	}
+}
+
+func TestCheckDeployment(t *testing.T) {
+	cases := []struct {
+		prefix string
+		ok     bool
+	}{
+		{"", true}, {"a_", true}, {"acme_", true}, {"acme42_", true},
+		{"_", false}, {"acme", false}, {"Acme_", false}, {"1acme_", false}, {"ac-me_", false},
+		{"ac_me_", false}, {"acme420_", false}, {"tgk_", true}, {"acmé_", false},
+	}
+	for _, c := range cases {
+		if err := CheckDeployment(c.prefix); (err == nil) != c.ok {
+			t.Errorf("CheckDeployment(%q) = %v, want ok %v", c.prefix, err, c.ok)
+		}
+		if _, err := Generate(c.prefix, PrefixAPIKey); (err == nil) != c.ok {
+			t.Errorf("Generate(%q) = %v, want ok %v", c.prefix, err, c.ok)
+		}
+	}
+}
+
+func TestCheckRejectsBadDeployment(t *testing.T) {
+	good, _ := Generate("", PrefixAPIKey)
+	for _, d := range []string{"_", "Acme_", "acme-", "acme420_", "ac_me_", "9_"} {
+		if _, err := Check(d+good, PrefixAPIKey); !errors.Is(err, ErrMalformed) {
+			t.Errorf("Check(%q+key) = %v, want ErrMalformed", d, err)
+		}
+		if k := Kind(d + good); k != "" {
+			t.Errorf("Kind(%q+key) = %q", d, k)
+		}
+	}
 }

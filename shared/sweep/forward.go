@@ -106,7 +106,7 @@ func (s *Sweeper) forwardEach(ctx context.Context, evs []meter.Event, res *Resul
 		out := make([]Event, len(batch))
 		for i, e := range batch {
 			out[i] = Event{ID: e.ID(), Type: e.Type, ProjectID: s.Options.ProjectID, CredentialID: e.CredentialID,
-				Kind: credential.Type(e.Kind), Owner: e.Owner, Time: e.Time}
+				Kind: credential.Type(e.Kind), Owner: e.Owner, URL: e.URL, Source: e.Source, Time: e.Time}
 		}
 		if err := s.Publisher.Publish(ctx, out); err != nil {
 			return err

@@ -33,7 +33,11 @@ type Event struct {
 	Kind         credential.Type `json:"kind"` // the credential's type
 	Owner        string          `json:"owner"`
 	ExpiresAt    time.Time       `json:"expiresAt,omitzero"`
-	Time         time.Time       `json:"time"`
+	// URL and Source, on credential.leaked: where the secret was found
+	// and the kind of place (GitHub's report).
+	URL    string    `json:"url,omitempty"`
+	Source string    `json:"source,omitempty"`
+	Time   time.Time `json:"time"`
 }
 
 // Store is what the sweep reads and writes: the store's expiry index

@@ -50,7 +50,7 @@ func (o *outbox) count(typ, id string) int {
 // stored (at the version a change must name).
 func key(t *testing.T, s storetest.Store, expires time.Time) apikey.Key {
 	t.Helper()
-	k, _, err := apikey.New(project, "usr_owner", "k", nil, t0.Add(-24*time.Hour), &expires)
+	k, _, err := apikey.New(project, "usr_owner", "k", nil, t0.Add(-24*time.Hour), &expires, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestRotationMovesTheExpiry(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s storetest.Store) {
 		ctx := context.Background()
 		old := key(t, s, t0.Add(60*24*time.Hour))
-		ended, next, _, err := apikey.Rotate(old, t0.Add(-2*time.Hour), time.Hour)
+		ended, next, _, err := apikey.Rotate(old, t0.Add(-2*time.Hour), time.Hour, "")
 		if err != nil {
 			t.Fatal(err)
 		}

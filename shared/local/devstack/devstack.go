@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
+	"github.com/tollgate/tollgate/shared/scanning"
 	"github.com/tollgate/tollgate/shared/store/dynamo"
 	"github.com/tollgate/tollgate/shared/sweep"
 )
@@ -44,6 +46,15 @@ type Options struct {
 	Logger   *slog.Logger
 	// Ready, when set, receives the listening addresses once serving.
 	Ready func(Listening)
+	// Seed applies the development seed (shared/local/seed: fixed users,
+	// keys, tokens, SAS credential, certificate; every secret public)
+	// instead of the bootstrap, and runs local-kms holding the seed's keys
+	// as the stack's KMS, so that the sample events under events/ and
+	// functions run by SAM (`tollgate sam-env`) work against it. For
+	// development only, in a state folder of its own.
+	Seed bool
+	// KMSEndpoint is the local-kms of a seeded stack (Run starts it).
+	KMSEndpoint string
 	// Observe, when set, wraps the handler Run serves (tests check every
 	// exchange against docs/openapi.yaml with it).
 	Observe func(http.Handler) http.Handler
@@ -65,6 +76,9 @@ const (
 	DynamoDBDir     = "dynamodb" // DynamoDB Local's files
 	SigningKeysDir  = "signing"  // the local JWT signing keys
 	SealKeyFile     = "seal.key" // the local envelope encryption key
+	// ScanningKeysFile holds GitHub's secret scanning key set (its JSON
+	// format), read when TOLLGATE_GITHUB_SCANNING_KEYS is not set.
+	ScanningKeysFile = "secret-scanning-keys.json"
 )
 
 // Run serves the local stack until ctx ends, then stops all it started.
@@ -77,6 +91,14 @@ func Run(ctx context.Context, opt Options) error {
 		}
 		defer db.Stop()
 		local = dynamo.Local{Endpoint: db.Endpoint, AccessKey: db.AccessKey}
+	}
+	if opt.Seed && opt.KMSEndpoint == "" {
+		kms, err := startSeededKMS(ctx, opt)
+		if err != nil {
+			return err
+		}
+		defer kms.Stop()
+		opt.KMSEndpoint = kms.Endpoint
 	}
 	handler, err := Build(ctx, local, opt)
 	if err != nil {
@@ -143,27 +165,29 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	st := dynamo.New(db, cfg.Table).RequireAudit()
 	clk := clock.Real{}
-	if err := firstRun(ctx, st, cfg.ProjectID, opt); err != nil {
-		return nil, err
-	}
-	// Local stand-ins for KMS: signing keys and the envelope key live in
-	// the state folder, readable by their owner only.
-	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, SigningKeysDir), clk.Now())
-	if err != nil {
-		return nil, err
-	}
-	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, SealKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := envelope.NewLocal(sealKey)
-	if err != nil {
+	var signer accesstoken.Signer
+	var keys *accesstoken.Keyring
+	var sealer envelope.Sealer
+	if opt.Seed {
+		if signer, keys, sealer, err = seededKeys(ctx, opt.KMSEndpoint); err != nil {
+			return nil, err
+		}
+		if err := applySeed(ctx, db, sealer, local, opt); err != nil {
+			return nil, err
+		}
+	} else if signer, keys, sealer, err = localKeys(ctx, st, opt, clk.Now()); err != nil {
 		return nil, err
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
 	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
-	mgmt, certs := management.NewIssueKeys(st, mgmtOpt), management.NewCertificates(st, mgmtOpt)
-	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, clk, opt.Logger)
+	scanOpt, err := scanningOptions(cfg, opt.StateDir, clk, opt.Logger)
+	if err != nil {
+		return nil, err
+	}
+	mgmt := management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource, scanning.New(st, scanOpt).Handle)
+	certs := management.NewCertificates(st, mgmtOpt)
+	inspector := authorizer.New(st, authorizer.Inspecting(cfg, keys, sealer, clk, opt.Logger))
+	tokenOpt := oauth.Configured(cfg, signer, keys, sealer, inspector, clk, opt.Logger)
 	tokenOpt.AttemptLinger = AttemptLinger
 	tokens := oauth.New(st, tokenOpt)
 	gw := &Gateway{
@@ -187,6 +211,38 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 // HealthPath answers 200 without credentials once the local stack is
 // ready; a deployment has no such route.
 const HealthPath = "/healthz"
+
+// scanningOptions are the leak response's options: the configured key set,
+// or else the one in the state folder's ScanningKeysFile, if any.
+func scanningOptions(cfg config.Config, stateDir string, clk clock.Clock, logger *slog.Logger) (scanning.Options, error) {
+	if cfg.ScanningKeys == "" {
+		b, err := os.ReadFile(filepath.Join(stateDir, ScanningKeysFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return scanning.Options{}, err
+		}
+		cfg.ScanningKeys = string(b)
+	}
+	return scanning.Configured(cfg, clk, logger)
+}
+
+// localKeys bootstraps once and returns the local stand-ins for KMS:
+// signing keys and the envelope key live in the state folder, readable by
+// their owner only.
+func localKeys(ctx context.Context, st *dynamo.Store, opt Options, now time.Time) (accesstoken.Signer, *accesstoken.Keyring, envelope.Sealer, error) {
+	if err := firstRun(ctx, st, opt.Config.ProjectID, opt); err != nil {
+		return nil, nil, nil, err
+	}
+	signer, keys, err := accesstoken.LoadOrCreateLocalKeys(filepath.Join(opt.StateDir, SigningKeysDir), now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealKey, err := envelope.LoadOrCreateLocalKey(filepath.Join(opt.StateDir, SealKeyFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sealer, err := envelope.NewLocal(sealKey)
+	return signer, keys, sealer, err
+}
 
 // GCPercent is the garbage collector's target (GOGC) of a process running
 // the local stack, unless GOGC is set. Go's default, 100, collects each
@@ -274,7 +330,7 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 // firstRun bootstraps the project once, printing the admin key and
 // writing it to the state folder with mode 0600.
 func firstRun(ctx context.Context, st management.BootstrapStore, projectID string, opt Options) error {
-	res, err := management.Bootstrap(ctx, st, projectID, time.Now().UTC())
+	res, err := management.Bootstrap(ctx, st, projectID, opt.Config.SecretPrefix, time.Now().UTC())
 	if errors.Is(err, management.ErrBootstrapped) {
 		fmt.Fprintf(opt.Out, "Already bootstrapped; the admin key was written to %s\n", filepath.Join(opt.StateDir, AdminKeyFile))
 		return nil

@@ -69,7 +69,7 @@ func (g *Gateway) authorizerEvent(q *request) events.APIGatewayCustomAuthorizerR
 		PathParameters:                  maps.Clone(q.pathParams),
 		StageVariables:                  nil,
 		RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
-			Path:         "/" + g.stage() + q.path,
+			Path:         q.path, // as typed: see proxyEvent
 			AccountID:    wire(g.accountID()),
 			ResourceID:   q.resourceID,
 			Stage:        wire(g.stage()),
@@ -112,8 +112,13 @@ func (g *Gateway) proxyEvent(q *request, authorizer map[string]any) events.APIGa
 				UserAgent:  q.userAgent,
 				ClientCert: cloneCert(q.cert),
 			},
-			ResourcePath:     q.resource,
-			Path:             "/" + g.stage() + q.path,
+			ResourcePath: q.resource,
+			// The path as the client typed it: the gateway serves the API at
+			// its root, as API Gateway does behind a custom domain mapped
+			// with an empty base path, whose requestContext.path holds no
+			// stage (on the execute-api endpoint it would be /<stage>/...,
+			// where clients type it too). DPoP's htu is checked against it.
+			Path:             q.path,
 			Authorizer:       authorizer,
 			HTTPMethod:       q.method,
 			RequestTime:      q.received.UTC().Format("02/Jan/2006:15:04:05 -0700"),

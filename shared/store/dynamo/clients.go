@@ -5,18 +5,24 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/tollgate/tollgate/shared/credential"
 	"github.com/tollgate/tollgate/shared/store"
 )
 
-// CreateClient stores a new OAuth client.
+// CreateClient stores a new OAuth client, and the lookup item of its
+// secret.
 func (s *Store) CreateClient(ctx context.Context, c credential.Client) error {
 	puts, err := s.encodeNew(toClientItem(c), "client")
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, puts, func(int) error { return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict) })
+	lookup, err := s.clientSecretPut(c)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, append(puts, lookup), func(int) error { return fmt.Errorf("client %s: %w", c.ID, store.ErrConflict) })
 }
 
 func toClientItem(c credential.Client) sessionItem {
@@ -53,9 +59,10 @@ func (s *Store) ListClients(ctx context.Context, projectID, owner string, page s
 	return listSessions(ctx, s, projectID, owner, credential.KindClient, page, fromClientItem)
 }
 
-// UpdateClientSecret writes a rotated secret, on condition that the client
-// is still at c.Version (so two rotations cannot both win) and active;
-// ErrConflict if it changed or was revoked, ErrNotFound if it is gone.
+// UpdateClientSecret writes a rotated secret (and its lookup item), on
+// condition that the client is still at c.Version (so two rotations cannot
+// both win) and active; ErrConflict if it changed or was revoked,
+// ErrNotFound if it is gone.
 func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) error {
 	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	u := newUpdateExpr()
@@ -64,7 +71,18 @@ func (s *Store) UpdateClientSecret(ctx context.Context, c credential.Client) err
 	u.setTo("previousHash", str(c.PreviousHash.String()))
 	u.setTo("previousUntil", str(formatTime(c.PreviousUntil)))
 	u.names["#st"], u.values[":active"] = "status", str(string(credential.Active))
-	return s.updateAsRead(ctx, key(sessionPK(c.ProjectID, c.ID), skSession), "client "+c.ID, c.Version, u, "#st = :active")
+	cond, ver := asRead(c.Version, u.names, u.values)
+	k := key(sessionPK(c.ProjectID, c.ID), skSession)
+	lookup, err := s.clientSecretPut(c)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{TableName: s.table, Key: k, UpdateExpression: aws.String(u.expression(ver)),
+			ConditionExpression: aws.String(cond + " AND #st = :active"), ExpressionAttributeNames: u.names,
+			ExpressionAttributeValues: u.values}},
+		lookup,
+	}, func(int) error { return s.changedOrGone(ctx, k, "client "+c.ID) })
 }
 
 // UpdateClient writes c's limits (the quota's balance only when

@@ -44,18 +44,17 @@ type eventItem struct {
 	Kind         string `dynamodbav:"credentialType"`
 	Owner        string `dynamodbav:"owner"`
 	At           string `dynamodbav:"at"`
+	URL          string `dynamodbav:"url,omitempty"`    // of a leak
+	Source       string `dynamodbav:"source,omitempty"` // of a leak
 }
 
 // RecordMeterEvent stores e unless its credential has an event of its
 // type in its minute already: false then. One conditional PutItem.
 func (s *Store) RecordMeterEvent(ctx context.Context, projectID string, e meter.Event) (bool, error) {
-	av, err := attributevalue.MarshalMap(eventItem{Type: e.Type, CredentialID: e.CredentialID, Kind: e.Kind, Owner: e.Owner, At: formatTime(e.Time)})
+	av, err := eventAttrs(projectID, e)
 	if err != nil {
 		return false, err
 	}
-	av[AttrPK] = &types.AttributeValueMemberS{Value: eventsPK(projectID, e.Hour())}
-	av[AttrSK] = &types.AttributeValueMemberS{Value: e.ID()}
-	av[AttrTTL] = number(e.Time.Add(meter.EventRetention).Unix())
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: av, ConditionExpression: aws.String(condNew)})
 	if isConditionFailed(err) {
 		return false, nil
@@ -64,6 +63,19 @@ func (s *Store) RecordMeterEvent(ctx context.Context, projectID string, e meter.
 		return false, fmt.Errorf("dynamodb record meter event: %w", err)
 	}
 	return true, nil
+}
+
+// eventAttrs is e as stored.
+func eventAttrs(projectID string, e meter.Event) (item, error) {
+	av, err := attributevalue.MarshalMap(eventItem{Type: e.Type, CredentialID: e.CredentialID, Kind: e.Kind, Owner: e.Owner,
+		At: formatTime(e.Time), URL: e.URL, Source: e.Source})
+	if err != nil {
+		return nil, fmt.Errorf("encoding event: %w", err)
+	}
+	av[AttrPK] = &types.AttributeValueMemberS{Value: eventsPK(projectID, e.Hour())}
+	av[AttrSK] = &types.AttributeValueMemberS{Value: e.ID()}
+	av[AttrTTL] = number(e.Time.Add(meter.EventRetention).Unix())
+	return av, nil
 }
 
 // ListMeterEvents lists up to limit events of the hour starting at hour,
@@ -86,7 +98,8 @@ func (s *Store) ListMeterEvents(ctx context.Context, projectID string, hour, fro
 	}
 	return decodeEach(items, func(it eventItem) (meter.Event, error) {
 		at, err := parseTime(it.At)
-		return meter.Event{Type: it.Type, CredentialID: it.CredentialID, Kind: it.Kind, Owner: it.Owner, Time: at}, err
+		return meter.Event{Type: it.Type, CredentialID: it.CredentialID, Kind: it.Kind, Owner: it.Owner, Time: at,
+			URL: it.URL, Source: it.Source}, err
 	})
 }
 

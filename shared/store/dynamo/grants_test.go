@@ -82,6 +82,28 @@ func TestMeterWritesAsGranted(t *testing.T) {
 	}
 }
 
+// TestProofWriteAsGranted: the authorizer's record of a DPoP proof's jti
+// is the one write dynamo.ProofWrite allows, and a client assertion's is
+// not (the authorizer may not spend those).
+func TestProofWriteAsGranted(t *testing.T) {
+	exp := time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		issuer string
+		want   bool
+	}{
+		{"dpop:0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", true},
+		{"usr_a", false},
+	} {
+		db := &recording{}
+		if err := dynamo.New(db, "t").RecordAssertion(context.Background(), "p", tc.issuer, "jti-1", exp); err != nil || len(db.writes) != 1 {
+			t.Fatalf("err %v after %d writes, want one", err, len(db.writes))
+		}
+		if got := granted(dynamo.ProofWrite, db.writes[0]); got != tc.want {
+			t.Fatalf("issuer %s: %+v granted = %v", tc.issuer, db.writes[0], got)
+		}
+	}
+}
+
 // granted reports whether g allows w.
 func granted(g dynamo.MeterWrite, w write) bool {
 	rv := w.returnValues

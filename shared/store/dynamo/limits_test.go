@@ -30,11 +30,11 @@ func TestLimitAttributes(t *testing.T) {
 	now := time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)
 	limits := meter.Limits{Rate: &meter.RateLimit{Limit: 100, Window: time.Minute},
 		Quota: quota(meter.Quota{Limit: 10000, Refill: &meter.Refill{Amount: 5000, Interval: meter.Day}}.ResetTo(250, now))}
-	k, _, err := apikey.New(p, "usr_a", "metered", nil, now, nil)
+	k, _, err := apikey.New(p, "usr_a", "metered", nil, now, nil, "")
 	must(t, err)
 	k.Limits = limits
 	must(t, s.CreateKey(ctx, k))
-	c, _, err := credential.NewClient(p, "usr_a", "svc", nil, now)
+	c, _, err := credential.NewClient(p, "usr_a", "svc", nil, now, "")
 	must(t, err)
 	c.Limits = limits
 	must(t, s.CreateClient(ctx, c))

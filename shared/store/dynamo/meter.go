@@ -212,7 +212,8 @@ func (s *Store) ListUsage(ctx context.Context, projectID, credentialID string, s
 	})
 }
 
-// MeterWrite is one kind of metering write, as IAM conditions name it: the
+// MeterWrite is one kind of the authorizer's writes (metering, and
+// ProofWrite), as IAM conditions name it: the
 // action, the partition keys it writes, the attributes it writes (PK and
 // SK among them: IAM counts them as written by every write) and the
 // values it asks back.

@@ -19,7 +19,7 @@ const skRefresh = "REFRESH"
 // CreateFamily stores a refresh-token family and its first token.
 func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refresh.Token) error {
 	it := toSessionItem(f.Session)
-	it.AccessTokenTTL = int64(f.AccessTokenTTL / time.Second)
+	it.AccessTokenTTL, it.DPoPKey = int64(f.AccessTokenTTL/time.Second), f.DPoPKey
 	puts, err := s.encodeNew(it, "session")
 	if err != nil {
 		return err
@@ -48,7 +48,29 @@ func (s *Store) ListFamilies(ctx context.Context, projectID, owner string, page 
 
 func fromFamilyItem(it sessionItem) (refresh.Family, error) {
 	sess, err := fromSessionItem(it)
-	return refresh.Family{Session: sess, AccessTokenTTL: time.Duration(it.AccessTokenTTL) * time.Second}, err
+	return refresh.Family{Session: sess, AccessTokenTTL: time.Duration(it.AccessTokenTTL) * time.Second, DPoPKey: it.DPoPKey}, err
+}
+
+// familyWrite is the rotation's write of the family: a check that it is
+// active and unbound when dpopKey is empty, else an update binding it to
+// dpopKey on condition that it is active and unbound or bound to dpopKey
+// already (the binding never changes, so the version stays).
+func familyWrite(table *string, spent refresh.Token, dpopKey string) types.TransactWriteItem {
+	k := key(sessionPK(spent.ProjectID, spent.FamilyID), skSession)
+	names := map[string]string{"#st": "status", "#jkt": "dpopJkt"}
+	values := map[string]types.AttributeValue{":active": &types.AttributeValueMemberS{Value: string(credential.Active)}}
+	if dpopKey == "" {
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: table, Key: k, ConditionExpression: aws.String("#st = :active AND attribute_not_exists(#jkt)"),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}}
+	}
+	values[":jkt"] = &types.AttributeValueMemberS{Value: dpopKey}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: table, Key: k, UpdateExpression: aws.String("SET #jkt = :jkt"),
+		ConditionExpression:      aws.String("#st = :active AND (attribute_not_exists(#jkt) OR #jkt = :jkt)"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}
 }
 
 type refreshItem struct {
@@ -88,8 +110,9 @@ func (s *Store) GetRefreshToken(ctx context.Context, projectID string, h secret.
 
 // RotateRefreshToken spends a token and stores its successor in one
 // transaction, on condition that the token was not spent and the family is
-// active; ErrConflict otherwise.
-func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+// active and, with dpopKey empty, unbound, else unbound or bound to
+// dpopKey, which the family is then bound to; ErrConflict otherwise.
+func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token, dpopKey string) error {
 	next, err := s.refreshPut(successor)
 	if err != nil {
 		return err
@@ -106,12 +129,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh
 			},
 		}},
 		next[0],
-		{ConditionCheck: &types.ConditionCheck{
-			TableName: s.table, Key: key(sessionPK(spent.ProjectID, spent.FamilyID), skSession),
-			ConditionExpression:       aws.String("#st = :active"),
-			ExpressionAttributeNames:  map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":active": &types.AttributeValueMemberS{Value: string(credential.Active)}},
-		}},
+		familyWrite(s.table, spent, dpopKey),
 	}
 	return s.transact(ctx, items, func(int) error { return fmt.Errorf("refresh token rotation: %w", store.ErrConflict) })
 }

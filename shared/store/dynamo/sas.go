@@ -109,6 +109,12 @@ func (s *Store) RecordAssertion(ctx context.Context, projectID, issuer, jti stri
 	return nil
 }
 
+// ProofWrite is the authorizer's write of a DPoP proof's jti
+// (RecordAssertion with the issuer dpop:<jkt>, shared/dpop): a PutItem of
+// the jti records of proof keys only, as IAM conditions name it.
+var ProofWrite = MeterWrite{Action: "dynamodb:PutItem", LeadingKeys: []string{"P#*#JTI#dpop:*"},
+	Attributes: []string{AttrPK, AttrSK, "projectId", "expiresAt", AttrTTL}, ReturnValues: "NONE"}
+
 // jtiPut is the conditional write that records a one-time jti of issuer
 // until it expires: it fails if the jti was recorded before.
 func (s *Store) jtiPut(projectID, issuer, jti string, expires time.Time) (*types.Put, error) {

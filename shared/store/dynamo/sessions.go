@@ -38,7 +38,8 @@ type sessionItem struct {
 	NotBefore     string   `dynamodbav:"notBefore"`
 	RevokedAt     string   `dynamodbav:"revokedAt,omitempty"`
 	// refresh families
-	AccessTokenTTL int64 `dynamodbav:"accessTokenTtl,omitempty"`
+	AccessTokenTTL int64  `dynamodbav:"accessTokenTtl,omitempty"`
+	DPoPKey        string `dynamodbav:"dpopJkt,omitempty"`
 	// clients
 	SecretHash    string `dynamodbav:"secretHash,omitempty"`
 	SecretHint    string `dynamodbav:"secretHint,omitempty"`

@@ -25,26 +25,28 @@ type projectKey struct{ project, id string }
 
 // Store keeps records in maps guarded by one mutex.
 type Store struct {
-	mu           sync.Mutex
-	users        map[projectKey]user.User
-	usernames    map[projectKey]string
-	keys         map[projectKey]apikey.Key
-	hashes       map[projectKey]string // project+hash -> keyId
-	bootstrapped map[string]bool
-	sessions     map[projectKey]sessionRecord
-	refresh      map[projectKey]refresh.Token // project+hash
-	failures     map[throttleKey]int
-	sas          owned[sas.Sealed]          // by identifier
-	certs        owned[certbind.Binding]    // by thumbprint
-	assertions   map[projectKey]bool        // project+issuer#jti seen
-	swept        map[projectKey]bool        // sessions the sweep has handled
-	notified     map[projectKey]bool        // credentials told credential.expiring
-	cursors      map[string]time.Time       // sweep cursor per project
-	auditLog     []audit.Record             // audit records, in write order
-	rates        map[counterKey]int64       // rate-limit counts per window
-	usage        map[counterKey]meter.Usage // usage counts per hour
-	events       map[projectKey]storedEvent // metering events by project and ID
-	forwards     map[string]time.Time       // forwarder cursor per project
+	mu            sync.Mutex
+	users         map[projectKey]user.User
+	usernames     map[projectKey]string
+	keys          map[projectKey]apikey.Key
+	hashes        map[projectKey]string // project+hash -> keyId
+	bootstrapped  map[string]bool
+	sessions      map[projectKey]sessionRecord
+	refresh       map[projectKey]refresh.Token // project+hash
+	failures      map[throttleKey]int
+	sas           owned[sas.Sealed]          // by identifier
+	certs         owned[certbind.Binding]    // by thumbprint
+	assertions    map[projectKey]bool        // project+issuer#jti seen
+	swept         map[projectKey]bool        // sessions the sweep has handled
+	notified      map[projectKey]bool        // credentials told credential.expiring
+	cursors       map[string]time.Time       // sweep cursor per project
+	auditLog      []audit.Record             // audit records, in write order
+	rates         map[counterKey]int64       // rate-limit counts per window
+	usage         map[counterKey]meter.Usage // usage counts per hour
+	events        map[projectKey]storedEvent // metering events by project and ID
+	forwards      map[string]time.Time       // forwarder cursor per project
+	leaks         map[projectKey]bool        // credentials recorded leaked
+	leakedSecrets map[projectKey]bool        // project+hash of secrets recorded leaked
 
 	// Reads counts every read call, for tests that prove a path makes none.
 	Reads atomic.Int64
@@ -62,6 +64,7 @@ func New() *Store {
 		swept:      map[projectKey]bool{}, notified: map[projectKey]bool{}, cursors: map[string]time.Time{},
 		rates: map[counterKey]int64{}, usage: map[counterKey]meter.Usage{},
 		events: map[projectKey]storedEvent{}, forwards: map[string]time.Time{},
+		leaks: map[projectKey]bool{}, leakedSecrets: map[projectKey]bool{},
 	}
 }
 

@@ -17,7 +17,7 @@ func (s *Store) CreateFamily(ctx context.Context, f refresh.Family, first refres
 		if _, ok := s.refresh[projectKey{first.ProjectID, first.Hash.String()}]; ok {
 			return fmt.Errorf("refresh token: %w", store.ErrConflict)
 		}
-		if err := s.createSession(sessionRecord{Session: f.Session, accessTokenTTL: f.AccessTokenTTL}); err != nil {
+		if err := s.createSession(sessionRecord{Session: f.Session, accessTokenTTL: f.AccessTokenTTL, dpopKey: f.DPoPKey}); err != nil {
 			return err
 		}
 		s.refresh[projectKey{first.ProjectID, first.Hash.String()}] = first
@@ -52,14 +52,20 @@ func (s *Store) GetRefreshToken(_ context.Context, projectID string, h secret.Ha
 	return t, nil
 }
 
-// RotateRefreshToken spends a token and stores its successor atomically.
-func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error {
+// RotateRefreshToken spends a token and stores its successor atomically,
+// binding the family to dpopKey unless it is empty; the family must be
+// unbound, or bound to dpopKey already.
+func (s *Store) RotateRefreshToken(ctx context.Context, spent, successor refresh.Token, dpopKey string) error {
 	return s.change(ctx, func() error {
 		cur, ok := s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}]
 		fam, err := s.session(spent.ProjectID, spent.FamilyID)
 		_, taken := s.refresh[projectKey{successor.ProjectID, successor.Hash.String()}]
-		if !ok || cur.Spent || err != nil || fam.Status != credential.Active || taken {
+		if !ok || cur.Spent || err != nil || fam.Status != credential.Active || taken || fam.dpopKey != "" && fam.dpopKey != dpopKey {
 			return fmt.Errorf("refresh token rotation: %w", store.ErrConflict)
+		}
+		if dpopKey != "" {
+			fam.dpopKey = dpopKey
+			s.sessions[projectKey{spent.ProjectID, spent.FamilyID}] = fam
 		}
 		cur.Spent, cur.SpentAt, cur.Successor = true, spent.SpentAt, clone(spent.Successor)
 		s.refresh[projectKey{spent.ProjectID, spent.Hash.String()}] = cur

@@ -14,11 +14,12 @@ import (
 type sessionRecord struct {
 	credential.Session
 	accessTokenTTL time.Duration
+	dpopKey        string
 	client         credential.Client
 }
 
 func (r sessionRecord) asFamily() refresh.Family {
-	return refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL}
+	return refresh.Family{Session: r.Session, AccessTokenTTL: r.accessTokenTTL, DPoPKey: r.dpopKey}
 }
 
 func (r sessionRecord) asClient() credential.Client {

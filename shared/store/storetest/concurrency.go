@@ -241,7 +241,7 @@ func keyUpdatesRace(t *testing.T, s Store, p string) {
 // previous, and no other verifies.
 func clientRotationsRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c, first, err := credential.NewClient(p, "usr_a", "svc", nil, t0)
+	c, first, err := credential.NewClient(p, "usr_a", "svc", nil, t0, "")
 	must(t, err)
 	must(t, s.CreateClient(ctx, c))
 	secrets := make([]string, writers) // writer i's last secret
@@ -251,7 +251,7 @@ func clientRotationsRace(t *testing.T, s Store, p string) {
 		if err != nil {
 			return write{}, nil, err
 		}
-		rotated, sec, err := got.RotateSecret(t0, time.Hour)
+		rotated, sec, err := got.RotateSecret(t0, time.Hour, "")
 		if err != nil {
 			return write{}, nil, err
 		}

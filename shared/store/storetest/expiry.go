@@ -33,7 +33,7 @@ func expiring(t *testing.T, s Store, p string, kind credential.Type, exp time.Ti
 	e := store.ExpiryEntry{Type: kind, Owner: "usr_a", ExpiresAt: exp}
 	switch kind {
 	case credential.TypeAPIKey:
-		k, _, err := apikey.New(p, e.Owner, "k", nil, created, &exp)
+		k, _, err := apikey.New(p, e.Owner, "k", nil, created, &exp, "")
 		must(t, err)
 		must(t, s.CreateKey(ctx, k))
 		e.ID = k.ID
@@ -42,7 +42,7 @@ func expiring(t *testing.T, s Store, p string, kind credential.Type, exp time.Ti
 		must(t, s.CreateSession(ctx, credential.Session{ProjectID: p, ID: e.ID, Kind: credential.KindJWT, Owner: e.Owner,
 			Name: "j", Status: credential.Active, CreatedAt: created, ExpiresAt: &exp, NotBefore: created}))
 	case credential.TypeRefreshToken:
-		f, first, _, err := refresh.NewFamily(p, e.Owner, "cli", nil, created, exp, refresh.DefaultAccessTokenTTL)
+		f, first, _, err := refresh.NewFamily(p, e.Owner, "cli", nil, created, exp, refresh.DefaultAccessTokenTTL, "")
 		must(t, err)
 		must(t, s.CreateFamily(ctx, f, first))
 		e.ID = f.ID
@@ -57,12 +57,12 @@ func expiring(t *testing.T, s Store, p string, kind credential.Type, exp time.Ti
 func unswept(t *testing.T, s Store, p string, exp time.Time) {
 	t.Helper()
 	ctx, created := context.Background(), exp.Add(-day)
-	k, _, err := apikey.New(p, "usr_a", "forever", nil, created, nil)
+	k, _, err := apikey.New(p, "usr_a", "forever", nil, created, nil, "")
 	must(t, err)
 	must(t, s.CreateKey(ctx, k))
 	must(t, s.CreateSession(ctx, credential.Session{ProjectID: p, ID: id.New(string(credential.KindJWT)), Kind: credential.KindJWT,
 		Owner: "usr_a", Name: "forever", Status: credential.Active, CreatedAt: created, NotBefore: created}))
-	c, _, err := credential.NewClient(p, "usr_a", "svc", nil, created)
+	c, _, err := credential.NewClient(p, "usr_a", "svc", nil, created, "")
 	must(t, err)
 	must(t, s.CreateClient(ctx, c))
 	must(t, s.CreateSession(ctx, credential.Session{ProjectID: p, ID: id.New(string(credential.KindPassword)), Kind: credential.KindPassword,

@@ -139,7 +139,7 @@ func keyLimitsRotated(t *testing.T, s Store, p string) {
 	k.Limits = limited()
 	must(t, s.CreateKey(ctx, k))
 	k.Version = 1
-	ended, successor, _, err := apikey.Rotate(k, t0.Add(time.Minute), time.Hour)
+	ended, successor, _, err := apikey.Rotate(k, t0.Add(time.Minute), time.Hour, "")
 	must(t, err)
 	leased, err := s.LeaseQuota(ctx, p, k.ID, k.Limits.Quota.Period, t0, 1)
 	must(t, err)
@@ -152,7 +152,7 @@ func keyLimitsRotated(t *testing.T, s Store, p string) {
 	}
 	k, err = s.GetKey(ctx, p, k.ID)
 	must(t, err)
-	ended, successor, _, err = apikey.Rotate(k, t0.Add(time.Minute), time.Hour)
+	ended, successor, _, err = apikey.Rotate(k, t0.Add(time.Minute), time.Hour, "")
 	must(t, err)
 	successor.Limits.Quota.Remaining = 42
 	must(t, s.RotateKey(ctx, ended, successor))
@@ -171,7 +171,7 @@ func keyLimitsRotated(t *testing.T, s Store, p string) {
 // UpdateClient as UpdateKey changes a key's.
 func clientLimits(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c, _, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
+	c, _, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0, "")
 	must(t, err)
 	c.Limits = limited()
 	must(t, s.CreateClient(ctx, c))

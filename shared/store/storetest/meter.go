@@ -79,7 +79,7 @@ func quotaLeases(t *testing.T, s Store, p string) {
 		t.Fatalf("stored quota %+v, want 7 credits in the sixth day's interval", got.Limits.Quota)
 	}
 
-	c, _, err := credential.NewClient(p, "usr_a", "svc", scope.Set{}, t0)
+	c, _, err := credential.NewClient(p, "usr_a", "svc", scope.Set{}, t0, "")
 	must(t, err)
 	c.Limits.Quota = &meter.Quota{Limit: 50, Remaining: 50, Reset: true}
 	must(t, s.CreateClient(ctx, c))

@@ -30,6 +30,7 @@ import (
 
 // Store is every method a Tollgate store provides.
 type Store interface {
+	GetClientBySecret(ctx context.Context, projectID string, h secret.Hash) (credential.Client, error)
 	CreateUser(context.Context, user.User) error
 	GetUser(ctx context.Context, projectID, userID string) (user.User, error)
 	GetUserByUsername(ctx context.Context, projectID, username string) (user.User, error)
@@ -56,7 +57,7 @@ type Store interface {
 	ListFamilies(ctx context.Context, projectID, owner string, p store.Page) ([]refresh.Family, string, error)
 	RevokeFamily(ctx context.Context, projectID, familyID string, at time.Time) error
 	GetRefreshToken(ctx context.Context, projectID string, h secret.Hash) (refresh.Token, error)
-	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token) error
+	RotateRefreshToken(ctx context.Context, spent, successor refresh.Token, dpopKey string) error
 	CreateClient(context.Context, credential.Client) error
 	GetClient(ctx context.Context, projectID, clientID string) (credential.Client, error)
 	ListClients(ctx context.Context, projectID, owner string, p store.Page) ([]credential.Client, string, error)
@@ -93,7 +94,7 @@ func newUser(project, name string, at time.Time) user.User {
 func newKey(t *testing.T, project, owner string, at time.Time, scopes scope.Set) (apikey.Key, string) {
 	t.Helper()
 	exp := at.Add(apikey.DefaultLifetime)
-	k, tok, err := apikey.New(project, owner, "ci key", scopes, at, &exp)
+	k, tok, err := apikey.New(project, owner, "ci key", scopes, at, &exp, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +191,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ProjectsIsolated", projectsIsolated},
 		{"SessionLifecycle", sessionLifecycle},
 		{"FamilyRotation", familyRotation},
+		{"FamilyBinding", familyBinding},
 		{"RotationRacesRevoke", rotationRacesRevoke},
 		{"ClientSecretRotation", clientSecretRotation},
 		{"FailureCounts", failureCounts},
@@ -382,7 +384,7 @@ func badCursor(t *testing.T, s Store, p string) {
 func rotateOnce(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k := createdKey(t, s, p)
-	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour)
+	ended, next, tok, err := apikey.Rotate(k, t0.Add(time.Hour), time.Hour, "")
 	must(t, err)
 	must(t, s.RotateKey(ctx, ended, next))
 	old, _ := s.GetKeyByHash(ctx, p, k.Hash)
@@ -392,7 +394,7 @@ func rotateOnce(t *testing.T, s Store, p string) {
 	if got, err := s.GetKeyByHash(ctx, p, secret.Sum(tok)); err != nil || got.ID != next.ID {
 		t.Fatalf("successor by hash: %v %v", got.ID, err)
 	}
-	_, again, _, _ := apikey.Rotate(k, t0.Add(time.Hour), time.Hour) // from the stale read
+	_, again, _, _ := apikey.Rotate(k, t0.Add(time.Hour), time.Hour, "") // from the stale read
 	stale := k
 	stale.RotatedTo, stale.ExpiresAt = again.ID, ended.ExpiresAt
 	wantErr(t, s.RotateKey(ctx, stale, again), store.ErrConflict)
@@ -405,7 +407,7 @@ func rotateRace(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	k := createdKey(t, s, p)
 	wins := race(t, 8, func(int) error {
-		ended, next, _, err := apikey.Rotate(k, t0, time.Hour)
+		ended, next, _, err := apikey.Rotate(k, t0, time.Hour, "")
 		if err != nil {
 			return err
 		}
@@ -434,7 +436,7 @@ func updateDeletedKey(t *testing.T, s Store, p string) {
 	if _, err := s.GetKeyByHash(ctx, p, k.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("an update resurrected a deleted key")
 	}
-	ended, next, _, _ := apikey.Rotate(k, t0, time.Hour)
+	ended, next, _, _ := apikey.Rotate(k, t0, time.Hour, "")
 	wantErr(t, s.RotateKey(ctx, ended, next), store.ErrNotFound)
 }
 
@@ -536,7 +538,7 @@ func sessionLifecycle(t *testing.T, s Store, p string) {
 
 func newFamily(t *testing.T, p string) (refresh.Family, refresh.Token) {
 	t.Helper()
-	f, first, _, err := refresh.NewFamily(p, "usr_a", "cli", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL)
+	f, first, _, err := refresh.NewFamily(p, "usr_a", "cli", nil, t0, t0.Add(refresh.DefaultLifetime), refresh.DefaultAccessTokenTTL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +547,7 @@ func newFamily(t *testing.T, p string) (refresh.Family, refresh.Token) {
 
 func successorOf(t *testing.T, tok refresh.Token) (spent, next refresh.Token) {
 	t.Helper()
-	succ, err := secret.Generate(secret.PrefixRefreshToken)
+	succ, err := secret.Generate("", secret.PrefixRefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +570,7 @@ func familyRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("ListFamilies = %+v, %v", fams, err)
 	}
 	spent, next := successorOf(t, first)
-	must(t, s.RotateRefreshToken(ctx, spent, next))
+	must(t, s.RotateRefreshToken(ctx, spent, next, ""))
 	gotT, err := s.GetRefreshToken(ctx, p, first.Hash)
 	must(t, err)
 	if !gotT.Spent || !gotT.SpentAt.Equal(t0.Add(time.Second)) || string(gotT.Successor) != "sealed" || !gotT.ExpiresAt.Equal(first.ExpiresAt) {
@@ -580,7 +582,7 @@ func familyRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("successor = %+v", gotN)
 	}
 	_, again := successorOf(t, first)
-	wantErr(t, s.RotateRefreshToken(ctx, spent, again), store.ErrConflict)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, again, ""), store.ErrConflict)
 	if _, err := s.GetRefreshToken(ctx, p, again.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a failed rotation stored a second successor")
 	}
@@ -589,13 +591,46 @@ func familyRotation(t *testing.T, s Store, p string) {
 	}
 }
 
+// familyBinding: a rotation binds an unbound family to a DPoP key, keeps a
+// bound one bound to it, and refuses (writing nothing) one that would
+// change or drop the binding.
+func familyBinding(t *testing.T, s Store, p string) {
+	ctx := context.Background()
+	const k1, k2 = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+	f, first := newFamily(t, p)
+	must(t, s.CreateFamily(ctx, f, first))
+	bound := func(want string) {
+		t.Helper()
+		got, err := s.GetFamily(ctx, p, f.ID)
+		must(t, err)
+		if got.DPoPKey != want {
+			t.Fatalf("family bound to %q, want %q", got.DPoPKey, want)
+		}
+	}
+	bound("")
+	spent, next := successorOf(t, first)
+	must(t, s.RotateRefreshToken(ctx, spent, next, k1))
+	bound(k1)
+	for _, key := range []string{"", k2} {
+		spent2, other := successorOf(t, next)
+		wantErr(t, s.RotateRefreshToken(ctx, spent2, other, key), store.ErrConflict)
+		if got, err := s.GetRefreshToken(ctx, p, next.Hash); err != nil || got.Spent {
+			t.Fatalf("a refused rotation spent the token: %+v, %v", got, err)
+		}
+		bound(k1)
+	}
+	spent3, third := successorOf(t, next)
+	must(t, s.RotateRefreshToken(ctx, spent3, third, k1))
+	bound(k1)
+}
+
 func rotationRacesRevoke(t *testing.T, s Store, p string) {
 	ctx := context.Background()
 	f, first := newFamily(t, p)
 	must(t, s.CreateFamily(ctx, f, first))
 	must(t, s.RevokeFamily(ctx, p, f.ID, t0))
 	spent, next := successorOf(t, first)
-	wantErr(t, s.RotateRefreshToken(ctx, spent, next), store.ErrConflict)
+	wantErr(t, s.RotateRefreshToken(ctx, spent, next, ""), store.ErrConflict)
 	if _, err := s.GetRefreshToken(ctx, p, next.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a revoked family got a successor")
 	}
@@ -604,7 +639,7 @@ func rotationRacesRevoke(t *testing.T, s Store, p string) {
 
 func clientSecretRotation(t *testing.T, s Store, p string) {
 	ctx := context.Background()
-	c, sec, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0)
+	c, sec, err := credential.NewClient(p, "usr_a", "svc", scope.Set{"echo:read"}, t0, "")
 	must(t, err)
 	must(t, s.CreateClient(ctx, c))
 	got, err := s.GetClient(ctx, p, c.ID)
@@ -613,7 +648,7 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 		t.Fatalf("GetClient = %+v", got)
 	}
 	wins := race(t, 5, func(int) error {
-		rotated, _, err := got.RotateSecret(t0, time.Hour)
+		rotated, _, err := got.RotateSecret(t0, time.Hour, "")
 		if err != nil {
 			return err
 		}
@@ -633,6 +668,15 @@ func clientSecretRotation(t *testing.T, s Store, p string) {
 	}
 	if _, err := s.GetClient(ctx, p, "cli_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
+	}
+	// Both secrets find the client by hash (the leak response's lookup).
+	for _, h := range []secret.Hash{c.SecretHash, after.SecretHash} {
+		if byHash, err := s.GetClientBySecret(ctx, p, h); err != nil || byHash.ID != c.ID || byHash.SecretHash != after.SecretHash {
+			t.Fatalf("GetClientBySecret = %+v, %v", byHash, err)
+		}
+	}
+	if _, err := s.GetClientBySecret(ctx, p, secret.Sum("tgc_unknown")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClientBySecret(unknown) = %v", err)
 	}
 }
 

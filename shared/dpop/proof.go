@@ -1,0 +1,402 @@
+package dpop
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/tollgate/tollgate/shared/accesstoken"
+)
+
+// Header is the request header that carries a proof (RFC 9449 §4.1).
+const Header = "DPoP"
+
+// Scheme is the Authorization scheme of a DPoP-bound access token (§7.1).
+const Scheme = "DPoP"
+
+// Type is the typ of every proof.
+const Type = "dpop+jwt"
+
+// Limits of what Verify reads.
+const (
+	MaxProofLen = 4 << 10 // bytes, before any decoding
+	MaxIDLen    = 64      // bytes of jti: the caller stores it
+	// MaxAge is how long after its iat a proof is accepted, and so how long
+	// its jti is remembered; MaxAhead how far iat may run ahead of the
+	// verifier's clock (client clock skew).
+	MaxAge   = 60 * time.Second
+	MaxAhead = 5 * time.Second
+)
+
+// Algorithms are the proof algorithms accepted, as advertised in
+// dpop_signing_alg_values_supported.
+var Algorithms = []string{"ES256", "EdDSA"}
+
+// Proof is what a verified proof establishes.
+type Proof struct {
+	JKT      string    // RFC 7638 SHA-256 thumbprint of the proof key, base64url
+	ID       string    // jti
+	IssuedAt time.Time // iat, whole seconds
+}
+
+// Request is the HTTP request a proof must be for.
+type Request struct {
+	Method string // htm, compared exactly
+	URL    string // htu, compared after Normalize on both sides
+	// AccessToken is the token presented with the proof to a resource: ath
+	// must then be its base64url SHA-256. Empty at the token endpoint,
+	// where ath is not checked.
+	AccessToken string
+}
+
+// proofJWS reads a proof's header and claims strictly: no duplicate member,
+// valid UTF-8, JSON nested at most twice (the jwk in the header).
+var proofJWS = accesstoken.NewJWSReader(ErrMalformed, MaxProofLen, 2)
+
+var (
+	b64       = base64.RawURLEncoding
+	b64Strict = b64.Strict()
+)
+
+// isB64URL marks the base64url alphabet.
+var isB64URL = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
+// Verify checks proof for r at now and returns its key's thumbprint, jti
+// and iat. The checks run in this order, the first failure returned: shape
+// and header (typ, alg, jwk), alg against the key, the signature, then the
+// claims (jti, htm, htu, iat, ath, nonce). The caller must still Spend the
+// proof, and check JKT against the token's cnf.jkt when one is presented.
+func Verify(proof string, r Request, now time.Time) (Proof, error) {
+	segs, err := split(proof)
+	if err != nil {
+		return Proof{}, err
+	}
+	alg, key, err := header(segs[0])
+	if err != nil {
+		return Proof{}, err
+	}
+	payload, err1 := b64Strict.DecodeString(segs[1])
+	sig, err2 := b64Strict.DecodeString(segs[2])
+	if err1 != nil || err2 != nil {
+		return Proof{}, errShape
+	}
+	if !key.verify(alg, proof[:len(segs[0])+1+len(segs[1])], sig) {
+		return Proof{}, errSigVerify
+	}
+	c, err := readClaims(payload)
+	if err != nil {
+		return Proof{}, err
+	}
+	if err := c.check(r, now); err != nil {
+		return Proof{}, err
+	}
+	return Proof{JKT: key.thumbprint(), ID: c.jti, IssuedAt: time.Unix(c.iat, 0)}, nil
+}
+
+// split checks the proof's shape: at most MaxProofLen bytes, three
+// segments of the base64url alphabet.
+func split(proof string) ([3]string, error) {
+	var segs [3]string
+	if len(proof) > MaxProofLen {
+		return segs, errTooLong
+	}
+	n, start := 0, 0
+	for i := 0; i <= len(proof); i++ {
+		if i < len(proof) && proof[i] != '.' {
+			if !isB64URL[proof[i]] {
+				return segs, errShape
+			}
+			continue
+		}
+		if n == 3 {
+			return segs, errShape
+		}
+		segs[n], n, start = proof[start:i], n+1, i+1
+	}
+	if n != 3 {
+		return segs, errShape
+	}
+	return segs, nil
+}
+
+// header reads the header: exactly typ (dpop+jwt), alg (ES256 or EdDSA)
+// and jwk (a public key alg suits).
+func header(seg string) (string, *publicKey, error) {
+	raw, err := b64Strict.DecodeString(seg)
+	if err != nil {
+		return "", nil, errShape
+	}
+	var typ, alg string
+	var hasTyp, hasAlg bool
+	var key *publicKey
+	err = proofJWS.Object(raw, func(name string, v []byte) error {
+		switch name {
+		case "typ", "alg":
+			if v[0] != '"' {
+				return errHeaderType
+			}
+			if name == "typ" {
+				typ, hasTyp = unquote(v), true
+			} else {
+				alg, hasAlg = unquote(v), true
+			}
+			return nil
+		case "jwk":
+			if v[0] != '{' {
+				return errHeaderType
+			}
+			var err error
+			key, err = readKey(v)
+			return err
+		}
+		return errMember
+	})
+	switch {
+	case err != nil:
+		return "", nil, err
+	case !hasTyp || !strings.EqualFold(typ, Type) && !strings.EqualFold(typ, "application/"+Type):
+		return "", nil, ErrType
+	case !hasAlg:
+		return "", nil, errNoAlg
+	case alg != "ES256" && alg != "EdDSA":
+		return "", nil, errAlg
+	case key == nil:
+		return "", nil, errNoKey
+	case (alg == "ES256") != (key.kty == "EC"):
+		return "", nil, errAlgKey
+	}
+	return alg, key, nil
+}
+
+// publicKey is a proof key: EC P-256 (x and y) or OKP Ed25519 (x).
+type publicKey struct {
+	kty  string
+	x, y string // base64url, as sent (strict: one encoding per value)
+	ec   *ecdsa.PublicKey
+	ed   ed25519.PublicKey
+}
+
+// privateMembers are the JWK members of private or symmetric keys (RFC
+// 7518 §6.2.2, §6.3.2, §6.4.1).
+var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+
+// readKey reads a jwk: kty, crv, x and y as a P-256 or Ed25519 public key
+// needs them. Other members (kid, alg, use, ...) are not read; a private
+// member is refused.
+func readKey(raw []byte) (*publicKey, error) {
+	var kty, crv, x, y string
+	var private bool
+	err := proofJWS.Object(raw, func(name string, v []byte) error {
+		var dst *string
+		switch name {
+		case "kty":
+			dst = &kty
+		case "crv":
+			dst = &crv
+		case "x":
+			dst = &x
+		case "y":
+			dst = &y
+		default:
+			for _, m := range privateMembers {
+				private = private || name == m
+			}
+			return nil
+		}
+		if v[0] != '"' {
+			return errKeyMember
+		}
+		*dst = unquote(v)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case private:
+		return nil, errPrivate
+	}
+	k := &publicKey{kty: kty, x: x, y: y}
+	switch {
+	case kty == "EC" && crv == "P-256":
+		xb, yb := coordinate(x), coordinate(y)
+		if xb == nil || yb == nil {
+			return nil, errKeyMember
+		}
+		point := append(append([]byte{4}, xb...), yb...)
+		if _, err := ecdh.P256().NewPublicKey(point); err != nil { // on the curve, not the identity
+			return nil, errKeyPoint
+		}
+		k.ec = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(xb), Y: new(big.Int).SetBytes(yb)}
+	case kty == "OKP" && crv == "Ed25519":
+		xb := coordinate(x)
+		if xb == nil || y != "" {
+			return nil, errKeyMember
+		}
+		k.ed = ed25519.PublicKey(xb)
+	default:
+		return nil, errKeyType
+	}
+	return k, nil
+}
+
+// coordinate decodes a 32-byte strict base64url value; nil otherwise.
+func coordinate(s string) []byte {
+	b, err := b64Strict.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil
+	}
+	return b
+}
+
+// verify checks sig over input with alg (already matched to the key).
+func (k *publicKey) verify(alg, input string, sig []byte) bool {
+	if alg == "EdDSA" {
+		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k.ed, []byte(input), sig)
+	}
+	if len(sig) != 64 {
+		return false
+	}
+	sum := sha256.Sum256([]byte(input))
+	return ecdsa.Verify(k.ec, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+}
+
+// thumbprint is the RFC 7638 SHA-256 thumbprint: the required members in
+// lexicographic order, no whitespace.
+func (k *publicKey) thumbprint() string {
+	var sum [32]byte
+	if k.kty == "EC" {
+		sum = sha256.Sum256([]byte(`{"crv":"P-256","kty":"EC","x":"` + k.x + `","y":"` + k.y + `"}`))
+	} else {
+		sum = sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + k.x + `"}`))
+	}
+	return b64.EncodeToString(sum[:])
+}
+
+// claims are a proof's claims; others than these are not read.
+type claims struct {
+	jti, htm, htu, ath string
+	iat                int64
+	hasIat, nonce      bool
+}
+
+// readClaims decodes the claims object: each known claim of its JSON type,
+// iat a NumericDate (a non-negative number, fraction dropped).
+func readClaims(raw []byte) (claims, error) {
+	var c claims
+	err := proofJWS.Object(raw, func(name string, v []byte) error {
+		var dst *string
+		switch name {
+		case "jti":
+			dst = &c.jti
+		case "htm":
+			dst = &c.htm
+		case "htu":
+			dst = &c.htu
+		case "ath":
+			dst = &c.ath
+		case "iat":
+			var ok bool
+			c.iat, ok = numericDate(v)
+			if !ok {
+				return errNoIat
+			}
+			c.hasIat = true
+			return nil
+		case "nonce":
+			c.nonce = true
+			return nil
+		default:
+			return nil
+		}
+		if v[0] != '"' {
+			return errClaimType
+		}
+		*dst = unquote(v)
+		return nil
+	})
+	return c, err
+}
+
+// maxDateDigits bounds a NumericDate's integer part: 10^12 s is year 33658.
+const maxDateDigits = 12
+
+// numericDate reads a non-negative JSON number as whole seconds.
+func numericDate(v []byte) (int64, bool) {
+	var n int64
+	i := 0
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		if i == maxDateDigits {
+			return 0, false
+		}
+		n = n*10 + int64(v[i]-'0')
+	}
+	if i == 0 {
+		return 0, false
+	}
+	if i < len(v) { // a fraction, nothing else
+		if v[i] != '.' || i+1 == len(v) {
+			return 0, false
+		}
+		for _, d := range v[i+1:] {
+			if d < '0' || d > '9' {
+				return 0, false
+			}
+		}
+	}
+	return n, true
+}
+
+// check applies the claim rules for r at now.
+func (c *claims) check(r Request, now time.Time) error {
+	switch {
+	case c.jti == "" || len(c.jti) > MaxIDLen:
+		return errJti
+	case c.htm != r.Method:
+		return ErrMethod
+	case !sameURL(c.htu, r.URL):
+		return errHtu
+	case !c.hasIat:
+		return errNoIat
+	case c.iat < now.Add(-MaxAge).Unix():
+		return errIatOld
+	case c.iat > now.Add(MaxAhead).Unix():
+		return errIatAhead
+	case r.AccessToken != "" && !matchesHash(c.ath, r.AccessToken):
+		return errAth
+	case c.nonce:
+		return errNonce
+	}
+	return nil
+}
+
+// matchesHash reports whether ath is the base64url SHA-256 of token.
+func matchesHash(ath, token string) bool {
+	sum := sha256.Sum256([]byte(token))
+	var want [43]byte
+	b64.Encode(want[:], sum[:])
+	return subtle.ConstantTimeCompare([]byte(ath), want[:]) == 1
+}
+
+// unquote is the text of a valid JSON string.
+func unquote(v []byte) string {
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1])
+	}
+	var s string
+	_ = json.Unmarshal(v, &s)
+	return s
+}
