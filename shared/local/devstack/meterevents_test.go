@@ -32,6 +32,11 @@ func TestRateLimitedEvent(t *testing.T) {
 
 	auth := "x-api-key: " + k["key"].(string)
 	c.want(200, "GET", "/v1/whoami", auth, "")
+	// The refusals fall within one minute: events are one a minute per
+	// credential, so refusals on both sides of a minute's end make two.
+	if s := time.Now().Second(); s >= 55 {
+		time.Sleep(time.Duration(61-s) * time.Second)
+	}
 	for range 5 {
 		if m := c.want(403, "GET", "/v1/whoami", auth, ""); m["message"] != meter.RateLimited {
 			t.Fatalf("over the limit: %v", m)
