@@ -234,7 +234,10 @@ var tokenWant = map[string]oauthWant{
 	"revoke-unknown.json":        {status: http.StatusOK, body: `{}`},
 	"jwks.json": {status: http.StatusOK, body: `"kid":"` + signingKID + `"`,
 		headers: map[string]string{"Content-Type": "application/json"}},
-	"metadata.json": {status: http.StatusOK, body: `"token_endpoint":"` + issuer + `/oauth/token"`},
+	"metadata.json":                 {status: http.StatusOK, body: `"token_endpoint":"` + issuer + `/oauth/token"`},
+	"token-exchange.json":           {status: http.StatusOK, body: `"issued_token_type":"` + oauth.TokenTypeAccess + `"`},
+	"introspect.json":               {status: http.StatusOK, body: `"credential_id":"` + seed.AliceKeyID + `"`},
+	"introspect-without-scope.json": {status: http.StatusForbidden, err: "insufficient_scope"},
 }
 
 const (
@@ -349,17 +352,18 @@ func newFixture(t *testing.T) *fixture {
 	// The certificates function runs with neither signer nor sealer.
 	certsOpt := mgmtOpt
 	certsOpt.Signer, certsOpt.Sealer = nil, nil
+	authOpt := authorizer.Options{
+		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
+		Routes: access.NewTable(access.Routes), Clock: clk,
+		Verifier: newVerifier(), Sealer: sealer,
+	}
 	return &fixture{
 		store: st,
-		auth: authorizer.New(st, authorizer.Options{
-			ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
-			Routes: access.NewTable(access.Routes), Clock: clk,
-			Verifier: newVerifier(), Sealer: sealer,
-		}),
+		auth:  authorizer.New(st, authOpt),
 		mgmt:  management.NewIssueKeys(st, mgmtOpt),
 		certs: management.NewCertificates(st, certsOpt),
 		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
-			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Clock: clk}),
+			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Inspector: authorizer.New(st, authOpt), Clock: clk}),
 		verifier: newVerifier(),
 		sealer:   sealer,
 	}

@@ -349,6 +349,10 @@ func Samples(now time.Time) ([]Sample, error) {
 		http.StatusOK, `"expires_in":3600`)
 	tokenReq("json-body.json", "POST", "/oauth/token", jsonBody, basic(AliceClientID, AliceClientSecret),
 		`{"grant_type":"client_credentials"}`, http.StatusBadRequest, `"error":"invalid_request"`)
+	tokenReq("introspect.json", "POST", "/oauth/introspect", formBody, basic(IntrospectorID, IntrospectorSecret),
+		"token="+AliceToken, http.StatusOK, `"credential_id":"`+AliceKeyID+`"`)
+	tokenReq("introspect-without-scope.json", "POST", "/oauth/introspect", formBody, basic(AliceClientID, AliceClientSecret),
+		"token="+AliceToken, http.StatusForbidden, `"error":"insufficient_scope"`)
 	tokenReq("jwks.json", "GET", "/.well-known/jwks.json", nil, "", "", http.StatusOK,
 		`"kid":"`+accesstoken.NewLocalSigner(SigningKey).KeyID()+`"`)
 	tokenReq("metadata.json", "GET", "/.well-known/oauth-authorization-server", nil, "", "", http.StatusOK,
@@ -361,6 +365,10 @@ func Samples(now time.Time) ([]Sample, error) {
 		"token="+AliceRefreshToken+"&token_type_hint=refresh_token", http.StatusOK, `{}`)
 	tokenReq("revoke-unknown.json", "POST", "/oauth/revoke", formBody, "",
 		"token="+unknownRefreshToken+"&token_type_hint=refresh_token", http.StatusOK, `{}`)
+	tokenReq("token-exchange.json", "POST", "/oauth/token", formBody, "",
+		"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token="+AliceToken+
+			"&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&scope=echo%3Aread",
+		http.StatusOK, `"issued_token_type":"urn:ietf:params:oauth:token-type:access_token"`)
 	tokenReq("unsupported-grant.json", "POST", "/oauth/token", formBody, "",
 		"grant_type=password&username=alice&password=correct%20horse", http.StatusBadRequest, `"error":"unsupported_grant_type"`)
 

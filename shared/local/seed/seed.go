@@ -78,15 +78,18 @@ var Keys = []Key{
 	{DaveKeyID, DaveID, "workstation", DaveToken, nil},
 }
 
-// Sessions: personal JWTs, a refresh family and an OAuth client of alice.
+// Sessions: personal JWTs, a refresh family and an OAuth client of alice,
+// and the admin's OAuth client that introspects tokens.
 // The ids and secrets were made once with id.New and secret.Generate.
 const (
-	AliceJWTID        = "jwt_1PvNqPhu3pgxuA44t" // active personal JWT, inherits alice's scopes
-	AliceRevokedJWTID = "jwt_0GLinuA11ejlLTtli" // revoked personal JWT
-	AliceFamilyID     = "rtf_1cEnHVtQYjhB4lzC0" // refresh family
-	AliceRefreshToken = "tgr_Bh1LJ6tcsTzJzblM1ifH5tXB6H1b6UtpeKOkHXlSeDV2tSjMQ"
-	AliceClientID     = "cli_1OsllEbiuiKuwAAnD" // OAuth client
-	AliceClientSecret = "tgc_iG3DeIPFca37nUiBsMXrbFccjkF1ZO4uWkRHaL2XENO1TeCpV"
+	AliceJWTID         = "jwt_1PvNqPhu3pgxuA44t" // active personal JWT, inherits alice's scopes
+	AliceRevokedJWTID  = "jwt_0GLinuA11ejlLTtli" // revoked personal JWT
+	AliceFamilyID      = "rtf_1cEnHVtQYjhB4lzC0" // refresh family
+	AliceRefreshToken  = "tgr_Bh1LJ6tcsTzJzblM1ifH5tXB6H1b6UtpeKOkHXlSeDV2tSjMQ"
+	AliceClientID      = "cli_1OsllEbiuiKuwAAnD" // OAuth client
+	AliceClientSecret  = "tgc_iG3DeIPFca37nUiBsMXrbFccjkF1ZO4uWkRHaL2XENO1TeCpV"
+	IntrospectorID     = "cli_1IeKPvZdWihaa0glt" // the admin's client holding tokens:introspect
+	IntrospectorSecret = "tgc_oprCxEFClb3a7tsreaos8ojSdcuksYnaRG1ycWyBSTF3i6Z5L"
 )
 
 // Session is a seeded personal JWT, refresh family or client. Its times
@@ -106,6 +109,7 @@ var Sessions = []Session{
 	{AliceRevokedJWTID, AliceID, "old laptop", scope.Set{"echo:read"}, 30*24*time.Hour - 5*time.Minute, 180 * 24 * time.Hour, true, ""},
 	{AliceFamilyID, AliceID, "cli", scope.Set{"credentials:read", "echo:read"}, 30*24*time.Hour - 10*time.Minute, refresh.DefaultLifetime, false, AliceRefreshToken},
 	{AliceClientID, AliceID, "billing service", scope.Set{"echo:read"}, 30*24*time.Hour - 15*time.Minute, 0, false, AliceClientSecret},
+	{IntrospectorID, AdminID, "resource server", scope.Set{"tokens:introspect"}, 30*24*time.Hour - 20*time.Minute, 0, false, IntrospectorSecret},
 }
 
 // CreatedAt and ExpiresAt are the session's times for a seed made at now.
