@@ -111,11 +111,18 @@ func (cfg *Config) Save(path string) error {
 	if err != nil {
 		return err
 	}
+	return writePrivate(path, ".config-*.json", append(b, '\n'))
+}
+
+// writePrivate writes b to path atomically with mode 0600: a temporary
+// file named by pattern in the same folder (made 0700 if missing), synced,
+// then renamed over path.
+func writePrivate(path, pattern string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".config-*.json")
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return err
 	}
@@ -125,7 +132,7 @@ func (cfg *Config) Save(path string) error {
 		f.Close()
 		return err
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return err
 	}

@@ -1,7 +1,6 @@
 package dpop
 
 import (
-	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -9,7 +8,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"math/big"
 	"strings"
 	"time"
@@ -145,16 +143,12 @@ func header(seg string) (string, *publicKey, error) {
 	var key *publicKey
 	err = proofJWS.Object(raw, func(name string, v []byte) error {
 		switch name {
-		case "typ", "alg":
-			if v[0] != '"' {
-				return errHeaderType
-			}
-			if name == "typ" {
-				typ, hasTyp = unquote(v), true
-			} else {
-				alg, hasAlg = unquote(v), true
-			}
-			return nil
+		case "typ":
+			hasTyp = true
+			return headerStrings.String(v, &typ)
+		case "alg":
+			hasAlg = true
+			return headerStrings.String(v, &alg)
 		case "jwk":
 			if v[0] != '{' {
 				return errHeaderType
@@ -217,11 +211,7 @@ func readKey(raw []byte) (*publicKey, error) {
 			}
 			return nil
 		}
-		if v[0] != '"' {
-			return errKeyMember
-		}
-		*dst = unquote(v)
-		return nil
+		return keyStrings.String(v, dst)
 	})
 	switch {
 	case err != nil:
@@ -322,11 +312,7 @@ func readClaims(raw []byte) (claims, error) {
 		default:
 			return nil
 		}
-		if v[0] != '"' {
-			return errClaimType
-		}
-		*dst = unquote(v)
-		return nil
+		return claimStrings.String(v, dst)
 	})
 	return c, err
 }
@@ -391,12 +377,10 @@ func matchesHash(ath, token string) bool {
 	return subtle.ConstantTimeCompare([]byte(ath), want[:]) == 1
 }
 
-// unquote is the text of a valid JSON string.
-func unquote(v []byte) string {
-	if bytes.IndexByte(v, '\\') < 0 {
-		return string(v[1 : len(v)-1])
-	}
-	var s string
-	_ = json.Unmarshal(v, &s)
-	return s
-}
+// Strings of the header, the jwk and the claims, each refusing another
+// JSON type with its own error.
+var (
+	headerStrings = accesstoken.ClaimDecoder{ErrType: errHeaderType}
+	keyStrings    = accesstoken.ClaimDecoder{ErrType: errKeyMember}
+	claimStrings  = accesstoken.ClaimDecoder{ErrType: errClaimType}
+)
