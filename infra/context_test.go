@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tollgate/tollgate/infra/stack"
 	"github.com/tollgate/tollgate/shared/scanning"
@@ -24,7 +25,7 @@ func TestContextString(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
 				stack.ContextSecretScanningKeys: value, stack.ContextLeakAction: "notify",
-			}})
+			}, Outdir: jsii.String(t.TempDir())})
 			keys, err := scanning.ParseKeys(contextString(app, stack.ContextSecretScanningKeys))
 			if err != nil || len(keys) != 1 {
 				t.Fatalf("key set from the context: %d keys, %v", len(keys), err)

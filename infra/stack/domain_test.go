@@ -205,7 +205,7 @@ func TestMutualTLSFromContext(t *testing.T) {
 			for k, v := range tc.context {
 				ctx[k] = v
 			}
-			got, err := MutualTLSFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &ctx}))
+			got, err := MutualTLSFromContext(awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())}))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("error %v, want one with %q", err, tc.wantErr)

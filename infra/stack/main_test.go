@@ -34,8 +34,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Each app synthesizes into a cdk.out folder (about 1.4 GB a run in
+	// all): newApp puts them in one folder of this run, removed at the end.
+	if synthDir, err = os.MkdirTemp("", "tollgate-infra-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	jsii.Close()
+	os.RemoveAll(synthDir)
 	os.Exit(code)
 }
 
@@ -53,10 +60,18 @@ func readContext(path string) (map[string]any, error) {
 	return c.Context, nil
 }
 
-// newApp returns an app configured like cdk.json's.
+// synthDir holds the cdk.out folders of this test run's apps.
+var synthDir string
+
+// newApp returns an app configured like cdk.json's, synthesizing into a
+// new folder under synthDir.
 func newApp() awscdk.App {
 	ctx := cdkContext
-	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	out, err := os.MkdirTemp(synthDir, "cdk.out")
+	if err != nil {
+		panic(err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
 }
 
 // newStack returns an empty stack to put one construct in.
