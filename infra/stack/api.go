@@ -138,9 +138,11 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		suppressPublic(method)
 	}
 
-	// Gateway responses: only ACCESS_DENIED is customized (see
+	// Gateway responses: ACCESS_DENIED is customized (see
 	// AddAccessDeniedResponse): it carries the authorizer's reason and, over
-	// a limit, Retry-After. The others keep API Gateway's own bodies
+	// a limit, Retry-After; UNAUTHORIZED only gains its WWW-Authenticate
+	// challenge (AddUnauthorizedResponse), its body unchanged. The others
+	// keep API Gateway's own bodies
 	// ({"message": ...}, application/json), which the local stack
 	// (shared/local/devstack) reproduces byte for byte, 401
 	// {"message":"Unauthorized"} included, so clients see one behaviour
@@ -151,7 +153,8 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 	// (AUTHORIZER_CONFIGURATION_ERROR's {"message":null}, ...), which would
 	// part from the local stack.
 	AddAccessDeniedResponse(this, api)
-	//
+	AddUnauthorizedResponse(this, api)
+
 	// Request size: API Gateway accepts payloads up to 10 MB and REST APIs
 	// cannot lower that (no setting, no gateway response changes it). The
 	// functions refuse JSON bodies over 64 KiB themselves (apigw.MaxBody in

@@ -106,11 +106,19 @@ func TestAPIRoutes(t *testing.T) {
 			check(t, func() {
 				tpl.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(float64(len(tc.fns)+1)))
 			})
-			// One gateway response is customized, the 403 of a denied
-			// request, to show the authorizer's reason and Retry-After as the
-			// local stack does; API Gateway's other defaults, which the local
-			// stack reproduces, are kept.
-			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::GatewayResponse"), jsii.Number(1)) })
+			// Two gateway responses are customized, as the local stack does:
+			// the 403 of a denied request, to show the authorizer's reason
+			// and Retry-After, and the 401, to carry its WWW-Authenticate
+			// challenge; API Gateway's other defaults, which the local stack
+			// reproduces, are kept.
+			check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGateway::GatewayResponse"), jsii.Number(2)) })
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
+					"ResponseType": "UNAUTHORIZED", "StatusCode": "401",
+					"ResponseParameters": map[string]any{"gatewayresponse.header.WWW-Authenticate": "'" + access.Challenge + "'"},
+					"ResponseTemplates":  map[string]any{"application/json": `{"message":$context.error.messageString}`},
+				})
+			})
 			check(t, func() {
 				tpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), map[string]any{
 					"ResponseType": "ACCESS_DENIED", "StatusCode": "403",

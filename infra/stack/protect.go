@@ -217,3 +217,19 @@ func AddAccessDeniedResponse(scope constructs.Construct, api awsapigateway.IRest
 		},
 	})
 }
+
+// AddUnauthorizedResponse customizes api's UNAUTHORIZED response (the 401
+// of a request whose credential the authorizer refuses) to carry the
+// WWW-Authenticate challenge RFC 6750 §3 requires (access.Challenge); the
+// body stays API Gateway's default, {"message":"Unauthorized"}, its
+// template spelled out. NewAPI adds it; add it to an API guarded by
+// NewTollgateAuthorizer too.
+func AddUnauthorizedResponse(scope constructs.Construct, api awsapigateway.IRestApi) awsapigateway.GatewayResponse {
+	return awsapigateway.NewGatewayResponse(scope, jsii.String("Unauthorized"), &awsapigateway.GatewayResponseProps{
+		RestApi:         api,
+		Type:            awsapigateway.ResponseType_UNAUTHORIZED(),
+		StatusCode:      jsii.String("401"),
+		ResponseHeaders: &map[string]*string{"WWW-Authenticate": jsii.String("'" + access.Challenge + "'")},
+		Templates:       &map[string]*string{"application/json": jsii.String(`{"message":$context.error.messageString}`)},
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,5 +272,13 @@ func BenchmarkDPoPDecision(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// The 401's challenge (access.Challenge, a constant the CDK app links
+// without the dpop package) names exactly the proof algorithms accepted.
+func TestChallengeNamesDPoPAlgorithms(t *testing.T) {
+	if want := `DPoP algs="` + strings.Join(dpop.Algorithms, " ") + `"`; !strings.Contains(access.Challenge, want) {
+		t.Errorf("access.Challenge = %q, want it to hold %q", access.Challenge, want)
 	}
 }

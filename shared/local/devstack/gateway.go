@@ -119,7 +119,7 @@ type gatewayResponse struct {
 // API Gateway's default gateway responses.
 var (
 	missingToken       = gatewayResponse{http.StatusForbidden, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException", nil}
-	unauthorized       = gatewayResponse{http.StatusUnauthorized, `{"message":"Unauthorized"}`, "UnauthorizedException", nil}
+	unauthorized       = gatewayResponse{http.StatusUnauthorized, `{"message":"Unauthorized"}`, "UnauthorizedException", map[string]string{"WWW-Authenticate": access.Challenge}}
 	deniedExplicitly   = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException", nil}
 	denied             = gatewayResponse{http.StatusForbidden, `{"message":"User is not authorized to access this resource"}`, "AccessDeniedException", nil}
 	authorizerFailure  = gatewayResponse{http.StatusInternalServerError, `{"message":null}`, "AuthorizerConfigurationException", nil}

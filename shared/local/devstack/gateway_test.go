@@ -305,6 +305,10 @@ func TestAuthorizerOutcomes(t *testing.T) {
 			if c.fnCalls != 0 {
 				t.Errorf("function called %d times after a refusal", c.fnCalls)
 			}
+			// RFC 6750 §3: a 401 carries a challenge, and only a 401 does.
+			if got, want := rec.Header().Get("WWW-Authenticate"), map[bool]string{true: access.Challenge}[tt.wantStatus == 401]; got != want {
+				t.Errorf("WWW-Authenticate = %q, want %q", got, want)
+			}
 		})
 	}
 }
