@@ -238,7 +238,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 // present finds the one credential req presents and checks its form,
 // before any store read; a reason when it is refused.
 func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (presented, string) {
-	k, tok, n := a.find(req)
+	k, tok, dpopScheme, n := a.find(req)
 	pem := req.RequestContext.Identity.ClientCert.ClientCertPem
 	switch {
 	case n == 0 && pem != "":
@@ -247,7 +247,7 @@ func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRe
 		return presented{}, "no single credential presented"
 	}
 	p := presented{kind: k, token: tok}
-	if k == kindJWT && isDPoPScheme(req) {
+	if dpopScheme {
 		proof, ok := proofOf(req)
 		if !ok {
 			return presented{}, "DPoP scheme without exactly one DPoP header"

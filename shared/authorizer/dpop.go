@@ -5,24 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/dpop"
 )
-
-// isDPoPScheme reports whether req's Authorization uses the DPoP scheme
-// (find has made sure there is one Authorization header).
-func isDPoPScheme(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) bool {
-	for name, v := range req.Headers {
-		if is(name, "Authorization", "authorization") {
-			scheme, _, _ := strings.Cut(v, " ")
-			return is(scheme, dpop.Scheme, "dpop")
-		}
-	}
-	return false
-}
 
 // proved checks a token's DPoP binding for this request, never from a
 // cache: a token bound to jkt must come with the DPoP scheme and a proof of

@@ -47,12 +47,13 @@ func (p presented) hint() string {
 }
 
 // find returns the kind and token of the one credential presented in a
-// header or the query, and how many there were: 0 for none, -1 when the
-// headers are malformed or repeated (ambiguity is refused, not resolved).
-func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (kind, string, int) {
+// header or the query, whether it came with the DPoP scheme, and how many
+// there were: 0 for none, -1 when the headers are malformed or repeated
+// (ambiguity is refused, not resolved).
+func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (kind, string, bool, int) {
 	var found kind
 	var token string
-	n := 0
+	dpopScheme, n := false, 0
 	add := func(k kind, tok string) { found, token, n = k, tok, n+1 }
 	for name, v := range req.Headers {
 		switch {
@@ -64,15 +65,16 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 			case ok && is(scheme, dpop.Scheme, "dpop"):
 				// Only a JWT is sender-constrained: anything else is malformed.
 				if a.bearerKind(tok) != kindJWT {
-					return 0, "", -1
+					return 0, "", false, -1
 				}
 				add(kindJWT, tok)
+				dpopScheme = true
 			case ok && strings.EqualFold(scheme, sas.Scheme):
 				add(kindSAS, v)
 			case ok && strings.EqualFold(scheme, "apiToken"):
 				add(kindAPIKey, tok)
 			default:
-				return 0, "", -1
+				return 0, "", false, -1
 			}
 		case strings.EqualFold(name, "x-api-key"):
 			add(kindAPIKey, v)
@@ -80,7 +82,7 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 	}
 	for name, vs := range req.MultiValueHeaders {
 		if len(vs) > 1 && (strings.EqualFold(name, "authorization") || strings.EqualFold(name, "x-api-key")) {
-			return 0, "", -1
+			return 0, "", false, -1
 		}
 	}
 	if a.opt.QueryTokens {
@@ -88,13 +90,13 @@ func (a *Authorizer) find(req *events.APIGatewayCustomAuthorizerRequestTypeReque
 			add(kindAPIKey, v)
 		}
 		if len(req.MultiValueQueryStringParameters[QueryParam]) > 1 {
-			return 0, "", -1
+			return 0, "", false, -1
 		}
 	}
 	if n != 1 {
-		return 0, "", n
+		return 0, "", false, n
 	}
-	return found, token, 1
+	return found, token, dpopScheme, 1
 }
 
 // proofOf returns the one DPoP header req carries; ok is false when it has
