@@ -50,6 +50,9 @@ type Proof struct {
 type Request struct {
 	Method string // htm, compared exactly
 	URL    string // htu, compared after Normalize on both sides
+	// AlsoURL, when set, is another URL htu may equal: the token endpoint
+	// takes its URL under the issuer as well as the one a request arrived on.
+	AlsoURL string
 	// AccessToken is the token presented with the proof to a resource: ath
 	// must then be its base64url SHA-256. Empty at the token endpoint,
 	// where ath is not checked.
@@ -353,7 +356,7 @@ func (c *claims) check(r Request, now time.Time) error {
 		return errJti
 	case c.htm != r.Method:
 		return ErrMethod
-	case !sameURL(c.htu, r.URL):
+	case !sameURL(c.htu, r.URL) && (r.AlsoURL == "" || !sameURL(c.htu, r.AlsoURL)):
 		return errHtu
 	case !c.hasIat:
 		return errNoIat

@@ -58,11 +58,8 @@ func (h *Handler) proof(req events.APIGatewayProxyRequest) (p dpop.Proof, ok boo
 		return dpop.Proof{}, false, InvalidDPoPProof(errProofRepeated)
 	}
 	now := h.opt.Clock.Now()
-	p, err = dpop.Verify(values[0], dpop.Request{Method: http.MethodPost, URL: h.opt.Issuer + "/oauth/token"}, now)
-	if errors.Is(err, dpop.ErrURL) {
-		arrived := dpop.GatewayURL(req.Headers, req.RequestContext.Path)
-		p, err = dpop.Verify(values[0], dpop.Request{Method: http.MethodPost, URL: arrived}, now)
-	}
+	p, err = dpop.Verify(values[0], dpop.Request{Method: http.MethodPost, URL: h.opt.Issuer + "/oauth/token",
+		AlsoURL: dpop.GatewayURL(req.Headers, req.RequestContext.Path)}, now)
 	if err != nil {
 		return dpop.Proof{}, false, InvalidDPoPProof(err)
 	}
