@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -212,61 +211,68 @@ func (h *Handler) serve(ctx context.Context, req events.APIGatewayProxyRequest) 
 	return apigw.JSON(http.StatusOK, results, apigw.NoStore), nil
 }
 
-// maxAttempts bounds how often one report reads the credential again after
-// it changed between the read and the write.
-const maxAttempts = 10
-
 // report labels one reported token and, the first time a live credential's
-// leak is reported, records it.
+// leak is reported, records it: a read-modify-write run again (store.Retry)
+// when the credential changed or went between the read and the write.
 func (h *Handler) report(ctx context.Context, req events.APIGatewayProxyRequest, r Report) (string, error) {
 	kind, err := secret.Check(r.Token, secret.PrefixAPIKey, secret.PrefixRefreshToken, secret.PrefixClientSecret)
 	if err != nil {
 		return FalsePositive, nil // not a Tollgate secret: nothing read
 	}
 	hash := secret.Sum(r.Token)
-	for n := range maxAttempts {
-		leaked, err := h.store.LeakedSecret(ctx, h.opt.ProjectID, hash)
-		if err != nil || leaked {
+	var label string
+	err = store.Retry(func() (err error) {
+		label, err = h.record(ctx, req, r, kind, hash)
+		return err
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return "", apigw.NewProblem(http.StatusConflict, "a reported credential kept changing; retry the report")
+	}
+	return label, err
+}
+
+// record is one attempt of report: it reads the leak marker and the
+// credential, and records the leak of a live one (store.ErrConflict when
+// the credential changed or went since it was read).
+func (h *Handler) record(ctx context.Context, req events.APIGatewayProxyRequest, r Report, kind string, hash secret.Hash) (string, error) {
+	leaked, err := h.store.LeakedSecret(ctx, h.opt.ProjectID, hash)
+	if err != nil || leaked {
+		return TruePositive, err
+	}
+	now := h.opt.Clock.Now()
+	l, live, err := h.resolve(ctx, kind, hash, now)
+	if err != nil {
+		return "", err
+	}
+	if !live {
+		// Revoked or deleted by a concurrent report of the same leak
+		// since the first read? Its marker was written in the same
+		// transaction, so it shows now.
+		if leaked, err = h.store.LeakedSecret(ctx, h.opt.ProjectID, hash); err != nil || leaked {
 			return TruePositive, err
 		}
-		now := h.opt.Clock.Now()
-		l, live, err := h.resolve(ctx, kind, hash, now)
-		if err != nil {
-			return "", err
-		}
-		if !live {
-			// Revoked or deleted by a concurrent report of the same leak
-			// since the first read? Its marker was written in the same
-			// transaction, so it shows now.
-			if leaked, err = h.store.LeakedSecret(ctx, h.opt.ProjectID, hash); err != nil || leaked {
-				return TruePositive, err
-			}
-			return FalsePositive, nil
-		}
-		l.Event.URL, l.Event.Source = r.URL, r.Source
-		actx := audit.With(ctx, audit.New(h.opt.ProjectID, Actor, audit.CredentialLeaked,
-			audit.Target{Type: l.Event.Kind, ID: l.Event.CredentialID},
-			req.RequestContext.Identity.SourceIP, req.RequestContext.RequestID, now))
-		// An event written later than meter.EventDeadline after its time
-		// could miss the forwarder: the write must end by then.
-		wctx, cancel := context.WithTimeout(actx, meter.EventDeadline)
-		err = h.store.RecordLeak(wctx, l)
-		cancel()
-		switch {
-		case err == nil:
-			h.opt.Logger.Info("secret scanning: credential leaked", "credentialType", l.Event.Kind,
-				"credentialId", l.Event.CredentialID, "action", string(h.opt.Action), "source", r.Source)
-			return TruePositive, nil
-		case errors.Is(err, ErrReported):
-			return TruePositive, nil
-		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
-			// Changed or gone since read: read again.
-			time.Sleep(rand.N(min(5*time.Millisecond<<n, 100*time.Millisecond)))
-		default:
-			return "", fmt.Errorf("recording a leak of %s %s: %w", l.Event.Kind, l.Event.CredentialID, err)
-		}
+		return FalsePositive, nil
 	}
-	return "", apigw.NewProblem(http.StatusConflict, "a reported credential kept changing; retry the report")
+	l.Event.URL, l.Event.Source = r.URL, r.Source
+	actx := audit.With(ctx, audit.New(h.opt.ProjectID, Actor, audit.CredentialLeaked,
+		audit.Target{Type: l.Event.Kind, ID: l.Event.CredentialID},
+		req.RequestContext.Identity.SourceIP, req.RequestContext.RequestID, now))
+	// An event written later than meter.EventDeadline after its time
+	// could miss the forwarder: the write must end by then.
+	wctx, cancel := context.WithTimeout(actx, meter.EventDeadline)
+	err = h.store.RecordLeak(wctx, l)
+	cancel()
+	switch {
+	case err == nil:
+		h.opt.Logger.Info("secret scanning: credential leaked", "credentialType", l.Event.Kind,
+			"credentialId", l.Event.CredentialID, "action", string(h.opt.Action), "source", r.Source)
+		return TruePositive, nil
+	case errors.Is(err, ErrReported):
+		return TruePositive, nil
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		return "", fmt.Errorf("the credential changed or went since it was read: %w", store.ErrConflict)
+	}
+	return "", fmt.Errorf("recording a leak of %s %s: %w", l.Event.Kind, l.Event.CredentialID, err)
 }
 
 // resolve reads the credential of a secret of kind hashed h, and returns
