@@ -3,6 +3,7 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,10 +65,11 @@ func newEmulated(t *testing.T) *emulated {
 	if err != nil {
 		missing(err)
 	}
-	root, err := repoRoot()
+	gomod, err := services.FindUp(".", "", "go.mod", errors.New("no go.mod at or above the working directory"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	root := filepath.Dir(gomod)
 	tpl := filepath.Join(root, TemplatePath)
 	if _, err := os.Stat(tpl); err != nil {
 		missing("no synthesized template (run make synth): ", err)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -108,22 +107,4 @@ func resolve(tpl template, v any, loc local) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no local value for %v", v)
-}
-
-// repoRoot is the nearest folder at or above the working directory with a
-// go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("no go.mod above %s", dir)
-		}
-		dir = filepath.Dir(dir)
-	}
 }
