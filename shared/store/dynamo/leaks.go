@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -120,18 +119,7 @@ func (s *Store) RecordLeak(ctx context.Context, l scanning.Leak) error {
 			types.TransactWriteItem{Delete: &types.Delete{TableName: s.table, Key: key(hashPK(l.ProjectID, l.Key.Hash), skLookup)}})
 		onChangeFailed = func() error { return s.changedOrGone(ctx, record, "key "+l.Key.ID) }
 	case scanning.ChangeRevokeSession:
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName: s.table, Key: key(sessionPK(l.ProjectID, e.CredentialID), skSession),
-			UpdateExpression:         aws.String("SET #st = :revoked, #at = :at" + bumpVersion),
-			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
-			ExpressionAttributeNames: map[string]string{"#st": "status", "#at": "revokedAt", "#ver": attrVersion},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one":     number(1),
-				":revoked": &types.AttributeValueMemberS{Value: string(credential.Revoked)},
-				":active":  &types.AttributeValueMemberS{Value: string(credential.Active)},
-				":at":      &types.AttributeValueMemberS{Value: formatTime(e.Time)},
-			},
-		}})
+		items = append(items, types.TransactWriteItem{Update: transactUpdate(s.revokeSession(l.ProjectID, e.CredentialID, e.Time))})
 		onChangeFailed = func() error {
 			return fmt.Errorf("credential %s no longer active: %w", e.CredentialID, store.ErrNotFound)
 		}

@@ -145,7 +145,20 @@ func listSessions[T any](ctx context.Context, s *Store, projectID, owner string,
 // RevokeSession revokes an active session (compare-and-swap); ErrNotFound
 // if there is none or it is revoked already.
 func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time.Time) error {
-	err := s.update(ctx, &dynamodb.UpdateItemInput{
+	err := s.update(ctx, s.revokeSession(projectID, id, at))
+	if isConditionFailed(err) {
+		return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb revoke: %w", err)
+	}
+	return nil
+}
+
+// revokeSession is the update that revokes session id at, on condition it
+// is active (and moves its version on).
+func (s *Store) revokeSession(projectID, id string, at time.Time) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
 		TableName: s.table, Key: key(sessionPK(projectID, id), skSession),
 		UpdateExpression:         aws.String("SET #st = :revoked, #at = :at" + bumpVersion),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :active"),
@@ -156,14 +169,7 @@ func (s *Store) RevokeSession(ctx context.Context, projectID, id string, at time
 			":active":  &types.AttributeValueMemberS{Value: string(credential.Active)},
 			":at":      &types.AttributeValueMemberS{Value: formatTime(at)},
 		},
-	})
-	if isConditionFailed(err) {
-		return fmt.Errorf("credential %s: %w", id, store.ErrNotFound)
 	}
-	if err != nil {
-		return fmt.Errorf("dynamodb revoke: %w", err)
-	}
-	return nil
 }
 
 // RevokeTokensBefore refuses every token of an active session issued

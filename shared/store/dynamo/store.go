@@ -167,14 +167,7 @@ func (s *Store) update(ctx context.Context, in *dynamodb.UpdateItemInput) error 
 		_, err := s.db.UpdateItem(ctx, in)
 		return err
 	}
-	failed, err := s.transactWrite(ctx, []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
-			ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
-			ExpressionAttributeValues: in.ExpressionAttributeValues,
-		}},
-		put,
-	})
+	failed, err := s.transactWrite(ctx, []types.TransactWriteItem{{Update: transactUpdate(in)}, put})
 	switch {
 	case failed == 0:
 		return &types.ConditionalCheckFailedException{Message: aws.String("the conditional request failed")}
@@ -225,6 +218,15 @@ func (s *Store) updateAsRead(ctx context.Context, k item, what string, v int64, 
 
 // deleteAsRead is the Delete of the item at k on condition that it is still
 // at version v.
+// transactUpdate is in as one update of a transaction.
+func transactUpdate(in *dynamodb.UpdateItemInput) *types.Update {
+	return &types.Update{
+		TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression,
+		ConditionExpression: in.ConditionExpression, ExpressionAttributeNames: in.ExpressionAttributeNames,
+		ExpressionAttributeValues: in.ExpressionAttributeValues,
+	}
+}
+
 func (s *Store) deleteAsRead(k item, v int64) *types.Delete {
 	names, values := map[string]string{}, map[string]types.AttributeValue{}
 	cond, _ := asRead(v, names, values)
