@@ -13,18 +13,18 @@ const ScopeIntrospect = "tokens:introspect"
 // introspection is RFC 7662 §2.2's answer; an inactive token's is
 // {"active":false} alone.
 type introspection struct {
-	Active         bool               `json:"active"`
-	Sub            string             `json:"sub,omitempty"`
-	Scope          *string            `json:"scope,omitempty"`
-	Exp            int64              `json:"exp,omitempty"`
-	Iat            int64              `json:"iat,omitempty"`
-	TokenType      string             `json:"token_type,omitempty"`
-	CredentialType string             `json:"credential_type,omitempty"`
-	CredentialID   string             `json:"credential_id,omitempty"`
-	ClientID       string             `json:"client_id,omitempty"`
-	Aud            string             `json:"aud,omitempty"`
-	Iss            string             `json:"iss,omitempty"`
-	Cnf            *map[string]string `json:"cnf,omitempty"`
+	Active         bool              `json:"active"`
+	Sub            string            `json:"sub,omitempty"`
+	Scope          *string           `json:"scope,omitempty"`
+	Exp            int64             `json:"exp,omitempty"`
+	Iat            int64             `json:"iat,omitempty"`
+	TokenType      string            `json:"token_type,omitempty"`
+	CredentialType string            `json:"credential_type,omitempty"`
+	CredentialID   string            `json:"credential_id,omitempty"`
+	ClientID       string            `json:"client_id,omitempty"`
+	Aud            string            `json:"aud,omitempty"`
+	Iss            string            `json:"iss,omitempty"`
+	Cnf            map[string]string `json:"cnf,omitempty"`
 }
 
 // introspect answers for any Tollgate token, to a client holding
@@ -78,10 +78,10 @@ func introspected(in authorizer.Inspection, issuer string) introspection {
 		out.Iat = in.IssuedAt.Unix()
 	}
 	if in.X5tS256 != "" {
-		out.Cnf = &map[string]string{"x5t#S256": in.X5tS256}
+		out.Cnf = map[string]string{"x5t#S256": in.X5tS256}
 	}
 	if in.JKT != "" { // RFC 9449 §6.2; token_type is DPoP
-		out.Cnf = &map[string]string{"jkt": in.JKT}
+		out.Cnf = map[string]string{"jkt": in.JKT}
 	}
 	return out
 }
