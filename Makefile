@@ -20,7 +20,10 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/$(TOOLS)/jsii-cache
 
 # Every fuzz target in the module runs for FUZZTIME in `make test`: the list
-# comes from `go test -list`, so a new target cannot be forgotten.
+# comes from `go test -list`, so a new target cannot be forgotten. Go 1.26's
+# fuzz coordinator can fail a target with a bare "context deadline exceeded"
+# as -fuzztime ends (golang/go#75804): a target that fails that way without
+# writing a failing input runs once more; any other failure stops the run.
 FUZZTIME ?= 4s
 
 .PHONY: run seed test ci tools check-java lambdas vet unit fuzz bench bench-stack synth clean events coldstart sam-env
@@ -90,10 +93,13 @@ coldstart: tools synth ## Cold start of every function under the Lambda emulator
 
 fuzz:
 	@set -o pipefail; $(GO) test -list '^Fuzz' ./... | awk '/^Fuzz/ { names = names " " $$1 } /^ok / { if (names != "") print $$2 names; names = "" }' > $(TOOLS)/fuzz-targets
-	@while read -r pkg names; do for name in $$names; do \
+	@set -o pipefail; while read -r pkg names; do for name in $$names; do for attempt in 1 2; do \
 		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
-	done; done < $(TOOLS)/fuzz-targets
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg 2>&1 | tee $(TOOLS)/fuzz.log && break; \
+		if [ $$attempt = 1 ] && grep -qx '    context deadline exceeded' $(TOOLS)/fuzz.log && ! grep -q 'Failing input written' $(TOOLS)/fuzz.log; then \
+			echo "fuzz $$name: the deadline race of Go's fuzz coordinator (golang/go#75804, fixed in Go 1.27), no failing input: once more"; \
+		else exit 1; fi; \
+	done; done; done < $(TOOLS)/fuzz-targets
 
 bench: tools ## Benchmarks reported in docs/benchmarks.md
 	TOLLGATE_REQUIRE_DYNAMODB_LOCAL=1 $(GO) test -run='^$$' -bench=. -benchmem -count=1 ./shared/authorizer/
