@@ -101,7 +101,8 @@ type Authorizer struct {
 	pending sync.WaitGroup // background writes (lastUsedAt, usage counts, events) under way
 	panics  atomic.Int64   // background writes that panicked (recovered)
 
-	refusals sampler // holds back their log lines past RefusalLinesPerSecond
+	refusals sampler       // holds back their log lines past RefusalLinesPerSecond
+	proofs   dpop.Verifier // DPoP proofs, their headers read once per key
 
 	keyed atomic.Pointer[accesstoken.Verifier] // the Verifier with Keys' keys, once read
 }

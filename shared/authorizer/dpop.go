@@ -24,7 +24,7 @@ func (a *Authorizer) proved(ctx context.Context, p presented, jkt string, req *e
 		return "DPoP scheme with a token not bound to a DPoP key", nil
 	}
 	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), AccessToken: p.token}
-	proof, err := dpop.Verify(p.proof, r, now)
+	proof, err := a.proofs.Verify(p.proof, r, now)
 	if err != nil {
 		a.logRefusal("DPoP proof refused", "authorizer: DPoP proof refused", func() []slog.Attr {
 			return []slog.Attr{slog.Any("reason", err)}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -16,7 +17,8 @@ import (
 
 // FuzzVerify: Verify never panics, fails only with a sentinel and nothing
 // else, and accepts only proofs whose signature the embedded key verifies
-// (checked here without the package's own decoding).
+// (checked here without the package's own decoding). A Verifier, which
+// remembers the headers of the proofs that verified, answers the same.
 func FuzzVerify(f *testing.F) {
 	k := newKeys(f)
 	hdr, good := goodHeader(k), goodClaims()
@@ -30,9 +32,13 @@ func FuzzVerify(f *testing.F) {
 	f.Add("e30.e30.e30")
 	sentinels := []error{dpop.ErrMalformed, dpop.ErrType, dpop.ErrAlgorithm, dpop.ErrKey, dpop.ErrPrivateKey, dpop.ErrSignature,
 		dpop.ErrID, dpop.ErrMethod, dpop.ErrURL, dpop.ErrStale, dpop.ErrFuture, dpop.ErrTokenHash, dpop.ErrNonce}
+	var v dpop.Verifier
 
 	f.Fuzz(func(t *testing.T, proof string) {
 		p, err := dpop.Verify(proof, resource, t0)
+		if vp, verr := v.Verify(proof, resource, t0); vp != p || fmt.Sprint(verr) != fmt.Sprint(err) {
+			t.Fatalf("Verifier: %+v, %v; Verify: %+v, %v", vp, verr, p, err)
+		}
 		if err != nil {
 			known := false
 			for _, s := range sentinels {

@@ -1,7 +1,6 @@
 package dpop
 
 import (
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -82,21 +81,32 @@ var isB64URL = func() (t [256]bool) {
 // claims (jti, htm, htu, iat, ath, nonce). The caller must still Spend the
 // proof, and check JKT against the token's cnf.jkt when one is presented.
 func Verify(proof string, r Request, now time.Time) (Proof, error) {
+	return verify(proof, r, now, nil)
+}
+
+// verify is Verify, reading the header through v when v is not nil.
+func verify(proof string, r Request, now time.Time, v *Verifier) (Proof, error) {
 	segs, err := split(proof)
 	if err != nil {
 		return Proof{}, err
 	}
-	alg, key, err := header(segs[0])
-	if err != nil {
-		return Proof{}, err
+	h, known := v.known(segs[0])
+	if !known {
+		if h.alg, h.key, err = header(segs[0]); err != nil {
+			return Proof{}, err
+		}
 	}
 	payload, err1 := b64Strict.DecodeString(segs[1])
 	sig, err2 := b64Strict.DecodeString(segs[2])
 	if err1 != nil || err2 != nil {
 		return Proof{}, errShape
 	}
-	if !key.verify(alg, proof[:len(segs[0])+1+len(segs[1])], sig) {
+	if !h.key.verify(h.alg, proof[:len(segs[0])+1+len(segs[1])], sig) {
 		return Proof{}, errSigVerify
+	}
+	if !known {
+		h.jkt = h.key.thumbprint()
+		v.remember(segs[0], h)
 	}
 	c, err := readClaims(payload)
 	if err != nil {
@@ -105,7 +115,7 @@ func Verify(proof string, r Request, now time.Time) (Proof, error) {
 	if err := c.check(r, now); err != nil {
 		return Proof{}, err
 	}
-	return Proof{JKT: key.thumbprint(), ID: c.jti, IssuedAt: time.Unix(c.iat, 0)}, nil
+	return Proof{JKT: h.jkt, ID: c.jti, IssuedAt: time.Unix(c.iat, 0)}, nil
 }
 
 // split checks the proof's shape: at most MaxProofLen bytes, three
@@ -229,11 +239,11 @@ func readKey(raw []byte) (*publicKey, error) {
 		if xb == nil || yb == nil {
 			return nil, errKeyMember
 		}
-		point := append(append([]byte{4}, xb...), yb...)
-		if _, err := ecdh.P256().NewPublicKey(point); err != nil { // on the curve, not the identity
+		ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, xb...), yb...))
+		if err != nil { // not on the curve, or the identity
 			return nil, errKeyPoint
 		}
-		k.ec = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(xb), Y: new(big.Int).SetBytes(yb)}
+		k.ec = ec
 	case kty == "OKP" && crv == "Ed25519":
 		xb := coordinate(x)
 		if xb == nil || y != "" {

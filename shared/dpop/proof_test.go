@@ -145,17 +145,33 @@ func TestVerifyAccepts(t *testing.T) {
 		{"fractional iat, other claims", forge(goodHeader(k), with(with(goodClaims(), "iat", 1796558400.5), "exp", 1), es256(k.ec)),
 			resource, ecJWK(&k.ec.PublicKey), 0},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p, err := dpop.Verify(c.proof, c.r, t0.Add(c.offset))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.JKT != thumbprint(c.jwk) || p.ID != "e1j3V_bKic8-LAEB" || !p.IssuedAt.Equal(t0) {
-				t.Fatalf("proof = %+v", p)
-			}
-		})
+	for _, verify := range verifiers() {
+		for _, c := range cases {
+			t.Run(verify.name+"/"+c.name, func(t *testing.T) {
+				p, err := verify.verify(c.proof, c.r, t0.Add(c.offset))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.JKT != thumbprint(c.jwk) || p.ID != "e1j3V_bKic8-LAEB" || !p.IssuedAt.Equal(t0) {
+					t.Fatalf("proof = %+v", p)
+				}
+			})
+		}
 	}
+}
+
+// verifiers are the ways a proof is verified: alone (dpop.Verify), and
+// twice through one Verifier, the second time with every header that
+// verified before remembered.
+func verifiers() []struct {
+	name   string
+	verify func(string, dpop.Request, time.Time) (dpop.Proof, error)
+} {
+	v := new(dpop.Verifier)
+	return []struct {
+		name   string
+		verify func(string, dpop.Request, time.Time) (dpop.Proof, error)
+	}{{"Verify", dpop.Verify}, {"Verifier", v.Verify}, {"Verifier again", v.Verify}}
 }
 
 // TestVerifyRefuses: each RFC 9449 §4.3 check failing alone, and the strict
@@ -234,27 +250,29 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	sentinels := []error{dpop.ErrMalformed, dpop.ErrType, dpop.ErrAlgorithm, dpop.ErrKey, dpop.ErrPrivateKey, dpop.ErrSignature,
 		dpop.ErrID, dpop.ErrMethod, dpop.ErrURL, dpop.ErrStale, dpop.ErrFuture, dpop.ErrTokenHash, dpop.ErrNonce}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			p, err := dpop.Verify(c.proof, resource, t0)
-			if !errors.Is(err, c.want) {
-				t.Fatalf("err = %v, want %v", err, c.want)
-			}
-			for _, s := range sentinels {
-				if s != c.want && errors.Is(err, s) {
-					t.Fatalf("err = %v is also %v", err, s)
+	for _, verify := range verifiers() {
+		if _, err := verify.verify(valid, resource, t0); err != nil { // its header known to a Verifier from here
+			t.Fatalf("the unaltered proof: %v", err)
+		}
+		for _, c := range cases {
+			t.Run(verify.name+"/"+c.name, func(t *testing.T) {
+				p, err := verify.verify(c.proof, resource, t0)
+				if !errors.Is(err, c.want) {
+					t.Fatalf("err = %v, want %v", err, c.want)
 				}
-			}
-			if p != (dpop.Proof{}) {
-				t.Fatalf("refused proof returned %+v", p)
-			}
-			if len(c.proof) > 20 && strings.Contains(err.Error(), c.proof[len(c.proof)-20:]) {
-				t.Fatal("the error names the proof")
-			}
-		})
-	}
-	if _, err := dpop.Verify(valid, resource, t0); err != nil {
-		t.Fatalf("the unaltered proof: %v", err)
+				for _, s := range sentinels {
+					if s != c.want && errors.Is(err, s) {
+						t.Fatalf("err = %v is also %v", err, s)
+					}
+				}
+				if p != (dpop.Proof{}) {
+					t.Fatalf("refused proof returned %+v", p)
+				}
+				if len(c.proof) > 20 && strings.Contains(err.Error(), c.proof[len(c.proof)-20:]) {
+					t.Fatal("the error names the proof")
+				}
+			})
+		}
 	}
 }
 

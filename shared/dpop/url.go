@@ -41,6 +41,10 @@ func NormalizeURL(raw string) (string, bool) {
 
 // sameURL reports whether htu names the URL the request was made to.
 func sameURL(htu, requestURL string) bool {
+	if htu == requestURL { // as a client usually sends it: normalised once
+		_, ok := NormalizeURL(htu)
+		return ok
+	}
 	a, ok1 := NormalizeURL(htu)
 	b, ok2 := NormalizeURL(requestURL)
 	return ok1 && ok2 && a == b

@@ -58,7 +58,7 @@ func (h *Handler) proof(req events.APIGatewayProxyRequest) (p dpop.Proof, ok boo
 		return dpop.Proof{}, false, InvalidDPoPProof(errProofRepeated)
 	}
 	now := h.opt.Clock.Now()
-	p, err = dpop.Verify(values[0], dpop.Request{Method: http.MethodPost, URL: h.opt.Issuer + "/oauth/token",
+	p, err = h.proofs.Verify(values[0], dpop.Request{Method: http.MethodPost, URL: h.opt.Issuer + "/oauth/token",
 		AlsoURL: dpop.GatewayURL(req.Headers, req.RequestContext.Path)}, now)
 	if err != nil {
 		return dpop.Proof{}, false, InvalidDPoPProof(err)

@@ -99,6 +99,7 @@ type Handler struct {
 	verifier *accesstoken.Verifier
 	handoff  handoff // reserved attempts passed on in this process
 	owners   *owners // the owners grants read, kept for OwnerTTL
+	proofs   dpop.Verifier
 }
 
 // New returns the token function's handler.
