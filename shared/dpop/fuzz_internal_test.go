@@ -1,6 +1,9 @@
 package dpop
 
 import (
+	"bytes"
+	"encoding/asn1"
+	"math/big"
 	"net/url"
 	"strings"
 	"testing"
@@ -55,6 +58,30 @@ func FuzzNormalizeURL(f *testing.F) {
 		}
 		if again, ok := NormalizeURL(n); !ok || again != n {
 			t.Fatalf("NormalizeURL(%q) = %q, then %q, %v", raw, n, again, ok)
+		}
+	})
+}
+
+// FuzzASN1Signature: asn1Signature writes what encoding/asn1 writes for
+// the two INTEGERs of any 64-byte JWS signature (the input cut or padded).
+func FuzzASN1Signature(f *testing.F) {
+	for _, seed := range [][]byte{
+		make([]byte, 64),
+		bytes.Repeat([]byte{0xff}, 64),
+		append(bytes.Repeat([]byte{0x7f}, 32), append([]byte{0, 0, 1}, bytes.Repeat([]byte{0x80}, 29)...)...),
+		append(append(make([]byte, 31), 1), append([]byte{0x80}, make([]byte, 31)...)...),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		sig := make([]byte, 64) // in, cut or padded with zeros
+		copy(sig, in)
+		want, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := asn1Signature(nil, sig[:32], sig[32:]); !bytes.Equal(got, want) {
+			t.Fatalf("asn1Signature = %x, want %x", got, want)
 		}
 	})
 }

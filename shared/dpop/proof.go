@@ -7,11 +7,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"math/big"
 	"strings"
 	"time"
 
 	"github.com/tollgate/tollgate/shared/accesstoken"
+	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // Header is the request header that carries a proof (RFC 9449 §4.1).
@@ -101,7 +101,8 @@ func verify(proof string, r Request, now time.Time, v *Verifier) (Proof, error) 
 	if err1 != nil || err2 != nil {
 		return Proof{}, errShape
 	}
-	if !h.key.verify(h.alg, proof[:len(segs[0])+1+len(segs[1])], sig) {
+	var buf [MaxProofLen]byte // the signing input, copied on the stack, not the heap
+	if !h.key.verify(h.alg, append(buf[:0], proof[:len(segs[0])+1+len(segs[1])]...), sig) {
 		return Proof{}, errSigVerify
 	}
 	if !known {
@@ -266,15 +267,35 @@ func coordinate(s string) []byte {
 }
 
 // verify checks sig over input with alg (already matched to the key).
-func (k *publicKey) verify(alg, input string, sig []byte) bool {
+func (k *publicKey) verify(alg string, input, sig []byte) bool {
 	if alg == "EdDSA" {
-		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k.ed, []byte(input), sig)
+		return len(sig) == ed25519.SignatureSize && ed25519.Verify(k.ed, input, sig)
 	}
 	if len(sig) != 64 {
 		return false
 	}
-	sum := sha256.Sum256([]byte(input))
-	return ecdsa.Verify(k.ec, sum[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+	sum := sha256.Sum256(input)
+	var der [72]byte
+	return ecdsa.VerifyASN1(k.ec, sum[:], asn1Signature(der[:0], sig[:32], sig[32:]))
+}
+
+// asn1Signature appends to b the DER SEQUENCE of the INTEGERs r and s
+// (big-endian, at most 32 bytes each), as ecdsa.VerifyASN1 reads a
+// signature: JWS carries the two as fixed-width bytes (RFC 7518 §3.4).
+func asn1Signature(b, r, s []byte) []byte {
+	integer := func(b, n []byte) []byte {
+		for len(n) > 1 && n[0] == 0 {
+			n = n[1:]
+		}
+		if n[0]&0x80 != 0 { // positive: a leading zero byte
+			return append(append(b, 0x02, byte(len(n)+1), 0), n...)
+		}
+		return append(append(b, 0x02, byte(len(n))), n...)
+	}
+	b = append(b, 0x30, 0)
+	b = integer(integer(b, r), s)
+	b[1] = byte(len(b) - 2)
+	return b
 }
 
 // thumbprint is the RFC 7638 SHA-256 thumbprint: the required members in
@@ -384,7 +405,7 @@ func (c *claims) check(r Request, now time.Time) error {
 
 // matchesHash reports whether ath is the base64url SHA-256 of token.
 func matchesHash(ath, token string) bool {
-	sum := sha256.Sum256([]byte(token))
+	sum := secret.Sum(token)
 	var want [43]byte
 	b64.Encode(want[:], sum[:])
 	return subtle.ConstantTimeCompare([]byte(ath), want[:]) == 1

@@ -151,8 +151,18 @@ var digits = func() (t [256]int8) {
 	return t
 }()
 
-// Sum returns the SHA-256 of token.
-func Sum(token string) Hash { return sha256.Sum256([]byte(token)) }
+// Sum returns the SHA-256 of token. A token of up to maxStackToken bytes
+// (every secret, and JWTs as Tollgate issues them) is copied on the stack,
+// not the heap: this is the authorizer's cache key, on every request.
+func Sum(token string) Hash {
+	if len(token) > maxStackToken {
+		return sha256.Sum256([]byte(token))
+	}
+	var buf [maxStackToken]byte
+	return sha256.Sum256(append(buf[:0], token...))
+}
+
+const maxStackToken = 2048
 
 // Hint is what people see of a secret: its prefix (a deployment prefix
 // included) and last 4 characters.
