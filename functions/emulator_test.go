@@ -114,7 +114,7 @@ func seededKMS(t *testing.T) string {
 	if err := os.WriteFile(path, seed.KMSSeed(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := services.StartSeededKMS(context.Background(), bin, dir, path)
+	srv, err := services.StartSeededKMS(context.Background(), bin, dir, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,7 +48,9 @@ func root() *cobra.Command {
 With TOLLGATE_SEED=1 it holds the development seed instead of a bootstrap admin (the
 users, keys and tokens of events/; every secret in it is public), in its own state
 folder (.tollgate/seed), with local-kms holding the seed's keys as its KMS, for the
-sample events and for SAM (tollgate sam-env). Development only.`,
+sample events and for SAM (tollgate sam-env). Development only. local-kms checks no
+credentials; it listens on 127.0.0.1 and on TOLLGATE_KMS_HOSTS (comma-separated; by
+default this machine's Docker bridge address, docker0, when it has one).`,
 		Example: `  tollgate dev
   TOLLGATE_LISTEN=127.0.0.1:9090 tollgate dev
   TOLLGATE_SEED=1 tollgate dev       # make seed`,
@@ -117,6 +120,17 @@ func getenv(defaults map[string]string) func(string) string {
 	}
 }
 
+// kmsHosts are TOLLGATE_KMS_HOSTS (comma-separated), by default the
+// Docker bridge's address when this machine has one: where a seeded
+// stack's local-kms listens besides 127.0.0.1, for SAM's containers.
+func kmsHosts() []string {
+	hosts, ok := os.LookupEnv("TOLLGATE_KMS_HOSTS")
+	if !ok {
+		hosts = services.DockerBridge()
+	}
+	return strings.FieldsFunc(hosts, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
 // seedStateDir is the state folder of a seeded local stack.
 const seedStateDir = ".tollgate/seed"
 
@@ -142,7 +156,7 @@ func dev(ctx context.Context) error {
 	devstack.TuneGC()
 	return devstack.Run(ctx, devstack.Options{
 		StateDir: get("TOLLGATE_STATE_DIR"), Listen: get("TOLLGATE_LISTEN"), TLSListen: get("TOLLGATE_TLS_LISTEN"), Jar: jar, Config: cfg, Out: os.Stdout,
-		Seed:   seeded,
+		Seed: seeded, KMSHosts: kmsHosts(),
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 }

@@ -55,6 +55,11 @@ type Options struct {
 	Seed bool
 	// KMSEndpoint is the local-kms of a seeded stack (Run starts it).
 	KMSEndpoint string
+	// KMSHosts are the addresses of this machine the seeded stack's
+	// local-kms listens on besides 127.0.0.1: where SAM's containers reach
+	// it. It checks no credentials, so anyone who reaches them can use
+	// the seed's (public) keys.
+	KMSHosts []string
 	// Observe, when set, wraps the handler Run serves (tests check every
 	// exchange against docs/openapi.yaml with it).
 	Observe func(http.Handler) http.Handler

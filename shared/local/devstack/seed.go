@@ -61,7 +61,7 @@ func startSeededKMS(ctx context.Context, opt Options) (*services.Server, error) 
 	if err := os.WriteFile(path, seed.KMSSeed(), 0o600); err != nil {
 		return nil, err
 	}
-	return services.StartSeededKMS(ctx, bin, dir, path)
+	return services.StartSeededKMS(ctx, bin, dir, path, opt.KMSHosts)
 }
 
 // seededKeys are the signer, keyring and sealer of the seed's keys in the
