@@ -45,6 +45,7 @@ import (
 	"github.com/tollgate/tollgate/shared/oauth"
 	"github.com/tollgate/tollgate/shared/refresh"
 	"github.com/tollgate/tollgate/shared/sas"
+	"github.com/tollgate/tollgate/shared/scanning"
 	"github.com/tollgate/tollgate/shared/secret"
 	"github.com/tollgate/tollgate/shared/store"
 	"github.com/tollgate/tollgate/shared/store/memory"
@@ -160,6 +161,16 @@ var issuekeysWant = map[string]proxyWant{
 			if l := c.Limits; err != nil || l.Rate == nil || *l.Rate != (meter.RateLimit{Limit: 50, Window: time.Second}) ||
 				l.Quota == nil || l.Quota.Remaining != 100000 || !l.Quota.Period.Equal(meter.Month.Start(now)) {
 				t.Errorf("stored client %+v (%v): not the limits sent", c, err)
+			}
+		}},
+
+	// GitHub's report of bob's leaked key, signed with the seed's GitHub
+	// key: the key is deactivated (the default action).
+	"secret-scanning-github.json": {status: http.StatusOK, body: `"token_type":"tollgate_api_key","label":"true_positive"`,
+		after: func(t *testing.T, f *fixture, _ events.APIGatewayProxyResponse) {
+			k, err := f.store.GetKey(context.Background(), project, seed.LeakedKeyID)
+			if err != nil || k.Status != apikey.Inactive {
+				t.Errorf("the leaked key is %q (%v), want inactive", k.Status, err)
 			}
 		}},
 
@@ -352,6 +363,10 @@ func newFixture(t *testing.T) *fixture {
 	// The certificates function runs with neither signer nor sealer.
 	certsOpt := mgmtOpt
 	certsOpt.Signer, certsOpt.Sealer = nil, nil
+	scanKeys, err := scanning.ParseKeys(seed.ScanningKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
 	authOpt := authorizer.Options{
 		ProjectID: project, CacheTTL: 30 * time.Second, StoreTimeout: 2 * time.Second,
 		Routes: access.NewTable(access.Routes), Clock: clk,
@@ -360,7 +375,8 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{
 		store: st,
 		auth:  authorizer.New(st, authOpt),
-		mgmt:  management.NewIssueKeys(st, mgmtOpt),
+		mgmt: management.NewIssueKeys(st, mgmtOpt).Serving(scanning.Method, scanning.Resource,
+			scanning.New(st, scanning.Options{ProjectID: project, Keys: scanKeys, Clock: clk}).Handle),
 		certs: management.NewCertificates(st, certsOpt),
 		token: oauth.New(st, oauth.Options{ProjectID: project, Issuer: issuer, Audience: audience, Signer: signer,
 			Keys: keys, Sealer: sealer, Grace: refresh.DefaultGrace, Inspector: authorizer.New(st, authOpt), Clock: clk}),
@@ -802,9 +818,9 @@ func proxyRequest(t *testing.T, path string) events.APIGatewayProxyRequest {
 func runProxy(fn string) func(t *testing.T, path string, want proxyWant) {
 	return func(t *testing.T, path string, want proxyWant) {
 		req := proxyRequest(t, path)
-		r, ok := access.NewTable(access.Routes).Lookup(req.HTTPMethod, req.Resource)
+		r, ok := access.NewTable(slices.Concat(access.Routes, access.PublicRoutes)).Lookup(req.HTTPMethod, req.Resource)
 		if !ok {
-			t.Errorf("%s %s is not in access.Routes", req.HTTPMethod, req.Resource)
+			t.Errorf("%s %s is not in access.Routes or PublicRoutes", req.HTTPMethod, req.Resource)
 		} else if r.Function != fn {
 			t.Errorf("%s %s is served by %s, not %s: move the sample to events/%s/", req.HTTPMethod, req.Resource,
 				r.Function, fn, r.Function)
@@ -817,10 +833,33 @@ func runProxy(fn string) func(t *testing.T, path string, want proxyWant) {
 
 // runProxyWith runs req, a proxy sample, through h over f.
 func runProxyWith(t *testing.T, f *fixture, h *management.Handler, req events.APIGatewayProxyRequest, want proxyWant) {
-	rc := req.RequestContext
+	if _, public := access.NewTable(access.PublicRoutes).Lookup(req.HTTPMethod, req.Resource); !public {
+		checkAuthorized(t, f, req)
+	}
+	resp, err := h.Handle(context.Background(), req)
+	checkAnswer(t, resp, err, want.status, want.body, want.headers)
+	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
+		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])
+	}
+	checkRevoked(t, f, want.revokes)
+	if want.after != nil {
+		want.after(t, f, resp)
+	}
+	if want.bearer != "" {
+		tok, _ := jsonObject(t, resp)[want.bearer].(string)
+		aresp := allowWhoami(t, f, tok)
+		if caller := req.RequestContext.Authorizer["principalId"]; aresp.Context["principalId"] != caller {
+			t.Errorf("the new token's principal is %v, the caller's %v", aresp.Context["principalId"], caller)
+		}
+	}
+}
 
-	// The authorizer context in the sample must be what the authorizer
-	// answers for the request's own credential.
+// checkAuthorized checks that the authorizer allows req, a proxy sample of
+// a route behind it, and that the sample's authorizer context is what the
+// authorizer answers for the request's own credential.
+func checkAuthorized(t *testing.T, f *fixture, req events.APIGatewayProxyRequest) {
+	t.Helper()
+	rc := req.RequestContext
 	areq := events.APIGatewayCustomAuthorizerRequestTypeRequest{
 		Type: "REQUEST", MethodArn: methodARN(rc.AccountID, rc.APIID, rc.Stage, req.HTTPMethod, req.Path),
 		Resource: req.Resource, Path: req.Path, HTTPMethod: req.HTTPMethod, Headers: req.Headers,
@@ -837,24 +876,6 @@ func runProxyWith(t *testing.T, f *fixture, h *management.Handler, req events.AP
 	for _, k := range []string{"principalId", "credentialType", "credentialId", "scopes", "projectId"} {
 		if got, want := rc.Authorizer[k], aresp.Context[k]; got != want {
 			t.Errorf("requestContext.authorizer[%q] = %#v; the authorizer passes %#v", k, got, want)
-		}
-	}
-
-	checkActive(t, f, want.revokes)
-	resp, err := h.Handle(context.Background(), req)
-	checkAnswer(t, resp, err, want.status, want.body, want.headers)
-	if resp.StatusCode >= 400 && resp.Headers["Content-Type"] != "application/problem+json" {
-		t.Errorf("error Content-Type = %q, want application/problem+json", resp.Headers["Content-Type"])
-	}
-	checkRevoked(t, f, want.revokes)
-	if want.after != nil {
-		want.after(t, f, resp)
-	}
-	if want.bearer != "" {
-		tok, _ := jsonObject(t, resp)[want.bearer].(string)
-		aresp := allowWhoami(t, f, tok)
-		if aresp.Context["principalId"] != rc.Authorizer["principalId"] {
-			t.Errorf("the new token's principal is %v, the caller's %v", aresp.Context["principalId"], rc.Authorizer["principalId"])
 		}
 	}
 }

@@ -197,6 +197,12 @@ func (e *emulated) environment(t *testing.T, fn string, override map[string]stri
 		}
 		env[k] = v
 	}
+	if fn == "issuekeys" { // the seed's GitHub key signs the scanning sample
+		if _, declared := e.env[fn][config.EnvScanningKeys]; !declared {
+			t.Fatalf("the template declares no %s for issuekeys: SAM's env.json could not set it", config.EnvScanningKeys)
+		}
+		env[config.EnvScanningKeys] = seed.ScanningKeys()
+	}
 	for k, v := range override {
 		env[k] = v
 		if v == "" {

@@ -219,11 +219,13 @@ func deploymentEnv(props *TollgateProps) map[string]string {
 }
 
 // scanningEnv is the leak response's environment on issuekeys: the key set
-// (compacted: a function's environment holds 4 KB in all) and the action,
-// each when set. It panics on a key set or action package scanning refuses,
-// so a bad one fails the synth rather than the function's start.
+// (compacted: a function's environment holds 4 KB in all; declared empty
+// when unset, so that SAM's env.json can set it: the route answers 404
+// without one) and the action, when set. It panics on a key set or action
+// package scanning refuses, so a bad one fails the synth rather than the
+// function's start.
 func scanningEnv(props *TollgateProps) map[string]string {
-	env := map[string]string{}
+	env := map[string]string{config.EnvScanningKeys: ""}
 	if _, err := scanning.ParseKeys(props.SecretScanningKeys); err != nil {
 		panic(err)
 	}

@@ -152,6 +152,9 @@ func (c tollgateTemplate) checkTokenEnvironment(t *testing.T, fn *Function, kms 
 		delete(env, config.EnvSigningKeys)
 		delete(env, config.EnvSealKey)
 	}
+	if fn == ts.IssueKeys {
+		env[config.EnvScanningKeys] = "" // declared empty too: no key set, the route answers 404
+	}
 	fnProps := props(resources(c.tpl, "AWS::Lambda::Function")[logicalID(ts.Stack, fn.Function)])
 	if got := fnProps["Environment"].(map[string]any)["Variables"]; jsonString(got) != jsonString(env) {
 		t.Errorf("environment\n got %s\nwant %s", jsonString(got), jsonString(env))

@@ -25,11 +25,37 @@ type Keys map[string]*ecdsa.PublicKey
 // keySet is the document GitHub publishes at
 // https://api.github.com/meta/public_keys/secret_scanning.
 type keySet struct {
-	PublicKeys []struct {
-		KeyIdentifier string `json:"key_identifier"`
-		Key           string `json:"key"`
-		IsCurrent     bool   `json:"is_current"`
-	} `json:"public_keys"`
+	PublicKeys []keySetKey `json:"public_keys"`
+}
+
+type keySetKey struct {
+	KeyIdentifier string `json:"key_identifier"`
+	Key           string `json:"key"`
+	IsCurrent     bool   `json:"is_current"`
+}
+
+// KeySetEntry is one key of a key set document.
+type KeySetEntry struct {
+	ID      string
+	Key     *ecdsa.PublicKey
+	Current bool
+}
+
+// FormatKeys is the key set document of entries as GitHub publishes it,
+// each key in PEM (PKIX): what ParseKeys reads. Tests and the development
+// seed play GitHub with it.
+func FormatKeys(entries ...KeySetEntry) (string, error) {
+	var set keySet
+	for _, e := range entries {
+		der, err := x509.MarshalPKIXPublicKey(e.Key)
+		if err != nil {
+			return "", err
+		}
+		set.PublicKeys = append(set.PublicKeys, keySetKey{KeyIdentifier: e.ID,
+			Key: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), IsCurrent: e.Current})
+	}
+	b, err := json.Marshal(set)
+	return string(b), err
 }
 
 // maxKeySet bounds the configured key set (a Lambda's environment holds 4

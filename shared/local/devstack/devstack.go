@@ -22,6 +22,7 @@ import (
 	"github.com/tollgate/tollgate/shared/clock"
 	"github.com/tollgate/tollgate/shared/config"
 	"github.com/tollgate/tollgate/shared/envelope"
+	"github.com/tollgate/tollgate/shared/local/seed"
 	"github.com/tollgate/tollgate/shared/local/services"
 	"github.com/tollgate/tollgate/shared/management"
 	"github.com/tollgate/tollgate/shared/oauth"
@@ -185,6 +186,9 @@ func Build(ctx context.Context, local dynamo.Local, opt Options) (http.Handler, 
 	}
 	auth := authorizer.New(st, authorizer.Configured(cfg, keys, sealer, clk, opt.Logger))
 	mgmtOpt := management.Configured(cfg, signer, sealer, clk, opt.Logger)
+	if opt.Seed && cfg.ScanningKeys == "" { // the seed's GitHub key signs the scanning sample
+		cfg.ScanningKeys = seed.ScanningKeys()
+	}
 	scanOpt, err := scanningOptions(cfg, opt.StateDir, clk, opt.Logger)
 	if err != nil {
 		return nil, err

@@ -130,7 +130,7 @@ func WriteSAMEnv(file, stateDir, host string, out io.Writer) error {
 	env := map[string]map[string]string{"Parameters": {
 		config.EnvTable: e.Table, config.EnvDynamoDBEndpoint: ddb, config.EnvKMSEndpoint: kms,
 		config.EnvSigningKeys: e.SigningKeyARN, config.EnvSealKey: e.SealKeyARN,
-		config.EnvIssuer: e.Issuer, config.EnvAudience: e.Issuer,
+		config.EnvIssuer: e.Issuer, config.EnvAudience: e.Issuer, config.EnvScanningKeys: seed.ScanningKeys(),
 	}}
 	b, err = json.MarshalIndent(env, "", "  ")
 	if err != nil {

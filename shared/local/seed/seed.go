@@ -76,6 +76,7 @@ var Keys = []Key{
 	{AliceReadKeyID, AliceID, "dashboard (read-only)", AliceReadToken, scope.Set{"credentials:read"}},
 	{BobKeyID, BobID, "scripts", BobToken, nil},
 	{DaveKeyID, DaveID, "workstation", DaveToken, nil},
+	{LeakedKeyID, BobID, "committed by mistake", LeakedToken, nil},
 }
 
 // Sessions: personal JWTs, a refresh family and an OAuth client of alice,

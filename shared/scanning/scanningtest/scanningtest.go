@@ -12,8 +12,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"testing"
+
+	"github.com/tollgate/tollgate/shared/scanning"
 )
 
 // GitHub holds signing keys: Keys[0] is current, the others retired.
@@ -51,27 +52,15 @@ func New(t testing.TB, n int) *GitHub {
 // serves it.
 func (g *GitHub) KeySet(t testing.TB) string {
 	t.Helper()
-	type entry struct {
-		KeyIdentifier string `json:"key_identifier"`
-		Key           string `json:"key"`
-		IsCurrent     bool   `json:"is_current"`
-	}
-	var doc struct {
-		PublicKeys []entry `json:"public_keys"`
-	}
+	var entries []scanning.KeySetEntry
 	for _, k := range g.Keys {
-		der, err := x509.MarshalPKIXPublicKey(&k.Private.PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-		doc.PublicKeys = append(doc.PublicKeys, entry{KeyIdentifier: k.ID, Key: string(p), IsCurrent: k.Current})
+		entries = append(entries, scanning.KeySetEntry{ID: k.ID, Key: &k.Private.PublicKey, Current: k.Current})
 	}
-	b, err := json.Marshal(doc)
+	doc, err := scanning.FormatKeys(entries...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return doc
 }
 
 // Sign returns the headers GitHub sends with body, signed with key i.
