@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// maxHeaders bounds what a Verifier remembers: about half a kilobyte each.
+// maxHeaders bounds what a Verifier remembers: a client's header and key
+// take about half a kilobyte, and no header is longer than MaxProofLen.
 const maxHeaders = 1024
 
 // Verifier is Verify for a process that verifies many proofs. A client
