@@ -207,7 +207,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		return none, a.deny("expired credential", d.principal.CredentialID, &req)
 	}
 	if d.jkt != "" || p.proof != "" {
-		if reason, err := a.proved(ctx, p, d.jkt, &req, now); reason != "" || err != nil {
+		if reason, err := a.proved(ctx, p, h, d.jkt, &req, now); reason != "" || err != nil {
 			if err != nil {
 				return none, err
 			}

@@ -9,21 +9,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/tollgate/tollgate/shared/dpop"
+	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // proved checks a token's DPoP binding for this request, never from a
 // cache: a token bound to jkt must come with the DPoP scheme and a proof of
-// that key for this very request (htm, htu, iat, ath), spent once; the
-// DPoP scheme needs a bound token. It returns the reason for a refusal, or
-// an error when the proof's jti cannot be recorded (fail closed).
-func (a *Authorizer) proved(ctx context.Context, p presented, jkt string, req *events.APIGatewayCustomAuthorizerRequestTypeRequest, now time.Time) (string, error) {
+// that key for this very request (htm, htu, iat, ath against h, the
+// token's SHA-256), spent once; the DPoP scheme needs a bound token. It
+// returns the reason for a refusal, or an error when the proof's jti
+// cannot be recorded (fail closed).
+func (a *Authorizer) proved(ctx context.Context, p presented, h secret.Hash, jkt string, req *events.APIGatewayCustomAuthorizerRequestTypeRequest, now time.Time) (string, error) {
 	switch {
 	case p.proof == "":
 		return "DPoP-bound token presented as Bearer", nil
 	case jkt == "":
 		return "DPoP scheme with a token not bound to a DPoP key", nil
 	}
-	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), AccessToken: p.token}
+	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), TokenHash: &h}
 	proof, err := a.proofs.Verify(p.proof, r, now)
 	if err != nil {
 		a.logRefusal("DPoP proof refused", "authorizer: DPoP proof refused", func() []slog.Attr {

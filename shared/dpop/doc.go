@@ -7,6 +7,6 @@
 // verifies its signature. The embedded key is the proof key, never a trust
 // anchor: nothing is fetched (jku, x5u and kid are refused) and a key with
 // private members is refused. Each proof is spent once per key (Spend).
-// A Verifier is Verify for a long-lived process: it reads each client's
-// header once, and still checks every proof's signature and claims.
+// A Verifier reads each client's header once, and checks every proof's
+// signature and claims.
 package dpop

@@ -46,7 +46,7 @@ func TestInteropJWXProofsAccepted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := dpop.Verify(string(proof), resource, t0)
+			got, err := verifyOnce(string(proof), resource, t0)
 			if err != nil {
 				t.Fatalf("jwx's proof refused: %v", err)
 			}

@@ -52,10 +52,11 @@ type Request struct {
 	// AlsoURL, when set, is another URL htu may equal: the token endpoint
 	// takes its URL under the issuer as well as the one a request arrived on.
 	AlsoURL string
-	// AccessToken is the token presented with the proof to a resource: ath
-	// must then be its base64url SHA-256. Empty at the token endpoint,
+	// TokenHash is the SHA-256 of the access token presented with the
+	// proof to a resource (secret.Sum, which the authorizer has computed
+	// already): ath must then be its base64url. Nil at the token endpoint,
 	// where ath is not checked.
-	AccessToken string
+	TokenHash *secret.Hash
 }
 
 // proofJWS reads a proof's header and claims strictly: no duplicate member,
@@ -77,15 +78,11 @@ var isB64URL = func() (t [256]bool) {
 
 // Verify checks proof for r at now and returns its key's thumbprint, jti
 // and iat. The checks run in this order, the first failure returned: shape
-// and header (typ, alg, jwk), alg against the key, the signature, then the
-// claims (jti, htm, htu, iat, ath, nonce). The caller must still Spend the
-// proof, and check JKT against the token's cnf.jkt when one is presented.
-func Verify(proof string, r Request, now time.Time) (Proof, error) {
-	return verify(proof, r, now, nil)
-}
-
-// verify is Verify, reading the header through v when v is not nil.
-func verify(proof string, r Request, now time.Time, v *Verifier) (Proof, error) {
+// and header (typ, alg, jwk; a header v knows is not read again), alg
+// against the key, the signature, then the claims (jti, htm, htu, iat,
+// ath, nonce). The caller must still Spend the proof, and check JKT
+// against the token's cnf.jkt when one is presented.
+func (v *Verifier) Verify(proof string, r Request, now time.Time) (Proof, error) {
 	segs, err := split(proof)
 	if err != nil {
 		return Proof{}, err
@@ -395,7 +392,7 @@ func (c *claims) check(r Request, now time.Time) error {
 		return errIatOld
 	case c.iat > now.Add(MaxAhead).Unix():
 		return errIatAhead
-	case r.AccessToken != "" && !matchesHash(c.ath, r.AccessToken):
+	case r.TokenHash != nil && !matchesHash(c.ath, *r.TokenHash):
 		return errAth
 	case c.nonce:
 		return errNonce
@@ -403,9 +400,9 @@ func (c *claims) check(r Request, now time.Time) error {
 	return nil
 }
 
-// matchesHash reports whether ath is the base64url SHA-256 of token.
-func matchesHash(ath, token string) bool {
-	sum := secret.Sum(token)
+// matchesHash reports whether ath is the base64url of sum, a token's
+// SHA-256.
+func matchesHash(ath string, sum secret.Hash) bool {
 	var want [43]byte
 	b64.Encode(want[:], sum[:])
 	return subtle.ConstantTimeCompare([]byte(ath), want[:]) == 1

@@ -1,22 +1,18 @@
 package dpop
 
-import (
-	"sync"
-	"time"
-)
+import "sync"
 
 // maxHeaders bounds what a Verifier remembers: a client's header and key
 // take about half a kilobyte, and no header is longer than MaxProofLen.
 const maxHeaders = 1024
 
-// Verifier is Verify for a process that verifies many proofs. A client
-// sends the same header (typ, alg, jwk) with every proof it makes, so once
-// a proof's signature has verified, its header's algorithm, key and
-// thumbprint are kept under the header's exact text, and a proof with that
-// header is not read again: its signature and claims are checked as
-// always. Only headers whose key has signed a proof are kept, at most
-// maxHeaders (all are dropped when full). The zero Verifier is ready to
-// use; it is safe for concurrent use.
+// Verifier verifies proofs. A client sends the same header (typ, alg,
+// jwk) with every proof it makes, so once a proof's signature has
+// verified, its header's algorithm, key and thumbprint are kept under the
+// header's exact text, and a proof with that header is not read again: its
+// signature and claims are checked as always. Only headers whose key has
+// signed a proof are kept, at most maxHeaders (all are dropped when full).
+// The zero Verifier is ready to use; it is safe for concurrent use.
 type Verifier struct {
 	mu      sync.RWMutex
 	headers map[string]head
@@ -29,28 +25,16 @@ type head struct {
 	jkt string // the key's thumbprint, once a proof has verified
 }
 
-// Verify is the package's Verify, through v.
-func (v *Verifier) Verify(proof string, r Request, now time.Time) (Proof, error) {
-	return verify(proof, r, now, v)
-}
-
-// known returns what v keeps for the header segment seg; nothing from a
-// nil v.
+// known returns what v keeps for the header segment seg.
 func (v *Verifier) known(seg string) (head, bool) {
-	if v == nil {
-		return head{}, false
-	}
 	v.mu.RLock()
 	h, ok := v.headers[seg]
 	v.mu.RUnlock()
 	return h, ok
 }
 
-// remember keeps h for seg; a nil v keeps nothing.
+// remember keeps h for seg.
 func (v *Verifier) remember(seg string, h head) {
-	if v == nil {
-		return
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.headers == nil || len(v.headers) >= maxHeaders {
