@@ -219,15 +219,20 @@ func (s *samples) issuekeys() {
 	mgmt("sas-token.json", "POST", "/v1/sas/token", nil, nil, dave, jsonBody,
 		`{"expiry":"`+SASExpiry(now).Format("01/02/2006 3:04 PM")+`","key":"primary"}`, http.StatusOK,
 		`"token":"SharedAccessSignature uid=`+SASIdentifier)
-	// GitHub's report of bob's leaked key: a public route, signed with the
-	// seed's GitHub key (ScanningKeys configured).
+	s.secretScanning()
+	mgmt("whoami.json", "GET", "/v1/whoami", nil, nil, alice, nil, "", http.StatusOK, `"principalId":"`+AliceID+`"`)
+}
+
+// secretScanning adds GitHub's report of bob's leaked key to issuekeys'
+// samples: a public route, signed with the seed's GitHub key (ScanningKeys
+// configured).
+func (s *samples) secretScanning() {
 	report := `[{"token":"` + LeakedToken + `","type":"tollgate_api_key",` +
 		`"url":"https://github.com/octo-org/octo-repo/blob/5e2a0c1/deploy/.env","source":"content"}]`
 	s.proxy("issuekeys", "secret-scanning-github.json", scanning.Method, scanning.Resource, nil, nil, nil,
 		map[string]string{"Content-Type": "application/json", scanning.HeaderKeyID: GitHubKeyID,
 			scanning.HeaderSignature: GitHubSignature(report)},
 		report, http.StatusOK, `"token_type":"tollgate_api_key","label":"true_positive"`)
-	mgmt("whoami.json", "GET", "/v1/whoami", nil, nil, alice, nil, "", http.StatusOK, `"principalId":"`+AliceID+`"`)
 }
 
 // token adds the token function's samples (public routes).
