@@ -181,13 +181,9 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		return none, fmt.Errorf("authorizer: unexpected methodArn")
 	}
 	now := a.opt.Clock.Now()
-	h := secret.Sum(p.token)
-	d, ok := a.decisions.get(h, now)
-	if !ok {
-		var err error
-		if d, err = a.decide(ctx, p, h, prefix, now); err != nil {
-			return none, err
-		}
+	d, h, err := a.decisionOn(ctx, p, prefix, now)
+	if err != nil {
+		return none, err
 	}
 	if d.principal == nil {
 		return none, a.denyPresented("unknown, invalid, revoked or orphaned credential", p, &req)
@@ -256,6 +252,17 @@ func (a *Authorizer) present(req *events.APIGatewayCustomAuthorizerRequestTypeRe
 		p.proof = proof
 	}
 	return a.methods[k].parse(p)
+}
+
+// decisionOn is the decision on p at now, cached or made (decide), and
+// p's SHA-256, which it is cached under.
+func (a *Authorizer) decisionOn(ctx context.Context, p presented, prefix string, now time.Time) (*decision, secret.Hash, error) {
+	h := secret.Sum(p.token)
+	if d, ok := a.decisions.get(h, now); ok {
+		return d, h, nil
+	}
+	d, err := a.decide(ctx, p, h, prefix, now)
+	return d, h, err
 }
 
 // decide makes the decision on p, which is not cached, within the store

@@ -8,7 +8,6 @@ import (
 	"github.com/tollgate/tollgate/shared/access"
 	"github.com/tollgate/tollgate/shared/dpop"
 	"github.com/tollgate/tollgate/shared/sas"
-	"github.com/tollgate/tollgate/shared/secret"
 )
 
 // Inspection is the authorizer's decision on an active token, as token
@@ -45,13 +44,9 @@ func (a *Authorizer) Inspect(ctx context.Context, token string) (Inspection, boo
 		return Inspection{}, false, nil
 	}
 	now := a.opt.Clock.Now()
-	h := secret.Sum(p.token)
-	d, ok := a.decisions.get(h, now)
-	if !ok {
-		var err error
-		if d, err = a.decide(ctx, p, h, "", now); err != nil {
-			return Inspection{}, false, err
-		}
+	d, _, err := a.decisionOn(ctx, p, "", now)
+	if err != nil {
+		return Inspection{}, false, err
 	}
 	if d.principal == nil || (d.expiresAt != nil && !now.Before(*d.expiresAt)) {
 		return Inspection{}, false, nil
