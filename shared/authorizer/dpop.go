@@ -25,7 +25,7 @@ func (a *Authorizer) proved(ctx context.Context, p presented, h secret.Hash, jkt
 	case jkt == "":
 		return "DPoP scheme with a token not bound to a DPoP key", nil
 	}
-	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), TokenHash: &h}
+	r := dpop.Request{Method: req.HTTPMethod, URL: dpop.GatewayURL(req.Headers, req.RequestContext.Path), TokenHash: h}
 	proof, err := a.proofs.Verify(p.proof, r, now)
 	if err != nil {
 		a.logRefusal("DPoP proof refused", "authorizer: DPoP proof refused", func() []slog.Attr {

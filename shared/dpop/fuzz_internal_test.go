@@ -20,7 +20,7 @@ import (
 func FuzzClaims(f *testing.F) {
 	now := time.Unix(1796558400, 0)
 	tok := secret.Sum("tok")
-	r := Request{Method: "GET", URL: "https://api.example.com/prod/v1/whoami", TokenHash: &tok}
+	r := Request{Method: "GET", URL: "https://api.example.com/prod/v1/whoami", TokenHash: tok}
 	f.Add(`{"jti":"j","htm":"GET","htu":"https://api.example.com/prod/v1/whoami","iat":1796558400,"ath":"JsrGYmSXLY-bRlRHLAWDNvRZVu0UUIYwqEkxLSSLs1M"}`)
 	f.Add(`{"jti":"j","htm":"GET","htu":"HTTPS://API.example.com:443/prod/v1/%77hoami?q#f","iat":1796558400.25,"ath":"x","nonce":"n","x":{"y":[1]}}`)
 	f.Add(`{"iat":-1,"iat":2}`)

@@ -50,9 +50,9 @@ type Request struct {
 	AlsoURL string
 	// TokenHash is the SHA-256 of the access token presented with the
 	// proof to a resource (secret.Sum, which the authorizer has computed
-	// already): ath must then be its base64url. Nil at the token endpoint,
-	// where ath is not checked.
-	TokenHash *secret.Hash
+	// already): ath must then be its base64url. The zero Hash at the token
+	// endpoint, where ath is not checked.
+	TokenHash secret.Hash
 }
 
 // proofJWS reads a proof's header and claims strictly: no duplicate member,
@@ -268,7 +268,7 @@ func (c *claims) check(r Request, now time.Time) error {
 		return errIatOld
 	case c.iat > now.Add(MaxAhead).Unix():
 		return errIatAhead
-	case r.TokenHash != nil && !matchesHash(c.ath, *r.TokenHash):
+	case r.TokenHash != (secret.Hash{}) && !matchesHash(c.ath, r.TokenHash):
 		return errAth
 	case c.nonce:
 		return errNonce

@@ -119,10 +119,7 @@ func thumbprint(jwk map[string]any) string {
 	return b64.EncodeToString(sum[:])
 }
 
-var (
-	tokenHash = secret.Sum(token)
-	resource  = dpop.Request{Method: "GET", URL: target, TokenHash: &tokenHash}
-)
+var resource = dpop.Request{Method: "GET", URL: target, TokenHash: secret.Sum(token)}
 
 // verifyOnce verifies proof with a Verifier of its own, that has read no
 // header before.
